@@ -1,0 +1,80 @@
+// Package lab holds socketlab's domain: the events a lab network produces
+// (socket calls, packets, socket state changes), decoded packets as data,
+// socket states, errno values, and the trace that records them in order.
+//
+// It imports no TCP/IP stack, no HTTP and no syscall/js: the adapters in
+// its subpackages do that and speak in these types.
+package lab
+
+import "time"
+
+// Kind names what an Event describes.
+type Kind string
+
+// The kinds of event.
+const (
+	KindCall    Kind = "call"    // a socket call returned
+	KindPacket  Kind = "packet"  // a packet crossed a host's link
+	KindState   Kind = "state"   // a socket changed protocol state
+	KindSession Kind = "session" // something happened to the session itself
+)
+
+// Event is one thing that happened in a lab network. Exactly one of Call,
+// Packet, State and Session is set, as Kind says.
+type Event struct {
+	Seq     uint64        `json:"seq"`  // order of recording within a trace, from 1
+	Time    time.Time     `json:"time"` // when it happened
+	Host    string        `json:"host"` // the address of the host it happened on
+	Kind    Kind          `json:"kind"`
+	Call    *Call         `json:"call,omitempty"`
+	Packet  *Packet       `json:"packet,omitempty"`
+	State   *StateChange  `json:"state,omitempty"`
+	Session *SessionEvent `json:"session,omitempty"`
+}
+
+// Call is one socket call, from its start to its return.
+type Call struct {
+	Socket int       `json:"socket"`          // the socket's id on its host (its file descriptor)
+	Proto  string    `json:"proto"`           // "tcp" or "udp"
+	Name   string    `json:"name"`            // "connect", "recv", …
+	Args   []string  `json:"args"`            // each argument as Python would print it
+	Result string    `json:"result"`          // the return value as Python would print it; "" when it raised
+	Error  string    `json:"error,omitempty"` // e.g. "ConnectionRefusedError: [Errno 111] Connection refused"
+	Errno  Errno     `json:"errno,omitempty"` // the errno behind Error, 0 for none
+	Local  string    `json:"local,omitempty"` // the socket's address when the call returned, "10.0.0.2:49152"
+	Peer   string    `json:"peer,omitempty"`  // the peer's address when known
+	Bytes  int       `json:"bytes,omitempty"` // bytes sent or received
+	NewFD  int       `json:"new_socket,omitempty"`
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+}
+
+// Failed reports whether the call raised an error.
+func (c *Call) Failed() bool { return c.Error != "" }
+
+// StateChange is a socket moving from one protocol state to another, as read
+// from the stack.
+type StateChange struct {
+	Socket int         `json:"socket"` // the socket's id, 0 for one no call created (a connection in the accept queue)
+	Proto  string      `json:"proto"`
+	Local  string      `json:"local"`
+	Peer   string      `json:"peer,omitempty"`
+	From   SocketState `json:"from"`
+	To     SocketState `json:"to"`
+}
+
+// SessionEvent tells the student something about their session, such as a
+// reconnection that started a fresh one.
+type SessionEvent struct {
+	What    string `json:"what"` // "hello", "reconnected", "closed", …
+	Message string `json:"message"`
+}
+
+// Direction says whether a packet left or entered the host that saw it.
+type Direction string
+
+// The directions of a packet relative to the host that recorded it.
+const (
+	Out Direction = "out"
+	In  Direction = "in"
+)

@@ -1,0 +1,250 @@
+// Package netstack is socketlab's one wrapper around gVisor's TCP/IP stack.
+// A Host is a real stack (IPv4, TCP, UDP, ICMP) with one address and one
+// link. Packets leave a host through Config.Output and enter it through
+// Deliver; every packet in or out is shown to Config.Observe with its time.
+// Socket states are read from the stack as packets cross the link and are
+// recorded as lab events.
+//
+// gVisor's tcpip.Error never leaves this package: errors are lab.Errno.
+package netstack
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/socketlab/socketlab/lab"
+	"gvisor.dev/gvisor/pkg/buffer"
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/header"
+	"gvisor.dev/gvisor/pkg/tcpip/network/ipv4"
+	"gvisor.dev/gvisor/pkg/tcpip/stack"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/icmp"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
+)
+
+const nicID = 1
+
+// Defaults for a lab host.
+const (
+	DefaultMTU      = 1500
+	DefaultTimeWait = 30 * time.Second
+	// InboundQueue is how many packets may wait to enter a host; more are
+	// dropped and counted, as a real interface's ring would.
+	InboundQueue = 512
+)
+
+// Config describes a host.
+type Config struct {
+	// Addr is the host's address and the prefix of its network.
+	Addr netip.Prefix
+	// Gateway, if valid, is where packets for other networks go.
+	Gateway netip.Addr
+	// MTU of the link; 0 means DefaultMTU.
+	MTU int
+	// TimeWait is how long a closed TCP connection stays in TIME-WAIT;
+	// 0 means DefaultTimeWait.
+	TimeWait time.Duration
+	// Output carries each packet the host sends. It is called on the
+	// sending path and must not keep pkt after it returns.
+	Output func(pkt []byte)
+	// Observe, if set, sees every packet out of and into the host, with
+	// the time it crossed the link. It must not keep pkt after it returns.
+	Observe func(dir lab.Direction, t time.Time, pkt []byte)
+	// Recorder, if set, receives the host's socket state changes.
+	Recorder lab.Recorder
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Host is one lab host: a gVisor stack with a single address and link.
+type Host struct {
+	cfg     Config
+	addr    netip.Addr
+	name    string
+	stack   *stack.Stack
+	link    *link
+	watcher *watcher
+	now     func() time.Time
+
+	inbound chan *[]byte
+	pool    sync.Pool
+	done    chan struct{}
+	wg      sync.WaitGroup
+	closing sync.Once
+
+	dropped atomic.Uint64
+}
+
+// New starts a host. Close stops it.
+func New(cfg Config) (*Host, error) {
+	if !cfg.Addr.IsValid() || !cfg.Addr.Addr().Is4() {
+		return nil, fmt.Errorf("new host: address %v is not an IPv4 prefix", cfg.Addr)
+	}
+	if cfg.Output == nil {
+		return nil, errors.New("new host: no output for its packets")
+	}
+	if cfg.MTU == 0 {
+		cfg.MTU = DefaultMTU
+	}
+	if cfg.MTU < 576 || cfg.MTU > 65535 {
+		return nil, fmt.Errorf("new host: mtu %d out of range 576..65535", cfg.MTU)
+	}
+	if cfg.TimeWait == 0 {
+		cfg.TimeWait = DefaultTimeWait
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	h := &Host{
+		cfg:     cfg,
+		addr:    cfg.Addr.Addr(),
+		name:    cfg.Addr.Addr().String(),
+		now:     cfg.Now,
+		inbound: make(chan *[]byte, InboundQueue),
+		done:    make(chan struct{}),
+	}
+	mtu := cfg.MTU
+	h.pool.New = func() any { b := make([]byte, mtu); return &b }
+	h.watcher = newWatcher(h)
+	h.stack = stack.New(stack.Options{
+		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol},
+		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocolProbe(h.watcher.probe), udp.NewProtocol, icmp.NewProtocol4},
+	})
+	if err := h.configure(); err != nil {
+		h.stack.Destroy()
+		return nil, err
+	}
+	h.wg.Add(2)
+	go func() { defer h.wg.Done(); h.receive() }()
+	go func() { defer h.wg.Done(); h.watcher.run(h.done) }()
+	return h, nil
+}
+
+func (h *Host) configure() error {
+	// The TCP a student meets in the wild: SACK, a 60s-ish TIME-WAIT
+	// (shortened so a lab session can reuse ports), ephemeral ports in
+	// Linux's range.
+	sack := tcpip.TCPSACKEnabled(true)
+	if err := h.stack.SetTransportProtocolOption(tcp.ProtocolNumber, &sack); err != nil {
+		return fmt.Errorf("enable sack: %s", err)
+	}
+	tw := tcpip.TCPTimeWaitTimeoutOption(h.cfg.TimeWait)
+	if err := h.stack.SetTransportProtocolOption(tcp.ProtocolNumber, &tw); err != nil {
+		return fmt.Errorf("set time-wait: %s", err)
+	}
+	if err := h.stack.SetPortRange(32768, 60999); err != nil {
+		return fmt.Errorf("set port range: %s", err)
+	}
+	h.link = &link{host: h, mtu: uint32(h.cfg.MTU)}
+	if err := h.stack.CreateNIC(nicID, h.link); err != nil {
+		return fmt.Errorf("create nic: %s", err)
+	}
+	proto := tcpip.ProtocolAddress{
+		Protocol: ipv4.ProtocolNumber,
+		AddressWithPrefix: tcpip.AddressWithPrefix{
+			Address:   tcpip.AddrFrom4(h.addr.As4()),
+			PrefixLen: h.cfg.Addr.Bits(),
+		},
+	}
+	if err := h.stack.AddProtocolAddress(nicID, proto, stack.AddressProperties{}); err != nil {
+		return fmt.Errorf("add address: %s", err)
+	}
+	subnet := proto.AddressWithPrefix.Subnet()
+	routes := []tcpip.Route{{Destination: subnet, NIC: nicID}}
+	if h.cfg.Gateway.IsValid() {
+		routes = append(routes, tcpip.Route{
+			Destination: header.IPv4EmptySubnet,
+			Gateway:     tcpip.AddrFrom4(h.cfg.Gateway.As4()),
+			NIC:         nicID,
+		})
+	}
+	h.stack.SetRouteTable(routes)
+	return nil
+}
+
+// Addr is the host's address.
+func (h *Host) Addr() netip.Addr { return h.addr }
+
+// Prefix is the host's address with its network's prefix length.
+func (h *Host) Prefix() netip.Prefix { return h.cfg.Addr }
+
+// MTU is the largest packet the host's link carries.
+func (h *Host) MTU() int { return h.cfg.MTU }
+
+// Now is the host's clock.
+func (h *Host) Now() time.Time { return h.now() }
+
+// Dropped counts inbound packets dropped because the host's queue was full
+// or the packet was not one the link carries.
+func (h *Host) Dropped() uint64 { return h.dropped.Load() }
+
+// Deliver puts one IPv4 packet on the host's link, inbound. It copies pkt
+// and never blocks: when the host is behind, the packet is dropped and
+// counted. A packet larger than the MTU or not IPv4 is dropped and counted.
+func (h *Host) Deliver(pkt []byte) {
+	if len(pkt) == 0 || len(pkt) > h.cfg.MTU || pkt[0]>>4 != 4 {
+		h.dropped.Add(1)
+		return
+	}
+	bp := h.pool.Get().(*[]byte)
+	*bp = (*bp)[:len(pkt)]
+	copy(*bp, pkt)
+	select {
+	case <-h.done:
+		h.pool.Put(bp)
+		return
+	default:
+	}
+	select {
+	case h.inbound <- bp:
+	default:
+		h.dropped.Add(1)
+		h.pool.Put(bp)
+	}
+}
+
+// receive moves queued inbound packets into the stack, one at a time and
+// in order, so that a packet never enters a stack from inside the sending
+// path of another.
+func (h *Host) receive() {
+	for {
+		select {
+		case <-h.done:
+			return
+		case bp := <-h.inbound:
+			h.inject(*bp)
+			*bp = (*bp)[:cap(*bp)]
+			h.pool.Put(bp)
+		}
+	}
+}
+
+func (h *Host) inject(b []byte) {
+	if h.cfg.Observe != nil {
+		h.cfg.Observe(lab.In, h.now(), b)
+	}
+	d := h.link.dispatcher()
+	if d == nil {
+		return
+	}
+	pkt := stack.NewPacketBuffer(stack.PacketBufferOptions{Payload: buffer.MakeWithData(b)})
+	d.DeliverNetworkPacket(ipv4.ProtocolNumber, pkt)
+	pkt.DecRef()
+	h.watcher.kick()
+}
+
+// Close stops the host: its sockets are aborted and its goroutines end.
+func (h *Host) Close() {
+	h.closing.Do(func() {
+		close(h.done)
+		h.stack.Close()
+		h.wg.Wait()
+		h.stack.Wait()
+		h.stack.Destroy()
+	})
+}

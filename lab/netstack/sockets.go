@@ -1,0 +1,79 @@
+package netstack
+
+import (
+	"cmp"
+	"net/netip"
+	"slices"
+
+	"github.com/socketlab/socketlab/lab"
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/stack"
+	"gvisor.dev/gvisor/pkg/tcpip/transport"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
+	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
+)
+
+// Sockets lists every TCP and UDP endpoint the stack holds, as ss -tanu
+// does: listeners, connections (also those still in an accept queue or in
+// TIME-WAIT after their socket closed) and UDP sockets. Socket ids are left
+// 0: the caller knows which socket is whose.
+func (h *Host) Sockets() []lab.SocketInfo {
+	var rows []lab.SocketInfo
+	for _, te := range h.stack.RegisteredEndpoints() {
+		ep, ok := te.(tcpip.Endpoint)
+		if !ok {
+			continue
+		}
+		info, ok := ep.Info().(*stack.TransportEndpointInfo)
+		if !ok {
+			continue
+		}
+		row := lab.SocketInfo{
+			Local: netip.AddrPortFrom(ipOf(info.ID.LocalAddress), info.ID.LocalPort).String(),
+		}
+		if info.ID.RemotePort != 0 {
+			row.Peer = netip.AddrPortFrom(ipOf(info.ID.RemoteAddress), info.ID.RemotePort).String()
+		}
+		switch info.TransProto {
+		case tcp.ProtocolNumber:
+			row.Proto = "tcp"
+			row.State = tcpState(ep.State())
+		case udp.ProtocolNumber:
+			row.Proto = "udp"
+			row.State = udpState(ep.State())
+		default:
+			continue
+		}
+		if row.State == lab.StateNone {
+			continue
+		}
+		row.RecvQ, _ = ep.GetSockOptInt(tcpip.ReceiveQueueSizeOption)
+		row.SendQ, _ = ep.GetSockOptInt(tcpip.SendQueueSizeOption)
+		rows = append(rows, row)
+	}
+	slices.SortFunc(rows, func(a, b lab.SocketInfo) int {
+		return cmp.Or(cmp.Compare(a.Proto, b.Proto), cmp.Compare(a.Local, b.Local), cmp.Compare(a.Peer, b.Peer))
+	})
+	return rows
+}
+
+func ipOf(a tcpip.Address) netip.Addr {
+	if a.Len() != 4 {
+		return netip.IPv4Unspecified()
+	}
+	return netip.AddrFrom4(a.As4())
+}
+
+// udpState names a UDP endpoint's state as ss does.
+func udpState(s uint32) lab.SocketState {
+	switch transport.DatagramEndpointState(s) {
+	case transport.DatagramEndpointStateConnected:
+		return lab.StateEstablished
+	case transport.DatagramEndpointStateBound:
+		return lab.StateUnconnected
+	case transport.DatagramEndpointStateClosed:
+		return lab.StateClosed
+	default:
+		return lab.StateNone
+	}
+}
