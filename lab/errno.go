@@ -14,6 +14,7 @@ const (
 	EAGAIN        Errno = 11
 	EACCES        Errno = 13
 	EINVAL        Errno = 22
+	EMFILE        Errno = 24
 	EPIPE         Errno = 32
 	EMSGSIZE      Errno = 90
 	EPROTOTYPE    Errno = 91
@@ -51,6 +52,7 @@ var errnos = map[Errno]errnoInfo{
 	EAGAIN:        {"EAGAIN", "Resource temporarily unavailable", "BlockingIOError"},
 	EACCES:        {"EACCES", "Permission denied", "PermissionError"},
 	EINVAL:        {"EINVAL", "Invalid argument", "OSError"},
+	EMFILE:        {"EMFILE", "Too many open files", "OSError"},
 	EPIPE:         {"EPIPE", "Broken pipe", "BrokenPipeError"},
 	EMSGSIZE:      {"EMSGSIZE", "Message too long", "OSError"},
 	EPROTOTYPE:    {"EPROTOTYPE", "Protocol wrong type for socket", "OSError"},

@@ -1,6 +1,9 @@
 package lab
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // Recorder takes events as they happen. Record must not block: it is called
 // from the paths that carry packets.
@@ -23,6 +26,7 @@ type Trace struct {
 	events  []Event
 	dropped int
 	seq     uint64
+	last    time.Time
 	subs    map[int]func(Event)
 	nextSub int
 }
@@ -39,11 +43,17 @@ func NewTrace(limit int) *Trace {
 }
 
 // Record numbers e, keeps it and passes it to every subscriber, in order.
+// Events are stamped on many goroutines, so a time earlier than the last
+// event's is raised to it: a trace reads in time order.
 func (t *Trace) Record(e Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.seq++
 	e.Seq = t.seq
+	if e.Time.Before(t.last) {
+		e.Time = t.last
+	}
+	t.last = e.Time
 	if len(t.events) >= t.limit {
 		n := copy(t.events, t.events[len(t.events)/10+1:])
 		t.dropped += len(t.events) - n

@@ -1,0 +1,220 @@
+// Package services holds the lab server's services: echo (RFC 862) and
+// daytime (RFC 867) over TCP and UDP. They are written against net.Listener
+// and net.PacketConn, so the same code serves the lab network, where every
+// call it makes is traced, and the host's kernel.
+package services
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+)
+
+// Spec names a service on a port.
+type Spec struct {
+	Name        string `json:"name"`
+	Proto       string `json:"proto"` // "tcp" or "udp"
+	Port        uint16 `json:"port"`
+	Description string `json:"description"`
+}
+
+// Standard are the services every lab server runs.
+var Standard = []Spec{
+	{"echo", "tcp", 7, "sends back every byte it receives, until you close (RFC 862)"},
+	{"echo", "udp", 7, "sends back every datagram it receives (RFC 862)"},
+	{"daytime", "tcp", 13, "sends the date and time, then closes (RFC 867)"},
+	{"daytime", "udp", 13, "answers any datagram with the date and time (RFC 867)"},
+}
+
+// Network is where services listen: a lab host or the kernel.
+type Network interface {
+	Listen(port uint16) (net.Listener, error)
+	ListenPacket(port uint16) (net.PacketConn, error)
+}
+
+// Server runs services and stops them: it owns every goroutine it starts.
+type Server struct {
+	now func() time.Time
+
+	mu      sync.Mutex
+	closers map[io.Closer]struct{}
+	closed  bool
+	wg      sync.WaitGroup
+}
+
+// NewServer returns a server whose daytime services read the clock now
+// (time.Now if nil).
+func NewServer(now func() time.Time) *Server {
+	if now == nil {
+		now = time.Now
+	}
+	return &Server{now: now, closers: map[io.Closer]struct{}{}}
+}
+
+// Start runs each of specs on n.
+func (s *Server) Start(n Network, specs []Spec) error {
+	for _, sp := range specs {
+		if err := s.start(n, sp); err != nil {
+			return fmt.Errorf("start %s/%s on port %d: %w", sp.Name, sp.Proto, sp.Port, err)
+		}
+	}
+	return nil
+}
+
+func (s *Server) start(n Network, sp Spec) error {
+	switch sp.Proto {
+	case "tcp":
+		h, ok := map[string]func(net.Conn){"echo": Echo, "daytime": s.Daytime}[sp.Name]
+		if !ok {
+			return errors.New("no such tcp service")
+		}
+		ln, err := n.Listen(sp.Port)
+		if err != nil {
+			return err
+		}
+		s.ServeTCP(ln, h)
+	case "udp":
+		h, ok := map[string]func([]byte) []byte{"echo": EchoDatagram, "daytime": s.DaytimeDatagram}[sp.Name]
+		if !ok {
+			return errors.New("no such udp service")
+		}
+		pc, err := n.ListenPacket(sp.Port)
+		if err != nil {
+			return err
+		}
+		s.ServePacket(pc, h)
+	default:
+		return fmt.Errorf("unknown protocol %q", sp.Proto)
+	}
+	return nil
+}
+
+// track keeps c to close it when the server closes; false if it already
+// has.
+func (s *Server) track(c io.Closer) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.closers[c] = struct{}{}
+	return true
+}
+
+func (s *Server) untrack(c io.Closer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.closers, c)
+}
+
+// ServeTCP accepts connections on ln and runs handle on each, in its own
+// goroutine, closing the connection after it returns.
+func (s *Server) ServeTCP(ln net.Listener, handle func(net.Conn)) {
+	if !s.track(ln) {
+		ln.Close()
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer s.untrack(ln)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				// A connection that failed before it was accepted
+				// (reset in the queue): keep serving.
+				continue
+			}
+			if !s.track(c) {
+				c.Close()
+				return
+			}
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				defer s.untrack(c)
+				defer c.Close()
+				handle(c)
+			}()
+		}
+	}()
+}
+
+// ServePacket answers each datagram on pc with what reply returns for it,
+// if anything.
+func (s *Server) ServePacket(pc net.PacketConn, reply func([]byte) []byte) {
+	if !s.track(pc) {
+		pc.Close()
+		return
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer s.untrack(pc)
+		buf := make([]byte, 65535)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				if errors.Is(err, net.ErrClosed) {
+					return
+				}
+				continue
+			}
+			if out := reply(buf[:n]); out != nil {
+				pc.WriteTo(out, from)
+			}
+		}
+	}()
+}
+
+// Close stops every service and connection and waits for their goroutines.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closed = true
+	cs := make([]io.Closer, 0, len(s.closers))
+	for c := range s.closers {
+		cs = append(cs, c)
+	}
+	s.mu.Unlock()
+	for _, c := range cs {
+		c.Close()
+	}
+	s.wg.Wait()
+}
+
+// Echo sends back everything it reads, until the peer closes (RFC 862).
+// It reads 1024 bytes at a time, as a student's recv(1024) would.
+func Echo(c net.Conn) {
+	buf := make([]byte, 1024)
+	for {
+		n, err := c.Read(buf)
+		if n > 0 {
+			if _, werr := c.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// EchoDatagram answers a datagram with itself (RFC 862).
+func EchoDatagram(b []byte) []byte { return b }
+
+// Daytime writes the date and time, then returns so the connection closes
+// (RFC 867).
+func (s *Server) Daytime(c net.Conn) {
+	c.Write(s.DaytimeDatagram(nil))
+}
+
+// DaytimeDatagram answers any datagram with the date and time (RFC 867).
+func (s *Server) DaytimeDatagram([]byte) []byte {
+	return []byte(s.now().UTC().Format("Monday, January 2, 2006 15:04:05-MST") + "\r\n")
+}

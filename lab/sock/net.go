@@ -1,0 +1,238 @@
+package sock
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+)
+
+// The adapters in this file let ordinary Go code (net.Listener, net.Conn,
+// net.PacketConn) run on a lab host, each of its calls traced, so that a
+// service is written once for the lab and for the kernel.
+
+// Listen makes a traced TCP listener on port: socket, bind, listen.
+func (st *Stack) Listen(port uint16, backlog int) (net.Listener, error) {
+	s, err := st.Socket(Stream)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Bind(netip.AddrPortFrom(netip.IPv4Unspecified(), port)); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.Listen(backlog); err != nil {
+		s.Close()
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &listener{s: s, ctx: ctx, cancel: cancel}, nil
+}
+
+// ListenPacket makes a traced UDP socket bound to port.
+func (st *Stack) ListenPacket(port uint16) (net.PacketConn, error) {
+	s, err := st.Socket(Datagram)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Bind(netip.AddrPortFrom(netip.IPv4Unspecified(), port)); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return newConn(s), nil
+}
+
+// Dial makes a traced TCP connection to addr: socket, connect.
+func (st *Stack) Dial(ctx context.Context, addr netip.AddrPort) (net.Conn, error) {
+	s, err := st.Socket(Stream)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Connect(ctx, addr); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return newConn(s), nil
+}
+
+type listener struct {
+	s      *Socket
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (l *listener) Accept() (net.Conn, error) {
+	c, _, err := l.s.Accept(l.ctx)
+	if err != nil {
+		if l.ctx.Err() != nil {
+			return nil, net.ErrClosed
+		}
+		return nil, err
+	}
+	return newConn(c), nil
+}
+
+func (l *listener) Close() error {
+	l.cancel()
+	return l.s.Close()
+}
+
+func (l *listener) Addr() net.Addr { return tcpAddr(l.s.ep.LocalAddr()) }
+
+// Conn is a traced socket as a net.Conn (TCP) and a net.PacketConn (UDP).
+// Closing it ends the calls blocked on it.
+type Conn struct {
+	s      *Socket
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu            sync.Mutex
+	readDeadline  time.Time
+	writeDeadline time.Time
+}
+
+func newConn(s *Socket) *Conn {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Conn{s: s, ctx: ctx, cancel: cancel}
+}
+
+// Socket is the traced socket under the connection.
+func (c *Conn) Socket() *Socket { return c.s }
+
+func (c *Conn) opContext(write bool) (context.Context, context.CancelFunc) {
+	c.mu.Lock()
+	d := c.readDeadline
+	if write {
+		d = c.writeDeadline
+	}
+	c.mu.Unlock()
+	if d.IsZero() {
+		return context.WithCancel(c.ctx)
+	}
+	return context.WithDeadline(c.ctx, d)
+}
+
+// netError converts a call's error to what net's users expect: a deadline
+// is os.ErrDeadlineExceeded, a closed connection net.ErrClosed.
+func (c *Conn) netError(err error) error {
+	var e *Error
+	switch {
+	case err == nil:
+		return nil
+	case c.ctx.Err() != nil:
+		return net.ErrClosed
+	case errors.As(err, &e) && e.Timeout:
+		return os.ErrDeadlineExceeded
+	}
+	return err
+}
+
+// Read is a traced recv.
+func (c *Conn) Read(b []byte) (int, error) {
+	ctx, cancel := c.opContext(false)
+	defer cancel()
+	data, err := c.s.Recv(ctx, min(len(b), MaxRecv))
+	if err != nil {
+		return 0, c.netError(err)
+	}
+	if len(data) == 0 && len(b) > 0 {
+		return 0, io.EOF
+	}
+	return copy(b, data), nil
+}
+
+// Write is a traced sendall.
+func (c *Conn) Write(b []byte) (int, error) {
+	ctx, cancel := c.opContext(true)
+	defer cancel()
+	if err := c.s.SendAll(ctx, b); err != nil {
+		return 0, c.netError(err)
+	}
+	return len(b), nil
+}
+
+// ReadFrom is a traced recvfrom.
+func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
+	ctx, cancel := c.opContext(false)
+	defer cancel()
+	data, from, err := c.s.RecvFrom(ctx, min(len(b), MaxRecv))
+	if err != nil {
+		return 0, nil, c.netError(err)
+	}
+	return copy(b, data), net.UDPAddrFromAddrPort(from), nil
+}
+
+// WriteTo is a traced sendto.
+func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	ap, err := addrPortOf(addr)
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := c.opContext(true)
+	defer cancel()
+	n, err := c.s.SendTo(ctx, b, ap)
+	return n, c.netError(err)
+}
+
+// Close is a traced close; it ends the calls blocked on the connection.
+func (c *Conn) Close() error {
+	c.cancel()
+	return c.s.Close()
+}
+
+// LocalAddr is the socket's own address.
+func (c *Conn) LocalAddr() net.Addr {
+	if c.s.typ == Datagram {
+		return udpAddr(c.s.ep.LocalAddr())
+	}
+	return tcpAddr(c.s.ep.LocalAddr())
+}
+
+// RemoteAddr is the peer's address.
+func (c *Conn) RemoteAddr() net.Addr {
+	if c.s.typ == Datagram {
+		return udpAddr(c.s.ep.PeerAddr())
+	}
+	return tcpAddr(c.s.ep.PeerAddr())
+}
+
+// SetDeadline sets both deadlines.
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.readDeadline, c.writeDeadline = t, t
+	return nil
+}
+
+// SetReadDeadline sets when blocked reads give up.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.readDeadline = t
+	return nil
+}
+
+// SetWriteDeadline sets when blocked writes give up.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writeDeadline = t
+	return nil
+}
+
+func tcpAddr(a netip.AddrPort, _ error) net.Addr { return net.TCPAddrFromAddrPort(a) }
+func udpAddr(a netip.AddrPort, _ error) net.Addr { return net.UDPAddrFromAddrPort(a) }
+
+func addrPortOf(a net.Addr) (netip.AddrPort, error) {
+	switch a := a.(type) {
+	case *net.UDPAddr:
+		return a.AddrPort(), nil
+	case *net.TCPAddr:
+		return a.AddrPort(), nil
+	}
+	return netip.ParseAddrPort(a.String())
+}

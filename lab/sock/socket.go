@@ -1,0 +1,333 @@
+package sock
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/netstack"
+)
+
+// MaxRecv bounds the bytes one recv or recvfrom may ask for.
+const MaxRecv = 1 << 20
+
+// Socket is one traced socket.
+type Socket struct {
+	st  *Stack
+	fd  int
+	typ Type
+	ep  *netstack.Endpoint
+
+	mu      sync.Mutex
+	timeout time.Duration // < 0: blocking; 0: non-blocking; > 0: timeout
+	closed  bool
+}
+
+// FD is the socket's number.
+func (s *Socket) FD() int { return s.fd }
+
+// Type is the socket's type.
+func (s *Socket) Type() Type { return s.typ }
+
+// State is the socket's protocol state now.
+func (s *Socket) State() lab.SocketState { return s.ep.State() }
+
+// Repr formats the socket as Python's repr of a socket object does.
+func (s *Socket) Repr() string {
+	if s.isClosed() {
+		return "<socket.socket [closed] fd=-1, family=AF_INET, type=" + s.typ.String() + ", proto=0>"
+	}
+	r := fmt.Sprintf("<socket.socket fd=%d, family=AF_INET, type=%s, proto=0", s.fd, s.typ)
+	if a, err := s.ep.LocalAddr(); err == nil {
+		r += ", laddr=" + lab.ReprAddr(a)
+	}
+	if a, err := s.ep.PeerAddr(); err == nil {
+		r += ", raddr=" + lab.ReprAddr(a)
+	}
+	return r + ">"
+}
+
+// SetTimeout sets how long blocking calls wait: d > 0 fails them with
+// TimeoutError after d; d == 0 makes the socket non-blocking.
+func (s *Socket) SetTimeout(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.timeout = max(d, 0)
+}
+
+// SetBlocking makes calls block without a timeout (true) or not at all.
+func (s *Socket) SetBlocking(block bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if block {
+		s.timeout = -1
+	} else {
+		s.timeout = 0
+	}
+}
+
+// Timeout is the socket's timeout; ok is false for a blocking socket
+// without one (Python's None).
+func (s *Socket) Timeout() (d time.Duration, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return max(s.timeout, 0), s.timeout >= 0
+}
+
+func (s *Socket) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// call runs one traced call: it checks the socket is open, applies the
+// socket's timeout to ctx, runs do, and records the call with what do
+// filled in.
+func (s *Socket) call(ctx context.Context, name string, args []string, do func(ctx context.Context, c *lab.Call) error) error {
+	c := &lab.Call{Socket: s.fd, Proto: s.typ.proto().String(), Name: name, Args: args, Start: s.st.host.Now()}
+	var err error
+	if s.isClosed() {
+		err = &Error{Op: name, Errno: lab.EBADF}
+	} else {
+		cctx, cancel := s.deadline(ctx)
+		err = wrap(name, do(cctx, c))
+		cancel()
+		if err == nil && c.Result == "" {
+			c.Result = "None"
+		}
+		s.addresses(c)
+	}
+	s.st.record(c, err)
+	return err
+}
+
+// deadline applies the socket's timeout to ctx; a non-blocking socket gets
+// a context that is already done, so that calls try once.
+func (s *Socket) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	s.mu.Lock()
+	d := s.timeout
+	s.mu.Unlock()
+	switch {
+	case d < 0:
+		return context.WithCancel(ctx)
+	case d == 0:
+		ctx, cancel := context.WithCancel(ctx)
+		cancel()
+		return ctx, cancel
+	default:
+		return context.WithTimeout(ctx, d)
+	}
+}
+
+func (s *Socket) addresses(c *lab.Call) {
+	if a, err := s.ep.LocalAddr(); err == nil && a.Port() != 0 {
+		c.Local = a.String()
+	}
+	if c.Peer == "" {
+		if a, err := s.ep.PeerAddr(); err == nil {
+			c.Peer = a.String()
+		}
+	}
+}
+
+// Bind gives the socket a local address: bind((host, port)). An
+// unspecified address means any of the host's, port 0 an ephemeral port.
+func (s *Socket) Bind(addr netip.AddrPort) error {
+	return s.call(context.Background(), "bind", []string{reprBindAddr(addr)}, func(ctx context.Context, c *lab.Call) error {
+		return s.ep.Bind(addr)
+	})
+}
+
+// Listen makes a stream socket accept connections: listen(backlog).
+func (s *Socket) Listen(backlog int) error {
+	return s.call(context.Background(), "listen", []string{strconv.Itoa(backlog)}, func(ctx context.Context, c *lab.Call) error {
+		if s.typ != Stream {
+			return lab.EOPNOTSUPP
+		}
+		return s.ep.Listen(min(max(backlog, 0), 4096))
+	})
+}
+
+// Accept waits for a connection and returns a new socket for it and the
+// peer's address: conn, addr = s.accept().
+func (s *Socket) Accept(ctx context.Context) (*Socket, netip.AddrPort, error) {
+	var child *Socket
+	var peer netip.AddrPort
+	err := s.call(ctx, "accept", nil, func(ctx context.Context, c *lab.Call) error {
+		if s.typ != Stream {
+			return lab.EOPNOTSUPP
+		}
+		var err error
+		child, err = s.st.newSocket(Stream, func(fd int) (*netstack.Endpoint, error) {
+			ep, p, err := s.ep.Accept(ctx, fd)
+			peer = p
+			return ep, err
+		})
+		if err != nil {
+			return err
+		}
+		c.NewFD = child.fd
+		c.Peer = peer.String()
+		c.Result = "(" + child.Repr() + ", " + lab.ReprAddr(peer) + ")"
+		return nil
+	})
+	if err != nil {
+		return nil, netip.AddrPort{}, err
+	}
+	return child, peer, nil
+}
+
+// Connect connects the socket to addr: connect((host, port)). For TCP it
+// waits for the three-way handshake.
+func (s *Socket) Connect(ctx context.Context, addr netip.AddrPort) error {
+	return s.call(ctx, "connect", []string{lab.ReprAddr(addr)}, func(ctx context.Context, c *lab.Call) error {
+		return s.ep.Connect(ctx, addr)
+	})
+}
+
+// Send sends what it can of b and returns how much: send(b).
+func (s *Socket) Send(ctx context.Context, b []byte) (int, error) {
+	var n int
+	err := s.call(ctx, "send", []string{lab.ReprBytes(b)}, func(ctx context.Context, c *lab.Call) error {
+		var err error
+		n, err = s.ep.Write(ctx, b)
+		c.Bytes = n
+		c.Result = strconv.Itoa(n)
+		return err
+	})
+	return n, err
+}
+
+// SendAll sends all of b: sendall(b).
+func (s *Socket) SendAll(ctx context.Context, b []byte) error {
+	return s.call(ctx, "sendall", []string{lab.ReprBytes(b)}, func(ctx context.Context, c *lab.Call) error {
+		for c.Bytes < len(b) {
+			n, err := s.ep.Write(ctx, b[c.Bytes:])
+			c.Bytes += n
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Recv receives up to n bytes: recv(n). At the end of the stream it
+// returns no bytes.
+func (s *Socket) Recv(ctx context.Context, n int) ([]byte, error) {
+	var b []byte
+	err := s.call(ctx, "recv", []string{strconv.Itoa(n)}, func(ctx context.Context, c *lab.Call) error {
+		if n < 0 || n > MaxRecv {
+			return lab.EINVAL
+		}
+		var err error
+		b, err = s.ep.Read(ctx, n)
+		c.Bytes = len(b)
+		c.Result = lab.ReprBytes(b)
+		return err
+	})
+	return b, err
+}
+
+// SendTo sends b as one datagram to addr: sendto(b, (host, port)).
+func (s *Socket) SendTo(ctx context.Context, b []byte, addr netip.AddrPort) (int, error) {
+	var n int
+	err := s.call(ctx, "sendto", []string{lab.ReprBytes(b), lab.ReprAddr(addr)}, func(ctx context.Context, c *lab.Call) error {
+		var err error
+		n, err = s.ep.WriteTo(ctx, b, addr)
+		c.Bytes = n
+		c.Peer = addr.String()
+		c.Result = strconv.Itoa(n)
+		return err
+	})
+	return n, err
+}
+
+// RecvFrom receives one datagram, up to n bytes of it, and its sender:
+// data, addr = recvfrom(n).
+func (s *Socket) RecvFrom(ctx context.Context, n int) ([]byte, netip.AddrPort, error) {
+	var b []byte
+	var from netip.AddrPort
+	err := s.call(ctx, "recvfrom", []string{strconv.Itoa(n)}, func(ctx context.Context, c *lab.Call) error {
+		if n < 0 || n > MaxRecv {
+			return lab.EINVAL
+		}
+		var err error
+		b, from, err = s.ep.ReadFrom(ctx, n)
+		c.Bytes = len(b)
+		if err == nil {
+			c.Peer = from.String()
+			c.Result = "(" + lab.ReprBytes(b) + ", " + lab.ReprAddr(from) + ")"
+		}
+		return err
+	})
+	return b, from, err
+}
+
+// Shutdown closes one or both directions: shutdown(how).
+func (s *Socket) Shutdown(how How) error {
+	name := [...]string{"SHUT_RD", "SHUT_WR", "SHUT_RDWR"}
+	arg := strconv.Itoa(int(how))
+	if how >= 0 && int(how) < len(name) {
+		arg = name[how]
+	}
+	return s.call(context.Background(), "shutdown", []string{arg}, func(ctx context.Context, c *lab.Call) error {
+		if how < ShutRD || how > ShutRDWR {
+			return lab.EINVAL
+		}
+		return s.ep.Shutdown(how != ShutWR, how != ShutRD)
+	})
+}
+
+// Close closes the socket: close(). Closing it again does nothing, as in
+// Python.
+func (s *Socket) Close() error {
+	c := &lab.Call{Socket: s.fd, Proto: s.typ.proto().String(), Name: "close", Start: s.st.host.Now(), Result: "None"}
+	s.mu.Lock()
+	was := s.closed
+	s.closed = true
+	s.mu.Unlock()
+	if was {
+		return nil
+	}
+	s.addresses(c)
+	s.ep.Close()
+	s.st.forget(s.fd)
+	s.st.record(c, nil)
+	return nil
+}
+
+// LocalAddr is the socket's own address: getsockname().
+func (s *Socket) LocalAddr() (netip.AddrPort, error) {
+	var a netip.AddrPort
+	err := s.call(context.Background(), "getsockname", nil, func(ctx context.Context, c *lab.Call) error {
+		var err error
+		a, err = s.ep.LocalAddr()
+		c.Result = lab.ReprAddr(a)
+		return err
+	})
+	return a, err
+}
+
+// PeerAddr is the address the socket is connected to: getpeername().
+func (s *Socket) PeerAddr() (netip.AddrPort, error) {
+	var a netip.AddrPort
+	err := s.call(context.Background(), "getpeername", nil, func(ctx context.Context, c *lab.Call) error {
+		var err error
+		a, err = s.ep.PeerAddr()
+		c.Result = lab.ReprAddr(a)
+		return err
+	})
+	return a, err
+}
+
+func reprBindAddr(a netip.AddrPort) string {
+	if !a.Addr().IsValid() {
+		return "('', " + strconv.Itoa(int(a.Port())) + ")"
+	}
+	return lab.ReprAddr(a)
+}
