@@ -1,0 +1,142 @@
+package packet
+
+import (
+	"container/list"
+	"sync"
+
+	"github.com/socketlab/socketlab/lab"
+)
+
+// MaxConnections is how many TCP connections a Tracker remembers. Seeing a
+// new one beyond that forgets the one seen least recently.
+const MaxConnections = 4096
+
+// Tracker follows TCP connections across packets to number their sequences
+// relative to each side's initial sequence number and to scale their
+// windows, as Wireshark does. The zero value is ready to use; a Tracker is
+// safe for concurrent use.
+//
+// A connection is its two addresses and ports, in either direction. A SYN
+// whose sequence number differs from the one its side started with starts
+// the connection afresh (the ports were reused). When the first packet seen
+// from a side is not a SYN, its sequence number counts as 1, so a capture
+// that starts mid-connection reads Seq=1 Ack=1, again as in Wireshark.
+// Connections are remembered after they close, so that retransmissions and
+// the last ACK are still numbered, until MaxConnections pushes them out.
+type Tracker struct {
+	mu    sync.Mutex
+	conns map[connKey]*list.Element // of *conn
+	lru   list.List                 // of *conn, most recently seen first
+}
+
+// NewTracker returns an empty Tracker.
+func NewTracker() *Tracker { return &Tracker{} }
+
+// endpoint is one end of a connection.
+type endpoint struct {
+	addr string
+	port uint16
+}
+
+// less orders endpoints, so that both directions find one connKey.
+func (e endpoint) less(o endpoint) bool {
+	if e.addr != o.addr {
+		return e.addr < o.addr
+	}
+	return e.port < o.port
+}
+
+// connKey names a connection by its endpoints, the lesser first.
+type connKey struct{ lo, hi endpoint }
+
+// conn is what a Tracker knows of a connection: a half for the packets sent
+// by each endpoint, lo's first.
+type conn struct {
+	key   connKey
+	sides [2]half
+}
+
+// half is what a Tracker knows of one direction of a connection.
+type half struct {
+	base    uint32 // sequence number 0 in relative terms: the ISN
+	baseSet bool
+	synSeen bool  // a SYN from this side was seen, with wsShift if hasWS
+	hasWS   bool  // its SYN offered window scaling
+	wsShift uint8 // the shift its SYN offered
+}
+
+// Annotate sets p.Summary in the style of Wireshark's Info column and, for
+// TCP, sets p.TCP.RelSeq and p.TCP.RelAck. RelAck is 0 when the ACK flag is
+// not set. Annotating the same packet twice, as when two hosts of a lab both
+// see it, numbers it the same way twice.
+func (t *Tracker) Annotate(p *lab.Packet) {
+	if p.TCP == nil {
+		p.Summary = summary(p, tcpNumbers{})
+		return
+	}
+	n := t.number(p)
+	p.TCP.RelSeq, p.TCP.RelAck = n.seq, n.ack
+	p.Summary = summary(p, n)
+}
+
+// number updates the connection p belongs to and works out p's numbers.
+func (t *Tracker) number(p *lab.Packet) tcpNumbers {
+	tcp := p.TCP
+	src := endpoint{p.IPv4.Src, tcp.SrcPort}
+	dst := endpoint{p.IPv4.Dst, tcp.DstPort}
+	key, s := connKey{src, dst}, 0
+	if dst.less(src) {
+		key, s = connKey{dst, src}, 1
+	}
+
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c := t.lookup(key)
+	fwd, rev := &c.sides[s], &c.sides[1-s]
+	if tcp.Flags.SYN {
+		if fwd.baseSet && fwd.base != tcp.Seq {
+			*c = conn{key: key}
+		}
+		fwd.base, fwd.baseSet = tcp.Seq, true
+		fwd.synSeen, fwd.hasWS, fwd.wsShift = true, tcp.Options.HasWScale, tcp.Options.WScale
+	} else if !fwd.baseSet {
+		fwd.base, fwd.baseSet = tcp.Seq-1, true
+	}
+	if tcp.Flags.ACK && !rev.baseSet {
+		rev.base, rev.baseSet = tcp.Ack-1, true
+	}
+
+	n := tcpNumbers{seq: tcp.Seq - fwd.base, win: uint32(tcp.Window)}
+	if tcp.Flags.ACK {
+		n.ack = tcp.Ack - rev.base
+	}
+	if rev.baseSet {
+		n.sackBase = rev.base
+	}
+	// RFC 7323: windows are scaled once both SYNs offered scaling, never
+	// in a SYN itself.
+	if !tcp.Flags.SYN && fwd.hasWS && rev.hasWS {
+		n.win <<= min(fwd.wsShift, maxWScale)
+	}
+	return n
+}
+
+// lookup returns the connection for key, remembering a new one if need be
+// and forgetting the least recently seen beyond MaxConnections. t.mu is held.
+func (t *Tracker) lookup(key connKey) *conn {
+	if e, ok := t.conns[key]; ok {
+		t.lru.MoveToFront(e)
+		return e.Value.(*conn)
+	}
+	if t.conns == nil {
+		t.conns = make(map[connKey]*list.Element)
+	}
+	if len(t.conns) >= MaxConnections {
+		oldest := t.lru.Back()
+		delete(t.conns, oldest.Value.(*conn).key)
+		t.lru.Remove(oldest)
+	}
+	c := &conn{key: key}
+	t.conns[key] = t.lru.PushFront(c)
+	return c
+}

@@ -1,0 +1,186 @@
+package packet_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/packet"
+)
+
+// tsharkFields are the fields TestTshark asks tshark for, in order.
+var tsharkFields = []string{
+	"frame.number", "ip.src", "ip.dst",
+	"tcp.srcport", "tcp.dstport", "tcp.flags.str", "tcp.seq", "tcp.ack",
+	"udp.srcport", "udp.dstport", "udp.length",
+	"icmp.type", "icmp.code", "_ws.col.Info",
+}
+
+// TestTshark writes the lab session to a pcap file, has tshark (Wireshark)
+// read it, and checks that tshark sees the packets, flags, relative
+// sequence numbers and Info column that Decode and a Tracker produce.
+func TestTshark(t *testing.T) {
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		msg := "!!! tshark is not on PATH: the decoder is NOT being cross-checked against Wireshark. " +
+			"Install it (apt-get install tshark) to run this test."
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+
+	steps := labSession()
+	path := filepath.Join(t.TempDir(), "session.pcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := packet.NewPcapWriter(f, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ours []lab.Packet
+	tr := packet.NewTracker()
+	for i, s := range steps {
+		if err := w.WritePacket(t0.Add(time.Duration(i)*time.Millisecond), s.pkt); err != nil {
+			t.Fatal(err)
+		}
+		p := mustDecode(t, s.pkt)
+		tr.Annotate(&p)
+		ours = append(ours, p)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	args := []string{"-n", "-r", path,
+		// Port 7's echo dissector would replace TCP's Info column.
+		"--disable-protocol", "echo",
+		"-o", "tcp.relative_sequence_numbers:TRUE",
+		"-o", "tcp.analyze_sequence_numbers:TRUE",
+		"-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"}
+	for _, field := range tsharkFields {
+		args = append(args, "-e", field)
+	}
+	cmd := exec.CommandContext(ctx, tshark, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr // as root tshark warns there; only shown on failure
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tshark: %v\n%s", err, stderr.Bytes())
+	}
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(lines) != len(ours) {
+		t.Fatalf("tshark lists %d packets, we wrote %d:\n%s\n%s", len(lines), len(ours), out, stderr.Bytes())
+	}
+	for i, line := range lines {
+		values := strings.Split(line, "\t")
+		if len(values) != len(tsharkFields) {
+			t.Fatalf("tshark line %q: %d fields, want %d", line, len(values), len(tsharkFields))
+		}
+		// Each field lists its occurrences: an ICMP error holds a second
+		// IPv4 header and a transport header, those of the quoted datagram.
+		got := map[string][]string{}
+		for j, field := range tsharkFields {
+			if field == "_ws.col.Info" {
+				got[field] = []string{withoutAnalysis(values[j])}
+			} else {
+				got[field] = strings.Split(values[j], ",")
+			}
+		}
+		p := &ours[i]
+		for field, want := range tsharkView(i+1, p) {
+			if g := got[field][0]; g != want {
+				t.Errorf("packet %d %s: tshark says %q, we say %q", i+1, field, g, want)
+			}
+		}
+		if p.ICMP != nil && p.ICMP.Original != "" {
+			if want := quoted(got); p.ICMP.Original != want {
+				t.Errorf("packet %d: original %q, tshark sees %q", i+1, p.ICMP.Original, want)
+			}
+		}
+	}
+}
+
+// tsharkView is what tshark should print for p, frame n, by field: the
+// first occurrence of each, absent ones as "". For an ICMP error the
+// transport fields are the quoted datagram's, left out here.
+func tsharkView(n int, p *lab.Packet) map[string]string {
+	v := map[string]string{
+		"frame.number": strconv.Itoa(n),
+		"ip.src":       p.IPv4.Src,
+		"ip.dst":       p.IPv4.Dst,
+		"_ws.col.Info": p.Summary,
+	}
+	for _, f := range tsharkFields {
+		if _, ok := v[f]; !ok && (p.ICMP == nil || strings.HasPrefix(f, "icmp.")) {
+			v[f] = ""
+		}
+	}
+	if t := p.TCP; t != nil {
+		v["tcp.srcport"], v["tcp.dstport"] = itoa(t.SrcPort), itoa(t.DstPort)
+		v["tcp.flags.str"] = flagString(t.Flags)
+		v["tcp.seq"] = itoa(t.RelSeq)
+		// Without the ACK flag tshark shows the raw number, which means
+		// nothing; RelAck is then 0.
+		v["tcp.ack"] = itoa(t.Ack)
+		if t.Flags.ACK {
+			v["tcp.ack"] = itoa(t.RelAck)
+		}
+	}
+	if u := p.UDP; u != nil {
+		v["udp.srcport"], v["udp.dstport"], v["udp.length"] = itoa(u.SrcPort), itoa(u.DstPort), itoa(u.Length)
+	}
+	if m := p.ICMP; m != nil {
+		v["icmp.type"], v["icmp.code"] = itoa(m.Type), itoa(m.Code)
+	}
+	return v
+}
+
+// quoted is how ICMP.Original should summarise the datagram quoted in an
+// ICMP error, from what tshark decoded of it.
+func quoted(got map[string][]string) string {
+	src, dst := got["ip.src"][1], got["ip.dst"][1]
+	for _, proto := range []string{"tcp", "udp"} {
+		if sport := got[proto+".srcport"][0]; sport != "" {
+			return src + ":" + sport + " → " + dst + ":" + got[proto+".dstport"][0] + " " + strings.ToUpper(proto)
+		}
+	}
+	return src + " → " + dst
+}
+
+// itoa formats an unsigned number in decimal.
+func itoa[T uint8 | uint16 | uint32](n T) string { return strconv.FormatUint(uint64(n), 10) }
+
+// flagString is tcp.flags.str: twelve characters, from the reserved bits to
+// FIN, each a letter if set and a middle dot if not.
+func flagString(f lab.TCPFlags) string {
+	s := []rune("····CEUAPRSF")
+	for i, set := range []bool{f.CWR, f.ECE, f.URG, f.ACK, f.PSH, f.RST, f.SYN, f.FIN} {
+		if !set {
+			s[4+i] = '·'
+		}
+	}
+	return string(s)
+}
+
+// analysis matches what Wireshark adds to the Info column from analysing
+// the capture as a whole, which a packet's summary cannot know: "[TCP Dup
+// ACK 3#1] " before, " (reply in 16)" after.
+var analysis = regexp.MustCompile(`^(\[[^\]]*\] )+| \((request|reply) in \d+\)$| \(no response found!\)$`)
+
+// withoutAnalysis removes Wireshark's analysis from an Info column.
+func withoutAnalysis(info string) string {
+	return analysis.ReplaceAllString(info, "")
+}

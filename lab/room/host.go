@@ -1,0 +1,111 @@
+package room
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"time"
+
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/netstack"
+	"github.com/socketlab/socketlab/lab/packet"
+	"github.com/socketlab/socketlab/lab/sock"
+)
+
+// Host is a student host running in this process, with its own trace: its
+// calls, its socket states, every packet on its link, decoded, and the lab
+// server's calls and states for its connections, in the order they
+// happened.
+type Host struct {
+	port    *Port
+	net     *netstack.Host
+	sockets *sock.Stack
+	trace   *lab.Trace
+	tracker packet.Tracker
+}
+
+// AddHost attaches a new student host that runs in this process.
+func (r *Room) AddHost() (*Host, error) {
+	h := &Host{trace: lab.NewTrace(0)}
+	port, err := r.Attach(func(pkt []byte) { h.net.Deliver(pkt) }, h.trace)
+	if err != nil {
+		return nil, err
+	}
+	n, err := netstack.New(netstack.Config{
+		Addr:     netip.PrefixFrom(port.Addr(), r.cfg.Network.Bits()),
+		Gateway:  r.Server(),
+		TimeWait: r.cfg.TimeWait,
+		Output:   port.Send,
+		Observe:  h.observe,
+		Recorder: h.trace,
+		Now:      r.cfg.Now,
+	})
+	if err != nil {
+		port.Detach()
+		return nil, fmt.Errorf("add host: %w", err)
+	}
+	h.port, h.net = port, n
+	h.sockets = sock.New(n, h.trace)
+	r.mu.Lock()
+	port.host = h
+	r.mu.Unlock()
+	return h, nil
+}
+
+// observe records a packet crossing the host's link.
+func (h *Host) observe(dir lab.Direction, t time.Time, pkt []byte) {
+	p, err := packet.Decode(pkt)
+	if err != nil {
+		// The stack sent or accepted it, so it is a packet; show what
+		// could be read of it.
+		p = lab.Packet{Protocol: "IPv4", Length: len(pkt), Summary: "malformed: " + err.Error(), Data: append([]byte(nil), pkt...)}
+	}
+	p.Dir = dir
+	h.tracker.Annotate(&p)
+	h.trace.Record(lab.Event{Time: t, Host: h.port.addr.String(), Kind: lab.KindPacket, Packet: &p})
+}
+
+// Addr is the host's address.
+func (h *Host) Addr() netip.Addr { return h.port.addr }
+
+// Sockets makes the host's traced sockets.
+func (h *Host) Sockets() *sock.Stack { return h.sockets }
+
+// Trace is everything the host has seen.
+func (h *Host) Trace() *lab.Trace { return h.trace }
+
+// Port is the host's place on the switch.
+func (h *Host) Port() *Port { return h.port }
+
+// WritePcap writes every packet in the host's trace as a pcap file.
+func (h *Host) WritePcap(w io.Writer) error {
+	return WritePcap(w, h.trace.Events())
+}
+
+// WritePcap writes the packets among events as a pcap file, with
+// nanosecond timestamps.
+func WritePcap(w io.Writer, events []lab.Event) error {
+	pw, err := packet.NewPcapWriter(w, true)
+	if err != nil {
+		return err
+	}
+	for _, e := range events {
+		if e.Kind == lab.KindPacket && e.Packet != nil {
+			if err := pw.WritePacket(e.Time, e.Packet.Data); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Close closes the host's sockets and takes it off the switch.
+func (h *Host) Close() {
+	h.port.Detach()
+	h.close()
+}
+
+func (h *Host) close() {
+	h.sockets.Close()
+	h.net.Close()
+}

@@ -1,0 +1,314 @@
+// Package room builds lab networks. A Room is one isolated network: a
+// switch that forwards IPv4 packets by destination address, a lab server
+// host at .1 running the lab's services, and student hosts attached to
+// ports of the switch as they join, each given a fresh address. A student
+// host may run in this process (AddHost) or elsewhere, reached over a
+// bridge (Attach).
+//
+// The switch drops, and counts, every packet whose source is not the
+// address of the port it came in on, and by default every packet from one
+// student to another: rooms never see each other's packets, and students
+// in one room see only the lab's hosts.
+package room
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/netstack"
+	"github.com/socketlab/socketlab/lab/services"
+	"github.com/socketlab/socketlab/lab/sock"
+)
+
+// Config describes a room. The zero value is a room on 10.0.0.0/16 with the
+// standard services.
+type Config struct {
+	// Network is the room's prefix; the lab server takes its .1.
+	Network netip.Prefix
+	// Services the lab server runs; nil means services.Standard.
+	Services []services.Spec
+	// MaxHosts bounds how many student hosts may be attached at once.
+	MaxHosts int
+	// StudentsSeeEachOther lets students' hosts exchange packets.
+	StudentsSeeEachOther bool
+	// TimeWait for every host of the room; 0 means netstack's default.
+	TimeWait time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Counters are what the switch dropped, by reason.
+type Counters struct {
+	Forwarded uint64 `json:"forwarded"`
+	Spoofed   uint64 `json:"spoofed"`   // source address not the port's
+	Malformed uint64 `json:"malformed"` // not an IPv4 packet
+	NoRoute   uint64 `json:"no_route"`  // no host has the destination address
+	Isolated  uint64 `json:"isolated"`  // student to student, not allowed
+}
+
+// Room is one lab network.
+type Room struct {
+	cfg      Config
+	server   *netstack.Host
+	sockets  *sock.Stack
+	services *services.Server
+
+	mu     sync.RWMutex
+	ports  map[netip.Addr]*Port
+	next   uint32 // offset of the next student address to try
+	setup  []lab.Event
+	closed bool
+
+	forwarded, spoofed, malformed, noRoute, isolated atomic.Uint64
+}
+
+// Student addresses start here, within the room's prefix: .0.x is kept for
+// the lab's own hosts.
+const firstStudent = 256 + 1
+
+// maxSetup bounds the server events kept for students who join later.
+const maxSetup = 256
+
+// New starts a room with its lab server.
+func New(cfg Config) (*Room, error) {
+	if !cfg.Network.IsValid() {
+		cfg.Network = netip.MustParsePrefix("10.0.0.0/16")
+	}
+	cfg.Network = cfg.Network.Masked()
+	if !cfg.Network.Addr().Is4() || cfg.Network.Bits() > 22 {
+		return nil, fmt.Errorf("new room: network %v is not an IPv4 prefix of /22 or wider", cfg.Network)
+	}
+	if cfg.Services == nil {
+		cfg.Services = services.Standard
+	}
+	if cfg.MaxHosts <= 0 {
+		cfg.MaxHosts = 1000
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	r := &Room{cfg: cfg, ports: map[netip.Addr]*Port{}}
+	serverAddr := r.addrAt(1)
+	port := &Port{room: r, addr: serverAddr, lab: true}
+	srv, err := netstack.New(netstack.Config{
+		Addr:     netip.PrefixFrom(serverAddr, cfg.Network.Bits()),
+		TimeWait: cfg.TimeWait,
+		Output:   port.Send,
+		Recorder: lab.RecorderFunc(r.serverEvent),
+		Now:      cfg.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("new room: %w", err)
+	}
+	port.deliver = srv.Deliver
+	r.server = srv
+	r.ports[serverAddr] = port
+	r.sockets = sock.New(srv, lab.RecorderFunc(r.serverEvent))
+	r.services = services.NewServer(cfg.Now)
+	if err := r.services.Start(labNetwork{r.sockets}, cfg.Services); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("new room: %w", err)
+	}
+	return r, nil
+}
+
+// labNetwork runs services on the lab server's traced sockets.
+type labNetwork struct{ st *sock.Stack }
+
+func (n labNetwork) Listen(port uint16) (net.Listener, error) {
+	return n.st.Listen(port, 128)
+}
+
+func (n labNetwork) ListenPacket(port uint16) (net.PacketConn, error) {
+	return n.st.ListenPacket(port)
+}
+
+// Server is the lab server's address.
+func (r *Room) Server() netip.Addr { return r.server.Addr() }
+
+// ServerSockets is the lab server's socket table.
+func (r *Room) ServerSockets() []lab.SocketInfo { return r.sockets.Table() }
+
+// Services are the services the lab server runs.
+func (r *Room) Services() []services.Spec { return r.cfg.Services }
+
+// Prefix is the room's network.
+func (r *Room) Prefix() netip.Prefix { return r.cfg.Network }
+
+// Counters reports what the switch forwarded and dropped.
+func (r *Room) Counters() Counters {
+	return Counters{
+		Forwarded: r.forwarded.Load(),
+		Spoofed:   r.spoofed.Load(),
+		Malformed: r.malformed.Load(),
+		NoRoute:   r.noRoute.Load(),
+		Isolated:  r.isolated.Load(),
+	}
+}
+
+func (r *Room) addrAt(offset uint32) netip.Addr {
+	base := r.cfg.Network.Addr().As4()
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], binary.BigEndian.Uint32(base[:])+offset)
+	return netip.AddrFrom4(b)
+}
+
+// ErrFull is returned when a room has as many hosts as it may.
+var ErrFull = errors.New("room is full")
+
+// Attach gives a new student host a port and an address. deliver receives
+// each packet for the host; it must not block or keep the packet. events,
+// if set, receives the lab server's events that concern the host: calls
+// and states of sockets whose peer is the host, and, first, the server's
+// setup (its services' socket, bind and listen calls).
+func (r *Room) Attach(deliver func(pkt []byte), events lab.Recorder) (*Port, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, errors.New("attach host: room is closed")
+	}
+	if len(r.ports)-1 >= r.cfg.MaxHosts {
+		return nil, fmt.Errorf("attach host: %w", ErrFull)
+	}
+	size := uint32(1) << (32 - r.cfg.Network.Bits())
+	for range size {
+		off := firstStudent + r.next%(size-firstStudent-1)
+		r.next++
+		addr := r.addrAt(off)
+		if b := addr.As4()[3]; b == 0 || b == 255 {
+			continue
+		}
+		if _, used := r.ports[addr]; used {
+			continue
+		}
+		p := &Port{room: r, addr: addr, deliver: deliver, events: events}
+		r.ports[addr] = p
+		if events != nil {
+			for _, e := range r.setup {
+				events.Record(e)
+			}
+		}
+		return p, nil
+	}
+	return nil, fmt.Errorf("attach host: %w", ErrFull)
+}
+
+// serverEvent passes an event of the lab server's to the student it
+// concerns, or keeps it as setup when it concerns none.
+func (r *Room) serverEvent(e lab.Event) {
+	var peer string
+	switch {
+	case e.Call != nil:
+		peer = e.Call.Peer
+	case e.State != nil:
+		peer = e.State.Peer
+	}
+	if peer == "" {
+		r.mu.Lock()
+		if len(r.setup) < maxSetup {
+			r.setup = append(r.setup, e)
+		}
+		r.mu.Unlock()
+		return
+	}
+	ap, err := netip.ParseAddrPort(peer)
+	if err != nil {
+		return
+	}
+	r.mu.RLock()
+	p := r.ports[ap.Addr()]
+	r.mu.RUnlock()
+	if p != nil && p.events != nil {
+		p.events.Record(e)
+	}
+}
+
+// forward carries pkt from port from to the port of its destination.
+func (r *Room) forward(from *Port, pkt []byte) {
+	if len(pkt) < 20 || pkt[0]>>4 != 4 {
+		r.malformed.Add(1)
+		return
+	}
+	src := netip.AddrFrom4([4]byte(pkt[12:16]))
+	dst := netip.AddrFrom4([4]byte(pkt[16:20]))
+	if src != from.addr {
+		from.spoofed.Add(1)
+		r.spoofed.Add(1)
+		return
+	}
+	r.mu.RLock()
+	to := r.ports[dst]
+	r.mu.RUnlock()
+	switch {
+	case to == nil || to.deliver == nil:
+		r.noRoute.Add(1)
+	case !from.lab && !to.lab && !r.cfg.StudentsSeeEachOther:
+		r.isolated.Add(1)
+	default:
+		r.forwarded.Add(1)
+		to.deliver(pkt)
+	}
+}
+
+// Close stops the room: its services, its lab server and every host it
+// made.
+func (r *Room) Close() {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	r.closed = true
+	ports := make([]*Port, 0, len(r.ports))
+	for _, p := range r.ports {
+		ports = append(ports, p)
+	}
+	r.mu.Unlock()
+	r.services.Close()
+	for _, p := range ports {
+		if p.host != nil {
+			p.host.close()
+		}
+	}
+	r.sockets.Close()
+	r.server.Close()
+}
+
+// Port is a host's place on a room's switch.
+type Port struct {
+	room    *Room
+	addr    netip.Addr
+	lab     bool // one of the lab's own hosts
+	deliver func(pkt []byte)
+	events  lab.Recorder
+	host    *Host // set for a host in this process
+
+	spoofed atomic.Uint64
+}
+
+// Addr is the address of the port's host.
+func (p *Port) Addr() netip.Addr { return p.addr }
+
+// Spoofed counts packets from this port whose source was not its address.
+func (p *Port) Spoofed() uint64 { return p.spoofed.Load() }
+
+// Send puts a packet from the port's host onto the switch. It does not
+// keep pkt.
+func (p *Port) Send(pkt []byte) { p.room.forward(p, pkt) }
+
+// Detach takes the port off the switch; its address may be given again.
+func (p *Port) Detach() {
+	r := p.room
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ports[p.addr] == p {
+		delete(r.ports, p.addr)
+	}
+}
