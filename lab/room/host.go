@@ -79,24 +79,7 @@ func (h *Host) Port() *Port { return h.port }
 
 // WritePcap writes every packet in the host's trace as a pcap file.
 func (h *Host) WritePcap(w io.Writer) error {
-	return WritePcap(w, h.trace.Events())
-}
-
-// WritePcap writes the packets among events as a pcap file, with
-// nanosecond timestamps.
-func WritePcap(w io.Writer, events []lab.Event) error {
-	pw, err := packet.NewPcapWriter(w, true)
-	if err != nil {
-		return err
-	}
-	for _, e := range events {
-		if e.Kind == lab.KindPacket && e.Packet != nil {
-			if err := pw.WritePacket(e.Time, e.Packet.Data); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return packet.WriteTrace(w, h.trace.Events())
 }
 
 // Close closes the host's sockets and takes it off the switch.

@@ -36,6 +36,11 @@ type Config struct {
 	Services []services.Spec
 	// MaxHosts bounds how many student hosts may be attached at once.
 	MaxHosts int
+	// MaxConnections bounds the TCP connections one student host may hold
+	// open to the lab server's services: one beyond it is closed as soon
+	// as it is accepted, and counted (Counters.Refused). 0 means 64;
+	// negative means no bound.
+	MaxConnections int
 	// StudentsSeeEachOther lets students' hosts exchange packets.
 	StudentsSeeEachOther bool
 	// TimeWait for every host of the room; 0 means netstack's default.
@@ -51,6 +56,7 @@ type Counters struct {
 	Malformed uint64 `json:"malformed"` // not an IPv4 packet
 	NoRoute   uint64 `json:"no_route"`  // no host has the destination address
 	Isolated  uint64 `json:"isolated"`  // student to student, not allowed
+	Refused   uint64 `json:"refused"`   // TCP connections over MaxConnections, closed at once
 }
 
 // Room is one lab network.
@@ -91,6 +97,9 @@ func New(cfg Config) (*Room, error) {
 	if cfg.MaxHosts <= 0 {
 		cfg.MaxHosts = 1000
 	}
+	if cfg.MaxConnections == 0 {
+		cfg.MaxConnections = 64
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -112,6 +121,7 @@ func New(cfg Config) (*Room, error) {
 	r.ports[serverAddr] = port
 	r.sockets = sock.New(srv, lab.RecorderFunc(r.serverEvent))
 	r.services = services.NewServer(cfg.Now)
+	r.services.LimitPerPeer(cfg.MaxConnections)
 	if err := r.services.Start(labNetwork{r.sockets}, cfg.Services); err != nil {
 		r.Close()
 		return nil, fmt.Errorf("new room: %w", err)
@@ -150,6 +160,7 @@ func (r *Room) Counters() Counters {
 		Malformed: r.malformed.Load(),
 		NoRoute:   r.noRoute.Load(),
 		Isolated:  r.isolated.Load(),
+		Refused:   r.services.Refused(),
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/packet"
 	"github.com/socketlab/socketlab/lab/room"
 	"github.com/socketlab/socketlab/lab/sock"
 )
@@ -395,7 +396,7 @@ func TestTsharkReadsOurPcap(t *testing.T) {
 
 	path := filepath.Join(t.TempDir(), "echo.pcap")
 	var buf bytes.Buffer
-	if err := room.WritePcap(&buf, evs); err != nil {
+	if err := packet.WriteTrace(&buf, evs); err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(path, buf.Bytes(), 0o644)

@@ -1,0 +1,525 @@
+package console
+
+import (
+	"math"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/sock"
+)
+
+// socketObj is a socket object of the language.
+type socketObj struct {
+	s      *sock.Socket
+	typ    sock.Type
+	fd     int
+	closed atomic.Bool
+}
+
+func (*socketObj) typeName() string { return "socket" }
+
+// close closes the socket once.
+func (so *socketObj) close() error {
+	if so.closed.Swap(true) {
+		return nil
+	}
+	return so.s.Close()
+}
+
+// kind is the socket's type, as socket.type gives it.
+func (so *socketObj) kind() enumValue {
+	if so.typ == sock.Datagram {
+		return sockDgram
+	}
+	return sockStream
+}
+
+// repr formats the socket as Python does, with its addresses. It asks
+// the socket, untraced, so that printing a socket adds nothing to the
+// trace.
+func (so *socketObj) repr() string { return so.s.Repr() }
+
+func normalAddr(a netip.AddrPort) netip.AddrPort {
+	if !a.Addr().IsValid() {
+		return netip.AddrPortFrom(netip.IPv4Unspecified(), a.Port())
+	}
+	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+}
+
+// addrValue is an address as Python gives it: ('10.0.0.1', 7).
+func addrValue(a netip.AddrPort) value {
+	a = normalAddr(a)
+	return pair(strValue(a.Addr().String()), intValue(a.Port()))
+}
+
+// errBadFD is what some calls on a closed socket raise. Most calls go
+// to the socket anyway, which raises it too, so that the trace shows them.
+var errBadFD = errnoError(lab.EBADF)
+
+// socketMethod is a method of a socket.
+type socketMethod func(ev *evaluator, so *socketObj, a *args) (value, *pyError)
+
+// socketMethods are the methods of sockets.
+var socketMethods = map[string]socketMethod{
+	"accept":      sockAccept,
+	"bind":        sockBind,
+	"close":       sockClose,
+	"connect":     sockConnect,
+	"fileno":      sockFileno,
+	"getpeername": sockGetpeername,
+	"getsockname": sockGetsockname,
+	"gettimeout":  sockGettimeout,
+	"listen":      sockListen,
+	"recv":        sockRecv,
+	"recvfrom":    sockRecvfrom,
+	"send":        sockSend,
+	"sendall":     sockSendall,
+	"sendto":      sockSendto,
+	"setblocking": sockSetblocking,
+	"settimeout":  sockSettimeout,
+	"shutdown":    sockShutdown,
+}
+
+var none value = noneValue{}
+
+func sockAccept(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(0, 0); err != nil {
+		return nil, err
+	}
+	s, addr, err := so.s.Accept(ev.ctx)
+	if err != nil {
+		return nil, fromSock(ev.ctx, err)
+	}
+	conn, perr := ev.c.adopt(s, so.typ)
+	if perr != nil {
+		return nil, perr
+	}
+	return pair(conn, addrValue(addr)), nil
+}
+
+func sockBind(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(1, 1); err != nil {
+		return nil, err
+	}
+	addr, err := ev.toAddr("bind", a.pos[0])
+	if err != nil {
+		return nil, err
+	}
+	if err := so.s.Bind(addr); err != nil {
+		return nil, fromSock(ev.ctx, err)
+	}
+	return none, nil
+}
+
+func sockClose(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(0, 0); err != nil {
+		return nil, err
+	}
+	ev.c.forget(so)
+	if err := so.close(); err != nil {
+		return nil, fromSock(ev.ctx, err)
+	}
+	return none, nil
+}
+
+func sockConnect(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(1, 1); err != nil {
+		return nil, err
+	}
+	addr, err := ev.toAddr("connect", a.pos[0])
+	if err != nil {
+		return nil, err
+	}
+	if err := so.s.Connect(ev.ctx, addr); err != nil {
+		return nil, fromSock(ev.ctx, err)
+	}
+	return none, nil
+}
+
+func sockFileno(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(0, 0); err != nil {
+		return nil, err
+	}
+	if so.closed.Load() {
+		return intValue(-1), nil
+	}
+	return intValue(so.fd), nil
+}
+
+func sockGetpeername(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(0, 0); err != nil {
+		return nil, err
+	}
+	addr, err := so.s.PeerAddr()
+	if err != nil {
+		return nil, fromSock(ev.ctx, err)
+	}
+	return addrValue(addr), nil
+}
+
+func sockGetsockname(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(0, 0); err != nil {
+		return nil, err
+	}
+	addr, err := so.s.LocalAddr()
+	if err != nil {
+		return nil, fromSock(ev.ctx, err)
+	}
+	return addrValue(addr), nil
+}
+
+func sockGettimeout(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(0, 0); err != nil {
+		return nil, err
+	}
+	d, ok := so.s.Timeout()
+	if !ok {
+		return none, nil
+	}
+	return floatValue(d.Seconds()), nil
+}
+
+func sockListen(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(0, 1); err != nil {
+		return nil, err
+	}
+	backlog := int64(maxBacklog)
+	if len(a.pos) == 1 {
+		n, err := toInt(a.pos[0])
+		if err != nil {
+			return nil, err
+		}
+		backlog = min(max(n, 0), maxBacklog)
+	}
+	if err := so.s.Listen(int(backlog)); err != nil {
+		return nil, fromSock(ev.ctx, err)
+	}
+	return none, nil
+}
+
+// recvSize reads the size argument of recv and recvfrom.
+func recvSize(method string, a *args) (int, *pyError) {
+	n, err := toInt(a.pos[0])
+	if err != nil {
+		return 0, err
+	}
+	if n < 0 {
+		return 0, valueError("negative buffersize in %s", method)
+	}
+	if len(a.pos) > 1 {
+		if err := flags(a.pos[1]); err != nil {
+			return 0, err
+		}
+	}
+	return int(min(n, maxRecv)), nil
+}
+
+// flags checks the flags argument of a call: the language has none.
+func flags(v value) *pyError {
+	n, err := toInt(v)
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errnoError(lab.EOPNOTSUPP)
+	}
+	return nil
+}
+
+func sockRecv(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(1, 2); err != nil {
+		return nil, err
+	}
+	n, err := recvSize("recv", a)
+	if err != nil {
+		return nil, err
+	}
+	b, serr := so.s.Recv(ev.ctx, n)
+	if serr != nil {
+		return nil, fromSock(ev.ctx, serr)
+	}
+	return bytesValue(b), nil
+}
+
+func sockRecvfrom(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(1, 2); err != nil {
+		return nil, err
+	}
+	n, err := recvSize("recvfrom", a)
+	if err != nil {
+		return nil, err
+	}
+	b, addr, serr := so.s.RecvFrom(ev.ctx, n)
+	if serr != nil {
+		return nil, fromSock(ev.ctx, serr)
+	}
+	return pair(bytesValue(b), addrValue(addr)), nil
+}
+
+// sendData reads the data and flags arguments of send and sendall.
+func sendData(a *args) ([]byte, *pyError) {
+	data, err := toBytes(a.pos[0])
+	if err != nil {
+		return nil, err
+	}
+	if len(a.pos) > 1 {
+		if err := flags(a.pos[1]); err != nil {
+			return nil, err
+		}
+	}
+	return []byte(data), nil
+}
+
+func sockSend(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(1, 2); err != nil {
+		return nil, err
+	}
+	data, err := sendData(a)
+	if err != nil {
+		return nil, err
+	}
+	n, serr := so.s.Send(ev.ctx, data)
+	if serr != nil {
+		return nil, fromSock(ev.ctx, serr)
+	}
+	return intValue(n), nil
+}
+
+func sockSendall(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(1, 2); err != nil {
+		return nil, err
+	}
+	data, err := sendData(a)
+	if err != nil {
+		return nil, err
+	}
+	if serr := so.s.SendAll(ev.ctx, data); serr != nil {
+		return nil, fromSock(ev.ctx, serr)
+	}
+	return none, nil
+}
+
+func sockSendto(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if len(a.kw) > 0 {
+		return nil, typeError("sendto() takes no keyword arguments")
+	}
+	if n := len(a.pos); n < 2 || n > 3 {
+		return nil, typeError("sendto() takes 2 or 3 arguments (%d given)", n)
+	}
+	data, err := toBytes(a.pos[0])
+	if err != nil {
+		return nil, err
+	}
+	if len(a.pos) == 3 {
+		if err := flags(a.pos[1]); err != nil {
+			return nil, err
+		}
+	}
+	addr, err := ev.toAddr("sendto", a.pos[len(a.pos)-1])
+	if err != nil {
+		return nil, err
+	}
+	n, serr := so.s.SendTo(ev.ctx, []byte(data), addr)
+	if serr != nil {
+		return nil, fromSock(ev.ctx, serr)
+	}
+	return intValue(n), nil
+}
+
+func sockSetblocking(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(1, 1); err != nil {
+		return nil, err
+	}
+	if so.closed.Load() {
+		return nil, errBadFD
+	}
+	n, err := toInt(a.pos[0])
+	if err != nil {
+		return nil, err
+	}
+	so.s.SetBlocking(n != 0)
+	return none, nil
+}
+
+func sockSettimeout(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(1, 1); err != nil {
+		return nil, err
+	}
+	if so.closed.Load() {
+		return nil, errBadFD
+	}
+	if _, ok := a.pos[0].(noneValue); ok {
+		so.s.SetBlocking(true)
+		return none, nil
+	}
+	f, ok := asFloat(a.pos[0])
+	switch {
+	case !ok:
+		return nil, typeError("'%s' object cannot be interpreted as an integer", a.pos[0].typeName())
+	case math.IsNaN(f):
+		return nil, valueError("Invalid value NaN (not a number)")
+	case f < 0:
+		return nil, valueError("Timeout value out of range")
+	case f > maxTimeout:
+		return nil, raise("OverflowError", "timestamp out of range for platform time_t")
+	}
+	// Round up, as Python does, so that a tiny timeout is not 0, which
+	// would make the socket non-blocking.
+	so.s.SetTimeout(time.Duration(math.Ceil(f * float64(time.Second))))
+	return none, nil
+}
+
+func sockShutdown(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(1, 1); err != nil {
+		return nil, err
+	}
+	how, err := toInt(a.pos[0])
+	if err != nil {
+		return nil, err
+	}
+	if how < 0 || how > 2 {
+		return nil, errnoError(lab.EINVAL)
+	}
+	if err := so.s.Shutdown(sock.How(how)); err != nil {
+		return nil, fromSock(ev.ctx, err)
+	}
+	return none, nil
+}
+
+// toAddr reads an AF_INET address, a (host, port) tuple, as Python does.
+func (ev *evaluator) toAddr(method string, v value) (netip.AddrPort, *pyError) {
+	t, ok := v.(*tupleValue)
+	if !ok {
+		return netip.AddrPort{}, typeError("%s(): AF_INET address must be tuple, not %s", method, v.typeName())
+	}
+	if len(t.items) != 2 {
+		return netip.AddrPort{}, typeError("AF_INET address must be a pair (host, port)")
+	}
+	var host string
+	switch h := t.items[0].(type) {
+	case strValue:
+		host = string(h)
+	case bytesValue:
+		host = string(h)
+	default:
+		return netip.AddrPort{}, typeError("str, bytes or bytearray expected, not %s", h.typeName())
+	}
+	port, err := toInt(t.items[1])
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	if port < 0 || port > 65535 {
+		return netip.AddrPort{}, raise("OverflowError", "%s(): port must be 0-65535.", method)
+	}
+	addr, err := ev.resolve(host)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return netip.AddrPortFrom(addr, uint16(port)), nil
+}
+
+// resolve turns a host into an IPv4 address. The lab has no DNS and no
+// loopback interface: hosts are dotted quads, "" (any address),
+// "<broadcast>", or this host's name (see gethostname) or "localhost",
+// which are its own address.
+func (ev *evaluator) resolve(host string) (netip.Addr, *pyError) {
+	switch host {
+	case "":
+		return netip.IPv4Unspecified(), nil
+	case "<broadcast>":
+		return netip.AddrFrom4([4]byte{255, 255, 255, 255}), nil
+	case "localhost", ev.c.hostname():
+		if ev.c.st == nil {
+			return netip.AddrFrom4([4]byte{127, 0, 0, 1}), nil
+		}
+		return ev.c.st.Addr(), nil
+	}
+	addr, err := netip.ParseAddr(host)
+	switch {
+	case err != nil:
+		return netip.Addr{}, gaierror
+	case !addr.Is4():
+		return netip.Addr{}, &pyError{class: "gaierror", text: "socket.gaierror: [Errno -9] Address family for hostname not supported"}
+	}
+	return addr, nil
+}
+
+// hostname is the host's name, as gethostname gives it: in the lab, its
+// address.
+func (c *Console) hostname() string {
+	if c.st == nil {
+		return "localhost"
+	}
+	return c.st.Addr().String()
+}
+
+func gethostname(ev *evaluator, a *args) (value, *pyError) {
+	if err := a.want(0, 0); err != nil {
+		return nil, err
+	}
+	return strValue(ev.c.hostname()), nil
+}
+
+func gethostbyname(ev *evaluator, a *args) (value, *pyError) {
+	if err := a.want(1, 1); err != nil {
+		return nil, err
+	}
+	host, ok := a.pos[0].(strValue)
+	if !ok {
+		return nil, typeError("gethostbyname() argument 1 must be str, not %s", a.pos[0].typeName())
+	}
+	addr, err := ev.resolve(string(host))
+	if err != nil {
+		return nil, err
+	}
+	return strValue(addr.String()), nil
+}
+
+// newSocket is socket.socket(family=AF_INET, type=SOCK_STREAM, proto=0,
+// fileno=None), and socket(TCP) and socket(UDP).
+func newSocket(ev *evaluator, a *args) (value, *pyError) {
+	vals, err := a.bind("family", "type", "proto", "fileno")
+	if err != nil {
+		return nil, err
+	}
+	if sh, ok := vals[0].(shorthandValue); ok {
+		if len(a.pos)+len(a.kw) > 1 {
+			return nil, typeError("socket(%s) takes no other arguments: %s is short for %s", sh.name, sh.name, shorthandCall(sh))
+		}
+		return ev.c.newSocket(ev, sh.typ)
+	}
+	family, typ, proto := int64(2), int64(1), int64(0)
+	for i, p := range []*int64{&family, &typ, &proto} {
+		if vals[i] == nil {
+			continue
+		}
+		if *p, err = toInt(vals[i]); err != nil {
+			return nil, err
+		}
+	}
+	if vals[3] != nil {
+		if _, ok := vals[3].(noneValue); !ok {
+			return nil, errBadFD
+		}
+	}
+	if family != 2 {
+		return nil, errnoError(lab.EAFNOSUPPORT)
+	}
+	t := sock.Stream
+	switch typ {
+	case 1:
+		if proto != 0 && proto != 6 {
+			return nil, raise("OSError", "[Errno 93] Protocol not supported")
+		}
+	case 2:
+		t = sock.Datagram
+		if proto != 0 && proto != 17 {
+			return nil, raise("OSError", "[Errno 93] Protocol not supported")
+		}
+	default:
+		return nil, raise("OSError", "[Errno 94] Socket type not supported")
+	}
+	return ev.c.newSocket(ev, t)
+}

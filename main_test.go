@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/socketlab/socketlab/lab"
+)
+
+func TestRunExamples(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		script string
+		shows  []string // in the transcript
+	}{
+		{"examples/tcp-echo.lab", []string{">>> s.recv(1024)\nb'hello\\n'\n"}},
+		{"examples/udp-echo.lab", []string{">>> data\nb'one'\n", ">>> addr\n('10.0.0.1', 7)\n", "(b'two', ('10.0.0.1', 7))"}},
+		{"examples/closed-port.lab", []string{"ConnectionRefusedError: [Errno 111] Connection refused"}},
+	} {
+		t.Run(filepath.Base(tc.script), func(t *testing.T) {
+			pcap := filepath.Join(dir, filepath.Base(tc.script)+".pcap")
+			trace := filepath.Join(dir, filepath.Base(tc.script)+".jsonl")
+			var out, errs bytes.Buffer
+			code := run(context.Background(), []string{"run", tc.script, "--pcap", pcap, "--trace", trace}, nil, &out, &errs)
+			if code != 0 {
+				t.Fatalf("exit %d; stdout:\n%s\nstderr:\n%s", code, out.String(), errs.String())
+			}
+			for _, s := range tc.shows {
+				if !strings.Contains(out.String(), s) {
+					t.Errorf("transcript lacks %q:\n%s", s, out.String())
+				}
+			}
+			f, err := os.Open(trace)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			kinds := map[lab.Kind]int{}
+			sc := bufio.NewScanner(f)
+			sc.Buffer(nil, 1<<20)
+			for sc.Scan() {
+				var e lab.Event
+				if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+					t.Fatalf("trace line %q: %v", sc.Text(), err)
+				}
+				kinds[e.Kind]++
+			}
+			if kinds[lab.KindCall] == 0 || kinds[lab.KindPacket] == 0 {
+				t.Errorf("trace has %v", kinds)
+			}
+			if st, err := os.Stat(pcap); err != nil || st.Size() <= 24 {
+				t.Errorf("pcap: %v, %v", st, err)
+			}
+		})
+	}
+}
+
+// TestRunEchoPcapInTshark is the README's demo: tshark lists the handshake,
+// the data and the teardown of examples/tcp-echo.lab.
+func TestRunEchoPcapInTshark(t *testing.T) {
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tshark is not installed, and CI needs it: apt-get install tshark")
+		}
+		t.Skip("SKIPPING: tshark is not installed (apt-get install tshark)")
+	}
+	pcap := filepath.Join(t.TempDir(), "echo.pcap")
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"run", "--pcap", pcap, "examples/tcp-echo.lab"}, nil, &out, &out); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out.String())
+	}
+	listing, err := exec.Command(tshark, "-r", pcap).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(listing)
+	// Wireshark knows port 7: the data shows as the Echo protocol.
+	for _, want := range []string{"[SYN]", "[SYN, ACK]", "ECHO 58 Request", "ECHO 58 Response", "[FIN, ACK]"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("tshark's listing lacks %q:\n%s", want, text)
+		}
+	}
+	if n := strings.Count(text, "[FIN, ACK]"); n != 2 {
+		t.Errorf("%d FINs, want one from each side:\n%s", n, text)
+	}
+}
+
+func TestRunFailsOnAnUnexpectedError(t *testing.T) {
+	script := filepath.Join(t.TempDir(), "bad.lab")
+	os.WriteFile(script, []byte("s = socket(TCP)\ns.connect((\"10.0.0.1\", 9))\n"), 0o644)
+	var out, errs bytes.Buffer
+	if code := run(context.Background(), []string{"run", script}, nil, &out, &errs); code != 1 {
+		t.Errorf("exit %d, want 1; stderr %q", code, errs.String())
+	}
+	if !strings.Contains(out.String()+errs.String(), "ConnectionRefusedError") {
+		t.Errorf("output does not name the error:\n%s\n%s", out.String(), errs.String())
+	}
+	if code := run(context.Background(), []string{"run"}, nil, &out, &errs); code != 2 {
+		t.Errorf("run with no script: exit %d, want 2", code)
+	}
+	if code := run(context.Background(), []string{"frobnicate"}, nil, &out, &errs); code != 2 {
+		t.Errorf("unknown command: exit %d, want 2", code)
+	}
+}
+
+func TestServeHealthAndHostEcho(t *testing.T) {
+	// Free ports for the server and the host echo.
+	httpAddr, echoAddr := freePort(t), freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var errs bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", httpAddr, "--host-echo", echoAddr}, nil, &errs, &errs)
+	}()
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + httpAddr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("/healthz = %d", resp.StatusCode)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not come up: %v\n%s", err, errs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	for _, network := range []string{"tcp", "udp"} {
+		c, err := net.Dial(network, echoAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		c.Write([]byte("over the host's " + network + "\n"))
+		buf := make([]byte, 100)
+		n, err := c.Read(buf)
+		if got := string(buf[:n]); got != "over the host's "+network+"\n" {
+			t.Errorf("%s echo = %q, %v", network, got, err)
+		}
+		c.Close()
+	}
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d:\n%s", code, errs.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve did not stop within 5s of its context ending")
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
