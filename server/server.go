@@ -1,18 +1,25 @@
-// Package server is socketlab's HTTP server: the pages, their assets and
-// the health check, and, beside it, the lab's echo service on the host's
-// own network for nc and telnet.
+// Package server is socketlab's HTTP server: the pages, their assets, the
+// health check and the bridge (GET /bridge), where each WebSocket is a
+// session, a student host's network cable to a lab network; and, beside
+// it, the lab's echo service on the host's own network for nc and telnet.
 package server
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
+	"github.com/gorilla/websocket"
+
+	"github.com/socketlab/socketlab/lab/bridge"
 	"github.com/socketlab/socketlab/lab/services"
+	"github.com/socketlab/socketlab/static"
 )
 
 // Config is how the server runs.
@@ -24,18 +31,72 @@ type Config struct {
 	HostEcho string
 	// Log receives what the server has to say; nil means slog.Default().
 	Log *slog.Logger
+	// Client is the built browser client (lab.wasm, wasm_exec.js, and
+	// their .br and .gz), served under /static/build/; nil if there is
+	// none, and the lab page says so.
+	Client fs.FS
+
+	// AllowOrigins lists the pages, besides the server's own, that may open
+	// /bridge: an origin ("https://lab.example.org"), a host with an
+	// optional port ("lab.example.org:8443", any scheme) or "*" (any page).
+	// An upgrade without an Origin header (a native client) is allowed.
+	AllowOrigins []string
+
+	// The bridge's bounds. A zero value means its default (Default…).
+
+	// MaxSessions bounds the sessions open at once; one more is closed
+	// with 1013 right after its upgrade.
+	MaxSessions int
+	// IdleTimeout ends a session whose client has sent nothing for this
+	// long, with close 1001 "idle".
+	IdleTimeout time.Duration
+	// PacketRate and PacketBurst bound the messages a second a client may
+	// send (a token bucket); messages over the rate are dropped and
+	// counted. A negative PacketRate means no bound.
+	PacketRate  float64
+	PacketBurst int
+	// RateDropLimit closes, with 1008 "packet rate", a session that has
+	// had this many messages dropped for its rate without resting.
+	RateDropLimit int
+	// MaxConnections bounds the TCP connections a session's host may hold
+	// open to its lab server; more are closed as soon as they are
+	// accepted, and counted. Negative means no bound.
+	MaxConnections int
+	// SendQueue bounds the packets waiting to be written to a client;
+	// more are dropped and counted, as a congested link would.
+	SendQueue int
+	// EventQueue bounds the events waiting to be written to a client; a
+	// session that falls further behind is closed with 1008.
+	EventQueue int
+	// WriteTimeout bounds a write to a client.
+	WriteTimeout time.Duration
 }
 
 // Server serves the lab.
 type Server struct {
-	cfg Config
-	log *slog.Logger
-	mux *http.ServeMux
+	cfg      Config
+	log      *slog.Logger
+	mux      *http.ServeMux
+	now      func() time.Time // the clock of the sessions' packet rates; tests set it
+	origins  origins
+	upgrader *websocket.Upgrader
+	sessions *registry
+
+	refusedOrigin, refusedFull, errors atomic.Uint64
 }
 
 // New returns a server for cfg.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux()}
+	cfg = withDefaults(cfg)
+	s := &Server{
+		cfg:      cfg,
+		log:      cfg.Log,
+		mux:      http.NewServeMux(),
+		now:      time.Now,
+		origins:  newOrigins(cfg.AllowOrigins),
+		upgrader: newUpgrader(),
+		sessions: newRegistry(),
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -44,10 +105,17 @@ func New(cfg Config) *Server {
 		fmt.Fprintln(w, "ok")
 	})
 	s.mux.HandleFunc("GET /{$}", s.home)
+	s.mux.Handle("GET /static/", static.Handler(cfg.Client))
+	s.mux.HandleFunc("GET /lab", func(w http.ResponseWriter, r *http.Request) {
+		http.ServeFileFS(w, r, static.Pages, "lab.html")
+	})
+	s.mux.HandleFunc("GET /bridge", s.serveBridge)
 	return s
 }
 
-// Handler is the server's HTTP handler.
+// Handler is the server's HTTP handler. Bridge sessions it opens are ended
+// and waited for by Serve; under another server, they end only when their
+// clients leave, break a bound or idle out.
 func (s *Server) Handler() http.Handler { return s.mux }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
@@ -72,7 +140,10 @@ func (s *Server) Run(ctx context.Context) error {
 	return s.Serve(ctx, ln)
 }
 
-// Serve serves on ln until ctx ends.
+// Serve serves on ln until ctx ends. Then every bridge session is closed
+// with 1001 "server shutting down" and its lab network stopped, and Serve
+// returns once every goroutine the server started has, within a few
+// seconds. Serve is called once.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	echo := services.NewServer(nil)
 	defer echo.Close()
@@ -85,21 +156,28 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go func() { errc <- hs.Serve(ln) }()
 	s.log.Info("socketlab is serving", "url", "http://"+ln.Addr().String()+"/")
 
+	var serveErr error
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve http: %w", err)
+		serveErr = fmt.Errorf("serve http: %w", err)
 	case <-ctx.Done():
+		s.log.Info("shutting down", "sessions", s.Stats().SessionsCurrent)
 	}
-	s.log.Info("shutting down")
+	// Sessions run on hijacked connections, which Shutdown neither closes
+	// nor waits for: the registry does both.
+	s.sessions.shutdown(bridge.CloseGoingAway, "server shutting down")
 	shutdown, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(shutdown); err != nil {
 		hs.Close()
 	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve http: %w", err)
+	if serveErr == nil {
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			serveErr = fmt.Errorf("serve http: %w", err)
+		}
 	}
-	return nil
+	s.sessions.wait()
+	return serveErr
 }
 
 // startHostEcho runs the echo service on the host's network. A port in use

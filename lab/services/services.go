@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,6 +46,9 @@ type Server struct {
 	closers map[io.Closer]struct{}
 	closed  bool
 	wg      sync.WaitGroup
+	perPeer int                // bound on one peer's open TCP connections; 0 for none
+	peers   map[netip.Addr]int // open TCP connections by peer address
+	refused atomic.Uint64
 }
 
 // NewServer returns a server whose daytime services read the clock now
@@ -51,7 +57,59 @@ func NewServer(now func() time.Time) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	return &Server{now: now, closers: map[io.Closer]struct{}{}}
+	return &Server{now: now, closers: map[io.Closer]struct{}{}, peers: map[netip.Addr]int{}}
+}
+
+// LimitPerPeer bounds how many TCP connections from one peer address the
+// server's services hold open at once: a connection beyond the bound is
+// closed as soon as it is accepted, and counted (Refused). n <= 0 means no
+// bound, the default. Call it before Start or ServeTCP.
+func (s *Server) LimitPerPeer(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.perPeer = max(n, 0)
+}
+
+// Refused counts the connections closed at once for being over the bound
+// set by LimitPerPeer.
+func (s *Server) Refused() uint64 { return s.refused.Load() }
+
+// admit counts c against its peer's bound and returns the peer to
+// release when c ends; false if c is over the bound. The peer is read once
+// here: a reset connection may no longer know it.
+func (s *Server) admit(c net.Conn) (netip.Addr, bool) {
+	peer, known := peerAddr(c)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !known {
+		return peer, true
+	}
+	if s.perPeer > 0 && s.peers[peer] >= s.perPeer {
+		return peer, false
+	}
+	s.peers[peer]++
+	return peer, true
+}
+
+// release ends a connection of peer's that admit let in.
+func (s *Server) release(peer netip.Addr) {
+	if !peer.IsValid() {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.peers[peer]--; s.peers[peer] <= 0 {
+		delete(s.peers, peer)
+	}
+}
+
+func peerAddr(c net.Conn) (netip.Addr, bool) {
+	a, ok := c.RemoteAddr().(*net.TCPAddr)
+	if !ok || a == nil {
+		return netip.Addr{}, false
+	}
+	peer := a.AddrPort().Addr().Unmap()
+	return peer, peer.IsValid()
 }
 
 // Start runs each of specs on n.
@@ -131,13 +189,21 @@ func (s *Server) ServeTCP(ln net.Listener, handle func(net.Conn)) {
 				// (reset in the queue): keep serving.
 				continue
 			}
+			peer, ok := s.admit(c)
+			if !ok {
+				s.refused.Add(1)
+				c.Close()
+				continue
+			}
 			if !s.track(c) {
+				s.release(peer)
 				c.Close()
 				return
 			}
 			s.wg.Add(1)
 			go func() {
 				defer s.wg.Done()
+				defer s.release(peer)
 				defer s.untrack(c)
 				defer c.Close()
 				handle(c)
@@ -217,4 +283,20 @@ func (s *Server) Daytime(c net.Conn) {
 // DaytimeDatagram answers any datagram with the date and time (RFC 867).
 func (s *Server) DaytimeDatagram([]byte) []byte {
 	return []byte(s.now().UTC().Format("Monday, January 2, 2006 15:04:05-MST") + "\r\n")
+}
+
+// Kernel is the host's own network: services on it are reachable with nc
+// and telnet, and are not traced.
+type Kernel struct {
+	Host string // the address to listen on, such as "127.0.0.1"
+}
+
+// Listen listens on TCP port.
+func (k Kernel) Listen(port uint16) (net.Listener, error) {
+	return net.Listen("tcp", net.JoinHostPort(k.Host, strconv.Itoa(int(port))))
+}
+
+// ListenPacket listens on UDP port.
+func (k Kernel) ListenPacket(port uint16) (net.PacketConn, error) {
+	return net.ListenPacket("udp", net.JoinHostPort(k.Host, strconv.Itoa(int(port))))
 }

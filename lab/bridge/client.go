@@ -1,0 +1,270 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/netstack"
+	"github.com/socketlab/socketlab/lab/packet"
+	"github.com/socketlab/socketlab/lab/sock"
+)
+
+// SendQueue bounds the packets waiting to go up the WebSocket; more are
+// dropped, as a congested link drops them, and TCP sends them again.
+const SendQueue = 256
+
+// Client is a student's host joined to a lab over the bridge: a gVisor
+// stack whose link is a WebSocket. It builds natively and for js/wasm.
+type Client struct {
+	conn    *websocket.Conn
+	hello   Hello
+	host    *netstack.Host
+	sockets *sock.Stack
+	trace   *lab.Trace
+	tracker packet.Tracker
+	now     func() time.Time
+
+	out   chan *[]byte
+	pool  sync.Pool
+	stop  context.CancelFunc
+	wg    sync.WaitGroup
+	done  chan struct{}
+	once  sync.Once
+	err   error // why the session ended; set before done closes
+	drops atomic.Uint64
+}
+
+// Options adjust a client. The zero value is fine.
+type Options struct {
+	// Trace records what the host sees; nil means a new one. Passing the
+	// trace of an ended session keeps one history across reconnections.
+	Trace *lab.Trace
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Dial joins a lab at url (ws://host:port/bridge), waits for the server's
+// hello and starts the host.
+func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	conn, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("dial bridge: %w", err)
+	}
+	conn.SetReadLimit(MaxText)
+	hello, err := readHello(ctx, conn)
+	if err != nil {
+		conn.Close(CloseProtocol, "bad hello")
+		return nil, err
+	}
+	c := &Client{
+		conn:  conn,
+		hello: hello,
+		trace: opts.Trace,
+		now:   opts.Now,
+		out:   make(chan *[]byte, SendQueue),
+		done:  make(chan struct{}),
+	}
+	if c.trace == nil {
+		c.trace = lab.NewTrace(0)
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	mtu := hello.Host.MTU
+	c.pool.New = func() any { b := make([]byte, mtu); return &b }
+	addr := netip.MustParseAddr(hello.Host.Address) // checked by readHello
+	c.host, err = netstack.New(netstack.Config{
+		Addr:     netip.PrefixFrom(addr, hello.Host.Prefix),
+		Gateway:  netip.MustParseAddr(hello.Host.Gateway),
+		MTU:      mtu,
+		Output:   c.send,
+		Observe:  c.observe,
+		Recorder: c.trace,
+		Now:      c.now,
+	})
+	if err != nil {
+		conn.Close(CloseInternalErr, "")
+		return nil, fmt.Errorf("start host: %w", err)
+	}
+	c.sockets = sock.New(c.host, c.trace)
+	c.trace.Record(lab.Event{Time: c.now(), Host: hello.Host.Address, Kind: lab.KindSession, Session: &lab.SessionEvent{
+		What:    "hello",
+		Message: fmt.Sprintf("joined the lab as %s (session %s); the lab server is %s", hello.Host.Address, hello.Session, hello.Host.Gateway),
+	}})
+
+	runCtx, stop := context.WithCancel(context.Background())
+	c.stop = stop
+	c.wg.Add(2)
+	go func() { defer c.wg.Done(); c.end(c.readLoop(runCtx)) }()
+	go func() { defer c.wg.Done(); c.end(c.writeLoop(runCtx)) }()
+	return c, nil
+}
+
+func readHello(ctx context.Context, conn *websocket.Conn) (Hello, error) {
+	typ, b, err := conn.Read(ctx)
+	if err != nil {
+		return Hello{}, fmt.Errorf("read hello: %w", err)
+	}
+	var h Hello
+	if typ != websocket.MessageText || json.Unmarshal(b, &h) != nil || h.Type != TypeHello {
+		return Hello{}, errors.New("read hello: the server's first message is not a hello")
+	}
+	if h.Version != Version {
+		return Hello{}, fmt.Errorf("read hello: server speaks version %d, this client %d", h.Version, Version)
+	}
+	addr, err1 := netip.ParseAddr(h.Host.Address)
+	gw, err2 := netip.ParseAddr(h.Host.Gateway)
+	if err1 != nil || err2 != nil || !addr.Is4() || !gw.Is4() || h.Host.Prefix < 8 || h.Host.Prefix > 30 || h.Host.MTU < 576 || h.Host.MTU > 65535 {
+		return Hello{}, fmt.Errorf("read hello: bad host configuration %+v", h.Host)
+	}
+	return h, nil
+}
+
+// Hello is what the server said when the session began.
+func (c *Client) Hello() Hello { return c.hello }
+
+// Addr is the host's address.
+func (c *Client) Addr() netip.Addr { return c.host.Addr() }
+
+// Sockets makes the host's traced sockets.
+func (c *Client) Sockets() *sock.Stack { return c.sockets }
+
+// Trace is everything the host has seen: its calls, states and packets,
+// and the lab server's calls and states for its connections.
+func (c *Client) Trace() *lab.Trace { return c.trace }
+
+// Dropped counts packets the host sent that the link had no room for.
+func (c *Client) Dropped() uint64 { return c.drops.Load() }
+
+// Done is closed when the session ends; Err then says why.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Err is why the session ended, once Done is closed.
+func (c *Client) Err() error {
+	select {
+	case <-c.done:
+		return c.err
+	default:
+		return nil
+	}
+}
+
+// send queues one outbound packet; it never blocks the stack.
+func (c *Client) send(pkt []byte) {
+	bp := c.pool.Get().(*[]byte)
+	*bp = append((*bp)[:0], pkt...)
+	select {
+	case c.out <- bp:
+	default:
+		c.drops.Add(1)
+		c.pool.Put(bp)
+	}
+}
+
+func (c *Client) writeLoop(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case bp := <-c.out:
+			err := c.conn.Write(ctx, websocket.MessageBinary, *bp)
+			c.pool.Put(bp)
+			if err != nil {
+				return fmt.Errorf("write packet: %w", err)
+			}
+		}
+	}
+}
+
+func (c *Client) readLoop(ctx context.Context) error {
+	for {
+		typ, b, err := c.conn.Read(ctx)
+		if err != nil {
+			return fmt.Errorf("read bridge: %w", err)
+		}
+		switch typ {
+		case websocket.MessageBinary:
+			c.host.Deliver(b)
+		case websocket.MessageText:
+			c.serverMessage(b)
+		}
+	}
+}
+
+// serverMessage records an event of the lab server's. It is stamped with
+// the time it arrived: the server's clock is not this host's.
+func (c *Client) serverMessage(b []byte) {
+	var m EventMessage
+	if json.Unmarshal(b, &m) != nil || m.Type != TypeEvent {
+		return
+	}
+	e := m.Event
+	if e.Kind != lab.KindCall && e.Kind != lab.KindState {
+		return
+	}
+	if (e.Kind == lab.KindCall) != (e.Call != nil) || (e.Kind == lab.KindState) != (e.State != nil) {
+		return
+	}
+	e.Time = c.now()
+	e.Packet, e.Session = nil, nil
+	c.trace.Record(e)
+}
+
+// observe records a packet crossing the host's link.
+func (c *Client) observe(dir lab.Direction, t time.Time, pkt []byte) {
+	p, err := packet.Decode(pkt)
+	if err != nil {
+		p = lab.Packet{Protocol: "IPv4", Length: len(pkt), Summary: "malformed: " + err.Error(), Data: append([]byte(nil), pkt...)}
+	}
+	p.Dir = dir
+	c.tracker.Annotate(&p)
+	c.trace.Record(lab.Event{Time: t, Host: c.hello.Host.Address, Kind: lab.KindPacket, Packet: &p})
+}
+
+// end ends the session once, for the first reason given.
+func (c *Client) end(err error) {
+	c.once.Do(func() {
+		if err == nil {
+			err = errors.New("session closed")
+		}
+		c.err = err
+		c.stop()
+		c.trace.Record(lab.Event{Time: c.now(), Host: c.hello.Host.Address, Kind: lab.KindSession, Session: &lab.SessionEvent{
+			What:    "closed",
+			Message: "the session ended: " + reason(err),
+		}})
+		close(c.done)
+	})
+}
+
+// reason says in words why a session ended.
+func reason(err error) string {
+	if s := websocket.CloseStatus(err); s != -1 {
+		var ce websocket.CloseError
+		if errors.As(err, &ce) && ce.Reason != "" {
+			return fmt.Sprintf("%s (%d)", ce.Reason, int(s))
+		}
+		return fmt.Sprintf("closed by the server (%d)", int(s))
+	}
+	return err.Error()
+}
+
+// Close ends the session with a close frame and stops the host.
+func (c *Client) Close() {
+	c.conn.Close(CloseNormal, "bye")
+	c.end(errors.New("closed by the client"))
+	c.wg.Wait()
+	c.sockets.Close()
+	c.host.Close()
+}

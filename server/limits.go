@@ -1,0 +1,99 @@
+package server
+
+import (
+	"time"
+
+	"github.com/socketlab/socketlab/lab/bridge"
+	"github.com/socketlab/socketlab/lab/netstack"
+)
+
+// MTU is the largest IPv4 packet a binary message may carry, either way:
+// the MTU of every host on a lab network.
+const MTU = netstack.DefaultMTU
+
+// The defaults of Config's bounds.
+const (
+	DefaultMaxSessions    = 10_000
+	DefaultIdleTimeout    = 30 * time.Minute
+	DefaultPacketRate     = 2000 // packets a second, per session
+	DefaultPacketBurst    = 1000
+	DefaultRateDropLimit  = 10_000
+	DefaultMaxConnections = 64
+	DefaultSendQueue      = 256 // packets
+	DefaultEventQueue     = 1024
+	DefaultWriteTimeout   = 10 * time.Second
+)
+
+// readLimit bounds any message a client sends: past it, the WebSocket
+// library closes the session with 1009 before buffering a byte of it. The
+// bridge's own checks (MTU for binary, MaxText for text) come first for
+// every message under it.
+const readLimit = max(MTU, bridge.MaxText) + 1024
+
+// closeGrace bounds each step of closing a session: writing the close
+// frame, and waiting for the client to answer it and hang up.
+const closeGrace = 2 * time.Second
+
+// withDefaults fills in cfg's zero bounds.
+func withDefaults(cfg Config) Config {
+	if cfg.MaxSessions <= 0 {
+		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.PacketRate == 0 {
+		cfg.PacketRate = DefaultPacketRate
+	}
+	if cfg.PacketBurst <= 0 {
+		cfg.PacketBurst = DefaultPacketBurst
+	}
+	if cfg.RateDropLimit <= 0 {
+		cfg.RateDropLimit = DefaultRateDropLimit
+	}
+	if cfg.MaxConnections == 0 {
+		cfg.MaxConnections = DefaultMaxConnections
+	}
+	if cfg.SendQueue <= 0 {
+		cfg.SendQueue = DefaultSendQueue
+	}
+	if cfg.EventQueue <= 0 {
+		cfg.EventQueue = DefaultEventQueue
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	return cfg
+}
+
+// bucket is a token bucket: it lets through rate messages a second on
+// average, and bursts of up to burst. It is not safe for concurrent use: a
+// session's reader is its only user.
+type bucket struct {
+	rate   float64 // tokens a second; negative for no limit
+	burst  float64
+	tokens float64
+	last   time.Time
+}
+
+func newBucket(rate float64, burst int, now time.Time) bucket {
+	return bucket{rate: rate, burst: float64(burst), tokens: float64(burst), last: now}
+}
+
+// take takes a token if there is one. rested reports that the bucket had
+// filled up again: the sender has kept under the rate for a while.
+func (b *bucket) take(now time.Time) (ok, rested bool) {
+	if b.rate < 0 {
+		return true, true
+	}
+	if d := now.Sub(b.last); d > 0 {
+		b.tokens = min(b.burst, b.tokens+d.Seconds()*b.rate)
+		b.last = now
+	}
+	rested = b.tokens >= b.burst
+	if b.tokens < 1 {
+		return false, rested
+	}
+	b.tokens--
+	return true, rested
+}

@@ -1,0 +1,171 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/socketlab/socketlab/lab/bridge"
+)
+
+// readLoop reads the client's messages: each binary message is a packet
+// for the switch, each text message a JSON request. Once the session has
+// ended, it goes on reading, and discarding, until the client answers the
+// close frame or the handshake runs out of time; it returns what stopped
+// it. It runs on the /bridge handler's goroutine, the connection's only
+// reader.
+func (s *session) readLoop() error {
+	buf := make([]byte, MTU+1)
+	for {
+		typ, r, err := s.conn.NextReader()
+		if err != nil {
+			s.readFailed(err)
+			return err
+		}
+		if s.isDone() {
+			continue // NextReader skips what is left of the message
+		}
+		s.lastRead.Store(time.Now().UnixNano())
+		switch typ {
+		case websocket.BinaryMessage:
+			n, err := io.ReadFull(r, buf)
+			switch {
+			case err == nil:
+				s.tooBig(fmt.Sprintf("a binary message is one IPv4 packet of at most the MTU, %d bytes", MTU))
+				continue
+			case err != io.EOF && err != io.ErrUnexpectedEOF:
+				s.readFailed(err)
+				return err
+			}
+			s.c.packetsIn.Add(1)
+			s.c.bytesIn.Add(uint64(n))
+			if s.allow() {
+				s.packet(buf[:n])
+			}
+		case websocket.TextMessage:
+			b, err := io.ReadAll(io.LimitReader(r, bridge.MaxText+1))
+			if err != nil {
+				s.readFailed(err)
+				return err
+			}
+			if len(b) > bridge.MaxText {
+				s.tooBig(fmt.Sprintf("a text message is at most %d bytes", bridge.MaxText))
+				continue
+			}
+			if s.allow() {
+				s.text(b)
+			}
+		}
+	}
+}
+
+// readFailed ends the session for what stopped the reader, if it has not
+// ended already.
+func (s *session) readFailed(err error) {
+	var ce *websocket.CloseError
+	switch {
+	case errors.As(err, &ce) && ce.Code == websocket.CloseAbnormalClosure:
+		// Not a close frame: the library's word for a lost connection.
+		s.fail(errors.New("read: connection lost"))
+	case errors.As(err, &ce):
+		// The client closed, or answered our close frame; the library
+		// has answered the client's.
+		s.mu.Lock()
+		s.peerClosed = true
+		s.mu.Unlock()
+		s.end(ce.Code, "client closed: "+ce.Text)
+	case s.isDone():
+		// The close handshake ran out of time, or the connection was cut.
+	case errors.Is(err, websocket.ErrReadLimit):
+		// The library has sent close 1009.
+		s.tooBig(fmt.Sprintf("a message is at most %d bytes", readLimit))
+	default:
+		s.fail(fmt.Errorf("read: %w", err))
+	}
+}
+
+// tooBig ends the session for a message over its bound.
+func (s *session) tooBig(reason string) {
+	s.c.tooBig.Add(1)
+	s.log.Warn("bridge: message too big", "reason", reason)
+	s.end(bridge.CloseTooBig, reason)
+}
+
+// allow takes one of the session's message tokens. A client over the rate
+// has its messages dropped and counted; one that stays over it for
+// RateDropLimit messages, without resting, is closed.
+func (s *session) allow() bool {
+	ok, rested := s.bucket.take(s.srv.now())
+	if rested {
+		s.rateStreak = 0
+	}
+	if ok {
+		return true
+	}
+	s.c.rate.Add(1)
+	s.rateStreak++
+	s.warn(warnRate, "bridge: client over its packet rate", "rate", s.srv.cfg.PacketRate, "burst", s.srv.cfg.PacketBurst)
+	if s.rateStreak >= s.srv.cfg.RateDropLimit {
+		s.log.Warn("bridge: closing a client that stays over its packet rate", "dropped", s.rateStreak)
+		s.end(bridge.ClosePolicy, "packet rate")
+	}
+	return false
+}
+
+// packet puts a packet from the client on the switch, which drops and
+// counts it if its source is not the session's address.
+func (s *session) packet(pkt []byte) {
+	if !isIPv4(pkt) {
+		s.c.malformed.Add(1)
+		s.warn(warnMalformed, "bridge: client sent a binary message that is not an IPv4 packet", "bytes", len(pkt))
+		return
+	}
+	spoofed := s.port.Spoofed()
+	s.port.Send(pkt)
+	if s.port.Spoofed() != spoofed {
+		s.c.spoofed.Add(1)
+		s.warn(warnSpoofed, "bridge: client sent a packet from an address not its own", "source", fmt.Sprintf("%d.%d.%d.%d", pkt[12], pkt[13], pkt[14], pkt[15]))
+	}
+}
+
+// isIPv4 reports whether pkt holds an IPv4 header whose lengths fit pkt.
+// The stack behind the switch checks the rest.
+func isIPv4(pkt []byte) bool {
+	if len(pkt) < 20 || pkt[0]>>4 != 4 {
+		return false
+	}
+	hlen := int(pkt[0]&0x0f) * 4
+	total := int(pkt[2])<<8 | int(pkt[3])
+	return hlen >= 20 && hlen <= total && total <= len(pkt)
+}
+
+// text answers a text message: JSON with a "type". There is one request so
+// far, ping; anything else is dropped and counted.
+func (s *session) text(b []byte) {
+	var env bridge.Envelope
+	if err := json.Unmarshal(b, &env); err != nil || env.Type != typePing {
+		s.c.badText.Add(1)
+		s.warn(warnText, "bridge: client sent a text message that is not a request", "bytes", len(b), "type", env.Type)
+		return
+	}
+	s.c.textIn.Add(1)
+	if !s.out.push(outMsg{text: pong}) {
+		s.c.queueFull.Add(1)
+	}
+}
+
+var pong = marshal(bridge.Envelope{Type: typePong})
+
+// ping answers a WebSocket ping, within the session's message rate. A
+// pong that cannot be written is let go: the writer finds out about a
+// broken connection.
+func (s *session) ping(data string) error {
+	if s.allow() {
+		s.conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(closeGrace))
+	}
+	return nil
+}

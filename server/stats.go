@@ -1,0 +1,89 @@
+package server
+
+import "sync/atomic"
+
+// Stats is a snapshot of the server's bridge counters, for /metrics. All
+// but SessionsCurrent only grow.
+type Stats struct {
+	SessionsCurrent int    `json:"sessions_current"`
+	SessionsTotal   uint64 `json:"sessions_total"` // sessions started
+
+	PacketsIn  uint64 `json:"packets_in"`  // binary messages from clients, dropped or not
+	BytesIn    uint64 `json:"bytes_in"`    // their bytes
+	PacketsOut uint64 `json:"packets_out"` // binary messages written to clients
+	BytesOut   uint64 `json:"bytes_out"`   // their bytes
+	TextIn     uint64 `json:"text_in"`     // text messages from clients that were understood
+	EventsOut  uint64 `json:"events_out"`  // event messages written to clients
+
+	Drops   Drops   `json:"drops"`
+	Refused Refused `json:"refused"`
+
+	// ConnsRefused counts TCP connections into lab servers closed at once
+	// for being over Config.MaxConnections.
+	ConnsRefused uint64 `json:"conns_refused"`
+	// Errors counts what went wrong that a well-behaved client does not
+	// cause: failed upgrades, lab networks that would not start, connections
+	// lost without a close frame, failed writes.
+	Errors uint64 `json:"errors"`
+}
+
+// Drops counts messages the bridge let go, by reason.
+type Drops struct {
+	Spoofed   uint64 `json:"spoofed"`    // a packet whose source is not the session's address
+	Malformed uint64 `json:"malformed"`  // a binary message that is not an IPv4 packet
+	TooBig    uint64 `json:"too_big"`    // a message over the MTU or MaxText (the session is closed)
+	Rate      uint64 `json:"rate"`       // a message over the session's packet rate
+	QueueFull uint64 `json:"queue_full"` // a packet for a client whose send queue was full
+	BadText   uint64 `json:"bad_text"`   // a text message that is not JSON with a known "type"
+}
+
+// Refused counts upgrades to /bridge that did not become sessions.
+type Refused struct {
+	Origin uint64 `json:"origin"` // cross-origin, not allowed (HTTP 403)
+	Full   uint64 `json:"full"`   // over MaxSessions (close 1013)
+}
+
+// counters are one session's share of Stats. They are updated from the
+// session's reader and writer and from the lab network's goroutines.
+type counters struct {
+	packetsIn, bytesIn, packetsOut, bytesOut, textIn, eventsOut atomic.Uint64
+
+	spoofed, malformed, tooBig, rate, queueFull, badText atomic.Uint64
+
+	errors atomic.Uint64
+}
+
+// addTo adds c to st.
+func (c *counters) addTo(st *Stats) {
+	st.PacketsIn += c.packetsIn.Load()
+	st.BytesIn += c.bytesIn.Load()
+	st.PacketsOut += c.packetsOut.Load()
+	st.BytesOut += c.bytesOut.Load()
+	st.TextIn += c.textIn.Load()
+	st.EventsOut += c.eventsOut.Load()
+	st.Drops.Spoofed += c.spoofed.Load()
+	st.Drops.Malformed += c.malformed.Load()
+	st.Drops.TooBig += c.tooBig.Load()
+	st.Drops.Rate += c.rate.Load()
+	st.Drops.QueueFull += c.queueFull.Load()
+	st.Drops.BadText += c.badText.Load()
+	st.Errors += c.errors.Load()
+}
+
+// dropped is the total of c's drops.
+func (c *counters) dropped() uint64 {
+	var st Stats
+	c.addTo(&st)
+	d := st.Drops
+	return d.Spoofed + d.Malformed + d.TooBig + d.Rate + d.QueueFull + d.BadText
+}
+
+// Stats returns a snapshot of the server's counters: those of the sessions
+// open now and of every session that has ended.
+func (s *Server) Stats() Stats {
+	st := s.sessions.stats()
+	st.Refused.Origin += s.refusedOrigin.Load()
+	st.Refused.Full += s.refusedFull.Load()
+	st.Errors += s.errors.Load()
+	return st
+}

@@ -1,0 +1,114 @@
+// Package static serves socketlab's browser assets: the embedded CSS and
+// JavaScript, and the built browser client (lab.wasm and the toolchain's
+// wasm_exec.js), from disk while developing or embedded and precompressed
+// in a release build.
+package static
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+)
+
+//go:embed *.js *.html
+var assets embed.FS
+
+// Pages are the embedded HTML pages.
+var Pages fs.FS = assets
+
+// Handler serves the assets under /static/ and the built client under
+// /static/build/ from build (nil: not built, 404 with a hint).
+func Handler(build fs.FS) http.Handler {
+	mime.AddExtensionType(".wasm", "application/wasm")
+	mime.AddExtensionType(".js", "text/javascript; charset=utf-8")
+	return &handler{assets: assets, build: build, etags: map[string]string{}}
+}
+
+type handler struct {
+	assets fs.FS
+	build  fs.FS
+
+	mu    sync.Mutex
+	etags map[string]string // by "fsys:name", computed once
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimPrefix(path.Clean(r.URL.Path), "/static/")
+	fsys, key := h.assets, "assets:"
+	if rest, ok := strings.CutPrefix(name, "build/"); ok {
+		if h.build == nil {
+			http.Error(w, "the browser client is not built: start socketlab with `go run .` from its source checkout, or use a release build", http.StatusNotFound)
+			return
+		}
+		fsys, name, key = h.build, rest, "build:"
+	}
+	if !fs.ValidPath(name) || strings.HasSuffix(name, ".br") || strings.HasSuffix(name, ".gz") || strings.HasSuffix(name, ".stamp") {
+		http.NotFound(w, r)
+		return
+	}
+	ctype := mime.TypeByExtension(path.Ext(name))
+	served, encoding := name, ""
+	accept := r.Header.Get("Accept-Encoding")
+	for _, enc := range []struct{ token, ext string }{{"br", ".br"}, {"gzip", ".gz"}} {
+		if strings.Contains(accept, enc.token) {
+			if _, err := fs.Stat(fsys, name+enc.ext); err == nil {
+				served, encoding = name+enc.ext, enc.token
+				break
+			}
+		}
+	}
+	f, err := fsys.Open(served)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.IsDir() {
+		http.NotFound(w, r)
+		return
+	}
+	if ctype != "" {
+		w.Header().Set("Content-Type", ctype)
+	}
+	w.Header().Set("Vary", "Accept-Encoding")
+	if encoding != "" {
+		w.Header().Set("Content-Encoding", encoding)
+		// The loader's progress bar counts decoded bytes.
+		if raw, err := fs.Stat(fsys, name); err == nil {
+			w.Header().Set("X-Decoded-Length", fmt.Sprint(raw.Size()))
+		}
+	}
+	// Revalidate every time: names are not content-hashed, and a stale
+	// lab.wasm with a fresh wasm_exec.js does not run.
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("ETag", h.etag(key+served, fsys, served, st.ModTime().UnixNano()))
+	http.ServeContent(w, r, "", st.ModTime(), f.(io.ReadSeeker))
+}
+
+// etag is a strong validator of a file's content, remembered for as long
+// as its modification time stays the same.
+func (h *handler) etag(key string, fsys fs.FS, name string, mtime int64) string {
+	key = fmt.Sprintf("%s@%d", key, mtime)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if e, ok := h.etags[key]; ok {
+		return e
+	}
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	e := `"` + hex.EncodeToString(sum[:8]) + `"`
+	h.etags[key] = e
+	return e
+}

@@ -1,0 +1,167 @@
+//go:build js && wasm
+
+package main
+
+// This file is the only one that touches syscall/js. It exposes the lab as
+// window.socketlab:
+//
+//	socketlab.ready            Promise<{address, session}>: resolves once the host is up
+//	socketlab.exec(line)       Promise<{output, error, exception}>: one console line
+//	socketlab.interrupt()      cancel the running line (Ctrl-C); true if one was running
+//	socketlab.complete(text)   completions of the name before the cursor
+//	socketlab.trace()          [event]: every event so far, of both hosts
+//	socketlab.sockets()        [row]: the host's socket table, as ss -tanu
+//	socketlab.pcap()           Uint8Array: the capture of the host's link
+//	socketlab.on(kind, fn)     live events of a kind ("call", "packet", "state",
+//	                           "session", or "*"); returns a function that unsubscribes
+//
+// A panic in Go is reported to the page (console.error and a
+// "socketlab-panic" event on window) and rejects the promise it broke.
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"syscall/js"
+
+	"github.com/socketlab/socketlab/lab"
+)
+
+func expose(l *labSession) {
+	api := js.Global().Get("Object").New()
+	api.Set("version", "1")
+	api.Set("ready", promise(func() (any, error) {
+		<-l.ready
+		l.mu.Lock()
+		c := l.client
+		l.mu.Unlock()
+		return toJS(map[string]string{"address": c.Addr().String(), "session": c.Hello().Session}), nil
+	}))
+	method(api, "exec", func(args []js.Value) any {
+		line := argString(args, 0)
+		return promise(func() (any, error) {
+			r := l.exec(line)
+			return toJS(map[string]string{"output": r.Output, "error": r.Error, "exception": r.Exception}), nil
+		})
+	})
+	method(api, "interrupt", func([]js.Value) any { return l.interrupt() })
+	method(api, "complete", func(args []js.Value) any { return toJS(l.complete(argString(args, 0))) })
+	method(api, "trace", func([]js.Value) any { return toJS(l.trace.Events()) })
+	method(api, "sockets", func([]js.Value) any { return toJS(l.sockets()) })
+	method(api, "pcap", func([]js.Value) any {
+		b, err := l.pcap()
+		if err != nil {
+			panic(err)
+		}
+		u := js.Global().Get("Uint8Array").New(len(b))
+		js.CopyBytesToJS(u, b)
+		return u
+	})
+	method(api, "on", func(args []js.Value) any {
+		kind, fn := argString(args, 0), js.Undefined()
+		if len(args) > 1 {
+			fn = args[1]
+		}
+		if fn.Type() != js.TypeFunction {
+			panic("socketlab.on(kind, fn): fn is not a function")
+		}
+		stop := l.events(func(e lab.Event) {
+			if kind == "*" || kind == string(e.Kind) {
+				safely(func() { fn.Invoke(toJS(e)) })
+			}
+		})
+		var unsubscribe js.Func
+		unsubscribe = js.FuncOf(func(js.Value, []js.Value) any {
+			stop()
+			unsubscribe.Release()
+			return nil
+		})
+		return unsubscribe
+	})
+	js.Global().Set("socketlab", api)
+}
+
+// method sets obj[name] to fn, reporting a panic instead of crashing the
+// program.
+func method(obj js.Value, name string, fn func(args []js.Value) any) {
+	obj.Set(name, js.FuncOf(func(_ js.Value, args []js.Value) (out any) {
+		defer func() {
+			if v := recover(); v != nil {
+				report(v)
+				out = js.Global().Get("Promise").Call("reject", js.Global().Get("Error").New(fmt.Sprint(v)))
+			}
+		}()
+		return fn(args)
+	}))
+}
+
+// promise runs work on a goroutine of its own, so that a blocking call
+// (recv, accept) never freezes the tab, and settles a Promise with it.
+func promise(work func() (any, error)) js.Value {
+	var executor js.Func
+	executor = js.FuncOf(func(_ js.Value, args []js.Value) any {
+		resolve, reject := args[0], args[1]
+		go func() {
+			defer executor.Release()
+			defer func() {
+				if v := recover(); v != nil {
+					report(v)
+					reject.Invoke(js.Global().Get("Error").New(fmt.Sprint(v)))
+				}
+			}()
+			v, err := work()
+			if err != nil {
+				reject.Invoke(js.Global().Get("Error").New(err.Error()))
+				return
+			}
+			resolve.Invoke(v)
+		}()
+		return nil
+	})
+	return js.Global().Get("Promise").New(executor)
+}
+
+// safely runs fn, reporting a panic.
+func safely(fn func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			report(v)
+		}
+	}()
+	fn()
+}
+
+// report tells the page about a panic.
+func report(v any) {
+	msg := fmt.Sprintf("socketlab: internal error: %v\n%s", v, debug.Stack())
+	js.Global().Get("console").Call("error", msg)
+	detail := js.Global().Get("Object").New()
+	detail.Set("detail", msg)
+	js.Global().Call("dispatchEvent", js.Global().Get("CustomEvent").New("socketlab-panic", detail))
+}
+
+// toJS converts a Go value to a JavaScript one by way of JSON.
+func toJS(v any) js.Value {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return js.Global().Get("JSON").Call("parse", string(b))
+}
+
+func argString(args []js.Value, i int) string {
+	if i >= len(args) || args[i].Type() != js.TypeString {
+		return ""
+	}
+	return args[i].String()
+}
+
+// bridgeURL is the page's own /bridge, over ws or wss as the page is.
+func bridgeURL() string {
+	loc := js.Global().Get("location")
+	scheme := "ws:"
+	if loc.Get("protocol").String() == "https:" {
+		scheme = "wss:"
+	}
+	return scheme + "//" + loc.Get("host").String() + "/bridge"
+}

@@ -1,0 +1,190 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/bridge"
+	"github.com/socketlab/socketlab/lab/console"
+	"github.com/socketlab/socketlab/lab/packet"
+)
+
+// lab is the student's side of the lab in the tab: a host joined over the
+// bridge, the console running against it, and one trace kept across
+// reconnections. It knows nothing of JavaScript: js.go exposes it.
+type labSession struct {
+	url   string
+	trace *lab.Trace
+	ready chan struct{} // closed once the first hello has arrived
+
+	mu      sync.Mutex
+	client  *bridge.Client
+	console *console.Console
+	cancel  context.CancelFunc // the running exec's, nil when none
+	execMu  sync.Mutex         // one line at a time
+}
+
+func newLabSession(url string) *labSession {
+	return &labSession{url: url, trace: lab.NewTrace(0), ready: make(chan struct{})}
+}
+
+// run keeps the host joined: it dials, and when a session ends it starts
+// a fresh one, saying so in the trace. It returns when ctx ends.
+func (l *labSession) run(ctx context.Context) {
+	backoff := 500 * time.Millisecond
+	first := true
+	for ctx.Err() == nil {
+		l.status("connecting", "joining the lab at "+l.url)
+		c, err := bridge.Dial(ctx, l.url, &bridge.Options{Trace: l.trace})
+		if err != nil {
+			l.status("lost", fmt.Sprintf("could not join the lab: %v; trying again in %v", err, backoff))
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 10*time.Second)
+			continue
+		}
+		backoff = 500 * time.Millisecond
+		l.mu.Lock()
+		old := l.console
+		l.client, l.console = c, console.New(c.Sockets())
+		l.mu.Unlock()
+		if old != nil {
+			old.Close()
+		}
+		if first {
+			close(l.ready)
+			first = false
+			l.status("connected", "your host is "+c.Addr().String())
+		} else {
+			l.status("reconnected", "a fresh session: your host is now "+c.Addr().String()+"; the old sockets and variables are gone")
+		}
+		select {
+		case <-ctx.Done():
+			c.Close()
+			return
+		case <-c.Done():
+			l.status("reconnecting", "the session ended ("+c.Err().Error()+"); starting a fresh one")
+			c.Close()
+		}
+	}
+}
+
+// status records a change of the bridge's state in the trace.
+func (l *labSession) status(what, msg string) {
+	l.trace.Record(lab.Event{Time: time.Now(), Kind: lab.KindSession, Session: &lab.SessionEvent{What: what, Message: msg}})
+}
+
+// exec runs one console line; interrupt cancels it.
+func (l *labSession) exec(line string) console.Result {
+	l.execMu.Lock()
+	defer l.execMu.Unlock()
+	l.mu.Lock()
+	c := l.console
+	if c == nil {
+		l.mu.Unlock()
+		return console.Result{Error: "OSError: the lab is not connected yet", Exception: "OSError"}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		l.cancel = nil
+		l.mu.Unlock()
+		cancel()
+	}()
+	return c.Exec(ctx, line)
+}
+
+// interrupt cancels the running line, as Ctrl-C does; it reports whether
+// one was running.
+func (l *labSession) interrupt() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cancel == nil {
+		return false
+	}
+	l.cancel()
+	return true
+}
+
+func (l *labSession) complete(prefix string) []string {
+	l.mu.Lock()
+	c := l.console
+	l.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	return c.Complete(prefix)
+}
+
+// sockets is the host's socket table.
+func (l *labSession) sockets() []lab.SocketInfo {
+	l.mu.Lock()
+	c := l.client
+	l.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	return c.Sockets().Table()
+}
+
+// pcap is the capture of the host's link, every session's.
+func (l *labSession) pcap() ([]byte, error) {
+	var b bytes.Buffer
+	if err := packet.WriteTrace(&b, l.trace.Events()); err != nil {
+		return nil, fmt.Errorf("write pcap: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// events passes each event recorded from now on to fn, on a goroutine of
+// its own, in order: fn may call back into the lab. The returned function
+// stops it.
+func (l *labSession) events(fn func(lab.Event)) (stop func()) {
+	var mu sync.Mutex
+	var queue []lab.Event
+	wake := make(chan struct{}, 1)
+	done := make(chan struct{})
+	unsubscribe := l.trace.Subscribe(func(e lab.Event) {
+		mu.Lock()
+		queue = append(queue, e)
+		mu.Unlock()
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-wake:
+			}
+			mu.Lock()
+			batch := queue
+			queue = nil
+			mu.Unlock()
+			for _, e := range batch {
+				fn(e)
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			unsubscribe()
+			close(done)
+		})
+	}
+}
