@@ -42,14 +42,16 @@ func RunScript(ctx context.Context, c *Console, script io.Reader, out io.Writer)
 			w.write(line + "\n")
 			continue
 		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("script line %d: KeyboardInterrupt: %w", n, ctx.Err())
-		}
-		res := c.Exec(ctx, line)
 		echo := line
 		if len(echo) > maxLineBytes {
 			echo = strings.ToValidUTF8(echo[:80], "") + "..."
 		}
+		if ctx.Err() != nil {
+			// Interrupted between lines: the next line is where it shows.
+			w.write(">>> " + echo + "\nKeyboardInterrupt\n")
+			return fmt.Errorf("script line %d: KeyboardInterrupt: %w", n, ctx.Err())
+		}
+		res := c.Exec(ctx, line)
 		w.write(">>> " + echo + "\n" + res.Output)
 		if res.Error != "" {
 			w.write(res.Error + "\n")

@@ -92,6 +92,12 @@ func (e *Endpoint) Connect(ctx context.Context, addr netip.AddrPort) error {
 	if e.proto == UDP {
 		return errno(e.ep.Connect(to))
 	}
+	switch e.State() {
+	case lab.StateSynSent:
+		return lab.EALREADY
+	case lab.StateEstablished, lab.StateCloseWait, lab.StateFinWait1, lab.StateFinWait2, lab.StateClosing, lab.StateLastAck, lab.StateTimeWait:
+		return lab.EISCONN
+	}
 	// Bind first, as the kernel does implicitly, so that the connection's
 	// addresses are known before its SYN leaves.
 	local, err := e.LocalAddr()

@@ -114,6 +114,8 @@ func New(cfg Config) (*Host, error) {
 	h.stack = stack.New(stack.Options{
 		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4.NewProtocol},
 		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocolProbe(h.watcher.probe), udp.NewProtocol, icmp.NewProtocol4},
+		// A host reaches its own address without its link, as a kernel does.
+		HandleLocal: true,
 	})
 	if err := h.configure(); err != nil {
 		h.stack.Destroy()

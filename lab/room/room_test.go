@@ -430,3 +430,36 @@ func TestTsharkReadsOurPcap(t *testing.T) {
 		t.Errorf("tshark saw no SYN or no FIN:\n%s", out)
 	}
 }
+
+func TestConnectAgainAndToYourself(t *testing.T) {
+	_, h := newHost(t)
+	ctx := testContext(t)
+	st := h.Sockets()
+	s, _ := st.Socket(sock.Stream)
+	if err := s.Connect(ctx, echoTCP); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Connect(ctx, echoTCP); sock.Python(err) != "OSError: [Errno 106] Transport endpoint is already connected" {
+		t.Errorf("second connect: %v", sock.Python(err))
+	}
+	if b, err := s.Recv(ctx, 0); err != nil || len(b) != 0 {
+		t.Errorf("recv(0) = %q, %v", b, err)
+	}
+
+	// A host reaches its own address, without its link.
+	ln, _ := st.Socket(sock.Stream)
+	ln.Bind(netip.AddrPortFrom(netip.IPv4Unspecified(), 5000))
+	ln.Listen(1)
+	c, _ := st.Socket(sock.Stream)
+	if err := c.Connect(ctx, netip.AddrPortFrom(h.Addr(), 5000)); err != nil {
+		t.Fatalf("connect to yourself: %v", err)
+	}
+	conn, peer, err := ln.Accept(ctx)
+	if err != nil || peer.Addr() != h.Addr() {
+		t.Fatalf("accept = %v, %v", peer, err)
+	}
+	conn.SendAll(ctx, []byte("hi me"))
+	if got, _ := c.Recv(ctx, 10); string(got) != "hi me" {
+		t.Errorf("recv from yourself = %q", got)
+	}
+}

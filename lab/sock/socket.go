@@ -90,9 +90,13 @@ func (s *Socket) isClosed() bool {
 func (s *Socket) call(ctx context.Context, name string, args []string, do func(ctx context.Context, c *lab.Call) error) error {
 	c := &lab.Call{Socket: s.fd, Proto: s.typ.proto().String(), Name: name, Args: args, Start: s.st.host.Now()}
 	var err error
-	if s.isClosed() {
+	switch {
+	case s.isClosed():
 		err = &Error{Op: name, Errno: lab.EBADF}
-	} else {
+	case ctx.Err() != nil:
+		// Interrupted before it began: not a non-blocking try.
+		err = wrap(name, ctx.Err())
+	default:
 		cctx, cancel := s.deadline(ctx)
 		err = wrap(name, do(cctx, c))
 		cancel()
@@ -223,6 +227,10 @@ func (s *Socket) Recv(ctx context.Context, n int) ([]byte, error) {
 	err := s.call(ctx, "recv", []string{strconv.Itoa(n)}, func(ctx context.Context, c *lab.Call) error {
 		if n < 0 || n > MaxRecv {
 			return lab.EINVAL
+		}
+		if n == 0 {
+			c.Result = "b''"
+			return nil
 		}
 		var err error
 		b, err = s.ep.Read(ctx, n)
