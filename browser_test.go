@@ -1,0 +1,190 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/server"
+	"github.com/socketlab/socketlab/static"
+)
+
+// browser starts Debian's headless Chromium for a test. Without it the
+// test is skipped, loudly, except in CI, where it fails.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is not installed, and CI needs it: apt-get install chromium")
+		}
+		t.Skip("SKIPPING BROWSER TEST: chromium is not installed (apt-get install chromium)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+var buildOnce sync.Once
+var buildErr error
+
+// labServer builds lab.wasm from this checkout (once per test binary) and
+// serves the lab with it.
+func labServer(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	buildOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		buildErr = static.EnsureWasm(ctx, dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return startServer(t, server.Config{Client: os.DirFS(filepath.Join(dir, static.BuildDir))})
+}
+
+// TestBrowserRunsTheLab loads lab.wasm in Chromium, runs the TCP echo
+// through window.socketlab, and finds the packets of both sides in its
+// trace, and its capture in tshark.
+func TestBrowserRunsTheLab(t *testing.T) {
+	addr := labServer(t)
+	ctx := browser(t)
+	step, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+
+	if err := chromedp.Do(step, chromedp.Navigate("http://"+addr+"/lab")); err != nil {
+		t.Fatal(err)
+	}
+	ready, err := chromedp.Run(step, chromedp.Evaluate[map[string]string](
+		`(async () => { while (!window.socketlab) await new Promise(r => setTimeout(r, 10)); return await socketlab.ready; })()`,
+		chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("socketlab.ready: %v", err)
+	}
+	if !strings.HasPrefix(ready["address"], "10.0.") {
+		t.Fatalf("ready = %v", ready)
+	}
+
+	type result struct{ Output, Error string }
+	for _, line := range []string{
+		`s = socket(AF_INET, SOCK_STREAM)`,
+		`s.connect(("10.0.0.1", 7))`,
+		`s.sendall(b"hello from the browser\n")`,
+		`s.recv(1024)`,
+		`s.close()`,
+	} {
+		r, err := chromedp.Run(step, chromedp.Evaluate[result](`socketlab.exec(`+jsString(line)+`)`, chromedp.EvalAwaitPromise))
+		if err != nil || r.Error != "" {
+			t.Fatalf("exec %s: %v %q", line, err, r.Error)
+		}
+		if line == `s.recv(1024)` && r.Output != "b'hello from the browser\\n'\n" {
+			t.Errorf("recv printed %q", r.Output)
+		}
+	}
+
+	// Wait for the teardown, then read the trace.
+	var evs []lab.Event
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		evs, err = chromedp.Run(step, chromedp.Evaluate[[]lab.Event](`socketlab.trace()`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fins(evs) == 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var flags []string
+	for _, e := range evs {
+		if e.Kind == lab.KindPacket && e.Packet.TCP != nil {
+			s := e.Packet.Summary
+			flags = append(flags, string(e.Packet.Dir)+" "+s[strings.Index(s, "["):strings.Index(s, "]")+1])
+		}
+	}
+	joined := strings.Join(flags, ", ")
+	for _, want := range []string{"out [SYN]", "in [SYN, ACK]", "out [ACK]", "out [PSH, ACK]", "in [PSH, ACK]", "out [FIN, ACK]", "in [FIN, ACK]"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("no %s among the browser's packets: %s", want, joined)
+		}
+	}
+	var serverCalls []string
+	for _, e := range evs {
+		if e.Kind == lab.KindCall && e.Host == "10.0.0.1" && e.Call.Proto == "tcp" && e.Call.Peer != "" {
+			serverCalls = append(serverCalls, e.Call.Name)
+		}
+	}
+	if got := strings.Join(serverCalls, " "); !strings.HasPrefix(got, "accept recv sendall recv close") {
+		t.Errorf("the lab server's calls in the browser's trace: %q", got)
+	}
+
+	// The capture, read by tshark.
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tshark is not installed, and CI needs it")
+		}
+		t.Skip("SKIPPING the pcap check: tshark is not installed")
+	}
+	b64, err := chromedp.Run(step, chromedp.Evaluate[string](
+		`(() => { const b = socketlab.pcap(); let s = ""; for (const x of b) s += String.fromCharCode(x); return btoa(s); })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcap, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "browser.pcap")
+	os.WriteFile(path, pcap, 0o644)
+	out, err := exec.Command(tshark, "-r", path, "-T", "fields", "-e", "tcp.flags.str").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	rows := strings.Fields(strings.ReplaceAll(string(out), "\n", " "))
+	if len(rows) != len(flags) {
+		t.Errorf("tshark read %d TCP packets, the trace has %d:\n%s", len(rows), len(flags), out)
+	}
+}
+
+func fins(evs []lab.Event) int {
+	n := 0
+	for _, e := range evs {
+		if e.Kind == lab.KindPacket && e.Packet.TCP != nil && e.Packet.TCP.Flags.FIN {
+			n++
+		}
+	}
+	return n
+}
+
+func jsString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, "`", "\\`", "$", `\$`)
+	return "`" + r.Replace(s) + "`"
+}
