@@ -135,3 +135,54 @@ func TestBridgeEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestBridgeReconnects ends a session from the server side (it idles out)
+// and finds the client on a fresh session, saying so in its trace.
+func TestBridgeReconnects(t *testing.T) {
+	addr := startServer(t, server.Config{IdleTimeout: 300 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	trace := lab.NewTrace(0)
+	clients := make(chan *bridge.Client, 4)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		bridge.Keep(ctx, "ws://"+addr+"/bridge", trace, func(c *bridge.Client) { clients <- c })
+	}()
+	defer func() { cancel(); <-done }()
+
+	first := <-clients
+	var second *bridge.Client
+	select {
+	case second = <-clients:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no fresh session after the first idled out")
+	}
+	if first.Hello().Session == second.Hello().Session {
+		t.Error("the second session has the first one's id")
+	}
+	var whats []string
+	for _, e := range trace.Events() {
+		if e.Kind == lab.KindSession {
+			whats = append(whats, e.Session.What)
+		}
+	}
+	got := strings.Join(whats, " ")
+	for _, want := range []string{"connected", "closed", "reconnecting", "reconnected"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("session events %q lack %q", got, want)
+		}
+	}
+	if i := slices.IndexFunc(trace.Events(), func(e lab.Event) bool {
+		return e.Kind == lab.KindSession && e.Session.What == "closed" && strings.Contains(e.Session.Message, "idle")
+	}); i < 0 {
+		t.Errorf("no event says the session ended for being idle: %q", got)
+	}
+	// The fresh session works.
+	s, _ := second.Sockets().Socket(sock.Datagram)
+	s.SendTo(ctx, []byte("again"), netip.MustParseAddrPort("10.0.0.1:7"))
+	rctx, rcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer rcancel()
+	if b, _, err := s.RecvFrom(rctx, 10); string(b) != "again" {
+		t.Errorf("echo on the fresh session = %q, %v", b, err)
+	}
+}

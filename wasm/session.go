@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/bridge"
@@ -34,27 +33,12 @@ func newLabSession(url string) *labSession {
 	return &labSession{url: url, trace: lab.NewTrace(0), ready: make(chan struct{})}
 }
 
-// run keeps the host joined: it dials, and when a session ends it starts
-// a fresh one, saying so in the trace. It returns when ctx ends.
+// run keeps the host joined, with a fresh console on each new session.
 func (l *labSession) run(ctx context.Context) {
-	backoff := 500 * time.Millisecond
-	first := true
-	for ctx.Err() == nil {
-		l.status("connecting", "joining the lab at "+l.url)
-		c, err := bridge.Dial(ctx, l.url, &bridge.Options{Trace: l.trace})
-		if err != nil {
-			l.status("lost", fmt.Sprintf("could not join the lab: %v; trying again in %v", err, backoff))
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(backoff):
-			}
-			backoff = min(2*backoff, 10*time.Second)
-			continue
-		}
-		backoff = 500 * time.Millisecond
+	bridge.Keep(ctx, l.url, l.trace, func(c *bridge.Client) {
 		l.mu.Lock()
 		old := l.console
+		first := l.client == nil
 		l.client, l.console = c, console.New(c.Sockets())
 		l.mu.Unlock()
 		if old != nil {
@@ -62,25 +46,8 @@ func (l *labSession) run(ctx context.Context) {
 		}
 		if first {
 			close(l.ready)
-			first = false
-			l.status("connected", "your host is "+c.Addr().String())
-		} else {
-			l.status("reconnected", "a fresh session: your host is now "+c.Addr().String()+"; the old sockets and variables are gone")
 		}
-		select {
-		case <-ctx.Done():
-			c.Close()
-			return
-		case <-c.Done():
-			l.status("reconnecting", "the session ended ("+c.Err().Error()+"); starting a fresh one")
-			c.Close()
-		}
-	}
-}
-
-// status records a change of the bridge's state in the trace.
-func (l *labSession) status(what, msg string) {
-	l.trace.Record(lab.Event{Time: time.Now(), Kind: lab.KindSession, Session: &lab.SessionEvent{What: what, Message: msg}})
+	})
 }
 
 // exec runs one console line; interrupt cancels it.
