@@ -269,6 +269,13 @@ func TestClosedPorts(t *testing.T) {
 	if rst > call || evs[call].Call.Errno != lab.ECONNREFUSED {
 		t.Errorf("RST at %d, connect at %d with errno %v", rst, call, evs[call].Call.Errno)
 	}
+	// As on Linux, the socket is not connected, and may try again.
+	if _, err := s.Recv(ctx, 10); sock.Python(err) != "OSError: [Errno 107] Transport endpoint is not connected" {
+		t.Errorf("recv after a refused connect: %v", sock.Python(err))
+	}
+	if err := s.Connect(ctx, echoTCP); err != nil {
+		t.Errorf("connect again after a refusal: %v", sock.Python(err))
+	}
 
 	u, _ := h.Sockets().Socket(sock.Datagram)
 	if _, err := u.SendTo(ctx, []byte("anyone?"), netip.MustParseAddrPort("10.0.0.1:9")); err != nil {

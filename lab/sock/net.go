@@ -81,7 +81,7 @@ func (l *listener) Close() error {
 	return l.s.Close()
 }
 
-func (l *listener) Addr() net.Addr { return tcpAddr(l.s.ep.LocalAddr()) }
+func (l *listener) Addr() net.Addr { return tcpAddr(l.s.endpoint().LocalAddr()) }
 
 // Conn is a traced socket as a net.Conn (TCP) and a net.PacketConn (UDP).
 // Closing it ends the calls blocked on it.
@@ -187,17 +187,17 @@ func (c *Conn) Close() error {
 // LocalAddr is the socket's own address.
 func (c *Conn) LocalAddr() net.Addr {
 	if c.s.typ == Datagram {
-		return udpAddr(c.s.ep.LocalAddr())
+		return udpAddr(c.s.endpoint().LocalAddr())
 	}
-	return tcpAddr(c.s.ep.LocalAddr())
+	return tcpAddr(c.s.endpoint().LocalAddr())
 }
 
 // RemoteAddr is the peer's address.
 func (c *Conn) RemoteAddr() net.Addr {
 	if c.s.typ == Datagram {
-		return udpAddr(c.s.ep.PeerAddr())
+		return udpAddr(c.s.endpoint().PeerAddr())
 	}
-	return tcpAddr(c.s.ep.PeerAddr())
+	return tcpAddr(c.s.endpoint().PeerAddr())
 }
 
 // SetDeadline sets both deadlines.

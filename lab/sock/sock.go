@@ -149,10 +149,10 @@ func (st *Stack) Table() []lab.SocketInfo {
 	owners := map[key]int{}
 	for _, s := range st.Sockets() {
 		k := key{proto: s.typ.proto().String()}
-		if a, err := s.ep.LocalAddr(); err == nil {
+		if a, err := s.endpoint().LocalAddr(); err == nil {
 			k.local = a.String()
 		}
-		if a, err := s.ep.PeerAddr(); err == nil {
+		if a, err := s.endpoint().PeerAddr(); err == nil {
 			k.peer = a.String()
 		}
 		owners[k] = s.fd

@@ -2,6 +2,7 @@ package sock
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -20,11 +21,19 @@ type Socket struct {
 	st  *Stack
 	fd  int
 	typ Type
-	ep  *netstack.Endpoint
 
 	mu      sync.Mutex
+	ep      *netstack.Endpoint
 	timeout time.Duration // < 0: blocking; 0: non-blocking; > 0: timeout
 	closed  bool
+	failed  bool // a connect failed: the next one starts afresh, as on Linux
+}
+
+// endpoint is the socket's endpoint in the stack.
+func (s *Socket) endpoint() *netstack.Endpoint {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ep
 }
 
 // FD is the socket's number.
@@ -34,7 +43,7 @@ func (s *Socket) FD() int { return s.fd }
 func (s *Socket) Type() Type { return s.typ }
 
 // State is the socket's protocol state now.
-func (s *Socket) State() lab.SocketState { return s.ep.State() }
+func (s *Socket) State() lab.SocketState { return s.endpoint().State() }
 
 // Repr formats the socket as Python's repr of a socket object does.
 func (s *Socket) Repr() string {
@@ -42,10 +51,10 @@ func (s *Socket) Repr() string {
 		return "<socket.socket [closed] fd=-1, family=AF_INET, type=" + s.typ.String() + ", proto=0>"
 	}
 	r := fmt.Sprintf("<socket.socket fd=%d, family=AF_INET, type=%s, proto=0", s.fd, s.typ)
-	if a, err := s.ep.LocalAddr(); err == nil {
+	if a, err := s.endpoint().LocalAddr(); err == nil {
 		r += ", laddr=" + lab.ReprAddr(a)
 	}
-	if a, err := s.ep.PeerAddr(); err == nil {
+	if a, err := s.endpoint().PeerAddr(); err == nil {
 		r += ", raddr=" + lab.ReprAddr(a)
 	}
 	return r + ">"
@@ -128,11 +137,11 @@ func (s *Socket) deadline(ctx context.Context) (context.Context, context.CancelF
 }
 
 func (s *Socket) addresses(c *lab.Call) {
-	if a, err := s.ep.LocalAddr(); err == nil && a.Port() != 0 {
+	if a, err := s.endpoint().LocalAddr(); err == nil && a.Port() != 0 {
 		c.Local = a.String()
 	}
 	if c.Peer == "" {
-		if a, err := s.ep.PeerAddr(); err == nil {
+		if a, err := s.endpoint().PeerAddr(); err == nil {
 			c.Peer = a.String()
 		}
 	}
@@ -142,7 +151,7 @@ func (s *Socket) addresses(c *lab.Call) {
 // unspecified address means any of the host's, port 0 an ephemeral port.
 func (s *Socket) Bind(addr netip.AddrPort) error {
 	return s.call(context.Background(), "bind", []string{reprBindAddr(addr)}, func(ctx context.Context, c *lab.Call) error {
-		return s.ep.Bind(addr)
+		return s.endpoint().Bind(addr)
 	})
 }
 
@@ -152,7 +161,7 @@ func (s *Socket) Listen(backlog int) error {
 		if s.typ != Stream {
 			return lab.EOPNOTSUPP
 		}
-		return s.ep.Listen(min(max(backlog, 0), 4096))
+		return s.endpoint().Listen(min(max(backlog, 0), 4096))
 	})
 }
 
@@ -167,7 +176,7 @@ func (s *Socket) Accept(ctx context.Context) (*Socket, netip.AddrPort, error) {
 		}
 		var err error
 		child, err = s.st.newSocket(Stream, func(fd int) (*netstack.Endpoint, error) {
-			ep, p, err := s.ep.Accept(ctx, fd)
+			ep, p, err := s.endpoint().Accept(ctx, fd)
 			peer = p
 			return ep, err
 		})
@@ -189,8 +198,36 @@ func (s *Socket) Accept(ctx context.Context) (*Socket, netip.AddrPort, error) {
 // waits for the three-way handshake.
 func (s *Socket) Connect(ctx context.Context, addr netip.AddrPort) error {
 	return s.call(ctx, "connect", []string{lab.ReprAddr(addr)}, func(ctx context.Context, c *lab.Call) error {
-		return s.ep.Connect(ctx, addr)
+		if err := s.afresh(); err != nil {
+			return err
+		}
+		err := s.endpoint().Connect(ctx, addr)
+		var errno lab.Errno
+		if s.typ == Stream && errors.As(err, &errno) && errno != lab.EISCONN && errno != lab.EALREADY && errno != lab.EINPROGRESS {
+			s.mu.Lock()
+			s.failed = true
+			s.mu.Unlock()
+		}
+		return err
 	})
+}
+
+// afresh gives a TCP socket whose connect failed a new endpoint, so that
+// connecting again works, as it does on Linux: gVisor keeps a failed
+// endpoint failed.
+func (s *Socket) afresh() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.failed {
+		return nil
+	}
+	ep, err := s.st.host.NewEndpoint(s.typ.proto(), s.fd)
+	if err != nil {
+		return err
+	}
+	s.ep.Close()
+	s.ep, s.failed = ep, false
+	return nil
 }
 
 // Send sends what it can of b and returns how much: send(b).
@@ -198,7 +235,7 @@ func (s *Socket) Send(ctx context.Context, b []byte) (int, error) {
 	var n int
 	err := s.call(ctx, "send", []string{lab.ReprBytes(b)}, func(ctx context.Context, c *lab.Call) error {
 		var err error
-		n, err = s.ep.Write(ctx, b)
+		n, err = s.endpoint().Write(ctx, b)
 		c.Bytes = n
 		c.Result = strconv.Itoa(n)
 		return err
@@ -210,7 +247,7 @@ func (s *Socket) Send(ctx context.Context, b []byte) (int, error) {
 func (s *Socket) SendAll(ctx context.Context, b []byte) error {
 	return s.call(ctx, "sendall", []string{lab.ReprBytes(b)}, func(ctx context.Context, c *lab.Call) error {
 		for c.Bytes < len(b) {
-			n, err := s.ep.Write(ctx, b[c.Bytes:])
+			n, err := s.endpoint().Write(ctx, b[c.Bytes:])
 			c.Bytes += n
 			if err != nil {
 				return err
@@ -228,12 +265,18 @@ func (s *Socket) Recv(ctx context.Context, n int) ([]byte, error) {
 		if n < 0 || n > MaxRecv {
 			return lab.EINVAL
 		}
+		s.mu.Lock()
+		failed := s.failed
+		s.mu.Unlock()
+		if failed {
+			return lab.ENOTCONN
+		}
 		if n == 0 {
 			c.Result = "b''"
 			return nil
 		}
 		var err error
-		b, err = s.ep.Read(ctx, n)
+		b, err = s.endpoint().Read(ctx, n)
 		c.Bytes = len(b)
 		c.Result = lab.ReprBytes(b)
 		return err
@@ -246,7 +289,7 @@ func (s *Socket) SendTo(ctx context.Context, b []byte, addr netip.AddrPort) (int
 	var n int
 	err := s.call(ctx, "sendto", []string{lab.ReprBytes(b), lab.ReprAddr(addr)}, func(ctx context.Context, c *lab.Call) error {
 		var err error
-		n, err = s.ep.WriteTo(ctx, b, addr)
+		n, err = s.endpoint().WriteTo(ctx, b, addr)
 		c.Bytes = n
 		c.Peer = addr.String()
 		c.Result = strconv.Itoa(n)
@@ -265,7 +308,7 @@ func (s *Socket) RecvFrom(ctx context.Context, n int) ([]byte, netip.AddrPort, e
 			return lab.EINVAL
 		}
 		var err error
-		b, from, err = s.ep.ReadFrom(ctx, n)
+		b, from, err = s.endpoint().ReadFrom(ctx, n)
 		c.Bytes = len(b)
 		if err == nil {
 			c.Peer = from.String()
@@ -287,7 +330,7 @@ func (s *Socket) Shutdown(how How) error {
 		if how < ShutRD || how > ShutRDWR {
 			return lab.EINVAL
 		}
-		return s.ep.Shutdown(how != ShutWR, how != ShutRD)
+		return s.endpoint().Shutdown(how != ShutWR, how != ShutRD)
 	})
 }
 
@@ -303,7 +346,7 @@ func (s *Socket) Close() error {
 		return nil
 	}
 	s.addresses(c)
-	s.ep.Close()
+	s.endpoint().Close()
 	s.st.forget(s.fd)
 	s.st.record(c, nil)
 	return nil
@@ -314,7 +357,7 @@ func (s *Socket) LocalAddr() (netip.AddrPort, error) {
 	var a netip.AddrPort
 	err := s.call(context.Background(), "getsockname", nil, func(ctx context.Context, c *lab.Call) error {
 		var err error
-		a, err = s.ep.LocalAddr()
+		a, err = s.endpoint().LocalAddr()
 		c.Result = lab.ReprAddr(a)
 		return err
 	})
@@ -326,7 +369,7 @@ func (s *Socket) PeerAddr() (netip.AddrPort, error) {
 	var a netip.AddrPort
 	err := s.call(context.Background(), "getpeername", nil, func(ctx context.Context, c *lab.Call) error {
 		var err error
-		a, err = s.ep.PeerAddr()
+		a, err = s.endpoint().PeerAddr()
 		c.Result = lab.ReprAddr(a)
 		return err
 	})
