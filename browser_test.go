@@ -19,9 +19,9 @@ import (
 	"github.com/socketlab/socketlab/static"
 )
 
-// browser starts Debian's headless Chromium for a test. Without it the
+// chromium starts Debian's headless Chromium for a test. Without it the
 // test is skipped, loudly, except in CI, where it fails.
-func browser(t *testing.T) context.Context {
+func chromium(t *testing.T) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -76,7 +76,7 @@ func labServer(t *testing.T) string {
 // trace, and its capture in tshark.
 func TestBrowserRunsTheLab(t *testing.T) {
 	addr := labServer(t)
-	ctx := browser(t)
+	ctx := chromium(t)
 	step, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 

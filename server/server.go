@@ -15,10 +15,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/gorilla/websocket"
 
 	"github.com/socketlab/socketlab/lab/bridge"
 	"github.com/socketlab/socketlab/lab/services"
+	"github.com/socketlab/socketlab/server/pages"
 	"github.com/socketlab/socketlab/static"
 )
 
@@ -106,9 +108,7 @@ func New(cfg Config) *Server {
 	})
 	s.mux.HandleFunc("GET /{$}", s.home)
 	s.mux.Handle("GET /static/", static.Handler(cfg.Client))
-	s.mux.HandleFunc("GET /lab", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFileFS(w, r, static.Pages, "lab.html")
-	})
+	s.mux.HandleFunc("GET /lab", func(w http.ResponseWriter, r *http.Request) { render(w, r, pages.LabPage()) })
 	s.mux.HandleFunc("GET /bridge", s.serveBridge)
 	return s
 }
@@ -119,8 +119,19 @@ func New(cfg Config) *Server {
 func (s *Server) Handler() http.Handler { return s.mux }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "socketlab is running.\n\nTry the lab's echo service from a terminal: nc %s\nor run a console script: socketlab run examples/tcp-echo.lab --pcap echo.pcap\n", hostPort(s.cfg.HostEcho))
+	nc := ""
+	if s.cfg.HostEcho != "" {
+		nc = "nc " + hostPort(s.cfg.HostEcho)
+	}
+	render(w, r, pages.Home(nc))
+}
+
+// render writes a page, or a plain 500 if it cannot be rendered.
+func render(w http.ResponseWriter, r *http.Request, page templ.Component) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := page.Render(r.Context(), w); err != nil {
+		http.Error(w, "render page: "+err.Error(), http.StatusInternalServerError)
+	}
 }
 
 func hostPort(addr string) string {

@@ -18,11 +18,8 @@ import (
 	"sync"
 )
 
-//go:embed *.js *.html
+//go:embed *.js lab
 var assets embed.FS
-
-// Pages are the embedded HTML pages.
-var Pages fs.FS = assets
 
 // Handler serves the assets under /static/ and the built client under
 // /static/build/ from build (nil: not built, 404 with a hint).

@@ -47,8 +47,13 @@ func (h *Host) Sockets() []lab.SocketInfo {
 		if row.State == lab.StateNone {
 			continue
 		}
-		row.RecvQ, _ = ep.GetSockOptInt(tcpip.ReceiveQueueSizeOption)
-		row.SendQ, _ = ep.GetSockOptInt(tcpip.SendQueueSizeOption)
+		// A closed connection (TIME-WAIT) has no queues to ask about.
+		if n, err := ep.GetSockOptInt(tcpip.ReceiveQueueSizeOption); err == nil {
+			row.RecvQ = max(n, 0)
+		}
+		if n, err := ep.GetSockOptInt(tcpip.SendQueueSizeOption); err == nil {
+			row.SendQ = max(n, 0)
+		}
 		rows = append(rows, row)
 	}
 	slices.SortFunc(rows, func(a, b lab.SocketInfo) int {

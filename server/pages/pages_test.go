@@ -1,0 +1,64 @@
+package pages_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/a-h/templ"
+	"github.com/socketlab/socketlab/server/pages"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// TestGolden renders each page and compares it with its golden file in
+// testdata; run with -update after a deliberate change, and read the diff.
+func TestGolden(t *testing.T) {
+	for name, page := range map[string]templ.Component{
+		"home":         pages.Home("nc 127.0.0.1 7007"),
+		"home-no-echo": pages.Home(""),
+		"lab":          pages.LabPage(),
+	} {
+		t.Run(name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := page.Render(context.Background(), &b); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", name+".golden.html")
+			if *update {
+				os.MkdirAll("testdata", 0o755)
+				if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./server/pages -update to create it)", err)
+			}
+			if !bytes.Equal(b.Bytes(), want) {
+				t.Errorf("%s differs from %s; if the change is deliberate, run go test ./server/pages -update\ngot:\n%s", name, path, b.String())
+			}
+		})
+	}
+}
+
+// TestLabPageHooks checks the hooks the front end and the browser tests
+// rely on are in the page.
+func TestLabPageHooks(t *testing.T) {
+	var b bytes.Buffer
+	pages.LabPage().Render(context.Background(), &b)
+	html := b.String()
+	for _, id := range []string{"progress", "bridge-status", "console-input", "transcript", "suggestions", "cancel",
+		"diagram-canvas", "diagram-text", "packet-list", "packet-details", "packet-hex", "socket-table", "download-pcap"} {
+		if !strings.Contains(html, `data-testid="`+id+`"`) {
+			t.Errorf("no data-testid=%q in the lab page", id)
+		}
+	}
+	if !strings.Contains(html, `<script type="module" src="/static/lab/app.js">`) {
+		t.Error("the lab page does not load app.js")
+	}
+}

@@ -1,0 +1,306 @@
+// app.js: the lab page. It loads lab.wasm with a progress bar, keeps the
+// header's bridge status up to date from session events, wires the header's
+// actions, and once the student's host is up mounts the console and the
+// three views (diagram.js, packets.js, sockets.js) on window.socketlab.
+
+import { loadLab, missingFeature } from "/static/loader.js";
+import { bus, emit } from "./bus.js";
+import { mountConsole } from "./console.js";
+
+const $ = (sel) => document.querySelector(sel);
+
+const grid = $(".lab-grid");
+const bridge = $(".bridge");
+const bridgeStatus = $("#bridge-status");
+const loading = $("#loading");
+const progress = $("#progress");
+const progressText = $("#progress-text");
+const loadError = $("#load-error");
+const input = $("#console-input");
+
+// The views, imported on their own so that one failing to load or to
+// mount leaves the console and the others working.
+const VIEWS = [
+  ["#diagram", "./diagram.js", "mountDiagram"],
+  ["#packets", "./packets.js", "mountPackets"],
+  ["#sockets", "./sockets.js", "mountSockets"],
+];
+
+let lab = null; // window.socketlab once it exists
+let con = null; // the console, once mounted
+let everConnected = false;
+let hostAddr = "";
+let outage = false; // a "lost" notice is showing for the current outage
+
+document.body.dataset.lab = "loading";
+grid.setAttribute("aria-busy", "true");
+
+// ---- bridge status --------------------------------------------------------
+
+function setBridge(state, text, detail = "") {
+  bridge.dataset.state = state;
+  bridgeStatus.textContent = text;
+  if (detail) bridge.title = detail;
+  else bridge.removeAttribute("title");
+}
+
+function onSession(e) {
+  const { what = "", message = "" } = e.session || {};
+  const addr = (/your host is (?:now )?([\d.]+)/i.exec(message) || [])[1];
+  switch (what) {
+    case "hello":
+      if (e.host) hostAddr = e.host;
+      break;
+    case "connecting":
+      if (bridge.dataset.state === "lost") break; // still lost until a try succeeds
+      if (everConnected) setBridge("reconnecting", "Reconnecting…", message);
+      else setBridge("connecting", "Joining the lab…", message);
+      break;
+    case "connected":
+      everConnected = true;
+      outage = false;
+      hostAddr = addr || hostAddr;
+      setBridge("connected", `Your host is ${hostAddr}`);
+      break;
+    case "reconnected":
+      everConnected = true;
+      outage = false;
+      hostAddr = addr || hostAddr;
+      setBridge("connected", `Your host is ${hostAddr}`, "A fresh session, since the last one ended");
+      con?.notice(
+        `Reconnected, to a fresh session: your host is now ${hostAddr}. ` +
+          "The old session's sockets and variables are gone: make new ones. (Its packets stay in the views and the capture.)",
+        "warn",
+      );
+      break;
+    case "closed":
+    case "reconnecting":
+      setBridge("reconnecting", "Session ended; starting a fresh one…", message);
+      if (what === "reconnecting" && !outage) {
+        outage = true;
+        con?.notice(`The session ended (${sessionReason(message)}). Starting a fresh one…`, "warn");
+      }
+      break;
+    case "lost":
+      setBridge("lost", everConnected ? "Lost the lab; retrying…" : "Can't reach the lab; retrying…", message);
+      if (!lab || !con) progressText.textContent = "Can't reach the lab server; trying again…";
+      if (!outage) {
+        outage = true;
+        con?.notice(`Can't reach the lab: ${message}`, "err");
+      }
+      break;
+  }
+}
+
+// sessionReason is the why of "the session ended (why); starting a fresh one".
+function sessionReason(message) {
+  const m = /^the session ended \((.*)\); starting a fresh one$/.exec(message);
+  return m ? m[1] : message;
+}
+
+// ---- actions ----------------------------------------------------------------
+
+const actions = {
+  "download-pcap"() {
+    if (!lab) return;
+    let bytes;
+    try {
+      bytes = lab.pcap();
+    } catch (err) {
+      con?.notice(`Could not make the capture: ${err?.message || err}`, "err");
+      return;
+    }
+    const url = URL.createObjectURL(new Blob([bytes], { type: "application/vnd.tcpdump.pcap" }));
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = `socketlab-${stamp(new Date())}.pcap`;
+    a.hidden = true;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 30_000);
+  },
+
+  async "copy-transcript"(button) {
+    const text = con ? con.text() : $("#transcript").innerText;
+    const ok = await copyText(text);
+    flash(button, ok ? "Copied ✓" : "Copy failed", ok ? "Transcript copied to the clipboard" : "Could not copy: select the transcript and copy it by hand");
+  },
+
+  clear() {
+    let lastSeq = 0;
+    try {
+      const trace = lab ? lab.trace() : [];
+      lastSeq = trace.length ? trace[trace.length - 1].seq : 0;
+    } catch {
+      lastSeq = 0;
+    }
+    emit("clear", lastSeq);
+    input.focus();
+  },
+
+  "fresh-session"() {
+    if (document.body.dataset.lab === "failed") return location.reload();
+    const ok = confirm(
+      "Start a fresh session?\n\nThis reloads the page: your host joins the lab again with a new session, and this session's sockets, variables, transcript and capture are gone. (Download the .pcap first if you want to keep it.)",
+    );
+    if (ok) location.reload();
+  },
+};
+
+$(".actions").addEventListener("click", (ev) => {
+  const button = ev.target.closest("button[data-action]");
+  if (button && !button.disabled) actions[button.dataset.action]?.(button);
+});
+$('[data-action="fresh-session"]').title =
+  "Reload the page: a fresh page is a fresh session, on a new host, with no sockets or variables";
+$('[data-action="clear"]').title = "Clear the transcript, diagram and packet list (the capture keeps everything)";
+$('[data-action="download-pcap"]').title = "Download everything your host's link carried, for Wireshark";
+
+// stamp is YYYYMMDD-HHMMSS in local time.
+function stamp(d) {
+  const p = (n) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // No clipboard API (plain http, an old browser): the old way.
+  }
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  area.style.cssText = "position:fixed;top:0;left:0;width:1px;height:1px;opacity:0";
+  document.body.append(area);
+  area.select();
+  let ok = false;
+  try {
+    ok = document.execCommand("copy");
+  } catch {
+    ok = false;
+  }
+  area.remove();
+  return ok;
+}
+
+// announcer tells screen readers about a finished action.
+const announcer = Object.assign(document.createElement("span"), { className: "visually-hidden" });
+announcer.setAttribute("role", "status");
+$(".actions").append(announcer);
+
+// flash shows a short confirmation on a button, keeping its width.
+function flash(button, label, spoken) {
+  if (!button.dataset.label) button.dataset.label = button.textContent;
+  button.style.minWidth = `${button.offsetWidth}px`;
+  button.textContent = label;
+  button.classList.add("flash");
+  announcer.textContent = spoken;
+  clearTimeout(button.flashTimer);
+  button.flashTimer = setTimeout(() => {
+    button.textContent = button.dataset.label;
+    button.classList.remove("flash");
+    button.style.minWidth = "";
+    announcer.textContent = "";
+  }, 1800);
+}
+
+// ---- loading ----------------------------------------------------------------
+
+const mb = (n) => `${(n / 1048576).toFixed(1)} MB`;
+
+function onProgress(loaded, total) {
+  progress.max = total || 1;
+  progress.value = total ? Math.min(loaded, total) : 0;
+  if (total && loaded >= total) progressText.textContent = "Starting your host…";
+  else progressText.textContent = total ? `${mb(loaded)} of ${mb(total)}` : mb(loaded);
+}
+
+function fail(message) {
+  document.body.dataset.lab = "failed";
+  grid.removeAttribute("aria-busy");
+  loadError.textContent = message;
+  loadError.hidden = false;
+  progress.hidden = true;
+  progressText.textContent = "";
+  $('#loading label[for="progress"]').hidden = true;
+  setBridge("lost", "The lab did not start");
+  // Reloading is the way to try again.
+  const fresh = $('[data-action="fresh-session"]');
+  fresh.disabled = false;
+  fresh.textContent = "Reload";
+}
+
+// watchSession subscribes to session events as soon as window.socketlab
+// exists, before the host is up, so that the status shows the joining.
+async function watchSession() {
+  while (!globalThis.socketlab) {
+    if (document.body.dataset.lab !== "loading") return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  lab = globalThis.socketlab;
+  if (document.body.dataset.lab === "loading") setBridge("connecting", "Joining the lab…");
+  lab.on("session", onSession);
+}
+
+async function mountViews() {
+  await Promise.all(
+    VIEWS.map(async ([sel, path, fn]) => {
+      const section = $(sel);
+      try {
+        const mod = await import(path);
+        mod[fn](section, lab, bus);
+      } catch (err) {
+        console.error(`socketlab: ${path}:`, err);
+        const p = document.createElement("p");
+        p.className = "error view-error";
+        p.setAttribute("role", "alert");
+        p.textContent = `This view failed to load: ${err?.message || err}`;
+        section.append(p);
+      }
+    }),
+  );
+}
+
+async function start() {
+  const missing = missingFeature();
+  if (missing) {
+    fail(`This browser has no ${missing}, which the lab needs. Try a current Firefox, Chrome, Edge or Safari.`);
+    return;
+  }
+  setBridge("loading", "Loading the lab…");
+  watchSession();
+  let info;
+  try {
+    lab = await loadLab({ onProgress });
+    info = await lab.ready;
+  } catch (err) {
+    console.error(err);
+    fail(err?.message || String(err));
+    return;
+  }
+  hostAddr = info.address || hostAddr;
+  everConnected = true;
+  if (bridge.dataset.state !== "lost" && bridge.dataset.state !== "reconnecting") {
+    setBridge("connected", `Your host is ${hostAddr}`);
+  }
+
+  document.body.dataset.lab = "ready";
+  grid.removeAttribute("aria-busy");
+  loading.hidden = true;
+  input.disabled = false;
+  for (const b of document.querySelectorAll(".actions button[data-action]")) b.disabled = false;
+
+  con = mountConsole($("#console"), lab, bus, { host: hostAddr });
+  input.focus();
+  await mountViews();
+}
+
+window.addEventListener("socketlab-panic", (ev) => {
+  const first = String(ev.detail || "").split("\n")[0];
+  con?.notice(`${first}. The lab may misbehave from here; Fresh session starts over.`, "err");
+});
+
+start();

@@ -1,0 +1,634 @@
+// diagram.js: the live sequence diagram. One lifeline per host (the
+// student's host on the left, the lab server on the right, any other
+// address after them), time flowing down in the order of events: socket
+// calls as notes on their host's lifeline, packets as arrows from sender
+// to receiver, TCP state changes written beside the lifeline, session
+// events as separators across. The same story is told as text in
+// #diagram-text.
+//
+//   mountDiagram(sectionEl, lab, bus)
+
+import {
+  Hosts, addrOf, callOutcome, callText, errorName, h, isSetupCall, micros, packetKind, packetLabel,
+  readyAddress, s, shortResult, subscribe,
+} from "./format.js";
+
+// Vertical pitch of each kind of row, in pixels: order, not time, places
+// things, so a busy second does not squash and a pause does not stretch.
+const PITCH = { packet: 38, call: 28, state: 22, session: 32, setupLine: 15 };
+const TOP = 10; // room above the first row
+const SLOPE = 10; // how far an arrow falls from sender to receiver
+const HEAD = 9; // arrowhead length
+
+const SESSION_LABELS = {
+  reconnected: [6, "fresh session"],
+  hello: [5, "session started"],
+  reconnecting: [4, "session ended"],
+  closed: [4, "session ended"],
+  lost: [3, "connection lost"],
+  connected: [2, "connected"],
+  connecting: [1, "joining the lab"],
+};
+
+export function mountDiagram(sectionEl, lab, bus) {
+  const root = sectionEl || document;
+  const canvas = root.querySelector("#diagram-canvas") || document.getElementById("diagram-canvas");
+  const textList = root.querySelector("#diagram-text") || document.getElementById("diagram-text");
+  canvas.classList.add("sl-diagram-canvas");
+  canvas.replaceChildren();
+
+  const head = h("div", { class: "sl-lanes", "aria-hidden": "true" });
+  const svg = s("svg", {
+    class: "sl-seq",
+    role: "group",
+    "aria-label": "Sequence diagram: packets between the hosts, newest at the bottom. Arrow keys move between packets, Enter selects one.",
+    width: 600,
+    height: 0,
+  });
+  const lifelines = s("g", { class: "sl-lifelines" });
+  const rows = s("g", { class: "sl-rows" });
+  const probe = s("text", { class: "sl-call-text sl-probe", x: -1000, y: -1000 }, "0000000000");
+  svg.append(lifelines, rows, probe);
+  const empty = h("p", { class: "sl-empty" }, "No events yet. Packets appear here as you make socket calls in the console.");
+  canvas.append(head, svg, empty);
+
+  const hosts = new Hosts();
+  const items = []; // rows of the diagram, in order
+  const arrows = []; // items of kind "packet", in order
+  const bySeq = new Map(); // packet seq → item
+  let pendingItems = []; // items not drawn yet
+  let pendingText = []; // <li>s not appended yet
+  const dirty = new Set(); // drawn items that merged an event, to redraw
+  let rebuild = true;
+  let frame = 0;
+  let width = 0;
+  let charW = 7.2;
+  let lanes = new Map(); // addr → {x, index, role}
+  let nextY = TOP;
+  let selected = null;
+  let roving = null; // the arrow item with tabindex 0
+  let follow = true;
+
+  // --- model ---------------------------------------------------------
+
+  function add(e) {
+    if (hosts.learn(e)) rebuild = true;
+    const last = items[items.length - 1];
+    if (e.kind === "session") {
+      if (last && last.type === "session") { merge(last, e); return; }
+      // "connected" and "reconnected" follow the hello, sometimes after
+      // the lab server's set-up or a packet: they belong to the hello's
+      // separator.
+      if (e.session && (e.session.what === "connected" || e.session.what === "reconnected")) {
+        let prev = null;
+        for (let i = items.length - 1; i >= 0 && !prev; i--) if (items[i].type === "session") prev = items[i];
+        const whats = prev ? prev.events.map((x) => x.session.what) : [];
+        if (prev && whats.includes("hello") && !whats.includes("connected") && !whats.includes("reconnected")) { merge(prev, e); return; }
+      }
+      push({ type: "session", events: [e] });
+    } else if (isSetup(e)) {
+      if (last && last.type === "setup" && last.host === e.host) { merge(last, e); return; }
+      push({ type: "setup", host: e.host, events: [e] });
+    } else if (e.kind === "packet" && e.packet) {
+      const it = { type: "packet", events: [e] };
+      push(it);
+      arrows.push(it);
+      bySeq.set(e.seq, it);
+    } else if (e.kind === "call" && e.call) {
+      push({ type: "call", events: [e] });
+    } else if (e.kind === "state" && e.state) {
+      push({ type: "state", events: [e] });
+    } else {
+      return;
+    }
+  }
+
+  // isSetup: a server's own set-up (socket, bind, listen, and the LISTEN
+  // state it brings), folded into one note instead of a dozen rows.
+  function isSetup(e) {
+    if (!e.host || hosts.role(e.host) === "client") return false;
+    if (e.kind === "call" && e.call) return isSetupCall(e.call);
+    if (e.kind === "state" && e.state) return !e.state.peer && (e.state.to === "LISTEN" || e.state.to === "UNCONN");
+    return false;
+  }
+
+  function push(it) {
+    it.seq = it.events[0].seq;
+    items.push(it);
+    it.y = nextY;
+    nextY += heightOf(it);
+    pendingItems.push(it);
+    pendingText.push(...it.events.map(textItem));
+    schedule();
+  }
+
+  function merge(it, e) {
+    it.events.push(e);
+    if (it === items[items.length - 1]) nextY = it.y + heightOf(it);
+    if (!pendingItems.includes(it)) dirty.add(it);
+    pendingText.push(textItem(e));
+    schedule();
+  }
+
+  function heightOf(it) {
+    if (it.type === "setup") return 12 + setupLines(it).length * PITCH.setupLine;
+    return PITCH[it.type];
+  }
+
+  function forget(lastSeq) {
+    const keep = [];
+    for (const it of items) {
+      it.events = it.events.filter((e) => e.seq > lastSeq);
+      if (it.events.length) { it.seq = it.events[0].seq; keep.push(it); }
+    }
+    items.length = 0;
+    arrows.length = 0;
+    bySeq.clear();
+    nextY = TOP;
+    for (const it of keep) {
+      items.push(it);
+      it.y = nextY;
+      nextY += heightOf(it);
+      if (it.type === "packet") { arrows.push(it); bySeq.set(it.seq, it); }
+    }
+    if (selected && !bySeq.has(selected.seq)) selected = null;
+    if (roving && !bySeq.has(roving.seq)) roving = null;
+    for (const li of [...textList.children]) if (Number(li.dataset.seq) <= lastSeq) li.remove();
+    pendingText = pendingText.filter((li) => Number(li.dataset.seq) > lastSeq);
+    pendingItems = [];
+    dirty.clear();
+    rebuild = true;
+    schedule();
+  }
+
+  // --- drawing ---------------------------------------------------------
+
+  function schedule() {
+    if (!frame) frame = requestAnimationFrame(flush);
+  }
+
+  function flush() {
+    frame = 0;
+    const w = Math.max(280, Math.floor(canvas.clientWidth || 600));
+    if (w !== width) { width = w; rebuild = true; }
+    if (rebuild) {
+      rebuild = false;
+      layoutLanes();
+      rows.replaceChildren();
+      for (const it of items) it.node = null;
+      const frag = document.createDocumentFragment();
+      for (const it of items) frag.append(draw(it));
+      rows.append(frag);
+    } else {
+      for (const it of dirty) if (it.node && it.node.isConnected) it.node.replaceWith(draw(it));
+      const frag = document.createDocumentFragment();
+      for (const it of pendingItems) frag.append(draw(it));
+      rows.append(frag);
+    }
+    dirty.clear();
+    pendingItems = [];
+    if (pendingText.length) {
+      const frag = document.createDocumentFragment();
+      frag.append(...pendingText);
+      textList.append(frag);
+      pendingText = [];
+    }
+    const height = Math.max(nextY + 12, 80);
+    svg.setAttribute("height", height);
+    for (const line of lifelines.querySelectorAll("line")) line.setAttribute("y2", height);
+    empty.hidden = items.length > 0;
+    if (!roving && arrows.length) setRoving(arrows[0]);
+    if (selected) markSelected(selected, false);
+    if (follow) canvas.scrollTop = canvas.scrollHeight;
+  }
+
+  function layoutLanes() {
+    svg.setAttribute("width", width);
+    const len = probe.getComputedTextLength ? probe.getComputedTextLength() : 0;
+    if (len > 0) charW = len / 10;
+    const order = [...hosts.students, ...hosts.servers, ...hosts.others];
+    const n = order.length;
+    const pad = Math.min(150, Math.max(52, width * 0.13));
+    lanes = new Map();
+    order.forEach((addr, i) => {
+      const x = n === 1 ? width / 2 : pad + (i * (width - 2 * pad)) / (n - 1);
+      lanes.set(addr, { x: Math.round(x) + 0.5, index: i, role: hosts.role(addr) });
+    });
+    lifelines.replaceChildren();
+    head.replaceChildren();
+    for (const [addr, lane] of lanes) {
+      lifelines.append(s("line", { class: `sl-lifeline sl-${lane.role}`, x1: lane.x, x2: lane.x, y1: 0, y2: 0 }));
+      const label = h("div", { class: `sl-lane sl-${lane.role}`, style: `left:${lane.x}px`, "data-host": addr },
+        h("span", { class: "sl-lane-role" }, hosts.label(addr)), " ", h("span", { class: "sl-lane-addr" }, addr));
+      head.append(label);
+    }
+    head.style.height = lanes.size ? "" : "0";
+  }
+
+  // laneOf is the lane of an address, placing one not seen before (the
+  // next rebuild gives it a proper lifeline).
+  function laneOf(addr) {
+    let lane = lanes.get(addr);
+    if (!lane) {
+      hosts.addOther(addr);
+      rebuild = true;
+      schedule();
+      lane = { x: width / 2, index: lanes.size, role: "other" };
+    }
+    return lane;
+  }
+
+  // side says where notes of a lane go: toward the next lane on its
+  // right, or, for the last lane, toward the one on its left; and how much
+  // room there is.
+  function side(lane) {
+    const n = lanes.size;
+    const xs = [...lanes.values()].map((l) => l.x).sort((a, b) => a - b);
+    const i = xs.indexOf(lane.x);
+    // edge: a note may reach over a neighbour's lifeline (its row is its
+    // own), up to the diagram's edge.
+    if (n <= 1) return { dir: 1, room: width - lane.x - 10, edge: width - lane.x - 10 };
+    if (i < n - 1 || i < 0) return { dir: 1, room: (xs[i + 1] ?? width) - lane.x - 14, edge: width - lane.x - 10 };
+    return { dir: -1, room: lane.x - xs[i - 1] - 14, edge: lane.x - 10 };
+  }
+
+  function fit(text, px) {
+    const max = Math.max(4, Math.floor(px / charW));
+    return text.length <= max ? text : text.slice(0, max - 1) + "…";
+  }
+
+  function draw(it) {
+    let node;
+    switch (it.type) {
+      case "packet": node = drawPacket(it); break;
+      case "call": node = drawCall(it); break;
+      case "state": node = drawState(it); break;
+      case "session": node = drawSession(it); break;
+      case "setup": node = drawSetup(it); break;
+    }
+    it.node = node;
+    return node;
+  }
+
+  function drawPacket(it) {
+    const e = it.events[0];
+    const p = e.packet;
+    const from = p.dir === "out" ? e.host : addrOf(p.src);
+    const to = p.dir === "out" ? addrOf(p.dst) : e.host;
+    const a = laneOf(from);
+    const b = laneOf(to);
+    const kind = packetKind(p);
+    const label = packetLabel(p);
+    const y1 = it.y + 19;
+    const y2 = y1 + SLOPE;
+    const g = s("g", {
+      class: `sl-arrow sl-kind-${kind} sl-from-${a.role}`,
+      "data-testid": "arrow",
+      "data-seq": e.seq,
+      "data-label": label,
+      "data-kind": kind,
+      tabindex: -1,
+      role: "button",
+      "aria-label": arrowAria(e),
+    });
+    let x1 = a.x;
+    let x2 = b.x;
+    const parts = [];
+    if (Math.abs(x2 - x1) < 1) {
+      // A host talking to itself: a loop out to the side and back.
+      const sd = side(a);
+      const dx = sd.dir * 36;
+      const path = `M${x1},${y1 - 6} h${dx} v${SLOPE + 6} h${-dx + sd.dir * HEAD}`;
+      parts.push(s("rect", { class: "sl-hit", x: Math.min(x1, x1 + dx) - 4, y: it.y + 2, width: Math.abs(dx) + 8 + 180, height: PITCH.packet - 4, rx: 4 }));
+      parts.push(s("path", { class: "sl-line", d: path, fill: "none" }));
+      parts.push(arrowHead(x1 + sd.dir * HEAD, y2, x1, y2));
+      parts.push(s("text", { class: "sl-arrow-label", x: x1 + dx + sd.dir * 6, y: y1 + 4, "text-anchor": sd.dir > 0 ? "start" : "end" }, fit(label, sd.room - 40)));
+    } else {
+      const dir = Math.sign(x2 - x1);
+      const len = Math.hypot(x2 - x1, y2 - y1);
+      const ux = (x2 - x1) / len;
+      const uy = (y2 - y1) / len;
+      const lx = x1 + dir * 1;
+      parts.push(s("rect", { class: "sl-hit", x: Math.min(x1, x2) - 2, y: it.y + 1, width: Math.abs(x2 - x1) + 4, height: PITCH.packet - 2, rx: 4 }));
+      parts.push(s("line", { class: "sl-line", x1: lx, y1, x2: x2 - ux * (HEAD - 1), y2: y2 - uy * (HEAD - 1) }));
+      parts.push(arrowHead(x1, y1, x2, y2));
+      const mid = (x1 + x2) / 2;
+      parts.push(s("text", { class: "sl-arrow-label", x: mid, y: y1 + SLOPE / 2 - 5, "text-anchor": "middle" }, fit(label, Math.abs(x2 - x1) - 16)));
+    }
+    parts.push(s("title", {}, `${e.seq}. ${from} → ${to}: ${p.summary || label}`));
+    g.append(...parts);
+    it.g = g;
+    return g;
+  }
+
+  function arrowHead(x1, y1, x2, y2) {
+    const len = Math.hypot(x2 - x1, y2 - y1) || 1;
+    const ux = (x2 - x1) / len;
+    const uy = (y2 - y1) / len;
+    const bx = x2 - ux * HEAD;
+    const by = y2 - uy * HEAD;
+    const w = 4.5;
+    return s("path", { class: "sl-head", d: `M${x2},${y2} L${bx - uy * w},${by + ux * w} L${bx + uy * w},${by - ux * w} Z` });
+  }
+
+  function drawCall(it) {
+    const e = it.events[0];
+    const c = e.call;
+    const lane = laneOf(e.host);
+    const sd = side(lane);
+    const failed = !!c.error;
+    const outcome = callOutcome(c);
+    const call = callText(c);
+    // An error is marked by a glyph (and the exception's name), not only
+    // by the box's colour.
+    const arrow = failed ? " ✕ " : " → ";
+    // With two lanes a note stays between them; with more, the gaps are
+    // narrow, and a long call may reach over a neighbour's lifeline.
+    const room = Math.min(lanes.size > 2 ? Math.max(sd.room, Math.min(sd.edge, 320)) : sd.room, 460) - 12;
+    let head = call;
+    let tail = outcome === "" ? "" : arrow + outcome;
+    if ((head + tail).length * charW > room && (c.args || []).length) head = `${c.name}(…)`;
+    let text = fit(head + tail, room);
+    if (text.length < (head + tail).length) {
+      // Cut: keep what fits of the call, then of the outcome.
+      head = fit(head, room);
+      tail = text.length > head.length ? text.slice(head.length) : "";
+    }
+    const w = Math.ceil(text.length * charW) + 12;
+    const y = it.y + 3;
+    const bh = PITCH.call - 6;
+    const x = sd.dir > 0 ? lane.x + 6 : lane.x - 6 - w;
+    const g = s("g", {
+      class: `sl-call sl-${lane.role}` + (failed ? " sl-failed" : ""),
+      "data-testid": "call-mark",
+      "data-seq": e.seq,
+      "data-host": e.host,
+      "data-error": failed ? errorName(c) : null,
+    },
+    s("line", { class: "sl-tick", x1: lane.x, x2: x + (sd.dir > 0 ? 0 : w), y1: y + bh / 2, y2: y + bh / 2 }),
+    s("rect", { class: "sl-call-box", x, y, width: w, height: bh, rx: 3 }),
+    s("text", { class: "sl-call-text", x: x + 6, y: y + bh / 2 + 4 },
+      head,
+      tail.startsWith(arrow) ? [s("tspan", { class: failed ? "sl-err-glyph" : "sl-returns" }, arrow), tail.slice(arrow.length)] : tail),
+    s("title", {}, callTitle(e)));
+    return g;
+  }
+
+  function drawState(it) {
+    const e = it.events[0];
+    const st = e.state;
+    const lane = laneOf(e.host);
+    const sd = side(lane);
+    const y = it.y + PITCH.state / 2;
+    const g = s("g", {
+      class: `sl-state sl-${lane.role}`,
+      "data-testid": "state-label",
+      "data-seq": e.seq,
+      "data-host": e.host,
+      "data-state": st.to,
+    },
+    s("circle", { class: "sl-state-dot", cx: lane.x, cy: y, r: 3.5 }),
+    s("text", { class: "sl-state-text", x: lane.x + sd.dir * 9, y: y + 4, "text-anchor": sd.dir > 0 ? "start" : "end" }, fit(st.to || "?", sd.room)),
+    s("title", {}, stateTitle(e)));
+    return g;
+  }
+
+  function drawSession(it) {
+    const [label, what] = sessionLabel(it.events);
+    const y = it.y + PITCH.session / 2;
+    const w = Math.ceil(label.length * charW * 0.92) + 16;
+    const g = s("g", { class: "sl-session", "data-testid": "session-mark", "data-seq": it.seq, "data-what": what },
+      s("line", { class: "sl-session-line", x1: 4, x2: width - 4, y1: y, y2: y }),
+      s("rect", { class: "sl-session-bg", x: width / 2 - w / 2, y: y - 9, width: w, height: 18, rx: 9 }),
+      s("text", { class: "sl-session-text", x: width / 2, y: y + 4, "text-anchor": "middle" }, label),
+      s("title", {}, it.events.map((e) => `${e.session.what}: ${e.session.message}`).join("\n")));
+    return g;
+  }
+
+  // sessionLabel sums up a run of session events: "session started ·
+  // 10.0.1.1", "fresh session · 10.0.1.1", "session ended", …
+  function sessionLabel(events) {
+    const whats = new Set(events.map((e) => e.session.what));
+    let addr = "";
+    for (const e of events) {
+      if (e.session.what === "hello" && e.host) addr = e.host;
+      const m = /your host is (?:now )?(\d+\.\d+\.\d+\.\d+)/.exec(e.session.message || "");
+      if (m) addr = m[1];
+    }
+    const ended = whats.has("closed") || whats.has("reconnecting");
+    const joined = whats.has("hello") || whats.has("connected") || whats.has("reconnected");
+    if (whats.has("reconnected") || (ended && joined)) return [`fresh session${addr ? " · " + addr : ""}`, "reconnected"];
+    if (joined) return [`session started${addr ? " · " + addr : ""}`, "hello"];
+    if (whats.has("lost")) return ["connection lost", "lost"];
+    if (ended) return ["session ended", "closed"];
+    const last = events[events.length - 1].session.what;
+    return [(SESSION_LABELS[last] || [0, last])[1], last];
+  }
+
+  function setupLines(it) {
+    const socks = new Map(); // fd → {proto, local, state}
+    for (const e of it.events) {
+      if (e.kind === "call") {
+        const c = e.call;
+        const sk = socks.get(c.socket) || { proto: c.proto, local: "", state: c.proto === "udp" ? "" : "" };
+        if (c.local) sk.local = c.local;
+        if (c.name === "listen") sk.state = "LISTEN";
+        if (c.name === "bind" && c.proto === "udp") sk.state = "UNCONN";
+        socks.set(c.socket, sk);
+      } else if (e.kind === "state") {
+        const sk = socks.get(e.state.socket) || { proto: e.state.proto, local: e.state.local, state: "" };
+        sk.state = e.state.to;
+        socks.set(e.state.socket, sk);
+      }
+    }
+    return [...socks.entries()].map(([fd, sk]) => `${sk.proto.toUpperCase()} ${sk.local || "unbound"}${sk.state ? " " + sk.state : ""}`);
+  }
+
+  function drawSetup(it) {
+    const lane = laneOf(it.host);
+    const sd = side(lane);
+    const lines = setupLines(it);
+    const room = Math.min(sd.room, 320) - 12;
+    const texts = lines.map((l) => fit(l, room));
+    const w = Math.ceil(Math.max(...texts.map((t) => t.length), 8) * charW) + 12;
+    const bh = 6 + lines.length * PITCH.setupLine;
+    const x = sd.dir > 0 ? lane.x + 6 : lane.x - 6 - w;
+    const y = it.y + 3;
+    const g = s("g", { class: `sl-setup sl-call sl-${lane.role}`, "data-testid": "setup-mark", "data-seq": it.seq, "data-host": it.host },
+      s("line", { class: "sl-tick", x1: lane.x, x2: x + (sd.dir > 0 ? 0 : w), y1: y + 10, y2: y + 10 }),
+      s("rect", { class: "sl-call-box", x, y, width: w, height: bh, rx: 3 }),
+      texts.map((t, i) => s("text", { class: "sl-call-text", x: x + 6, y: y + 14 + i * PITCH.setupLine }, t)),
+      s("title", {}, `${hosts.label(it.host)} ${it.host} sets up its services:\n` + it.events.map((e) => textOf(e)).join("\n")));
+    return g;
+  }
+
+  // --- words -----------------------------------------------------------
+
+  function who(host) {
+    const label = hosts.label(host);
+    return label === "host" ? host : label;
+  }
+
+  function callTitle(e) {
+    const c = e.call;
+    const lines = [`${who(e.host)} (${e.host}), fd ${c.socket} ${c.proto}: ${callText(c)}`];
+    lines.push(c.error ? `raised ${c.error}` : `returned ${c.result || "None"}`);
+    if (c.local) lines.push(`local ${c.local}`);
+    if (c.peer) lines.push(`peer ${c.peer}`);
+    if (c.bytes) lines.push(`${c.bytes} bytes`);
+    if (c.start && c.end) lines.push(`took ${((micros(c.end) - micros(c.start)) / 1000).toFixed(3)} ms`);
+    return lines.join("\n");
+  }
+
+  function stateTitle(e) {
+    const st = e.state;
+    return `${who(e.host)} (${e.host}), ${st.socket ? "fd " + st.socket : "a connection not yet accepted"} ${st.proto}` +
+      ` ${st.local}${st.peer ? " ↔ " + st.peer : ""}: ${st.from || "?"} → ${st.to}`;
+  }
+
+  function arrowAria(e) {
+    const p = e.packet;
+    const from = p.dir === "out" ? e.host : addrOf(p.src);
+    const to = p.dir === "out" ? addrOf(p.dst) : e.host;
+    return `Packet ${e.seq}: ${from} to ${to}, ${p.protocol}, ${p.length} bytes: ${p.summary || packetLabel(p)}`;
+  }
+
+  function textOf(e) {
+    switch (e.kind) {
+      case "packet": {
+        const p = e.packet;
+        const from = p.dir === "out" ? e.host : addrOf(p.src);
+        const to = p.dir === "out" ? addrOf(p.dst) : e.host;
+        return `${from} → ${to}: ${packetLabel(p)} (${p.protocol}, ${p.length} bytes: ${p.summary})`;
+      }
+      case "call": {
+        const c = e.call;
+        const res = c.error ? `raised ${c.error}` : `returned ${shortResult(c) || "None"}`;
+        return `${who(e.host)}: ${callText(c)} ${res}`;
+      }
+      case "state":
+        return `${who(e.host)}: state ${e.state.to} (fd ${e.state.socket || "–"}, ${e.state.local}${e.state.peer ? " ↔ " + e.state.peer : ""}, was ${e.state.from || "–"})`;
+      case "session":
+        return `session: ${(SESSION_LABELS[e.session.what] || [0, e.session.what])[1]} — ${e.session.message}`;
+    }
+    return `${e.kind}`;
+  }
+
+  function textItem(e) {
+    return h("li", { "data-seq": e.seq, "data-kind": e.kind }, textOf(e));
+  }
+
+  // --- selection and keys ---------------------------------------------
+
+  function setRoving(it) {
+    if (roving === it) return;
+    if (roving && roving.g) roving.g.setAttribute("tabindex", "-1");
+    roving = it;
+    if (it && it.g) it.g.setAttribute("tabindex", "0");
+  }
+
+  function markSelected(it, scroll) {
+    for (const el of rows.querySelectorAll(".sl-arrow.sl-selected")) {
+      el.classList.remove("sl-selected");
+      el.removeAttribute("aria-current");
+    }
+    if (!it || !it.g) return;
+    it.g.classList.add("sl-selected");
+    it.g.setAttribute("aria-current", "true");
+    if (scroll) {
+      const top = it.y + svg.getBoundingClientRect().top - canvas.getBoundingClientRect().top + canvas.scrollTop;
+      const headH = head.offsetHeight || 0;
+      if (top < canvas.scrollTop + headH || top + PITCH.packet > canvas.scrollTop + canvas.clientHeight) {
+        canvas.scrollTop = Math.max(0, top - canvas.clientHeight / 2);
+      }
+    }
+  }
+
+  function select(it) {
+    bus.dispatchEvent(new CustomEvent("select-packet", { detail: it.seq }));
+  }
+
+  function arrowOf(target) {
+    const g = target && target.closest ? target.closest(".sl-arrow") : null;
+    return g ? bySeq.get(Number(g.dataset.seq)) : null;
+  }
+
+  svg.addEventListener("click", (ev) => {
+    const it = arrowOf(ev.target);
+    if (!it) return;
+    setRoving(it);
+    it.g.focus({ preventScroll: true });
+    select(it);
+  });
+
+  svg.addEventListener("keydown", (ev) => {
+    const it = arrowOf(ev.target);
+    if (!it) return;
+    let to = null;
+    const i = arrows.indexOf(it);
+    switch (ev.key) {
+      case "Enter":
+      case " ":
+        ev.preventDefault();
+        select(it);
+        return;
+      case "ArrowDown": to = arrows[Math.min(arrows.length - 1, i + 1)]; break;
+      case "ArrowUp": to = arrows[Math.max(0, i - 1)]; break;
+      case "Home": to = arrows[0]; break;
+      case "End": to = arrows[arrows.length - 1]; break;
+      default: return;
+    }
+    ev.preventDefault();
+    if (to && to.g) {
+      setRoving(to);
+      to.g.focus({ preventScroll: true });
+      to.g.scrollIntoView({ block: "nearest" });
+    }
+  });
+
+  canvas.addEventListener("scroll", () => {
+    follow = canvas.scrollHeight - canvas.scrollTop - canvas.clientHeight < 40;
+  }, { passive: true });
+
+  const onSelect = (ev) => {
+    const it = bySeq.get(Number(ev.detail));
+    if (frame) { cancelAnimationFrame(frame); flush(); }
+    selected = it || null;
+    if (it) setRoving(it);
+    markSelected(selected, true);
+  };
+  const onClear = (ev) => forget(Number(ev.detail) || 0);
+  bus.addEventListener("select-packet", onSelect);
+  bus.addEventListener("clear", onClear);
+
+  const ro = typeof ResizeObserver === "function" ? new ResizeObserver(() => {
+    const w = Math.max(280, Math.floor(canvas.clientWidth || 600));
+    if (w !== width) schedule();
+  }) : null;
+  if (ro) ro.observe(canvas);
+
+  // --- start -----------------------------------------------------------
+
+  // Who is who first, so that the replay places everything right.
+  const initial = (lab.trace && lab.trace()) || [];
+  for (const e of initial) if (e.kind === "session" || e.kind === "packet") hosts.learn(e);
+  const stop = subscribe(lab, add);
+  readyAddress(lab).then((addr) => {
+    if (addr && hosts.student !== addr && !hosts.students.includes(addr)) {
+      hosts.learn({ kind: "session", host: addr, session: { what: "hello", message: "" } });
+      rebuild = true;
+      schedule();
+    }
+  });
+  schedule();
+
+  return {
+    destroy() {
+      stop();
+      bus.removeEventListener("select-packet", onSelect);
+      bus.removeEventListener("clear", onClear);
+      if (ro) ro.disconnect();
+      if (frame) cancelAnimationFrame(frame);
+    },
+  };
+}

@@ -1,0 +1,352 @@
+// format.js: small helpers shared by the lab's views (diagram.js,
+// packets.js, sockets.js): DOM builders, the names of TCP flags and ICMP
+// messages, the short labels of packets and calls, hex dumps, times, and
+// which address plays which part (the student's host, the lab server).
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+// h builds an HTML element: h("td", {class: "x", "data-seq": 3}, "text", child…).
+// Attributes with the value null, undefined or false are left out.
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  setAttrs(el, attrs);
+  for (const c of children) append(el, c);
+  return el;
+}
+
+// s builds an SVG element the same way.
+export function s(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  setAttrs(el, attrs);
+  for (const c of children) append(el, c);
+  return el;
+}
+
+function setAttrs(el, attrs) {
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    el.setAttribute(k, v === true ? "" : String(v));
+  }
+}
+
+function append(el, c) {
+  if (c === null || c === undefined || c === false) return;
+  if (Array.isArray(c)) { for (const x of c) append(el, x); return; }
+  el.append(c instanceof Node ? c : String(c));
+}
+
+// addrOf is the address of "10.0.0.1:7" (or of "10.0.0.1").
+export function addrOf(hostPort) {
+  if (!hostPort) return "";
+  const i = hostPort.lastIndexOf(":");
+  return i < 0 ? hostPort : hostPort.slice(0, i);
+}
+
+// portOf is the port of "10.0.0.1:7", "" when there is none.
+export function portOf(hostPort) {
+  if (!hostPort) return "";
+  const i = hostPort.lastIndexOf(":");
+  return i < 0 ? "" : hostPort.slice(i + 1);
+}
+
+// TCP flags in Wireshark's order, with their bit and long name.
+export const TCP_FLAGS = [
+  { key: "fin", name: "FIN", bit: 0x001, long: "Fin" },
+  { key: "syn", name: "SYN", bit: 0x002, long: "Syn" },
+  { key: "rst", name: "RST", bit: 0x004, long: "Reset" },
+  { key: "psh", name: "PSH", bit: 0x008, long: "Push" },
+  { key: "ack", name: "ACK", bit: 0x010, long: "Acknowledgment" },
+  { key: "urg", name: "URG", bit: 0x020, long: "Urgent" },
+  { key: "ece", name: "ECE", bit: 0x040, long: "ECN-Echo" },
+  { key: "cwr", name: "CWR", bit: 0x080, long: "Congestion Window Reduced" },
+];
+
+// flagNames lists the set flags, e.g. ["SYN", "ACK"].
+export function flagNames(flags) {
+  return TCP_FLAGS.filter((f) => flags && flags[f.key]).map((f) => f.name);
+}
+
+// flagBits is the flags as a number (without the reserved bits).
+export function flagBits(flags) {
+  return TCP_FLAGS.reduce((n, f) => (flags && flags[f.key] ? n | f.bit : n), 0);
+}
+
+const ICMP_TYPES = {
+  0: "Echo (ping) reply",
+  3: "Destination unreachable",
+  4: "Source quench",
+  5: "Redirect",
+  8: "Echo (ping) request",
+  11: "Time-to-live exceeded",
+  12: "Parameter problem",
+  13: "Timestamp request",
+  14: "Timestamp reply",
+};
+
+const ICMP_UNREACHABLE = {
+  0: "Network unreachable",
+  1: "Host unreachable",
+  2: "Protocol unreachable",
+  3: "Port unreachable",
+  4: "Fragmentation needed",
+  5: "Source route failed",
+  6: "Destination network unknown",
+  7: "Destination host unknown",
+  9: "Network administratively prohibited",
+  10: "Host administratively prohibited",
+  13: "Communication administratively filtered",
+};
+
+// icmpTypeName and icmpCodeName name an ICMP message as Wireshark does.
+export function icmpTypeName(type) {
+  return ICMP_TYPES[type] || `Unknown type ${type}`;
+}
+
+export function icmpCodeName(type, code) {
+  if (type === 3) return ICMP_UNREACHABLE[code] || `Code ${code}`;
+  if (type === 11) return code === 0 ? "Time to live exceeded in transit" : code === 1 ? "Fragment reassembly time exceeded" : `Code ${code}`;
+  return code === 0 ? "" : `Code ${code}`;
+}
+
+// icmpShort is a short name: "port unreachable", "echo request".
+export function icmpShort(icmp) {
+  if (icmp.type === 3) return (ICMP_UNREACHABLE[icmp.code] || `unreachable, code ${icmp.code}`).replace(/^./, (c) => c.toLowerCase());
+  if (icmp.type === 0) return "echo reply";
+  if (icmp.type === 8) return "echo request";
+  if (icmp.type === 11) return "time exceeded";
+  return `type ${icmp.type} code ${icmp.code}`;
+}
+
+// packetLabel is the short label of a packet on its diagram arrow:
+// "SYN Seq=0", "SYN, ACK Seq=0 Ack=1", "PSH, ACK Seq=1 Ack=1 Len=6",
+// "UDP Len=3", "ICMP port unreachable".
+export function packetLabel(p) {
+  if (p.tcp) {
+    const t = p.tcp;
+    const names = flagNames(t.flags);
+    let label = (names.length ? names.join(", ") : "no flags") + ` Seq=${t.rel_seq}`;
+    if (t.flags && t.flags.ack) label += ` Ack=${t.rel_ack}`;
+    if (t.payload_length > 0) label += ` Len=${t.payload_length}`;
+    return label;
+  }
+  if (p.udp) return `UDP Len=${p.udp.payload_length}`;
+  if (p.icmp) return `ICMP ${icmpShort(p.icmp)}`;
+  return `${p.protocol || "IPv4"} ${p.length} bytes`;
+}
+
+// packetKind is the kind of a packet for its line style: "syn", "fin",
+// "rst", "data", "ack", "udp", "icmp", "other". RST wins over FIN over
+// SYN.
+export function packetKind(p) {
+  if (p.tcp) {
+    const f = p.tcp.flags || {};
+    if (f.rst) return "rst";
+    if (f.fin) return "fin";
+    if (f.syn) return "syn";
+    if (p.tcp.payload_length > 0) return "data";
+    return "ack";
+  }
+  if (p.udp) return "udp";
+  if (p.icmp) return "icmp";
+  return "other";
+}
+
+// callText is a call as written: "connect(('10.0.0.1', 7))".
+export function callText(c) {
+  return `${c.name}(${(c.args || []).join(", ")})`;
+}
+
+// shortResult is a call's result, with socket objects shortened to "fd 3".
+export function shortResult(c) {
+  return (c.result || "").replace(/<socket\.socket fd=(\d+)[^>]*>/g, "fd $1");
+}
+
+// errorName is the exception's name: "ConnectionRefusedError".
+export function errorName(c) {
+  const m = /^([A-Za-z_][\w.]*)/.exec(c.error || "");
+  return m ? m[1] : c.error || "error";
+}
+
+// callOutcome is "→ None", "→ fd 3", or the error's name.
+export function callOutcome(c) {
+  if (c.error) return errorName(c);
+  const r = shortResult(c);
+  return r === "" ? "" : r;
+}
+
+// isSetupCall says whether a call is one of a server's own set-up calls
+// (socket, bind, listen, setsockopt of a socket with no peer yet).
+export function isSetupCall(c) {
+  return ["socket", "bind", "listen", "setsockopt", "setblocking", "settimeout"].includes(c.name) && !c.peer && !c.error;
+}
+
+// micros is an RFC 3339 time as microseconds since the epoch, keeping the
+// sub-millisecond digits that Date.parse drops.
+export function micros(iso) {
+  if (!iso) return 0;
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(iso);
+  if (!m) return Date.parse(iso) * 1000;
+  const whole = Date.parse(m[1] + (m[3] || "Z"));
+  const frac = Number(((m[2] || "") + "000000").slice(0, 6));
+  return whole * 1000 + frac;
+}
+
+// seconds formats microseconds as seconds with 6 decimals.
+export function seconds(us) {
+  const neg = us < 0;
+  const a = Math.abs(Math.round(us));
+  const s = `${Math.floor(a / 1e6)}.${String(a % 1e6).padStart(6, "0")}`;
+  return neg ? "-" + s : s;
+}
+
+// bytesOf decodes base64 (as Go marshals []byte) into bytes.
+export function bytesOf(b64) {
+  if (!b64) return new Uint8Array(0);
+  if (b64 instanceof Uint8Array) return b64;
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+export function hex(n, width) {
+  return "0x" + n.toString(16).padStart(width, "0");
+}
+
+// hexDump formats bytes as Wireshark's bytes pane does: offset, 16 bytes in
+// hex (a gap after 8), and the ASCII, dots for what does not print.
+export function hexDump(bytes) {
+  const lines = [];
+  for (let off = 0; off < bytes.length; off += 16) {
+    const row = bytes.subarray(off, off + 16);
+    let hx = "";
+    let ascii = "";
+    for (let i = 0; i < 16; i++) {
+      if (i === 8) hx += " ";
+      if (i < row.length) {
+        hx += row[i].toString(16).padStart(2, "0") + " ";
+        ascii += row[i] >= 0x20 && row[i] < 0x7f ? String.fromCharCode(row[i]) : ".";
+      } else {
+        hx += "   ";
+      }
+    }
+    lines.push(`${off.toString(16).padStart(4, "0")}  ${hx} ${ascii}`);
+  }
+  return lines.join("\n");
+}
+
+// Hosts tells who is who in a trace: the student's host (the address of
+// the session's hello and of every packet event, which are recorded on
+// it), the lab server (the host its hello names, and any other host that
+// reports events of its own), and other addresses seen only in packets.
+export class Hosts {
+  constructor() {
+    this.students = []; // in order of appearance; the last is the current one
+    this.servers = [];
+    this.others = [];
+  }
+
+  get student() { return this.students[this.students.length - 1] || ""; }
+
+  role(addr) {
+    if (this.students.includes(addr)) return "client";
+    if (this.servers.includes(addr)) return "server";
+    return "other";
+  }
+
+  // label is what a lifeline or a row calls a host: "your host",
+  // "lab server", "host".
+  label(addr) {
+    const r = this.role(addr);
+    if (r === "client") return addr === this.student ? "your host" : "your earlier host";
+    if (r === "server") return "lab server";
+    return "host";
+  }
+
+  addStudent(a) {
+    if (!a || this.students[this.students.length - 1] === a) return false;
+    this.students = this.students.filter((x) => x !== a);
+    this.students.push(a);
+    this.servers = this.servers.filter((x) => x !== a);
+    this.others = this.others.filter((x) => x !== a);
+    return true;
+  }
+
+  addServer(a) {
+    if (!a || this.students.includes(a) || this.servers.includes(a)) return false;
+    this.servers.push(a);
+    this.others = this.others.filter((x) => x !== a);
+    return true;
+  }
+
+  addOther(a) {
+    if (!a || this.students.includes(a) || this.servers.includes(a) || this.others.includes(a)) return false;
+    this.others.push(a);
+    return true;
+  }
+
+  // learn takes what an event tells about hosts; it returns true when
+  // something changed.
+  learn(e) {
+    let changed = false;
+    if (e.kind === "session" && e.session) {
+      const msg = e.session.message || "";
+      if (e.session.what === "hello" && e.host) changed = this.addStudent(e.host) || changed;
+      const srv = /lab server is (\d+\.\d+\.\d+\.\d+)/.exec(msg);
+      if (srv) changed = this.addServer(srv[1]) || changed;
+      const me = /your host is (?:now )?(\d+\.\d+\.\d+\.\d+)/.exec(msg);
+      if (me) changed = this.addStudent(me[1]) || changed;
+    } else if (e.kind === "packet" && e.packet) {
+      if (!this.students.includes(e.host)) changed = this.addStudent(e.host) || changed;
+      const p = e.packet;
+      changed = this.addOther(addrOf(p.dir === "out" ? p.dst : p.src)) || changed;
+    } else if (e.host && !this.students.includes(e.host)) {
+      changed = this.addServer(e.host) || changed;
+    }
+    return changed;
+  }
+}
+
+// prefersReducedMotion says whether the student asked for less motion.
+export function prefersReducedMotion() {
+  return typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
+}
+
+// subscribe replays lab.trace() through fn, then passes it every live
+// event, each once and in order of seq; it returns the unsubscribe
+// function. The views share one lab.on("*") subscription, so that an
+// event reaches all of them in the same task (and they draw it in the
+// same frame), and is converted from Go once, not once per view.
+const hubs = new WeakMap();
+
+export function subscribe(lab, fn) {
+  let hub = hubs.get(lab);
+  if (!hub) {
+    hub = { listeners: new Set(), stop: null };
+    hub.stop = lab.on("*", (e) => { for (const l of [...hub.listeners]) l(e); });
+    hubs.set(lab, hub);
+  }
+  let last = 0;
+  const deliver = (e) => {
+    if (!e || typeof e.seq !== "number" || e.seq <= last) return;
+    last = e.seq;
+    try { fn(e); } catch (err) { console.error("socketlab view:", err); }
+  };
+  // Listening before reading the trace loses nothing recorded in between;
+  // what both bring is dropped by seq.
+  hub.listeners.add(deliver);
+  for (const e of lab.trace() || []) deliver(e);
+  return () => {
+    hub.listeners.delete(deliver);
+    if (!hub.listeners.size) {
+      if (typeof hub.stop === "function") hub.stop();
+      hubs.delete(lab);
+    }
+  };
+}
+
+// readyAddress resolves to the student's address from lab.ready, or ""
+// when it does not say.
+export function readyAddress(lab) {
+  return Promise.resolve(lab && lab.ready).then((r) => (r && r.address) || "", () => "");
+}

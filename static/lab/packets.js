@@ -1,0 +1,459 @@
+// packets.js: the packet list, like Wireshark's: a row per packet on the
+// student's link (No., Time, Source, Destination, Protocol, Length,
+// Info), the selected packet's headers as a tree of fields, and its bytes
+// in hex and ASCII.
+//
+//   mountPackets(sectionEl, lab, bus)
+
+import {
+  TCP_FLAGS, addrOf, bytesOf, flagBits, flagNames, h, hex, hexDump, icmpCodeName, icmpTypeName, micros,
+  seconds, subscribe,
+} from "./format.js";
+
+const PROTOCOLS = { 1: "ICMP", 6: "TCP", 17: "UDP" };
+
+export function mountPackets(sectionEl, lab, bus) {
+  const root = sectionEl || document;
+  const table = root.querySelector("#packet-list") || document.getElementById("packet-list");
+  const tbody = table.tBodies[0] || table.appendChild(document.createElement("tbody"));
+  const details = root.querySelector("#packet-details") || document.getElementById("packet-details");
+  const hexPane = root.querySelector("#packet-hex") || document.getElementById("packet-hex");
+  const scroller = table.closest(".table-scroll") || table.parentElement;
+  table.classList.add("sl-packet-list");
+  details.classList.add("sl-details");
+  hexPane.classList.add("sl-hex");
+  tbody.replaceChildren();
+
+  const packets = []; // {e, tr, no}
+  const bySeq = new Map();
+  let pending = [];
+  let frame = 0;
+  let base = null; // micros of the first packet
+  let selected = null;
+  let roving = null;
+  let follow = true;
+  const open = { frame: false, ip: false, transport: true, data: true, flags: false, options: false, ipflags: false };
+
+  const emptyRow = h("tr", { class: "sl-empty-row" }, h("td", { colspan: 7 }, "No packets yet."));
+  tbody.append(emptyRow);
+
+  function add(e) {
+    if (e.kind !== "packet" || !e.packet) return;
+    const t = micros(e.time);
+    if (base === null) base = t;
+    const rec = { e, no: packets.length + 1, t };
+    packets.push(rec);
+    bySeq.set(e.seq, rec);
+    pending.push(rec);
+    if (!frame) frame = requestAnimationFrame(flush);
+  }
+
+  function rowOf(rec) {
+    const p = rec.e.packet;
+    const tr = h("tr", {
+      "data-testid": "packet-row",
+      "data-seq": rec.e.seq,
+      "data-dir": p.dir,
+      class: `sl-dir-${p.dir}`,
+      tabindex: -1,
+      "aria-selected": "false",
+    },
+    h("td", { class: "num" }, rec.no),
+    h("td", { class: "num time" }, seconds(rec.t - base)),
+    h("td", { class: "addr" }, addrOf(p.src)),
+    h("td", { class: "addr" }, addrOf(p.dst)),
+    h("td", { class: "proto" }, p.protocol),
+    h("td", { class: "num" }, p.length),
+    h("td", { class: "info" }, p.summary));
+    rec.tr = tr;
+    return tr;
+  }
+
+  function flush() {
+    frame = 0;
+    if (!pending.length) return;
+    emptyRow.remove();
+    const frag = document.createDocumentFragment();
+    for (const rec of pending) frag.append(rowOf(rec));
+    pending = [];
+    tbody.append(frag);
+    if (!roving && packets.length) setRoving(packets[0]);
+    if (follow) scroller.scrollTop = scroller.scrollHeight;
+  }
+
+  function forget(lastSeq) {
+    if (frame) { cancelAnimationFrame(frame); frame = 0; }
+    pending = [];
+    const keep = packets.filter((r) => r.e.seq > lastSeq);
+    for (const r of packets) if (r.e.seq <= lastSeq && r.tr) r.tr.remove();
+    packets.length = 0;
+    bySeq.clear();
+    base = keep.length ? keep[0].t : null;
+    for (const r of keep) {
+      r.no = packets.length + 1;
+      packets.push(r);
+      bySeq.set(r.e.seq, r);
+      if (r.tr) {
+        r.tr.cells[0].textContent = r.no;
+        r.tr.cells[1].textContent = seconds(r.t - base);
+      } else {
+        pending.push(r);
+      }
+    }
+    if (selected && !bySeq.has(selected.e.seq)) { selected = null; showNothing(); }
+    if (roving && !bySeq.has(roving.e.seq)) roving = null;
+    if (!packets.length) tbody.replaceChildren(emptyRow);
+    flush();
+  }
+
+  // --- selection ---------------------------------------------------------
+
+  function setRoving(rec) {
+    if (roving === rec) return;
+    if (roving && roving.tr) roving.tr.setAttribute("tabindex", "-1");
+    roving = rec;
+    if (rec && rec.tr) rec.tr.setAttribute("tabindex", "0");
+  }
+
+  function select(rec) {
+    bus.dispatchEvent(new CustomEvent("select-packet", { detail: rec.e.seq }));
+  }
+
+  function onSelect(ev) {
+    if (frame) { cancelAnimationFrame(frame); flush(); }
+    const rec = bySeq.get(Number(ev.detail));
+    if (!rec) return;
+    if (selected && selected.tr) selected.tr.setAttribute("aria-selected", "false");
+    selected = rec;
+    rec.tr.setAttribute("aria-selected", "true");
+    setRoving(rec);
+    reveal(rec.tr);
+    showDetails(rec);
+  }
+
+  // reveal scrolls the list, and only the list, to show a row.
+  function reveal(tr) {
+    const head = table.tHead ? table.tHead.offsetHeight : 0;
+    const top = tr.offsetTop;
+    const bottom = top + tr.offsetHeight;
+    if (top - head < scroller.scrollTop) scroller.scrollTop = top - head;
+    else if (bottom > scroller.scrollTop + scroller.clientHeight) scroller.scrollTop = bottom - scroller.clientHeight;
+  }
+
+  function recOf(target) {
+    const tr = target && target.closest ? target.closest("tr[data-seq]") : null;
+    return tr ? bySeq.get(Number(tr.dataset.seq)) : null;
+  }
+
+  tbody.addEventListener("click", (ev) => {
+    const rec = recOf(ev.target);
+    if (!rec) return;
+    rec.tr.focus({ preventScroll: true });
+    select(rec);
+  });
+
+  tbody.addEventListener("keydown", (ev) => {
+    const rec = recOf(ev.target);
+    if (!rec) return;
+    const i = rec.no - 1;
+    let to = null;
+    const page = Math.max(1, Math.floor(scroller.clientHeight / (rec.tr.offsetHeight || 20)) - 1);
+    switch (ev.key) {
+      case "Enter":
+      case " ":
+        ev.preventDefault();
+        select(rec);
+        return;
+      case "ArrowDown": to = packets[Math.min(packets.length - 1, i + 1)]; break;
+      case "ArrowUp": to = packets[Math.max(0, i - 1)]; break;
+      case "PageDown": to = packets[Math.min(packets.length - 1, i + page)]; break;
+      case "PageUp": to = packets[Math.max(0, i - page)]; break;
+      case "Home": to = packets[0]; break;
+      case "End": to = packets[packets.length - 1]; break;
+      default: return;
+    }
+    ev.preventDefault();
+    if (to && to.tr) {
+      to.tr.focus({ preventScroll: true });
+      select(to); // moving selects, as in Wireshark
+    }
+  });
+
+  scroller.addEventListener("scroll", () => {
+    follow = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 30;
+  }, { passive: true });
+
+  // --- details -----------------------------------------------------------
+
+  function showNothing() {
+    details.replaceChildren(h("p", { class: "empty" }, "Select a packet to see its headers."));
+    hexPane.textContent = "";
+  }
+
+  function showDetails(rec) {
+    const e = rec.e;
+    const p = e.packet;
+    const bytes = bytesOf(p.data);
+    const tree = h("div", { class: "sl-tree", "data-seq": e.seq });
+    tree.append(frameTree(rec, bytes));
+    tree.append(ipTree(p.ipv4, bytes));
+    if (p.tcp) tree.append(tcpTree(p, bytes));
+    else if (p.udp) tree.append(udpTree(p));
+    else if (p.icmp) tree.append(icmpTree(p));
+    const payload = payloadOf(p, bytes);
+    if (payload && payload.length) tree.append(dataTree(payload));
+    details.replaceChildren(tree);
+    hexPane.textContent = bytes.length ? hexDump(bytes) : "(no bytes recorded)";
+    hexPane.setAttribute("aria-label", `Packet ${rec.no} bytes in hex and ASCII, ${bytes.length} bytes`);
+  }
+
+  // node is a collapsible subtree that remembers being opened or closed.
+  function node(key, summary, children, attrs = {}) {
+    const d = h("details", { class: "sl-node", "data-key": key, open: open[key] ? true : null });
+    const sm = h("summary", attrs, summary);
+    d.append(sm, h("div", { class: "sl-fields" }, children));
+    d.addEventListener("toggle", () => { open[key] = d.open; });
+    return d;
+  }
+
+  function field(text, attrs = {}) {
+    return h("div", { class: "sl-field", ...attrs }, text);
+  }
+
+  function frameTree(rec, bytes) {
+    const e = rec.e;
+    const p = e.packet;
+    const sender = p.dir === "out" ? "sent by" : "received by";
+    return node("frame", `Frame ${rec.no}: ${bytes.length || p.length} bytes on wire (${(bytes.length || p.length) * 8} bits), ${sender} ${e.host}`, [
+      field(`Arrival Time: ${e.time}`),
+      field(`Time since first packet: ${seconds(rec.t - base)} seconds`),
+      field(`Direction: ${p.dir === "out" ? "outgoing" : "incoming"} (recorded on ${e.host})`),
+      field(`Event: ${e.seq}`),
+    ]);
+  }
+
+  function ipTree(ip, bytes) {
+    const ihlWords = Math.round((ip.ihl || 20) / 4);
+    const proto = PROTOCOLS[ip.protocol] || "Unknown";
+    const flagsVal = (ip.df ? 2 : 0) | (ip.mf ? 1 : 0);
+    const flagNamesIP = [ip.df && "Don't fragment", ip.mf && "More fragments"].filter(Boolean).join(", ");
+    const reserved = bytes.length > 6 ? (bytes[6] & 0x80) !== 0 : false;
+    const dscp = ip.tos >> 2;
+    const ecn = ip.tos & 3;
+    return node("ip", `Internet Protocol Version ${ip.version}, Src: ${ip.src}, Dst: ${ip.dst}`, [
+      field(`${bits4(ip.version)} .... = Version: ${ip.version}`),
+      field(`.... ${bits4(ihlWords)} = Header Length: ${ip.ihl} bytes (${ihlWords})`),
+      field(`Differentiated Services Field (TOS): ${hex(ip.tos, 2)} (DSCP: ${dscp}, ECN: ${ecn})`),
+      field(`Total Length: ${ip.total_length}`),
+      field(`Identification: ${hex(ip.id, 4)} (${ip.id})`),
+      node("ipflags", `Flags: ${hex(flagsVal, 1)}${flagNamesIP ? ", " + flagNamesIP : ""}`, [
+        field(`${reserved ? 1 : 0}... .... = Reserved bit: ${setOrNot(reserved)}`),
+        field(`.${ip.df ? 1 : 0}.. .... = Don't fragment: ${setOrNot(ip.df)}`),
+        field(`..${ip.mf ? 1 : 0}. .... = More fragments: ${setOrNot(ip.mf)}`),
+      ]),
+      field(`Fragment Offset: ${ip.frag_offset}`),
+      field(`Time to Live: ${ip.ttl}`),
+      field(`Protocol: ${proto} (${ip.protocol})`),
+      field(`Header Checksum: ${hex(ip.checksum, 4)} [${ip.checksum_ok ? "correct" : "incorrect"}]`, { class: "sl-field" + (ip.checksum_ok ? "" : " sl-bad") }),
+      field(`Source Address: ${ip.src}`),
+      field(`Destination Address: ${ip.dst}`),
+    ]);
+  }
+
+  function tcpTree(p, bytes) {
+    const t = p.tcp;
+    const f = t.flags || {};
+    const names = flagNames(f);
+    const ihl = p.ipv4.ihl || 20;
+    const flagByte = bytes.length > ihl + 12 ? bytes[ihl + 12] : 0;
+    const reservedBits = (flagByte >> 1) & 7;
+    const ae = (flagByte & 1) === 1;
+    const value = (reservedBits << 9) | (ae ? 0x100 : 0) | flagBits(f);
+    const nextSeq = t.rel_seq + t.payload_length + (f.syn ? 1 : 0) + (f.fin ? 1 : 0);
+    const words = Math.round(t.data_offset / 4);
+    const summary = `Transmission Control Protocol, Src Port: ${t.src_port}, Dst Port: ${t.dst_port}, Seq: ${t.rel_seq}` +
+      (f.ack ? `, Ack: ${t.rel_ack}` : "") + `, Len: ${t.payload_length}`;
+    const flagLines = [
+      field(`${bitPattern(0xe00, value)} = Reserved: ${reservedBits ? "Set" : "Not set"}`),
+      field(`${bitPattern(0x100, value)} = Accurate ECN: ${setOrNot(ae)}`),
+      ...[...TCP_FLAGS].reverse().map((fl) => field(`${bitPattern(fl.bit, value)} = ${fl.long}: ${setOrNot(f[fl.key])}`, { "data-flag": fl.name, class: "sl-field" + (f[fl.key] ? " sl-set" : "") })),
+      field(`[TCP Flags: ${compactFlags(value)}]`),
+    ];
+    const children = [
+      field(`Source Port: ${t.src_port}`),
+      field(`Destination Port: ${t.dst_port}`),
+      field(`TCP Segment Len: ${t.payload_length}`),
+      field(`Sequence Number: ${t.rel_seq}    (relative sequence number)`, { "data-testid": "detail-tcp-seq" }),
+      field(`Sequence Number (raw): ${t.seq}`),
+      field(`[Next Sequence Number: ${nextSeq}    (relative sequence number)]`),
+      f.ack
+        ? field(`Acknowledgment Number: ${t.rel_ack}    (relative ack number)`, { "data-testid": "detail-tcp-ack" })
+        : field(`Acknowledgment Number: 0 (ACK not set, ignored)`, { "data-testid": "detail-tcp-ack" }),
+      field(`Acknowledgment Number (raw): ${t.ack}`),
+      field(`${bits4(words)} .... = Header Length: ${t.data_offset} bytes (${words})`),
+      node("flags", `Flags: ${hex(value, 3)} (${names.length ? names.join(", ") : "none"})`, flagLines, { "data-testid": "detail-tcp-flags" }),
+      field(`Window: ${t.window}`),
+      ...calculatedWindow(p),
+      field(`Checksum: ${hex(t.checksum, 4)} [${t.checksum_ok ? "correct" : "incorrect"}]`, { class: "sl-field" + (t.checksum_ok ? "" : " sl-bad") }),
+      field(`Urgent Pointer: ${t.urgent}`),
+    ];
+    const opts = tcpOptions(t, bytes, ihl);
+    if (opts.length) {
+      const optBytes = t.data_offset - 20;
+      children.push(node("options", `Options: (${optBytes} bytes), ${opts.map((o) => o.name).join(", ")}`, opts.map((o) => field(o.text))));
+    }
+    return node("transport", summary, children);
+  }
+
+  // tcpOptions lists the options in the order they are on the wire, read
+  // from the raw header where there is one, else from the decoded fields.
+  function tcpOptions(t, bytes, ihl) {
+    const o = t.options || {};
+    const peerBase = (t.ack - t.rel_ack) >>> 0; // SACK blocks are in the peer's numbers
+    const rel = (n) => ((n - peerBase) >>> 0);
+    const out = [];
+    const start = ihl + 20;
+    const end = ihl + t.data_offset;
+    if (bytes.length >= end && end > start) {
+      for (let i = start; i < end;) {
+        const kind = bytes[i];
+        if (kind === 0) { out.push({ name: "End of Option List (EOL)", text: "TCP Option - End of Option List (EOL)" }); break; }
+        if (kind === 1) { out.push({ name: "No-Operation (NOP)", text: "TCP Option - No-Operation (NOP)" }); i++; continue; }
+        const len = bytes[i + 1] || 2;
+        const v = bytes.subarray(i + 2, i + len);
+        const u16 = (k) => (v[k] << 8) | v[k + 1];
+        const u32 = (k) => ((v[k] << 24) | (v[k + 1] << 16) | (v[k + 2] << 8) | v[k + 3]) >>> 0;
+        switch (kind) {
+          case 2: out.push({ name: "Maximum segment size", text: `TCP Option - Maximum segment size: ${u16(0)} bytes` }); break;
+          case 3: out.push({ name: "Window scale", text: `TCP Option - Window scale: ${v[0]} (multiply by ${2 ** v[0]})` }); break;
+          case 4: out.push({ name: "SACK permitted", text: "TCP Option - SACK permitted" }); break;
+          case 5: {
+            const blocks = [];
+            for (let k = 0; k + 8 <= v.length; k += 8) blocks.push(`${rel(u32(k))}-${rel(u32(k + 4))}`);
+            out.push({ name: "SACK", text: `TCP Option - SACK ${blocks.join(" ")} (relative; raw ${t.options && t.options.sack ? t.options.sack.map((b) => `${b.left}-${b.right}`).join(" ") : ""})` });
+            break;
+          }
+          case 8: out.push({ name: "Timestamps", text: `TCP Option - Timestamps: TSval ${u32(0)}, TSecr ${u32(4)}` }); break;
+          default: out.push({ name: `Unknown (${kind})`, text: `TCP Option - Unknown kind ${kind}, length ${len}` });
+        }
+        i += Math.max(2, len);
+      }
+      return out;
+    }
+    if (o.mss) out.push({ name: "Maximum segment size", text: `TCP Option - Maximum segment size: ${o.mss} bytes` });
+    if (o.has_wscale) out.push({ name: "Window scale", text: `TCP Option - Window scale: ${o.wscale || 0} (multiply by ${2 ** (o.wscale || 0)})` });
+    if (o.sack_permitted) out.push({ name: "SACK permitted", text: "TCP Option - SACK permitted" });
+    if (o.sack && o.sack.length) out.push({ name: "SACK", text: `TCP Option - SACK ${o.sack.map((b) => `${rel(b.left)}-${rel(b.right)}`).join(" ")} (relative)` });
+    if (o.has_timestamp) out.push({ name: "Timestamps", text: `TCP Option - Timestamps: TSval ${o.tsval || 0}, TSecr ${o.tsecr || 0}` });
+    for (const k of o.unknown || []) out.push({ name: `Unknown (${k})`, text: `TCP Option - Unknown kind ${k}` });
+    return out;
+  }
+
+  function udpTree(p) {
+    const u = p.udp;
+    return node("transport", `User Datagram Protocol, Src Port: ${u.src_port}, Dst Port: ${u.dst_port}`, [
+      field(`Source Port: ${u.src_port}`),
+      field(`Destination Port: ${u.dst_port}`),
+      field(`Length: ${u.length}`),
+      field(`Checksum: ${hex(u.checksum, 4)} [${u.checksum_ok ? "correct" : "incorrect"}]`, { class: "sl-field" + (u.checksum_ok ? "" : " sl-bad") }),
+      field(`UDP payload (${u.payload_length} bytes)`),
+    ]);
+  }
+
+  function icmpTree(p) {
+    const c = p.icmp;
+    const code = icmpCodeName(c.type, c.code);
+    const kids = [
+      field(`Type: ${c.type} (${icmpTypeName(c.type)})`),
+      field(`Code: ${c.code}${code ? ` (${code})` : ""}`),
+      field(`Checksum: ${hex(c.checksum, 4)} [${c.checksum_ok ? "correct" : "incorrect"}]`, { class: "sl-field" + (c.checksum_ok ? "" : " sl-bad") }),
+    ];
+    if (c.type === 0 || c.type === 8) {
+      kids.push(field(`Identifier: ${c.id || 0} (${hex(c.id || 0, 4)})`));
+      kids.push(field(`Sequence Number: ${c.seq || 0} (${hex(c.seq || 0, 4)})`));
+    }
+    if (c.original) kids.push(field(`Original datagram: ${c.original}`));
+    return node("transport", `Internet Control Message Protocol, ${icmpTypeName(c.type)}${code ? " (" + code + ")" : ""}`, kids);
+  }
+
+  function payloadOf(p, bytes) {
+    const ihl = p.ipv4.ihl || 20;
+    if (p.tcp && p.tcp.payload_length > 0) return bytes.subarray(ihl + p.tcp.data_offset, ihl + p.tcp.data_offset + p.tcp.payload_length);
+    if (p.udp && p.udp.payload_length > 0) return bytes.subarray(ihl + 8, ihl + 8 + p.udp.payload_length);
+    return null;
+  }
+
+  function dataTree(payload) {
+    let hx = "";
+    for (const b of payload.subarray(0, 64)) hx += b.toString(16).padStart(2, "0");
+    if (payload.length > 64) hx += "…";
+    let text = "";
+    for (const b of payload.subarray(0, 200)) {
+      text += b === 0x0a ? "\\n" : b === 0x0d ? "\\r" : b === 0x09 ? "\\t" : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, "0")}`;
+    }
+    if (payload.length > 200) text += "…";
+    return node("data", `Data (${payload.length} bytes)`, [
+      field(`Data: ${hx}`),
+      field(`As text: b'${text.replace(/'/g, "\\'")}'`),
+      field(`[Length: ${payload.length}]`),
+    ]);
+  }
+
+  // --- wiring ------------------------------------------------------------
+
+  const onClear = (ev) => forget(Number(ev.detail) || 0);
+  bus.addEventListener("select-packet", onSelect);
+  bus.addEventListener("clear", onClear);
+  const stop = subscribe(lab, add);
+  if (frame) { cancelAnimationFrame(frame); flush(); }
+
+  return {
+    destroy() {
+      stop();
+      bus.removeEventListener("select-packet", onSelect);
+      bus.removeEventListener("clear", onClear);
+      if (frame) cancelAnimationFrame(frame);
+    },
+  };
+}
+
+// calculatedWindow is Wireshark's [Calculated window size], read from the
+// summary (which scales the window by the connection's window scale).
+function calculatedWindow(p) {
+  const m = /\bWin=(\d+)/.exec(p.summary || "");
+  if (!m || Number(m[1]) === p.tcp.window || p.tcp.flags.syn) return [];
+  const scaled = Number(m[1]);
+  const factor = p.tcp.window ? Math.round(scaled / p.tcp.window) : 0;
+  return [
+    h("div", { class: "sl-field" }, `[Calculated window size: ${scaled}]`),
+    factor > 1 ? h("div", { class: "sl-field" }, `[Window size scaling factor: ${factor}]`) : null,
+  ].filter(Boolean);
+}
+
+function setOrNot(b) {
+  return b ? "Set" : "Not set";
+}
+
+function bits4(n) {
+  return (n & 15).toString(2).padStart(4, "0");
+}
+
+// bitPattern draws a 12-bit field's mask as Wireshark does:
+// ".... ...1 ...." for the bits of mask, dots elsewhere.
+function bitPattern(mask, value) {
+  let out = "";
+  for (let i = 11; i >= 0; i--) {
+    const bit = 1 << i;
+    out += mask & bit ? (value & bit ? "1" : "0") : ".";
+    if (i % 4 === 0 && i) out += " ";
+  }
+  return out;
+}
+
+// compactFlags is Wireshark's [TCP Flags: ·······A··S·].
+function compactFlags(value) {
+  const letters = ["R", "R", "R", "A", "C", "E", "U", "A", "P", "R", "S", "F"];
+  let out = "";
+  for (let i = 11; i >= 0; i--) out += value & (1 << i) ? letters[11 - i] : "·";
+  return out;
+}
