@@ -27,6 +27,7 @@ Usage:
   socketlab run SCRIPT [--pcap FILE] [--trace FILE]
                                          run a console script in an in-process lab
   socketlab console ws://HOST:PORT       the console in this terminal, on a running lab
+  socketlab exercises check DIR          validate exercises and run their solutions
   socketlab help                         this text
 
 Run "socketlab COMMAND -h" for a command's flags.
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = runCommand(ctx, args, stdout, stderr)
 	case "console":
 		err = consoleCommand(ctx, args, stdin, stdout, stderr)
+	case "exercises":
+		err = exercisesCommand(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -85,6 +88,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
+	case errors.Is(err, errProblems):
+		return 1
 	}
 	fmt.Fprintf(stderr, "socketlab %s: %v\n", cmd, err)
 	return 1

@@ -201,6 +201,7 @@ func (s *Socket) Connect(ctx context.Context, addr netip.AddrPort) error {
 		if err := s.afresh(); err != nil {
 			return err
 		}
+		c.Peer = addr.String() // also when it fails: the peer it asked for
 		err := s.endpoint().Connect(ctx, addr)
 		var errno lab.Errno
 		if s.typ == Stream && errors.As(err, &errno) && errno != lab.EISCONN && errno != lab.EALREADY && errno != lab.EINPROGRESS {

@@ -1,0 +1,244 @@
+// Package worksheet reads exercises written as Markdown and judges a
+// student's work from their trace: the calls, packets and socket states of
+// every host, never what was typed, so that any correct route passes.
+//
+// An exercise is one Markdown file: YAML front matter (id, title, summary,
+// concepts, services, order), an introduction, then one "## " heading per
+// step. A step's text is what the student reads; fenced blocks with these
+// info strings are taken out of it:
+//
+//	```hint      one hint, revealed on request; a step may have several
+//	```check     the step's check (see Check)
+//	```explain   what just happened on the wire, shown when the step passes
+//
+// A last "## Solution" section is not a step: its ```solution block is a
+// console script that passes every step, and its ```wrong blocks are
+// scripts that must not (a wrong route, such as UDP where TCP is asked
+// for). Tests run both in a real lab.
+package worksheet
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/socketlab/socketlab/lab"
+	"gopkg.in/yaml.v3"
+)
+
+// Exercise is one worksheet exercise.
+type Exercise struct {
+	ID       string   `yaml:"id" json:"id"`
+	Title    string   `yaml:"title" json:"title"`
+	Summary  string   `yaml:"summary" json:"summary"`
+	Concepts []string `yaml:"concepts" json:"concepts"`
+	Services []string `yaml:"services" json:"services"` // "echo/tcp", "daytime/udp", …
+	Order    int      `yaml:"order" json:"order"`
+
+	Intro    string   `yaml:"-" json:"intro"` // Markdown
+	Steps    []Step   `yaml:"-" json:"steps"`
+	Solution string   `yaml:"-" json:"-"`
+	Wrong    []string `yaml:"-" json:"-"`
+	File     string   `yaml:"-" json:"-"`
+}
+
+// Step is one thing for the student to do, and its check.
+type Step struct {
+	Title   string   `json:"title"`
+	Text    string   `json:"text"` // Markdown
+	Hints   []string `json:"hints"`
+	Explain string   `json:"explain"`
+	Check   Check    `json:"-"`
+	Line    int      `json:"line"`
+}
+
+// Problem is something wrong with an exercise file, at a line of it.
+type Problem struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (p Problem) String() string { return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg) }
+
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// MaxFile bounds an exercise file.
+const MaxFile = 256 << 10
+
+// Parse reads one exercise from src, the contents of file. services are
+// the names a lab server can run ("echo/tcp", …). Every problem found is
+// returned with its line; the exercise is usable only when there are none.
+func Parse(file string, src []byte, services []string) (*Exercise, []Problem) {
+	var probs []Problem
+	bad := func(line int, format string, args ...any) {
+		probs = append(probs, Problem{File: file, Line: line, Msg: fmt.Sprintf(format, args...)})
+	}
+	if len(src) > MaxFile {
+		bad(1, "file is %d bytes, over the %d-byte bound", len(src), MaxFile)
+		return nil, probs
+	}
+	lines := strings.Split(strings.ReplaceAll(string(src), "\r\n", "\n"), "\n")
+	if len(lines) == 0 || strings.TrimSpace(lines[0]) != "---" {
+		bad(1, "no front matter: the file must begin with a line of ---")
+		return nil, probs
+	}
+	end := slices.IndexFunc(lines[1:], func(l string) bool { return strings.TrimSpace(l) == "---" })
+	if end < 0 {
+		bad(1, "front matter is not closed by a line of ---")
+		return nil, probs
+	}
+	end++ // index of the closing ---
+	ex := &Exercise{File: file}
+	var fm yaml.Node
+	if err := yaml.Unmarshal([]byte(strings.Join(lines[1:end], "\n")), &fm); err != nil {
+		bad(2, "front matter: %v", yamlMessage(err))
+		return nil, probs
+	}
+	if len(fm.Content) == 0 || fm.Content[0].Kind != yaml.MappingNode {
+		bad(2, "front matter: want keys id, title, summary, concepts, services, order")
+		return nil, probs
+	}
+	known := []string{"id", "title", "summary", "concepts", "services", "order"}
+	m := fm.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i]; !slices.Contains(known, k.Value) {
+			bad(1+k.Line, "front matter: unknown key %q (known: %s)", k.Value, strings.Join(known, ", "))
+		}
+	}
+	if err := m.Decode(ex); err != nil {
+		bad(2, "front matter: %v", yamlMessage(err))
+	}
+	keyLine := func(key string) int {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == key {
+				return 1 + m.Content[i].Line
+			}
+		}
+		return 2
+	}
+	switch {
+	case !idPattern.MatchString(ex.ID):
+		bad(keyLine("id"), "front matter: id %q: want lowercase letters, digits and dashes", ex.ID)
+	case ex.Title == "":
+		bad(keyLine("title"), "front matter: no title")
+	case ex.Summary == "":
+		bad(keyLine("summary"), "front matter: no summary")
+	case ex.Order < 1:
+		bad(keyLine("order"), "front matter: order wants a number from 1")
+	}
+	for _, s := range ex.Services {
+		if !slices.Contains(services, s) {
+			bad(keyLine("services"), "front matter: unknown service %q (known: %s)", s, strings.Join(services, ", "))
+		}
+	}
+
+	parseBody(ex, lines, end+1, bad, &probs)
+	if len(ex.Steps) == 0 {
+		bad(end+1, "no steps: each step is a \"## \" heading")
+	}
+	if ex.Solution == "" {
+		bad(end+1, "no solution: add a ## Solution section with a ```solution block")
+	}
+	return ex, probs
+}
+
+// parseBody splits the Markdown after the front matter (from line index
+// start) into the introduction, the steps and the solution.
+func parseBody(ex *Exercise, lines []string, start int, bad func(int, string, ...any), probs *[]Problem) {
+	var text []string
+	var step *Step
+	inSolution := false
+	flush := func() {
+		body := strings.TrimSpace(strings.Join(text, "\n"))
+		text = nil
+		switch {
+		case step != nil:
+			step.Text = body
+			if len(step.Check.Expect)+len(step.Check.All) == 0 {
+				bad(step.Line, "step %q has no ```check block", step.Title)
+			}
+			ex.Steps = append(ex.Steps, *step)
+			step = nil
+		case !inSolution:
+			ex.Intro = body
+		}
+	}
+	for i := start; i < len(lines); i++ {
+		line := lines[i]
+		if title, ok := strings.CutPrefix(line, "## "); ok {
+			flush()
+			if strings.TrimSpace(title) == "Solution" {
+				inSolution = true
+				continue
+			}
+			if inSolution {
+				bad(i+1, "a step after the ## Solution section")
+			}
+			step = &Step{Title: strings.TrimSpace(title), Line: i + 1}
+			continue
+		}
+		info, fenced := strings.CutPrefix(strings.TrimSpace(line), "```")
+		info = strings.TrimSpace(info)
+		if !fenced || !slices.Contains([]string{"hint", "check", "explain", "solution", "wrong"}, info) {
+			text = append(text, line)
+			continue
+		}
+		// A special block: read to its closing fence.
+		var block []string
+		j := i + 1
+		for ; j < len(lines) && strings.TrimSpace(lines[j]) != "```"; j++ {
+			block = append(block, lines[j])
+		}
+		if j == len(lines) {
+			bad(i+1, "```%s block is not closed", info)
+		}
+		body := strings.Join(block, "\n")
+		switch {
+		case info == "solution" || info == "wrong":
+			if !inSolution {
+				bad(i+1, "```%s belongs in the ## Solution section", info)
+			} else if info == "solution" {
+				ex.Solution = body
+			} else {
+				ex.Wrong = append(ex.Wrong, body)
+			}
+		case step == nil:
+			bad(i+1, "```%s outside a step", info)
+		case info == "hint":
+			step.Hints = append(step.Hints, strings.TrimSpace(body))
+		case info == "explain":
+			step.Explain = strings.TrimSpace(body)
+		case info == "check":
+			if len(step.Check.Expect)+len(step.Check.All) > 0 {
+				bad(i+1, "step %q has a second ```check block", step.Title)
+			}
+			c, ps := parseCheck(body, i+2)
+			for _, p := range ps {
+				p.File = ex.File
+				*probs = append(*probs, p)
+			}
+			step.Check = c
+		}
+		i = j
+	}
+	flush()
+}
+
+// yamlMessage trims yaml.v3's prefix from a decoding error.
+func yamlMessage(err error) string {
+	return strings.TrimPrefix(err.Error(), "yaml: ")
+}
+
+// Judge says, for each step, whether the student's trace passes its check.
+// you is the student's host. Steps are judged independently, so a student
+// may do them in any order, and again.
+func (ex *Exercise) Judge(events []lab.Event, you netip.Addr) []bool {
+	passed := make([]bool, len(ex.Steps))
+	for i, s := range ex.Steps {
+		passed[i] = s.Check.Match(events, you)
+	}
+	return passed
+}
