@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/socketlab/socketlab/exercises"
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/server"
 	"github.com/socketlab/socketlab/static"
@@ -68,7 +69,11 @@ func labServer(t *testing.T) string {
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
-	return startServer(t, server.Config{Client: os.DirFS(filepath.Join(dir, static.BuildDir))})
+	exs, probs := exercises.Load(exercises.Embedded())
+	if len(probs) > 0 {
+		t.Fatal(probs[0])
+	}
+	return startServer(t, server.Config{Client: os.DirFS(filepath.Join(dir, static.BuildDir)), Exercises: exs})
 }
 
 // TestBrowserRunsTheLab loads lab.wasm in Chromium, runs the TCP echo

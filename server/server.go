@@ -20,6 +20,7 @@ import (
 
 	"github.com/socketlab/socketlab/lab/bridge"
 	"github.com/socketlab/socketlab/lab/services"
+	"github.com/socketlab/socketlab/lab/worksheet"
 	"github.com/socketlab/socketlab/server/pages"
 	"github.com/socketlab/socketlab/static"
 )
@@ -33,6 +34,8 @@ type Config struct {
 	HostEcho string
 	// Log receives what the server has to say; nil means slog.Default().
 	Log *slog.Logger
+	// Exercises are the worksheet, in order, served at /lab/{id}.
+	Exercises []*worksheet.Exercise
 	// Client is the built browser client (lab.wasm, wasm_exec.js, and
 	// their .br and .gz), served under /static/build/; nil if there is
 	// none, and the lab page says so.
@@ -84,6 +87,8 @@ type Server struct {
 	upgrader *websocket.Upgrader
 	sessions *registry
 
+	worksheets map[string]*pages.Worksheet // by exercise id, rendered once
+
 	refusedOrigin, refusedFull, errors atomic.Uint64
 }
 
@@ -102,13 +107,23 @@ func New(cfg Config) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.worksheets = map[string]*pages.Worksheet{}
+	for _, ex := range cfg.Exercises {
+		ws, err := renderWorksheet(ex)
+		if err != nil {
+			s.log.Warn("exercise left out", "file", ex.File, "err", err)
+			continue
+		}
+		s.worksheets[ex.ID] = ws
+	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
 	s.mux.HandleFunc("GET /{$}", s.home)
 	s.mux.Handle("GET /static/", static.Handler(cfg.Client))
-	s.mux.HandleFunc("GET /lab", func(w http.ResponseWriter, r *http.Request) { render(w, r, pages.LabPage()) })
+	s.mux.HandleFunc("GET /lab", func(w http.ResponseWriter, r *http.Request) { render(w, r, pages.LabPage(nil)) })
+	s.mux.HandleFunc("GET /lab/{exercise}", s.exercisePage)
 	s.mux.HandleFunc("GET /bridge", s.serveBridge)
 	return s
 }
@@ -123,7 +138,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.HostEcho != "" {
 		nc = "nc " + hostPort(s.cfg.HostEcho)
 	}
-	render(w, r, pages.Home(nc))
+	render(w, r, pages.Home(nc, s.exerciseLinks()))
 }
 
 // render writes a page, or a plain 500 if it cannot be rendered.

@@ -12,6 +12,8 @@ package main
 //	socketlab.trace()          [event]: every event so far, of both hosts
 //	socketlab.sockets()        [row]: the host's socket table, as ss -tanu
 //	socketlab.pcap()           Uint8Array: the capture of the host's link
+//	socketlab.judge(checks, since)  [bool]: whether the trace, after event number
+//	                           since (0: all of it), passes each check (JSON, lab/check)
 //	socketlab.on(kind, fn)     live events of a kind ("call", "packet", "state",
 //	                           "session", or "*"); returns a function that unsubscribes
 //
@@ -25,6 +27,7 @@ import (
 	"syscall/js"
 
 	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/check"
 )
 
 func expose(l *labSession) {
@@ -48,6 +51,17 @@ func expose(l *labSession) {
 	method(api, "complete", func(args []js.Value) any { return toJS(l.complete(argString(args, 0))) })
 	method(api, "trace", func([]js.Value) any { return toJS(l.trace.Events()) })
 	method(api, "sockets", func([]js.Value) any { return toJS(l.sockets()) })
+	method(api, "judge", func(args []js.Value) any {
+		var checks []check.Check
+		if err := json.Unmarshal([]byte(argString(args, 0)), &checks); err != nil || len(checks) > 100 {
+			panic("socketlab.judge(checks): want a JSON array of at most 100 checks")
+		}
+		since := uint64(0)
+		if len(args) > 1 && args[1].Type() == js.TypeNumber {
+			since = uint64(max(args[1].Int(), 0))
+		}
+		return toJS(l.judge(checks, since))
+	})
 	method(api, "pcap", func([]js.Value) any {
 		b, err := l.pcap()
 		if err != nil {

@@ -4,12 +4,15 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/bridge"
+	"github.com/socketlab/socketlab/lab/check"
 	"github.com/socketlab/socketlab/lab/console"
 	"github.com/socketlab/socketlab/lab/packet"
 )
@@ -103,6 +106,20 @@ func (l *labSession) sockets() []lab.SocketInfo {
 		return nil
 	}
 	return c.Sockets().Table()
+}
+
+// judge says, for each check, whether the events after number since pass
+// it, with this session's host as "you".
+func (l *labSession) judge(checks []check.Check, since uint64) []bool {
+	l.mu.Lock()
+	c := l.client
+	l.mu.Unlock()
+	if c == nil {
+		return make([]bool, len(checks))
+	}
+	evs := l.trace.Events()
+	i, _ := slices.BinarySearchFunc(evs, since+1, func(e lab.Event, seq uint64) int { return cmp.Compare(e.Seq, seq) })
+	return check.Judge(checks, evs[i:], c.Addr())
 }
 
 // pcap is the capture of the host's link, every session's.

@@ -8,7 +8,7 @@
 // info strings are taken out of it:
 //
 //	```hint      one hint, revealed on request; a step may have several
-//	```check     the step's check (see Check)
+//	```check     the step's check (see lab/check, and the YAML below)
 //	```explain   what just happened on the wire, shown when the step passes
 //
 // A last "## Solution" section is not a step: its ```solution block is a
@@ -25,6 +25,7 @@ import (
 	"strings"
 
 	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/check"
 	"gopkg.in/yaml.v3"
 )
 
@@ -46,12 +47,12 @@ type Exercise struct {
 
 // Step is one thing for the student to do, and its check.
 type Step struct {
-	Title   string   `json:"title"`
-	Text    string   `json:"text"` // Markdown
-	Hints   []string `json:"hints"`
-	Explain string   `json:"explain"`
-	Check   Check    `json:"-"`
-	Line    int      `json:"line"`
+	Title   string      `json:"title"`
+	Text    string      `json:"text"` // Markdown
+	Hints   []string    `json:"hints"`
+	Explain string      `json:"explain"`
+	Check   check.Check `json:"check"`
+	Line    int         `json:"line"`
 }
 
 // Problem is something wrong with an exercise file, at a line of it.
@@ -232,13 +233,18 @@ func yamlMessage(err error) string {
 	return strings.TrimPrefix(err.Error(), "yaml: ")
 }
 
+// Checks are the exercise's checks, a step each.
+func (ex *Exercise) Checks() []check.Check {
+	cs := make([]check.Check, len(ex.Steps))
+	for i, s := range ex.Steps {
+		cs[i] = s.Check
+	}
+	return cs
+}
+
 // Judge says, for each step, whether the student's trace passes its check.
 // you is the student's host. Steps are judged independently, so a student
 // may do them in any order, and again.
 func (ex *Exercise) Judge(events []lab.Event, you netip.Addr) []bool {
-	passed := make([]bool, len(ex.Steps))
-	for i, s := range ex.Steps {
-		passed[i] = s.Check.Match(events, you)
-	}
-	return passed
+	return check.Judge(ex.Checks(), events, you)
 }

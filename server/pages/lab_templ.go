@@ -8,11 +8,13 @@ package pages
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
+import "fmt"
+
 // LabPage is the lab: the console, the live sequence diagram, the packet
-// list with its details, and the socket table. Its live parts are drawn by
-// /static/lab/app.js from window.socketlab; data-testid attributes are the
-// browser tests' hooks.
-func LabPage() templ.Component {
+// list with its details, and the socket table, and, for an exercise, its
+// worksheet. Its live parts are drawn by /static/lab/app.js from
+// window.socketlab; data-testid attributes are the browser tests' hooks.
+func LabPage(ws *Worksheet) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -45,13 +47,227 @@ func LabPage() templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<header class=\"topbar\"><a class=\"brand\" href=\"/\">socketlab</a><p class=\"bridge\" data-state=\"loading\"><span class=\"dot\" aria-hidden=\"true\"></span> <span id=\"bridge-status\" data-testid=\"bridge-status\" role=\"status\" aria-live=\"polite\">Loading the lab…</span></p><nav class=\"actions\" aria-label=\"Lab actions\"><button type=\"button\" data-action=\"download-pcap\" data-testid=\"download-pcap\" disabled>Download .pcap</button> <button type=\"button\" data-action=\"copy-transcript\" data-testid=\"copy-transcript\">Copy transcript</button> <button type=\"button\" data-action=\"clear\" data-testid=\"clear-view\">Clear view</button> <button type=\"button\" data-action=\"fresh-session\" data-testid=\"fresh-session\" disabled>Fresh session</button></nav></header><div id=\"loading\" class=\"loading\" data-testid=\"loading\"><label for=\"progress\">Loading your host (lab.wasm)</label> <progress id=\"progress\" data-testid=\"progress\" max=\"1\" value=\"0\"></progress> <span id=\"progress-text\" data-testid=\"progress-text\"></span><p id=\"load-error\" class=\"error\" data-testid=\"load-error\" role=\"alert\" hidden></p><noscript><p class=\"error\">The lab runs in your browser and needs JavaScript.</p></noscript></div><main id=\"main\" class=\"lab-grid\"><section id=\"console\" class=\"pane console\" aria-labelledby=\"console-h\" data-testid=\"console\"><h2 id=\"console-h\">Console <small>Python's socket module</small></h2><div id=\"transcript\" class=\"transcript\" data-testid=\"transcript\" role=\"log\" aria-live=\"polite\" tabindex=\"0\"></div><div id=\"suggestions\" class=\"suggestions\" data-testid=\"suggestions\" aria-label=\"Suggested next calls\"></div><form id=\"console-form\" class=\"prompt\" autocomplete=\"off\"><label for=\"console-input\" class=\"ps1\">&gt;&gt;&gt;</label> <input id=\"console-input\" data-testid=\"console-input\" type=\"text\" spellcheck=\"false\" autocapitalize=\"off\" aria-describedby=\"console-help\" disabled> <button id=\"cancel\" type=\"button\" data-testid=\"cancel\" hidden>Cancel (Ctrl-C)</button></form><p id=\"console-help\" class=\"help\">Enter runs · ↑/↓ history · Tab completes · Ctrl-C cancels · <code>help()</code></p></section><section id=\"diagram\" class=\"pane diagram\" aria-labelledby=\"diagram-h\" data-testid=\"diagram\"><h2 id=\"diagram-h\">Sequence diagram</h2><div id=\"diagram-canvas\" class=\"diagram-canvas\" data-testid=\"diagram-canvas\"></div><details class=\"diagram-text\"><summary>The diagram as text</summary><ol id=\"diagram-text\" data-testid=\"diagram-text\"></ol></details></section><section id=\"packets\" class=\"pane packets\" aria-labelledby=\"packets-h\" data-testid=\"packets\"><h2 id=\"packets-h\">Packets</h2><div class=\"table-scroll\"><table id=\"packet-list\" class=\"packet-list\" data-testid=\"packet-list\"><caption class=\"visually-hidden\">Every packet on your host's link, as Wireshark lists them</caption> <thead><tr><th scope=\"col\">No.</th><th scope=\"col\">Time</th><th scope=\"col\">Source</th><th scope=\"col\">Destination</th><th scope=\"col\">Protocol</th><th scope=\"col\">Length</th><th scope=\"col\">Info</th></tr></thead> <tbody></tbody></table></div><div class=\"packet-detail\"><div id=\"packet-details\" class=\"details\" data-testid=\"packet-details\" aria-live=\"polite\"><p class=\"empty\">Select a packet to see its headers.</p></div><pre id=\"packet-hex\" class=\"hex\" data-testid=\"packet-hex\" aria-label=\"Packet bytes in hex and ASCII\"></pre></div></section><section id=\"sockets\" class=\"pane sockets\" aria-labelledby=\"sockets-h\" data-testid=\"sockets\"><h2 id=\"sockets-h\">Sockets <small>like ss -tanu</small></h2><div class=\"table-scroll\"><table id=\"socket-table\" class=\"socket-table\" data-testid=\"socket-table\"><thead><tr><th scope=\"col\">Host</th><th scope=\"col\">fd</th><th scope=\"col\">Proto</th><th scope=\"col\">Local</th><th scope=\"col\">Peer</th><th scope=\"col\">State</th><th scope=\"col\">Recv-Q</th><th scope=\"col\">Send-Q</th></tr></thead> <tbody></tbody></table></div></section></main><script type=\"module\" src=\"/static/lab/app.js\"></script>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<header class=\"topbar\"><a class=\"brand\" href=\"/\">socketlab</a><p class=\"bridge\" data-state=\"loading\"><span class=\"dot\" aria-hidden=\"true\"></span> <span id=\"bridge-status\" data-testid=\"bridge-status\" role=\"status\" aria-live=\"polite\">Loading the lab…</span></p><nav class=\"actions\" aria-label=\"Lab actions\"><button type=\"button\" data-action=\"download-pcap\" data-testid=\"download-pcap\" disabled>Download .pcap</button> <button type=\"button\" data-action=\"copy-transcript\" data-testid=\"copy-transcript\">Copy transcript</button> <button type=\"button\" data-action=\"clear\" data-testid=\"clear-view\">Clear view</button> <button type=\"button\" data-action=\"fresh-session\" data-testid=\"fresh-session\" disabled>Fresh session</button></nav></header><div id=\"loading\" class=\"loading\" data-testid=\"loading\"><label for=\"progress\">Loading your host (lab.wasm)</label> <progress id=\"progress\" data-testid=\"progress\" max=\"1\" value=\"0\"></progress> <span id=\"progress-text\" data-testid=\"progress-text\"></span><p id=\"load-error\" class=\"error\" data-testid=\"load-error\" role=\"alert\" hidden></p><noscript><p class=\"error\">The lab runs in your browser and needs JavaScript.</p></noscript></div><main id=\"main\" class=\"lab-grid\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if ws != nil {
+				templ_7745c5c3_Err = worksheetPane(ws).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "<section id=\"console\" class=\"pane console\" aria-labelledby=\"console-h\" data-testid=\"console\"><h2 id=\"console-h\">Console <small>Python's socket module</small></h2><div id=\"transcript\" class=\"transcript\" data-testid=\"transcript\" role=\"log\" aria-live=\"polite\" tabindex=\"0\"></div><div id=\"suggestions\" class=\"suggestions\" data-testid=\"suggestions\" aria-label=\"Suggested next calls\"></div><form id=\"console-form\" class=\"prompt\" autocomplete=\"off\"><label for=\"console-input\" class=\"ps1\">&gt;&gt;&gt;</label> <input id=\"console-input\" data-testid=\"console-input\" type=\"text\" spellcheck=\"false\" autocapitalize=\"off\" aria-describedby=\"console-help\" disabled> <button id=\"cancel\" type=\"button\" data-testid=\"cancel\" hidden>Cancel (Ctrl-C)</button></form><p id=\"console-help\" class=\"help\">Enter runs · ↑/↓ history · Tab completes · Ctrl-C cancels · <code>help()</code></p></section><section id=\"diagram\" class=\"pane diagram\" aria-labelledby=\"diagram-h\" data-testid=\"diagram\"><h2 id=\"diagram-h\">Sequence diagram</h2><div id=\"diagram-canvas\" class=\"diagram-canvas\" data-testid=\"diagram-canvas\"></div><details class=\"diagram-text\"><summary>The diagram as text</summary><ol id=\"diagram-text\" data-testid=\"diagram-text\"></ol></details></section><section id=\"packets\" class=\"pane packets\" aria-labelledby=\"packets-h\" data-testid=\"packets\"><h2 id=\"packets-h\">Packets</h2><div class=\"table-scroll\"><table id=\"packet-list\" class=\"packet-list\" data-testid=\"packet-list\"><caption class=\"visually-hidden\">Every packet on your host's link, as Wireshark lists them</caption> <thead><tr><th scope=\"col\">No.</th><th scope=\"col\">Time</th><th scope=\"col\">Source</th><th scope=\"col\">Destination</th><th scope=\"col\">Protocol</th><th scope=\"col\">Length</th><th scope=\"col\">Info</th></tr></thead> <tbody></tbody></table></div><div class=\"packet-detail\"><div id=\"packet-details\" class=\"details\" data-testid=\"packet-details\" aria-live=\"polite\"><p class=\"empty\">Select a packet to see its headers.</p></div><pre id=\"packet-hex\" class=\"hex\" data-testid=\"packet-hex\" aria-label=\"Packet bytes in hex and ASCII\"></pre></div></section><section id=\"sockets\" class=\"pane sockets\" aria-labelledby=\"sockets-h\" data-testid=\"sockets\"><h2 id=\"sockets-h\">Sockets <small>like ss -tanu</small></h2><div class=\"table-scroll\"><table id=\"socket-table\" class=\"socket-table\" data-testid=\"socket-table\"><thead><tr><th scope=\"col\">Host</th><th scope=\"col\">fd</th><th scope=\"col\">Proto</th><th scope=\"col\">Local</th><th scope=\"col\">Peer</th><th scope=\"col\">State</th><th scope=\"col\">Recv-Q</th><th scope=\"col\">Send-Q</th></tr></thead> <tbody></tbody></table></div></section></main><script type=\"module\" src=\"/static/lab/app.js\"></script>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout("socketlab — lab", "lab").Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Layout(labTitle(ws), labClass(ws)).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		return nil
+	})
+}
+
+func labTitle(ws *Worksheet) string {
+	if ws == nil {
+		return "socketlab — lab"
+	}
+	return ws.Title + " — socketlab"
+}
+
+func labClass(ws *Worksheet) string {
+	if ws == nil {
+		return "lab"
+	}
+	return "lab with-worksheet"
+}
+
+// worksheetPane is an exercise's text and steps; worksheet.js ticks the
+// steps as their checks pass in the student's trace.
+func worksheetPane(ws *Worksheet) templ.Component {
+	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
+			return templ_7745c5c3_CtxErr
+		}
+		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+		if !templ_7745c5c3_IsBuffer {
+			defer func() {
+				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err == nil {
+					templ_7745c5c3_Err = templ_7745c5c3_BufErr
+				}
+			}()
+		}
+		ctx = templ.InitializeContext(ctx)
+		templ_7745c5c3_Var3 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var3 == nil {
+			templ_7745c5c3_Var3 = templ.NopComponent
+		}
+		ctx = templ.ClearChildren(ctx)
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<section id=\"worksheet\" class=\"pane worksheet\" aria-labelledby=\"worksheet-h\" data-testid=\"worksheet\" data-exercise=\"")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		var templ_7745c5c3_Var4 string
+		templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(ws.ID)
+		if templ_7745c5c3_Err != nil {
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 103, Col: 123}
+		}
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "\" data-checks=\"")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		var templ_7745c5c3_Var5 string
+		templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(ws.Checks)
+		if templ_7745c5c3_Err != nil {
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 103, Col: 149}
+		}
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\"><h2 id=\"worksheet-h\">")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		var templ_7745c5c3_Var6 string
+		templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(ws.Title)
+		if templ_7745c5c3_Err != nil {
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 104, Col: 33}
+		}
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</h2><p class=\"ws-progress\"><span data-testid=\"worksheet-progress\">0 of ")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		var templ_7745c5c3_Var7 string
+		templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprint(len(ws.Steps)))
+		if templ_7745c5c3_Err != nil {
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 105, Col: 96}
+		}
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, " steps</span> <button type=\"button\" data-action=\"reset-progress\" data-testid=\"reset-progress\">Reset</button></p><div class=\"ws-intro\">")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templ.Raw(ws.Intro).Render(ctx, templ_7745c5c3_Buffer)
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</div><ol class=\"ws-steps\">")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		for i, st := range ws.Steps {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<li class=\"ws-step\" data-testid=\"step\" data-step=\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var8 string
+			templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprint(i))
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 111, Col: 68}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "\" data-passed=\"false\"><h3><span class=\"tick\" aria-hidden=\"true\"></span>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var9 string
+			templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(st.Title)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 112, Col: 64}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, " <span class=\"visually-hidden status\">not done yet</span></h3><div class=\"ws-text\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templ.Raw(st.Text).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</div>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if len(st.Hints) > 0 {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<div class=\"ws-hints\">")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				for j, h := range st.Hints {
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<div class=\"ws-hint\" data-hint=\"")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					var templ_7745c5c3_Var10 string
+					templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprint(j))
+					if templ_7745c5c3_Err != nil {
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 119, Col: 54}
+					}
+					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "\" hidden>")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					templ_7745c5c3_Err = templ.Raw(h).Render(ctx, templ_7745c5c3_Buffer)
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</div>")
+					if templ_7745c5c3_Err != nil {
+						return templ_7745c5c3_Err
+					}
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<button type=\"button\" data-action=\"hint\" data-testid=\"hint\">Show a hint</button></div>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			if st.Explain != "" {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<div class=\"ws-explain\" data-testid=\"explain\" hidden>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templ.Raw(st.Explain).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</div>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</li>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</ol><p class=\"ws-done\" data-testid=\"worksheet-done\" hidden>Every step passed. <a href=\"/\">Back to the worksheet</a></p></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -19,9 +19,14 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // testdata; run with -update after a deliberate change, and read the diff.
 func TestGolden(t *testing.T) {
 	for name, page := range map[string]templ.Component{
-		"home":         pages.Home("nc 127.0.0.1 7007"),
-		"home-no-echo": pages.Home(""),
-		"lab":          pages.LabPage(),
+		"home":         pages.Home("nc 127.0.0.1 7007", []pages.ExerciseLink{{ID: "round-trip", Title: "The round trip", Summary: "The eight steps.", Steps: 6}}),
+		"home-no-echo": pages.Home("", nil),
+		"lab":          pages.LabPage(nil),
+		"exercise": pages.LabPage(&pages.Worksheet{
+			ID: "round-trip", Title: "The round trip", Intro: "<p>Intro</p>",
+			Steps:  []pages.Step{{Title: "Make a socket", Text: "<p>Do it</p>", Hints: []string{"<p>A hint</p>"}, Explain: "<p>Why</p>"}},
+			Checks: `[{"expect":[{"kind":"call","host":"you","count":1,"call":"socket"}]}]`,
+		}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			var b bytes.Buffer
@@ -50,7 +55,7 @@ func TestGolden(t *testing.T) {
 // rely on are in the page.
 func TestLabPageHooks(t *testing.T) {
 	var b bytes.Buffer
-	pages.LabPage().Render(context.Background(), &b)
+	pages.LabPage(nil).Render(context.Background(), &b)
 	html := b.String()
 	for _, id := range []string{"progress", "bridge-status", "console-input", "transcript", "suggestions", "cancel",
 		"diagram-canvas", "diagram-text", "packet-list", "packet-details", "packet-hex", "socket-table", "download-pcap"} {

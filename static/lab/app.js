@@ -24,6 +24,7 @@ const VIEWS = [
   ["#diagram", "./diagram.js", "mountDiagram"],
   ["#packets", "./packets.js", "mountPackets"],
   ["#sockets", "./sockets.js", "mountSockets"],
+  ["#worksheet", "./worksheet.js", "mountWorksheet"], // on an exercise's page only
 ];
 
 let lab = null; // window.socketlab once it exists
@@ -249,6 +250,7 @@ async function mountViews() {
   await Promise.all(
     VIEWS.map(async ([sel, path, fn]) => {
       const section = $(sel);
+      if (!section) return;
       try {
         const mod = await import(path);
         mod[fn](section, lab, bus);

@@ -1,0 +1,204 @@
+// Package check judges a trace: a Check passes when the trace holds events
+// matching its patterns. Exercises (lab/worksheet) are written with them;
+// they are data (JSON) so that the browser judges its own trace.
+package check
+
+import (
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/socketlab/socketlab/lab"
+)
+
+// A Check passes when the trace holds events matching each of its expect
+// patterns, in order, with anything between them, and somewhere events
+// matching each of its all patterns, in any order: any route to the same
+// wire passes, and extra calls or packets never fail it. A call is
+// recorded when it returns, after the packets it sent.
+//
+// In the exercise's Markdown a check is a fenced block with the info string
+// "check", holding YAML:
+//
+//	expect:
+//	  - call: connect          # a call that returned
+//	    peer: 10.0.0.1:7
+//	    ok: true
+//	  - packet: SYN, ACK       # a packet, by its TCP flags, or UDP / ICMP
+//	    dir: in
+//	  - state: ESTABLISHED     # a socket reaching a state
+//	    host: server
+//	all:                       # these too, in any order
+//	  - call: close
+//
+// Fields of every pattern: host (you, the default; server; any), count
+// (how many such events, in order; default 1).
+// call: name; proto (tcp, udp); peer (address:port, or :port); ok (true:
+// returned, false: raised); raises (an exception name).
+// packet: flags ("SYN", "SYN, ACK", "FIN", "RST", "PSH, ACK"… all of them
+// set, others free) or UDP or ICMP; dir (out: from your host, in: to it);
+// port (the server side's port: the destination of out, the source of in);
+// data (true: carries a payload; false: carries none); icmp
+// (port-unreachable).
+// state: name (LISTEN, SYN-SENT, …); peer.
+type Check struct {
+	Expect []Pattern `json:"expect,omitempty"` // in order
+	All    []Pattern `json:"all,omitempty"`    // in any order
+	Line   int       `json:"-"`
+}
+
+// Pattern matches one kind of event.
+type Pattern struct {
+	Kind  lab.Kind `json:"kind"`
+	Host  string   `json:"host"` // "you", "server" or "any"
+	Count int      `json:"count"`
+	Line  int      `json:"-"`
+
+	Call   string `json:"call,omitempty"`
+	Proto  string `json:"proto,omitempty"`
+	Peer   string `json:"peer,omitempty"`
+	OK     *bool  `json:"ok,omitempty"`
+	Raises string `json:"raises,omitempty"`
+
+	Flags []string      `json:"flags,omitempty"` // TCP flags that must be set
+	L4    string        `json:"l4,omitempty"`    // "TCP", "UDP" or "ICMP"
+	Dir   lab.Direction `json:"dir,omitempty"`
+	Port  int           `json:"port,omitempty"`
+	Data  *bool         `json:"data,omitempty"`
+	ICMP  string        `json:"icmp,omitempty"`
+
+	State lab.SocketState `json:"state,omitempty"`
+}
+
+// KnownCalls are the calls the console can make, and the services' calls
+// on the server.
+var KnownCalls = []string{"socket", "bind", "listen", "accept", "connect", "send", "sendall", "recv", "sendto", "recvfrom", "shutdown", "close", "getsockname", "getpeername"}
+
+// KnownFlags are the TCP flags a packet pattern names.
+var KnownFlags = []string{"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"}
+
+// KnownStates are the socket states a state pattern names.
+var KnownStates = []lab.SocketState{lab.StateListen, lab.StateSynSent, lab.StateSynReceived, lab.StateEstablished, lab.StateFinWait1, lab.StateFinWait2, lab.StateCloseWait, lab.StateClosing, lab.StateLastAck, lab.StateTimeWait, lab.StateClosed}
+
+// Server is the lab server's address, the "server" of a pattern.
+var Server = netip.MustParseAddr("10.0.0.1")
+
+// Match reports whether the events pass the check. you is the student's
+// host.
+func (c Check) Match(events []lab.Event, you netip.Addr) bool {
+	i := 0
+	for _, p := range c.Expect {
+		for range p.Count {
+			j := slices.IndexFunc(events[i:], func(e lab.Event) bool { return p.matches(e, you) })
+			if j < 0 {
+				return false
+			}
+			i += j + 1
+		}
+	}
+	for _, p := range c.All {
+		n := 0
+		for _, e := range events {
+			if p.matches(e, you) {
+				n++
+			}
+		}
+		if n < p.Count {
+			return false
+		}
+	}
+	return true
+}
+
+func (p Pattern) matches(e lab.Event, you netip.Addr) bool {
+	if e.Kind != p.Kind {
+		return false
+	}
+	switch p.Host {
+	case "you":
+		if e.Host != you.String() {
+			return false
+		}
+	case "server":
+		if e.Host != Server.String() {
+			return false
+		}
+	}
+	switch e.Kind {
+	case lab.KindCall:
+		c := e.Call
+		return c.Name == p.Call && (p.Proto == "" || c.Proto == p.Proto) && peerMatches(p.Peer, c.Peer) &&
+			(p.OK == nil || *p.OK == !c.Failed()) &&
+			(p.Raises == "" || strings.HasPrefix(c.Error, p.Raises+":") || c.Error == p.Raises)
+	case lab.KindState:
+		s := e.State
+		return s.To == p.State && (p.Proto == "" || s.Proto == p.Proto) && peerMatches(p.Peer, s.Peer)
+	case lab.KindPacket:
+		return p.packetMatches(e.Packet)
+	}
+	return false
+}
+
+func (p Pattern) packetMatches(pk *lab.Packet) bool {
+	if pk.Protocol != p.L4 || (p.Dir != "" && pk.Dir != p.Dir) {
+		return false
+	}
+	if p.Port != 0 {
+		addr := pk.Dst
+		if pk.Dir == lab.In {
+			addr = pk.Src
+		}
+		if !strings.HasSuffix(addr, ":"+strconv.Itoa(p.Port)) {
+			return false
+		}
+	}
+	switch p.L4 {
+	case "TCP":
+		if pk.TCP == nil {
+			return false
+		}
+		f := pk.TCP.Flags
+		set := map[string]bool{"FIN": f.FIN, "SYN": f.SYN, "RST": f.RST, "PSH": f.PSH, "ACK": f.ACK, "URG": f.URG, "ECE": f.ECE, "CWR": f.CWR}
+		for _, want := range p.Flags {
+			if !set[want] {
+				return false
+			}
+		}
+		// A bare "ACK" means an ACK and nothing that changes the connection.
+		if slices.Equal(p.Flags, []string{"ACK"}) && (f.SYN || f.FIN || f.RST) {
+			return false
+		}
+		if p.Data != nil && *p.Data != (pk.TCP.PayloadLen > 0) {
+			return false
+		}
+	case "UDP":
+		if pk.UDP == nil || (p.Data != nil && *p.Data != (pk.UDP.PayloadLen > 0)) {
+			return false
+		}
+	case "ICMP":
+		if pk.ICMP == nil || (p.ICMP == "port-unreachable" && !(pk.ICMP.Type == 3 && pk.ICMP.Code == 3)) {
+			return false
+		}
+	}
+	return true
+}
+
+func peerMatches(want, got string) bool {
+	switch {
+	case want == "":
+		return true
+	case strings.HasPrefix(want, ":"):
+		return strings.HasSuffix(got, want)
+	}
+	return want == got
+}
+
+// Judge says, for each check, whether the events pass it.
+func Judge(checks []Check, events []lab.Event, you netip.Addr) []bool {
+	passed := make([]bool, len(checks))
+	for i, c := range checks {
+		passed[i] = c.Match(events, you)
+	}
+	return passed
+}

@@ -1,0 +1,160 @@
+package worksheet
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/check"
+	"gopkg.in/yaml.v3"
+)
+
+// parseCheck reads a check block; line is where its YAML begins in the
+// file.
+func parseCheck(src string, line int) (check.Check, []Problem) {
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &root); err != nil {
+		return check.Check{}, []Problem{{Line: line, Msg: "check: " + err.Error()}}
+	}
+	c := check.Check{Line: line}
+	var probs []Problem
+	bad := func(n *yaml.Node, format string, args ...any) {
+		probs = append(probs, Problem{Line: line + n.Line - 1, Msg: fmt.Sprintf(format, args...)})
+	}
+	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		return c, []Problem{{Line: line, Msg: "check: want a mapping with expect: [patterns]"}}
+	}
+	m := root.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		var list *[]check.Pattern
+		switch k.Value {
+		case "expect":
+			list = &c.Expect
+		case "all":
+			list = &c.All
+		default:
+			bad(k, "check: unknown key %q (want expect or all)", k.Value)
+			continue
+		}
+		if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+			bad(v, "check: %s wants a list of patterns", k.Value)
+			continue
+		}
+		for _, pn := range v.Content {
+			p := parsePattern(pn, bad)
+			p.Line = line + pn.Line - 1
+			*list = append(*list, p)
+		}
+	}
+	if len(c.Expect)+len(c.All) == 0 && len(probs) == 0 {
+		probs = append(probs, Problem{Line: line, Msg: "check: expects nothing, so it would always pass"})
+	}
+	return c, probs
+}
+
+func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Pattern {
+	p := check.Pattern{Host: "you", Count: 1}
+	if n.Kind != yaml.MappingNode {
+		bad(n, "check: a pattern is a mapping, such as {call: connect}")
+		return p
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		val := strings.TrimSpace(v.Value)
+		switch k.Value {
+		case "call":
+			p.Kind, p.Call = lab.KindCall, val
+			if !slices.Contains(check.KnownCalls, val) {
+				bad(v, "check: unknown call %q (known: %s)", val, strings.Join(check.KnownCalls, ", "))
+			}
+		case "packet":
+			p.Kind = lab.KindPacket
+			switch up := strings.ToUpper(val); up {
+			case "UDP", "ICMP":
+				p.L4 = up
+			default:
+				p.L4 = "TCP"
+				for _, f := range strings.Split(up, ",") {
+					f = strings.TrimSpace(f)
+					if !slices.Contains(check.KnownFlags, f) {
+						bad(v, "check: unknown TCP flag %q (known: %s, or UDP, ICMP)", f, strings.Join(check.KnownFlags, ", "))
+					}
+					p.Flags = append(p.Flags, f)
+				}
+			}
+		case "state":
+			p.Kind, p.State = lab.KindState, lab.SocketState(strings.ToUpper(val))
+			if !slices.Contains(check.KnownStates, p.State) {
+				bad(v, "check: unknown state %q", val)
+			}
+		case "host":
+			if val != "you" && val != "server" && val != "any" {
+				bad(v, "check: host is you, server or any, not %q", val)
+			}
+			p.Host = val
+		case "count":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 1 || n > 1000 {
+				bad(v, "check: count wants a number from 1 to 1000")
+			}
+			p.Count = n
+		case "proto":
+			if val != "tcp" && val != "udp" {
+				bad(v, "check: proto is tcp or udp")
+			}
+			p.Proto = val
+		case "peer":
+			p.Peer = val
+			if _, err := netip.ParseAddrPort(val); err != nil && !strings.HasPrefix(val, ":") {
+				bad(v, "check: peer wants address:port or :port, not %q", val)
+			}
+		case "ok", "data":
+			b, err := strconv.ParseBool(val)
+			if err != nil {
+				bad(v, "check: %s wants true or false", k.Value)
+			}
+			if k.Value == "ok" {
+				p.OK = &b
+			} else {
+				p.Data = &b
+			}
+		case "raises":
+			p.Raises = val
+			f := false
+			p.OK = &f
+		case "dir":
+			if val != "out" && val != "in" {
+				bad(v, "check: dir is out or in")
+			}
+			p.Dir = lab.Direction(val)
+		case "port":
+			n, err := strconv.Atoi(val)
+			if err != nil || n < 1 || n > 65535 {
+				bad(v, "check: port wants 1 to 65535")
+			}
+			p.Port = n
+		case "icmp":
+			if val != "port-unreachable" {
+				bad(v, "check: icmp knows port-unreachable")
+			}
+			p.ICMP = val
+		default:
+			bad(k, "check: unknown key %q", k.Value)
+		}
+	}
+	switch {
+	case p.Kind == "":
+		bad(n, "check: a pattern needs one of call, packet or state")
+	case p.Kind == lab.KindPacket && p.Host == "server":
+		bad(n, "check: packets are seen on your host's link: a packet pattern takes dir, not host")
+	case p.Kind != lab.KindPacket && (p.Dir != "" || p.Port != 0 || p.Data != nil || p.ICMP != ""):
+		bad(n, "check: dir, port, data and icmp are for packet patterns")
+	case p.Kind != lab.KindCall && (p.OK != nil || p.Raises != ""):
+		bad(n, "check: ok and raises are for call patterns")
+	}
+	return p
+}

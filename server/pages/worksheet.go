@@ -1,0 +1,27 @@
+package pages
+
+// Worksheet is an exercise as the lab page shows it: its Markdown already
+// rendered to HTML, and its checks as JSON for the browser to judge.
+type Worksheet struct {
+	ID     string
+	Title  string
+	Intro  string // HTML
+	Steps  []Step
+	Checks string // JSON: one lab/check.Check a step, for the browser to judge
+}
+
+// Step is one step of a worksheet, rendered.
+type Step struct {
+	Title   string
+	Text    string   // HTML
+	Hints   []string // HTML, revealed one at a time
+	Explain string   // HTML, shown once the step passes
+}
+
+// ExerciseLink is an exercise in the home page's list.
+type ExerciseLink struct {
+	ID      string
+	Title   string
+	Summary string
+	Steps   int
+}

@@ -1,0 +1,10 @@
+// home.js: show each exercise's progress on the home page.
+import { load, summary } from "./progress.js";
+
+for (const li of document.querySelectorAll("[data-testid=exercise]")) {
+  const steps = Number(li.dataset.steps);
+  const record = load(li.dataset.exercise);
+  const badge = li.querySelector("[data-testid=exercise-progress]");
+  badge.textContent = summary(record, steps);
+  badge.dataset.state = record.done.length === 0 ? "new" : record.done.length >= steps ? "done" : "started";
+}

@@ -1,0 +1,38 @@
+// progress.js: a student's worksheet progress, kept in this browser
+// (localStorage), for self-paced work. One record per exercise:
+//   { steps: 6, done: [0, 1, 3], since: 42, updated: "2026-11-24T…" }
+// since is the trace's event number at the last reset: only later events count.
+
+const KEY = "socketlab.progress";
+
+export function loadAll() {
+  try {
+    const all = JSON.parse(localStorage.getItem(KEY) || "{}");
+    return all && typeof all === "object" ? all : {};
+  } catch {
+    return {};
+  }
+}
+
+export function load(id) {
+  const p = loadAll()[id];
+  return p && Array.isArray(p.done) ? p : { steps: 0, done: [], since: 0 };
+}
+
+export function save(id, record) {
+  const all = loadAll();
+  all[id] = { ...record, updated: new Date().toISOString() };
+  try {
+    localStorage.setItem(KEY, JSON.stringify(all));
+  } catch {
+    // Storage full or disabled: progress lasts as long as the page.
+  }
+}
+
+// summary is the words for a record: "not started", "2 of 6 steps", "done".
+export function summary(record, steps) {
+  const n = record.done.length;
+  if (n === 0) return "not started";
+  if (n >= steps) return "done ✓";
+  return `${n} of ${steps} steps`;
+}
