@@ -1,23 +1,65 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
+	"math/bits"
 	"net"
+	"net/http"
 	"net/netip"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/coder/websocket"
+	gorilla "github.com/gorilla/websocket"
+
+	"github.com/socketlab/socketlab/lab/bridge"
 	"github.com/socketlab/socketlab/lab/services"
 	"github.com/socketlab/socketlab/lab/sock"
 	"github.com/socketlab/socketlab/server"
 )
 
+// The benchmarks of this file and websockify_test.go compare the lab's
+// path with what bounds it and with what a user would pick instead, in one
+// run:
+//
+//	go test -run '^$' -bench EchoRoundTrip -benchmem .
+//
+// Each echo round trip benchmark reports, beside the mean (ns/op), the
+// median and the 99th percentile of its round trips, and its median as a
+// multiple of the kernel loopback echo's, measured once in the same process
+// (x-kernel-p50). The others: BenchmarkServerPacket (the server's CPU per
+// packet), BenchmarkIdleSession (the server's memory per idle session).
+
+// echoSize is the size of every round trip's message.
+const echoSize = 64
+
+// BenchmarkKernelEchoRoundTrip is the floor: the same echo service and a
+// 64-byte round trip over the kernel's TCP loopback.
+func BenchmarkKernelEchoRoundTrip(b *testing.B) {
+	c := kernelEcho(b)
+	msg, buf := make([]byte, echoSize), make([]byte, echoSize)
+	roundTrips(b, func() error {
+		if _, err := c.Write(msg); err != nil {
+			return err
+		}
+		_, err := io.ReadFull(c, buf)
+		return err
+	})
+}
+
 // BenchmarkBridgeEchoRoundTrip is a 64-byte round trip through the full
 // lab path: the client's stack, the WebSocket, the server's switch, the lab
-// server's stack, the traced echo service, and back. Compare it with
-// BenchmarkKernelEchoRoundTrip from the same run:
-//
-//	go test -run '^$' -bench EchoRoundTrip .
+// server's stack, the traced echo service, and back.
 func BenchmarkBridgeEchoRoundTrip(b *testing.B) {
 	addr := startServer(b, server.Config{PacketRate: -1})
 	c := dialBridge(b, addr)
@@ -26,45 +68,507 @@ func BenchmarkBridgeEchoRoundTrip(b *testing.B) {
 	if err := s.Connect(ctx, netip.MustParseAddrPort("10.0.0.1:7")); err != nil {
 		b.Fatal(err)
 	}
-	msg := make([]byte, 64)
-	b.ReportAllocs()
-	for b.Loop() {
+	msg := make([]byte, echoSize)
+	roundTrips(b, func() error {
 		if err := s.SendAll(ctx, msg); err != nil {
-			b.Fatal(err)
+			return err
 		}
 		for got := 0; got < len(msg); {
 			p, err := s.Recv(ctx, len(msg)-got)
 			if err != nil {
-				b.Fatal(err)
+				return err
+			}
+			if len(p) == 0 {
+				return io.ErrUnexpectedEOF
 			}
 			got += len(p)
 		}
+		return nil
+	})
+}
+
+// BenchmarkWebSocketEchoRoundTrip is the WebSocket alone, the transport
+// of the lab's path: the 64-byte round trips of
+// BenchmarkWebsockifyEchoRoundTrip, with the same client, against a
+// server that echoes each message with the WebSocket library of the
+// lab's server, and no TCP service behind it.
+func BenchmarkWebSocketEchoRoundTrip(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var up gorilla.Upgrader
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			typ, p, err := c.ReadMessage()
+			if err != nil || c.WriteMessage(typ, p) != nil {
+				return
+			}
+		}
+	})}
+	go hs.Serve(ln)
+	defer hs.Close()
+	conn := dialWebSocket(b, "ws://"+ln.Addr().String()+"/", nil)
+	defer conn.Close(websocket.StatusNormalClosure, "")
+	roundTrips(b, webSocketRoundTrip(conn))
+}
+
+// webSocketRoundTrip is one round trip of the WebSocket echo benchmarks:
+// 64 bytes out as a binary message, read until 64 bytes are back.
+func webSocketRoundTrip(conn *websocket.Conn) func() error {
+	ctx := context.Background()
+	msg, buf := make([]byte, echoSize), make([]byte, echoSize)
+	return func() error {
+		if err := conn.Write(ctx, websocket.MessageBinary, msg); err != nil {
+			return err
+		}
+		// A relay sends what each read of its TCP connection gave: the
+		// 64 bytes may come in more than one message.
+		for got := 0; got < len(buf); {
+			_, r, err := conn.Reader(ctx)
+			if err != nil {
+				return err
+			}
+			for {
+				n, err := r.Read(buf[got:])
+				got += n
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					return err
+				}
+				if got == len(buf) {
+					if _, err := io.Copy(io.Discard, r); err != nil {
+						return err
+					}
+					break
+				}
+			}
+		}
+		return nil
 	}
 }
 
-// BenchmarkKernelEchoRoundTrip is the floor: the same echo service and a
-// 64-byte round trip over the kernel's TCP loopback.
-func BenchmarkKernelEchoRoundTrip(b *testing.B) {
+// dialWebSocket dials url, trying again for up to 10 s while nothing
+// answers there yet; then it fails with what log, if set, returns.
+func dialWebSocket(b *testing.B, url string, log func() string) *websocket.Conn {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		conn, _, err := websocket.Dial(ctx, url, nil)
+		cancel()
+		if err == nil {
+			return conn
+		}
+		if time.Now().After(deadline) {
+			if log != nil {
+				b.Fatalf("dial %s: %v\n%s", url, err, log())
+			}
+			b.Fatalf("dial %s: %v", url, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// kernelEchoAddr starts the echo service on the kernel's loopback, until
+// the benchmark ends, and returns its address.
+func kernelEchoAddr(b *testing.B) string {
 	srv := services.NewServer(nil)
-	defer srv.Close()
+	b.Cleanup(srv.Close)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
 	srv.ServeTCP(ln, services.Echo)
-	c, err := net.Dial("tcp", ln.Addr().String())
+	return ln.Addr().String()
+}
+
+// kernelEcho connects to an echo service on the kernel's loopback.
+func kernelEcho(b *testing.B) net.Conn {
+	c, err := net.Dial("tcp", kernelEchoAddr(b))
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer c.Close()
-	msg, buf := make([]byte, 64), make([]byte, 64)
+	b.Cleanup(func() { c.Close() })
+	return c
+}
+
+// roundTrips runs b's loop, one round trip each time, and reports the
+// median and 99th percentile round trip, and the median as a multiple of
+// the kernel loopback's.
+func roundTrips(b *testing.B, roundTrip func() error) {
+	floor := kernelFloor(b)
+	var h histogram
 	b.ReportAllocs()
+	prev := time.Now()
 	for b.Loop() {
-		if _, err := c.Write(msg); err != nil {
+		if err := roundTrip(); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := io.ReadFull(c, buf); err != nil {
+		now := time.Now()
+		h.add(now.Sub(prev))
+		prev = now
+	}
+	b.StopTimer()
+	p50 := h.quantile(0.50)
+	b.ReportMetric(float64(p50), "p50-ns")
+	b.ReportMetric(float64(h.quantile(0.99)), "p99-ns")
+	b.ReportMetric(float64(p50)/float64(floor), "x-kernel-p50")
+}
+
+var floor struct {
+	once sync.Once
+	p50  time.Duration
+	err  error
+}
+
+// kernelFloor is the median 64-byte round trip over the kernel's loopback,
+// measured once per process, so that every benchmark of a run compares
+// itself with the same floor.
+func kernelFloor(b *testing.B) time.Duration {
+	floor.once.Do(func() {
+		srv := services.NewServer(nil)
+		defer srv.Close()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			floor.err = err
+			return
+		}
+		srv.ServeTCP(ln, services.Echo)
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			floor.err = err
+			return
+		}
+		defer c.Close()
+		msg, buf := make([]byte, echoSize), make([]byte, echoSize)
+		var h histogram
+		for i := range 30_000 {
+			start := time.Now()
+			if _, err := c.Write(msg); err != nil {
+				floor.err = err
+				return
+			}
+			if _, err := io.ReadFull(c, buf); err != nil {
+				floor.err = err
+				return
+			}
+			if i >= 5_000 { // warmed up
+				h.add(time.Since(start))
+			}
+		}
+		floor.p50 = h.quantile(0.5)
+	})
+	if floor.err != nil {
+		b.Fatalf("kernel loopback floor: %v", floor.err)
+	}
+	return floor.p50
+}
+
+// histogram counts durations in buckets about 3% wide, without allocating.
+type histogram struct {
+	n       uint64
+	buckets [64 * 32]uint64
+}
+
+// bucket is d's bucket: its power of two and the next 5 bits below it.
+func bucket(d time.Duration) int {
+	ns := uint64(max(d, 1))
+	e := bits.Len64(ns) - 1
+	if e < 5 {
+		return int(ns)
+	}
+	return e*32 + int(ns>>(e-5)&31)
+}
+
+// lower is the smallest duration in bucket i.
+func lower(i int) time.Duration {
+	e, m := i/32, uint64(i%32)
+	if e < 5 {
+		return time.Duration(i)
+	}
+	return time.Duration((32 | m) << (e - 5))
+}
+
+func (h *histogram) add(d time.Duration) {
+	h.n++
+	h.buckets[bucket(d)]++
+}
+
+// quantile is the duration under which a fraction q of those added fall,
+// to within a bucket.
+func (h *histogram) quantile(q float64) time.Duration {
+	want := uint64(q * float64(h.n))
+	var seen uint64
+	for i, c := range h.buckets {
+		seen += c
+		if seen > want {
+			return lower(i)
+		}
+	}
+	return 0
+}
+
+// BenchmarkServerPacket is the server's side of the bridge pumping
+// packets: a bare WebSocket client (no stack) sends packets for the lab
+// server, keeping 32 in flight, and reads the answers. Each op is one
+// packet in and its answer out. "ping": ICMP echo, the session's reader,
+// the switch, the lab server's stack, which answers at once, the switch
+// again and the session's writer. "udp-echo": the same with the traced
+// UDP echo service in the middle (its recvfrom and sendto go to the client
+// as events). cpu-ns/op is the whole process's CPU time (the bare client's
+// share, WebSocket frames of about a hundred bytes, included).
+func BenchmarkServerPacket(b *testing.B) {
+	b.Run("ping", func(b *testing.B) {
+		pumpPackets(b, func(src, dst netip.Addr) []byte { return icmpEcho(src, dst) })
+	})
+	b.Run("udp-echo", func(b *testing.B) {
+		pumpPackets(b, func(src, dst netip.Addr) []byte {
+			return udpPacket(netip.AddrPortFrom(src, 40000), netip.AddrPortFrom(dst, 7), make([]byte, echoSize))
+		})
+	})
+}
+
+// pumpPackets sends the packet build makes, from the session's address to
+// the lab server's, once an op, and counts as its answer each binary
+// message of the same length.
+func pumpPackets(b *testing.B, build func(src, dst netip.Addr) []byte) {
+	addr := startServer(b, server.Config{PacketRate: -1})
+	ctx := context.Background()
+	conn, _, err := websocket.Dial(ctx, "ws://"+addr+"/bridge", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(bridge.MaxText)
+	_, msg, err := conn.Read(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var hello bridge.Hello
+	if err := json.Unmarshal(msg, &hello); err != nil {
+		b.Fatal(err)
+	}
+	pkt := build(netip.MustParseAddr(hello.Host.Address), netip.MustParseAddr(hello.Host.Gateway))
+
+	const window = 32
+	credit := make(chan struct{}, window)
+	for range window {
+		credit <- struct{}{}
+	}
+	failed := make(chan error, 1)
+	var answers sync.WaitGroup
+	go func() {
+		buf := make([]byte, 64<<10)
+		for {
+			typ, r, err := conn.Reader(ctx)
+			if err != nil {
+				failed <- err
+				return
+			}
+			n, _ := io.ReadFull(r, buf)
+			if typ == websocket.MessageBinary && n == len(pkt) {
+				answers.Done()
+				credit <- struct{}{}
+			}
+		}
+	}()
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		<-credit
+		answers.Add(1)
+		if err := conn.Write(ctx, websocket.MessageBinary, pkt); err != nil {
 			b.Fatal(err)
 		}
 	}
+	answers.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+	select {
+	case err := <-failed:
+		b.Fatal(err)
+	default:
+	}
+}
+
+// cpuTime is the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// udpPacket builds an IPv4 UDP datagram with its checksums.
+func udpPacket(src, dst netip.AddrPort, payload []byte) []byte {
+	p := make([]byte, 20+8+len(payload))
+	p[0] = 0x45
+	binary.BigEndian.PutUint16(p[2:], uint16(len(p)))
+	p[8] = 64 // TTL
+	p[9] = 17 // UDP
+	s, d := src.Addr().As4(), dst.Addr().As4()
+	copy(p[12:], s[:])
+	copy(p[16:], d[:])
+	binary.BigEndian.PutUint16(p[10:], ^onesSum(0, p[:20]))
+	u := p[20:]
+	binary.BigEndian.PutUint16(u[0:], src.Port())
+	binary.BigEndian.PutUint16(u[2:], dst.Port())
+	binary.BigEndian.PutUint16(u[4:], uint16(len(u)))
+	copy(u[8:], payload)
+	pseudo := uint32(onesSum(0, p[12:20])) + 17 + uint32(len(u))
+	binary.BigEndian.PutUint16(u[6:], ^onesSum(pseudo, u))
+	return p
+}
+
+// icmpEcho builds an ICMP echo request with 56 bytes of data, as ping
+// sends.
+func icmpEcho(src, dst netip.Addr) []byte {
+	p := make([]byte, 20+8+56)
+	p[0] = 0x45
+	binary.BigEndian.PutUint16(p[2:], uint16(len(p)))
+	p[8] = 64 // TTL
+	p[9] = 1  // ICMP
+	s, d := src.As4(), dst.As4()
+	copy(p[12:], s[:])
+	copy(p[16:], d[:])
+	binary.BigEndian.PutUint16(p[10:], ^onesSum(0, p[:20]))
+	icmp := p[20:]
+	icmp[0] = 8 // echo request
+	binary.BigEndian.PutUint16(icmp[4:], 1)
+	binary.BigEndian.PutUint16(icmp[2:], ^onesSum(0, icmp))
+	return p
+}
+
+// onesSum adds b to sum as 16-bit words, folded: the Internet checksum
+// before its complement.
+func onesSum(sum uint32, b []byte) uint16 {
+	for ; len(b) >= 2; b = b[2:] {
+		sum += uint32(binary.BigEndian.Uint16(b))
+	}
+	if len(b) == 1 {
+		sum += uint32(b[0]) << 8
+	}
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	return uint16(sum)
+}
+
+// idleSessions is how many sessions BenchmarkIdleSession opens at once.
+const idleSessions = 200
+
+// BenchmarkIdleSession is the server's memory per idle session: it opens
+// 200 sessions on an in-process server, each from a bare TCP connection
+// that did the WebSocket handshake, read the hello and went quiet, and
+// reports the growth of the server's heap in use and goroutine stacks,
+// divided by the sessions (heap-B/session, stack-B/session, B/session),
+// and the goroutines each session runs. The bare clients' share is a TCP
+// connection each, a few hundred bytes.
+func BenchmarkIdleSession(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := server.New(server.Config{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() { defer close(served); srv.Serve(ctx, ln) }()
+	defer func() { cancel(); <-served }()
+	addr := ln.Addr().String()
+
+	var heap, stack, goroutines float64
+	for b.Loop() {
+		b.StopTimer()
+		waitSessions(b, srv, 0)
+		h0, s0, g0 := memInUse()
+		b.StartTimer()
+		conns := make([]net.Conn, idleSessions)
+		for i := range conns {
+			conns[i] = idleClient(b, addr)
+		}
+		b.StopTimer()
+		waitSessions(b, srv, idleSessions)
+		h1, s1, g1 := memInUse()
+		heap += float64(h1-h0) / idleSessions
+		stack += float64(s1-s0) / idleSessions
+		goroutines += float64(g1-g0) / idleSessions
+		for _, c := range conns {
+			c.Close()
+		}
+		b.StartTimer()
+	}
+	b.StopTimer()
+	n := float64(b.N)
+	b.ReportMetric(heap/n, "heap-B/session")
+	b.ReportMetric(stack/n, "stack-B/session")
+	b.ReportMetric((heap+stack)/n, "B/session")
+	b.ReportMetric(goroutines/n, "goroutines/session")
+}
+
+// memInUse is the heap and goroutine stacks in use, after collecting
+// garbage, and the number of goroutines.
+func memInUse() (heap, stack int64, goroutines int) {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapInuse), int64(ms.StackInuse), runtime.NumGoroutine()
+}
+
+// waitSessions waits until the server has n sessions open.
+func waitSessions(b *testing.B, srv *server.Server, n int) {
+	deadline := time.Now().Add(30 * time.Second)
+	for srv.Stats().SessionsCurrent != n {
+		if time.Now().After(deadline) {
+			b.Fatalf("sessions open: %d, want %d", srv.Stats().SessionsCurrent, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// idleClient opens a session with as little as a client can hold: a TCP
+// connection, the WebSocket handshake by hand, the hello read and let go.
+func idleClient(b *testing.B, addr string) net.Conn {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fmt.Fprintf(c, "GET /bridge HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n", addr)
+	r := bufio.NewReaderSize(c, 512)
+	status, err := r.ReadString('\n')
+	if err != nil || !strings.Contains(status, " 101 ") {
+		b.Fatalf("upgrade: %q %v", status, err)
+	}
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			b.Fatal(err)
+		}
+		if line == "\r\n" {
+			break
+		}
+	}
+	// The hello: a text frame of less than 64 KiB.
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:2]); err != nil {
+		b.Fatal(err)
+	}
+	n := int(hdr[1] & 0x7f)
+	if n == 126 {
+		if _, err := io.ReadFull(r, hdr[2:4]); err != nil {
+			b.Fatal(err)
+		}
+		n = int(binary.BigEndian.Uint16(hdr[2:4]))
+	}
+	if _, err := io.CopyN(io.Discard, r, int64(n)); err != nil {
+		b.Fatal(err)
+	}
+	return c
 }

@@ -4,6 +4,7 @@
 //	socketlab [serve] [--addr 127.0.0.1:8080] [--host-echo 127.0.0.1:7007]
 //	socketlab run SCRIPT [--pcap FILE] [--trace FILE]
 //	socketlab console ws://HOST:PORT
+//	socketlab bench [--server URL] [--sessions N] [--rate R] [--duration D] [--ramp D] [--json]
 //
 // `go run .` starts the lab server.
 package main
@@ -28,6 +29,8 @@ Usage:
                                          run a console script in an in-process lab
   socketlab console ws://HOST:PORT       the console in this terminal, on a running lab
   socketlab exercises check DIR          validate exercises and run their solutions
+  socketlab bench [--server URL] [--sessions N] [--rate R] [--duration D] [--ramp D] [--json]
+                                         simulated students on a running lab: latency, server RSS and CPU
   socketlab help                         this text
 
 Run "socketlab COMMAND -h" for a command's flags.
@@ -74,6 +77,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = consoleCommand(ctx, args, stdin, stdout, stderr)
 	case "exercises":
 		err = exercisesCommand(ctx, args, stdout, stderr)
+	case "bench":
+		err = benchCommand(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0

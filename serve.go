@@ -7,9 +7,13 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/socketlab/socketlab/exercises"
 	"github.com/socketlab/socketlab/lab/worksheet"
@@ -20,17 +24,25 @@ import (
 func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "HTTP `address` to serve the lab on")
-	exDir := fs.String("exercises", "", "also load the exercises (*.md) in this `dir`; one with a built-in exercise's id replaces it")
 	hostEcho := fs.String("host-echo", "127.0.0.1:7007", "also run the echo service on the host's network at this `address` (TCP and UDP), for nc and telnet; empty for none")
 	var origins []string
 	fs.Func("allow-origin", "let pages at this `origin` (https://host:port, host:port, or *) open the bridge; repeatable", func(v string) error {
 		origins = append(origins, v)
 		return nil
 	})
+	exDir := fs.String("exercises", "", "also load the exercises (*.md) in this `dir`; one with a built-in exercise's id replaces it")
+	pprofAddr := fs.String("pprof", "", "also serve Go's profiles (net/http/pprof) at this `address`, such as 127.0.0.1:6060; empty for none")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if *pprofAddr != "" {
+		stop, err := servePprof(*pprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	exs, err := loadExercises(*exDir, log)
 	if err != nil {
 		return err
@@ -68,6 +80,29 @@ func loadExercises(dir string, log *slog.Logger) ([]*worksheet.Exercise, error) 
 	slices.SortStableFunc(exs, func(a, b *worksheet.Exercise) int { return a.Order - b.Order })
 	log.Info("exercises loaded", "dir", dir, "added or replaced", len(extra))
 	return exs, nil
+}
+
+// servePprof serves Go's profiles at addr, on a listener and a mux of
+// their own, until stop is called: go tool pprof http://ADDR/debug/pprof/profile.
+func servePprof(addr string, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		hs.Serve(ln)
+	}()
+	log.Info("profiles", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	return func() { hs.Close(); <-done }, nil
 }
 
 // browserClient is lab.wasm and its loader: embedded in a release build,

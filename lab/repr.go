@@ -12,35 +12,61 @@ func ReprBytes(b []byte) string {
 	if strings.IndexByte(string(b), '\'') >= 0 && strings.IndexByte(string(b), '"') < 0 {
 		quote = '"'
 	}
+	// Every call records its data this way, so it is sized first and
+	// written in runs: one allocation.
+	n := len("b''")
+	for _, c := range b {
+		n += len(reprByte(c, quote))
+	}
 	var sb strings.Builder
-	sb.Grow(len(b) + 3)
+	sb.Grow(n)
 	sb.WriteByte('b')
 	sb.WriteByte(quote)
-	for _, c := range b {
-		switch {
-		case c == '\\':
-			sb.WriteString(`\\`)
-		case c == quote:
-			sb.WriteByte('\\')
-			sb.WriteByte(c)
-		case c == '\n':
-			sb.WriteString(`\n`)
-		case c == '\r':
-			sb.WriteString(`\r`)
-		case c == '\t':
-			sb.WriteString(`\t`)
-		case c < 0x20 || c >= 0x7f:
-			const hex = "0123456789abcdef"
-			sb.WriteString(`\x`)
-			sb.WriteByte(hex[c>>4])
-			sb.WriteByte(hex[c&0xf])
-		default:
-			sb.WriteByte(c)
+	start := 0
+	for i, c := range b {
+		if e := reprByte(c, quote); len(e) != 1 {
+			sb.Write(b[start:i])
+			sb.WriteString(e)
+			start = i + 1
 		}
 	}
+	sb.Write(b[start:])
 	sb.WriteByte(quote)
 	return sb.String()
 }
+
+// reprByte is how ReprBytes writes c between quote characters: an escape,
+// or a string of one byte (not necessarily c) for c itself.
+func reprByte(c, quote byte) string {
+	switch {
+	case c == '\\':
+		return `\\`
+	case c == quote:
+		if c == '"' {
+			return `\"`
+		}
+		return `\'`
+	case c == '\n':
+		return `\n`
+	case c == '\r':
+		return `\r`
+	case c == '\t':
+		return `\t`
+	case c < 0x20 || c >= 0x7f:
+		return hexEscapes[c]
+	default:
+		return "."
+	}
+}
+
+// hexEscapes are the \xhh escapes of the bytes ReprBytes writes so.
+var hexEscapes = func() (e [256]string) {
+	const hex = "0123456789abcdef"
+	for c := range e {
+		e[c] = `\x` + string(hex[c>>4]) + string(hex[c&0xf])
+	}
+	return e
+}()
 
 // ReprStr formats s as Python's repr of a str: 'hello'.
 func ReprStr(s string) string {

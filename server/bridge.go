@@ -1,9 +1,10 @@
 package server
 
 import (
+	"bufio"
 	"errors"
+	"net"
 	"net/http"
-	"sync"
 
 	"github.com/gorilla/websocket"
 
@@ -11,14 +12,21 @@ import (
 )
 
 // newUpgrader is the bridge's WebSocket upgrader. Origins are checked
-// before it runs; write buffers are pooled, so an idle session holds none.
+// before it runs. Each session has a write buffer of its own, just big
+// enough that a packet or an event goes out as one frame in one piece (a
+// pooled buffer would cost an allocation a message); the session's
+// batchConn gathers the frames of a batch.
 func newUpgrader() *websocket.Upgrader {
 	return &websocket.Upgrader{
 		HandshakeTimeout: closeGrace * 5,
-		WriteBufferPool:  &sync.Pool{},
+		WriteBufferSize:  writeBuffer,
 		CheckOrigin:      func(*http.Request) bool { return true },
 	}
 }
+
+// writeBuffer is the size of a session's WebSocket write buffer: a packet,
+// or an event of a usual size, fits it.
+const writeBuffer = 2 << 10
 
 // serveBridge is GET /bridge: it upgrades to a WebSocket and runs a session
 // on it until the session ends. See lab/bridge for the protocol.
@@ -35,7 +43,7 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "socketlab: this page's origin may not open the lab's bridge (see serve --allow-origin)", http.StatusForbidden)
 		return
 	}
-	conn, err := s.upgrader.Upgrade(w, r, nil)
+	conn, err := s.upgrader.Upgrade(batching{w}, r, nil)
 	if err != nil {
 		// The upgrader has answered with an HTTP error.
 		s.errors.Add(1)
@@ -64,6 +72,20 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 	}
 	sess.run()
 	s.sessions.remove(sess)
+}
+
+// batching is the response writer a session's WebSocket is upgraded from:
+// it hands the WebSocket library the hijacked connection wrapped in a
+// batchConn, so that the session's writer can gather the messages of a
+// batch into one write.
+type batching struct{ http.ResponseWriter }
+
+func (b batching) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(b.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	return &batchConn{Conn: c}, brw, nil
 }
 
 // refuseFull closes a connection over MaxSessions.

@@ -9,8 +9,8 @@ import (
 // outMsg is one message for a client: a packet, an event or a ready-made
 // text message. Exactly one field is set.
 type outMsg struct {
-	pkt  *[]byte // from packetPool
-	ev   *lab.Event
+	pkt  *[]byte   // from packetPool
+	ev   lab.Event // set when its Kind is
 	text []byte
 }
 

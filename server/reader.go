@@ -125,7 +125,7 @@ func (s *session) packet(pkt []byte) {
 		return
 	}
 	spoofed := s.port.Spoofed()
-	s.port.Send(pkt)
+	s.port.SendNow(pkt)
 	if s.port.Spoofed() != spoofed {
 		s.c.spoofed.Add(1)
 		s.warn(warnSpoofed, "bridge: client sent a packet from an address not its own", "source", fmt.Sprintf("%d.%d.%d.%d", pkt[12], pkt[13], pkt[14], pkt[15]))

@@ -1,7 +1,8 @@
 // Package server is socketlab's HTTP server: the pages, their assets, the
-// health check and the bridge (GET /bridge), where each WebSocket is a
-// session, a student host's network cable to a lab network; and, beside
-// it, the lab's echo service on the host's own network for nc and telnet.
+// health check, the metrics (GET /metrics) and the bridge (GET /bridge),
+// where each WebSocket is a session, a student host's network cable to a
+// lab network; and, beside it, the lab's echo service on the host's own
+// network for nc and telnet.
 package server
 
 import (
@@ -125,6 +126,7 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /lab", func(w http.ResponseWriter, r *http.Request) { render(w, r, pages.LabPage(nil)) })
 	s.mux.HandleFunc("GET /lab/{exercise}", s.exercisePage)
 	s.mux.HandleFunc("GET /bridge", s.serveBridge)
+	s.mux.Handle("GET /metrics", s.metricsHandler())
 	return s
 }
 

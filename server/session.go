@@ -43,7 +43,9 @@ type session struct {
 	srv  *Server
 	conn *websocket.Conn
 	nc   net.Conn // under conn, for deadlines and for lingering on close
-	log  *slog.Logger
+	// batch is nc, when it gathers the writer's batches (see batchConn).
+	batch *batchConn
+	log   *slog.Logger
 
 	room    *room.Room
 	port    *room.Port
@@ -53,6 +55,9 @@ type session struct {
 	c        counters
 	start    time.Time
 	lastRead atomic.Int64 // when the last message came, in Unix nanoseconds
+
+	// The writer's own state: the buffer events are encoded in.
+	evBuf []byte
 
 	// The reader's own state.
 	bucket     bucket
@@ -95,6 +100,7 @@ func (s *Server) newSession(conn *websocket.Conn) (*session, error) {
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
 	}
+	sess.batch, _ = sess.nc.(*batchConn)
 	sess.log = s.log.With("session", sess.id)
 	r, err := room.New(room.Config{MaxConnections: s.cfg.MaxConnections})
 	if err != nil {

@@ -3,6 +3,8 @@ package server
 import (
 	"encoding/json"
 	"fmt"
+	"net"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -33,7 +35,7 @@ func (s *session) deliver(pkt []byte) {
 // concern the session's host. A client too slow to take them is closed:
 // its trace would have holes.
 func (s *session) record(e lab.Event) {
-	if !s.out.push(outMsg{ev: &e}) {
+	if !s.out.push(outMsg{ev: e}) {
 		s.end(bridge.ClosePolicy, "too slow reading events")
 	}
 }
@@ -45,8 +47,9 @@ func (s *session) writeHello() error {
 }
 
 // writeLoop is the session's writer, the connection's only one: it writes
-// what is queued, a batch at a time, until the session ends, and then the
-// close frame.
+// what is queued, a batch at a time and each batch in one write to the
+// connection where it can, until the session ends, and then the close
+// frame.
 func (s *session) writeLoop() {
 	defer close(s.writerDone)
 	var batch []outMsg
@@ -58,10 +61,12 @@ func (s *session) writeLoop() {
 		case <-s.out.wake:
 		}
 		batch = s.out.take(batch)
-		s.conn.SetWriteDeadline(time.Now().Add(s.srv.cfg.WriteTimeout))
+		deadline := time.Now().Add(s.srv.cfg.WriteTimeout)
+		s.conn.SetWriteDeadline(deadline)
+		s.batch.begin()
 		for i := range batch {
 			if !s.isDone() {
-				if err := s.write(batch[i]); err != nil {
+				if err := s.write(&batch[i]); err != nil {
 					s.fail(fmt.Errorf("write: %w", err))
 				}
 			}
@@ -69,12 +74,15 @@ func (s *session) writeLoop() {
 				packetPool.Put(batch[i].pkt)
 			}
 		}
+		if err := s.batch.flush(deadline); err != nil && !s.isDone() {
+			s.fail(fmt.Errorf("write: %w", err))
+		}
 		clear(batch)
 	}
 }
 
 // write writes one message.
-func (s *session) write(m outMsg) error {
+func (s *session) write(m *outMsg) error {
 	switch {
 	case m.pkt != nil:
 		if err := s.conn.WriteMessage(websocket.BinaryMessage, *m.pkt); err != nil {
@@ -82,12 +90,18 @@ func (s *session) write(m outMsg) error {
 		}
 		s.c.packetsOut.Add(1)
 		s.c.bytesOut.Add(uint64(len(*m.pkt)))
-	case m.ev != nil:
-		b, err := json.Marshal(bridge.EventMessage{Type: bridge.TypeEvent, Event: *m.ev})
-		if err != nil {
-			s.c.errors.Add(1)
-			s.log.Error("bridge: an event does not encode", "err", err)
-			return nil
+	case m.ev.Kind != "":
+		b, ok := bridge.AppendEventMessage(s.evBuf[:0], &m.ev)
+		if ok {
+			s.evBuf = b
+		} else {
+			var err error
+			b, err = json.Marshal(bridge.EventMessage{Type: bridge.TypeEvent, Event: m.ev})
+			if err != nil {
+				s.c.errors.Add(1)
+				s.log.Error("bridge: an event does not encode", "err", err)
+				return nil
+			}
 		}
 		if err := s.conn.WriteMessage(websocket.TextMessage, b); err != nil {
 			return err
@@ -97,6 +111,94 @@ func (s *session) write(m outMsg) error {
 		return s.conn.WriteMessage(websocket.TextMessage, m.text)
 	}
 	return nil
+}
+
+// batchConn is a session's network connection under its WebSocket. Between
+// begin and flush, what the WebSocket library writes to it is gathered, up
+// to batchMax bytes at a time, so that a batch of messages leaves in one
+// write; otherwise writes go straight through. It is safe for concurrent
+// use: the library serializes its own writes, and flush takes turns with
+// them.
+type batchConn struct {
+	net.Conn
+
+	mu       sync.Mutex
+	batching bool
+	buf      *[]byte // from batchPool while batching
+	err      error   // the first failed write of a batch
+}
+
+// batchMax bounds what a batch gathers before it is written.
+const batchMax = 32 << 10
+
+// batchPool holds the buffers batches gather in: an idle session holds
+// none.
+var batchPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, 4<<10)
+	return &b
+}}
+
+// begin starts gathering writes. On a nil batchConn (a connection that is
+// not one) it does nothing, and writes go straight through.
+func (c *batchConn) begin() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.batching = true
+}
+
+// Write gathers p while a batch is open, and writes it otherwise.
+func (c *batchConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.batching {
+		return c.Conn.Write(p)
+	}
+	if c.err != nil {
+		return 0, c.err
+	}
+	if c.buf == nil {
+		c.buf = batchPool.Get().(*[]byte)
+	}
+	*c.buf = append(*c.buf, p...)
+	if len(*c.buf) >= batchMax {
+		c.err = c.writeLocked()
+	}
+	return len(p), c.err
+}
+
+// flush writes what the batch gathered, by the deadline, and ends the
+// batch.
+func (c *batchConn) flush(deadline time.Time) error {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.batching = false
+	err := c.err
+	c.err = nil
+	if err == nil && c.buf != nil && len(*c.buf) > 0 {
+		c.Conn.SetWriteDeadline(deadline)
+		err = c.writeLocked()
+	}
+	if c.buf != nil {
+		if cap(*c.buf) <= batchMax*2 {
+			*c.buf = (*c.buf)[:0]
+			batchPool.Put(c.buf)
+		}
+		c.buf = nil
+	}
+	return err
+}
+
+// writeLocked writes what is gathered. c.mu is held.
+func (c *batchConn) writeLocked() error {
+	_, err := c.Conn.Write(*c.buf)
+	*c.buf = (*c.buf)[:0]
+	return err
 }
 
 // writeClose tells the client why the session ended, unless the client

@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,6 +32,7 @@ type Client struct {
 	trace   *lab.Trace
 	tracker packet.Tracker
 	now     func() time.Time
+	events  decoder // the reader's
 
 	out   chan *[]byte
 	pool  sync.Pool
@@ -106,7 +108,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 	runCtx, stop := context.WithCancel(context.Background())
 	c.stop = stop
 	c.wg.Add(2)
-	go func() { defer c.wg.Done(); c.end(c.readLoop(runCtx)) }()
+	go func() { defer c.wg.Done(); c.end(c.readLoop()) }()
 	go func() { defer c.wg.Done(); c.end(c.writeLoop(runCtx)) }()
 	return c, nil
 }
@@ -172,13 +174,17 @@ func (c *Client) send(pkt []byte) {
 	}
 }
 
+// writeLoop writes the host's packets, the connection's only writer of
+// data. The writes themselves take no context (a context would cost a
+// timer for each): when the session ends, the connection is closed, and a
+// blocked write returns.
 func (c *Client) writeLoop(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case bp := <-c.out:
-			err := c.conn.Write(ctx, websocket.MessageBinary, *bp)
+			err := c.conn.Write(context.Background(), websocket.MessageBinary, *bp)
 			c.pool.Put(bp)
 			if err != nil {
 				return fmt.Errorf("write packet: %w", err)
@@ -187,17 +193,26 @@ func (c *Client) writeLoop(ctx context.Context) error {
 	}
 }
 
-func (c *Client) readLoop(ctx context.Context) error {
+// readLoop reads the server's messages, each into the same buffer: a
+// packet goes into the host's stack from here, with no goroutine between;
+// an event goes on the trace. As with writes, reads take no context: the
+// session's end closes the connection.
+func (c *Client) readLoop() error {
+	var buf bytes.Buffer
 	for {
-		typ, b, err := c.conn.Read(ctx)
+		typ, r, err := c.conn.Reader(context.Background())
 		if err != nil {
+			return fmt.Errorf("read bridge: %w", err)
+		}
+		buf.Reset()
+		if _, err := buf.ReadFrom(r); err != nil {
 			return fmt.Errorf("read bridge: %w", err)
 		}
 		switch typ {
 		case websocket.MessageBinary:
-			c.host.Deliver(b)
+			c.host.Inject(buf.Bytes())
 		case websocket.MessageText:
-			c.serverMessage(b)
+			c.serverMessage(buf.Bytes())
 		}
 	}
 }
@@ -206,7 +221,13 @@ func (c *Client) readLoop(ctx context.Context) error {
 // the time it arrived: the server's clock is not this host's.
 func (c *Client) serverMessage(b []byte) {
 	var m EventMessage
-	if json.Unmarshal(b, &m) != nil || m.Type != TypeEvent {
+	if !c.events.decodeEventMessage(b, &m) {
+		m = EventMessage{}
+		if json.Unmarshal(b, &m) != nil {
+			return
+		}
+	}
+	if m.Type != TypeEvent {
 		return
 	}
 	e := m.Event
@@ -240,6 +261,7 @@ func (c *Client) end(err error) {
 		}
 		c.err = err
 		c.stop()
+		c.conn.CloseNow()
 		c.trace.Record(lab.Event{Time: c.now(), Host: c.hello.Host.Address, Kind: lab.KindSession, Session: &lab.SessionEvent{
 			What:    "closed",
 			Message: "the session ended: " + reason(err),

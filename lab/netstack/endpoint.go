@@ -185,7 +185,7 @@ func (e *Endpoint) read(ctx context.Context, n int, from bool) ([]byte, netip.Ad
 	if err != nil {
 		return nil, netip.AddrPort{}, err
 	}
-	e.h.watcher.kick()
+	e.h.watcher.nudge()
 	return buf.Bytes(), addrPort(res.RemoteAddr), nil
 }
 

@@ -3,6 +3,7 @@ package netstack
 import (
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/socketlab/socketlab/lab"
@@ -23,6 +24,12 @@ import (
 // for the rest (a handshake completing in an accept queue, TIME-WAIT
 // expiring). Reading a state is an atomic load, so neither the sending path
 // nor the probe takes a lock of gVisor's.
+//
+// The goroutine runs only while it has something to do: a kick starts it,
+// and it ends once its polls after the last kick are done and no
+// connection waits on a timer. An inbound packet wakes it only while some
+// connection is between states that the probe and the sending path do not
+// see (pending): in an accept queue, or waiting on a timer.
 
 type tuple struct{ local, peer netip.AddrPort }
 
@@ -37,6 +44,15 @@ type watched struct {
 type watcher struct {
 	h    *Host
 	wake chan struct{}
+
+	// pending is set while some connection is unresolved or in a state
+	// other than ESTABLISHED and CLOSE-WAIT; poll clears it. It is written
+	// with mu held.
+	pending atomic.Bool
+
+	run     sync.Mutex // guards running and stopped
+	running bool       // the goroutine runs
+	stopped bool       // the host is closing: no goroutine starts
 
 	mu        sync.Mutex
 	conns     map[tuple]*watched
@@ -60,14 +76,46 @@ var pollAfterKick = []time.Duration{0, time.Millisecond, 5 * time.Millisecond, 2
 // states that only a timer ends (TIME-WAIT, FIN-WAIT-2, retransmissions).
 const pollSlow = 250 * time.Millisecond
 
+// kick has the states read now and a few times after, starting the
+// goroutine if it is not running.
 func (w *watcher) kick() {
 	select {
 	case w.wake <- struct{}{}:
 	default:
 	}
+	w.run.Lock()
+	defer w.run.Unlock()
+	if w.running || w.stopped {
+		return
+	}
+	w.running = true
+	w.h.wg.Add(1)
+	go func() {
+		defer w.h.wg.Done()
+		w.loop(w.h.done)
+	}()
 }
 
-func (w *watcher) run(done <-chan struct{}) {
+// nudge is a kick for an inbound packet: it matters only while some
+// connection is pending, for the probe and the sending path see the rest.
+func (w *watcher) nudge() {
+	if w.pending.Load() {
+		w.kick()
+	}
+}
+
+// stop keeps the goroutine from starting again; the host's done channel
+// ends it.
+func (w *watcher) stop() {
+	w.run.Lock()
+	defer w.run.Unlock()
+	w.stopped = true
+}
+
+// loop is the watcher's goroutine: it polls at each kick and at the delays
+// of pollAfterKick after it, and every pollSlow while some connection waits
+// on a timer; when there is nothing left to poll for, it ends.
+func (w *watcher) loop(done <-chan struct{}) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	step := len(pollAfterKick)
@@ -89,10 +137,26 @@ func (w *watcher) run(done <-chan struct{}) {
 			step = len(pollAfterKick)
 			next = pollSlow
 		default:
-			step = len(pollAfterKick)
-			next = time.Hour
+			if w.idle() {
+				return
+			}
+			step = 0 // kicked since the poll
+			next = 0
 		}
 		timer.Reset(next)
+	}
+}
+
+// idle ends the goroutine unless it was kicked since its last poll.
+func (w *watcher) idle() bool {
+	w.run.Lock()
+	defer w.run.Unlock()
+	select {
+	case <-w.wake:
+		return false
+	default:
+		w.running = false
+		return true
 	}
 }
 
@@ -149,6 +213,7 @@ func (w *watcher) outbound(now time.Time, b []byte) {
 		c = &watched{local: key.local, peer: key.peer, last: lab.StateListen}
 		w.conns[key] = c
 		w.emit(c, lab.StateSynReceived, now)
+		w.pending.Store(true)
 		w.kick()
 	}
 }
@@ -217,6 +282,7 @@ func (w *watcher) poll() (busy bool) {
 			delete(w.listeners, port)
 		}
 	}
+	w.pending.Store(busy)
 	return busy
 }
 
@@ -230,6 +296,9 @@ func (w *watcher) check(c *watched, now time.Time) {
 func (w *watcher) emit(c *watched, to lab.SocketState, now time.Time) {
 	from := c.last
 	c.last = to
+	if c.peer.IsValid() && to != lab.StateEstablished && to != lab.StateCloseWait {
+		w.pending.Store(true)
+	}
 	if w.h.cfg.Recorder == nil {
 		return
 	}

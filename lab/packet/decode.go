@@ -49,8 +49,7 @@ func Decode(b []byte) (lab.Packet, error) {
 		p.Protocol = "ICMP"
 	}
 	if p.TCP != nil || p.UDP != nil {
-		p.Src, p.IPv4.Src = formatEndpoint(h.src, sport)
-		p.Dst, p.IPv4.Dst = formatEndpoint(h.dst, dport)
+		p.Src, p.IPv4.Src, p.Dst, p.IPv4.Dst = formatEndpoints(h.src, sport, h.dst, dport)
 	} else {
 		p.IPv4.Src = netip.AddrFrom4(h.src).String()
 		p.IPv4.Dst = netip.AddrFrom4(h.dst).String()
@@ -59,14 +58,19 @@ func Decode(b []byte) (lab.Packet, error) {
 	return p, nil
 }
 
-// formatEndpoint formats addr:port, and returns the address alone too, sharing
-// the one allocation.
-func formatEndpoint(addr [4]byte, port uint16) (addrPort, addrOnly string) {
-	var buf [len("255.255.255.255:65535")]byte
-	b := netip.AddrFrom4(addr).AppendTo(buf[:0])
-	n := len(b)
+// formatEndpoints formats src:sport and dst:dport, and returns the
+// addresses alone too, all sharing one allocation.
+func formatEndpoints(src [4]byte, sport uint16, dst [4]byte, dport uint16) (srcPort, srcAddr, dstPort, dstAddr string) {
+	var buf [2 * len("255.255.255.255:65535")]byte
+	b := netip.AddrFrom4(src).AppendTo(buf[:0])
+	n1 := len(b)
 	b = append(b, ':')
-	b = strconv.AppendUint(b, uint64(port), 10)
+	b = strconv.AppendUint(b, uint64(sport), 10)
+	n2 := len(b)
+	b = netip.AddrFrom4(dst).AppendTo(b)
+	n3 := len(b)
+	b = append(b, ':')
+	b = strconv.AppendUint(b, uint64(dport), 10)
 	s := string(b)
-	return s, s[:n]
+	return s[:n2], s[:n1], s[n2:], s[n2:n3]
 }

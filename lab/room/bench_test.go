@@ -2,6 +2,8 @@ package room_test
 
 import (
 	"context"
+	"encoding/binary"
+	"net/netip"
 	"testing"
 
 	"github.com/socketlab/socketlab/lab/room"
@@ -43,4 +45,99 @@ func BenchmarkEchoRoundTrip(b *testing.B) {
 	b.StopTimer()
 	c := r.Counters()
 	b.ReportMetric(float64(c.Forwarded)/float64(b.N), "packets/op")
+}
+
+// BenchmarkSwitchForward is the switch alone: a packet from one student's
+// port to another's (in a room whose students see each other), handed to
+// a sink that drops it. Forwarding allocates nothing.
+func BenchmarkSwitchForward(b *testing.B) {
+	r, err := room.New(room.Config{StudentsSeeEachOther: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	var delivered int
+	from, _ := r.Attach(func([]byte) {}, nil)
+	to, _ := r.Attach(func([]byte) { delivered++ }, nil)
+	pkt := ping(from.Addr(), to.Addr(), 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		from.Send(pkt)
+	}
+	if delivered != b.N {
+		b.Fatalf("delivered %d of %d", delivered, b.N)
+	}
+}
+
+// BenchmarkLabServerPing is a packet's way into the lab server and back,
+// without a service: an ICMP echo request from a student's port through
+// the switch into the lab server's stack, and the reply the stack sends
+// at once back through the switch to the port. "queued" comes in as from
+// a host's sending path (Port.Send: the lab server's inbound queue and its
+// receive goroutine); "direct" as from a bridge's reader (Port.SendNow:
+// into the stack on the caller's goroutine).
+func BenchmarkLabServerPing(b *testing.B) {
+	for _, direct := range []bool{false, true} {
+		name := "queued"
+		if direct {
+			name = "direct"
+		}
+		b.Run(name, func(b *testing.B) {
+			r, err := room.New(room.Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer r.Close()
+			replies := make(chan struct{}, 1)
+			port, _ := r.Attach(func(pkt []byte) {
+				if len(pkt) > 20 && pkt[20] == 0 { // echo reply
+					replies <- struct{}{}
+				}
+			}, nil)
+			send := port.Send
+			if direct {
+				send = port.SendNow
+			}
+			pkt := ping(port.Addr(), r.Server(), 1)
+			b.ReportAllocs()
+			for b.Loop() {
+				send(pkt)
+				<-replies
+			}
+		})
+	}
+}
+
+// ping builds an ICMP echo request with 56 bytes of data, as ping sends.
+func ping(src, dst netip.Addr, seq uint16) []byte {
+	p := make([]byte, 20+8+56)
+	p[0] = 0x45
+	binary.BigEndian.PutUint16(p[2:], uint16(len(p)))
+	p[8] = 64 // TTL
+	p[9] = 1  // ICMP
+	s, d := src.As4(), dst.As4()
+	copy(p[12:], s[:])
+	copy(p[16:], d[:])
+	binary.BigEndian.PutUint16(p[10:], checksum(p[:20]))
+	icmp := p[20:]
+	icmp[0] = 8 // echo request
+	binary.BigEndian.PutUint16(icmp[4:], 1)
+	binary.BigEndian.PutUint16(icmp[6:], seq)
+	binary.BigEndian.PutUint16(icmp[2:], checksum(icmp))
+	return p
+}
+
+// checksum is the Internet checksum of b.
+func checksum(b []byte) uint16 {
+	var sum uint32
+	for ; len(b) >= 2; b = b[2:] {
+		sum += uint32(binary.BigEndian.Uint16(b))
+	}
+	if len(b) == 1 {
+		sum += uint32(b[0]) << 8
+	}
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	return ^uint16(sum)
 }

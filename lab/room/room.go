@@ -116,7 +116,7 @@ func New(cfg Config) (*Room, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new room: %w", err)
 	}
-	port.deliver = srv.Deliver
+	port.deliver, port.inject = srv.Deliver, srv.Inject
 	r.server = srv
 	r.ports[serverAddr] = port
 	r.sockets = sock.New(srv, lab.RecorderFunc(r.serverEvent))
@@ -241,8 +241,10 @@ func (r *Room) serverEvent(e lab.Event) {
 	}
 }
 
-// forward carries pkt from port from to the port of its destination.
-func (r *Room) forward(from *Port, pkt []byte) {
+// forward carries pkt from port from to the port of its destination. now
+// says the caller is outside every stack's sending path, so that a lab
+// host may take the packet in at once (see Port.SendNow).
+func (r *Room) forward(from *Port, pkt []byte, now bool) {
 	if len(pkt) < 20 || pkt[0]>>4 != 4 {
 		r.malformed.Add(1)
 		return
@@ -262,6 +264,9 @@ func (r *Room) forward(from *Port, pkt []byte) {
 		r.noRoute.Add(1)
 	case !from.lab && !to.lab && !r.cfg.StudentsSeeEachOther:
 		r.isolated.Add(1)
+	case now && to.inject != nil:
+		r.forwarded.Add(1)
+		to.inject(pkt)
 	default:
 		r.forwarded.Add(1)
 		to.deliver(pkt)
@@ -298,6 +303,7 @@ type Port struct {
 	addr    netip.Addr
 	lab     bool // one of the lab's own hosts
 	deliver func(pkt []byte)
+	inject  func(pkt []byte) // for a lab host: deliver, into its stack at once
 	events  lab.Recorder
 	host    *Host // set for a host in this process
 
@@ -310,9 +316,16 @@ func (p *Port) Addr() netip.Addr { return p.addr }
 // Spoofed counts packets from this port whose source was not its address.
 func (p *Port) Spoofed() uint64 { return p.spoofed.Load() }
 
-// Send puts a packet from the port's host onto the switch. It does not
-// keep pkt.
-func (p *Port) Send(pkt []byte) { p.room.forward(p, pkt) }
+// Send puts a packet from the port's host onto the switch, from the
+// host's sending path: a packet for a lab host waits in that host's
+// inbound queue. It does not keep pkt.
+func (p *Port) Send(pkt []byte) { p.room.forward(p, pkt, false) }
+
+// SendNow is Send for a caller outside every stack's sending path, such as
+// a bridge's reader: a packet for a lab host enters that host's stack
+// before SendNow returns, with no queue and no goroutine in between, and
+// the caller waits while it does. It does not keep pkt.
+func (p *Port) SendNow(pkt []byte) { p.room.forward(p, pkt, true) }
 
 // Detach takes the port off the switch; its address may be given again.
 func (p *Port) Detach() {

@@ -223,20 +223,49 @@ func (s *Server) ServePacket(pc net.PacketConn, reply func([]byte) []byte) {
 	go func() {
 		defer s.wg.Done()
 		defer s.untrack(pc)
-		buf := make([]byte, 65535)
+		read := bufferedReader(pc)
+		if dr, ok := pc.(DatagramReader); ok {
+			read = dr.ReadDatagram
+		}
 		for {
-			n, from, err := pc.ReadFrom(buf)
+			b, from, err := read(maxDatagram)
 			if err != nil {
 				if errors.Is(err, net.ErrClosed) {
 					return
 				}
 				continue
 			}
-			if out := reply(buf[:n]); out != nil {
+			if out := reply(b); out != nil {
 				pc.WriteTo(out, from)
 			}
 		}
 	}()
+}
+
+// maxDatagram is the largest datagram a service reads.
+const maxDatagram = 65535
+
+// DatagramReader is a PacketConn that hands out each datagram it reads in
+// a slice of its own, as lab/sock's does: a service waiting for one holds
+// no buffer (a lab server runs two UDP services in every room, and a
+// buffer of maxDatagram each would be most of a room's memory).
+type DatagramReader interface {
+	// ReadDatagram reads one datagram, up to n bytes of it, as ReadFrom
+	// with an n-byte buffer would.
+	ReadDatagram(n int) ([]byte, net.Addr, error)
+}
+
+// bufferedReader reads pc's datagrams into one buffer of maxDatagram
+// bytes.
+func bufferedReader(pc net.PacketConn) func(n int) ([]byte, net.Addr, error) {
+	var buf []byte
+	return func(n int) ([]byte, net.Addr, error) {
+		if buf == nil {
+			buf = make([]byte, maxDatagram)
+		}
+		k, from, err := pc.ReadFrom(buf[:n])
+		return buf[:k], from, err
+	}
 }
 
 // Close stops every service and connection and waits for their goroutines.

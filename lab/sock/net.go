@@ -111,7 +111,8 @@ func (c *Conn) opContext(write bool) (context.Context, context.CancelFunc) {
 	}
 	c.mu.Unlock()
 	if d.IsZero() {
-		return context.WithCancel(c.ctx)
+		// Closing the connection cancels c.ctx, which ends the call.
+		return c.ctx, func() {}
 	}
 	return context.WithDeadline(c.ctx, d)
 }
@@ -164,6 +165,19 @@ func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
 		return 0, nil, c.netError(err)
 	}
 	return copy(b, data), net.UDPAddrFromAddrPort(from), nil
+}
+
+// ReadDatagram is a traced recvfrom(n) that returns the datagram in a
+// slice of its own, rather than copying it into a buffer the caller holds
+// while it waits (see services.DatagramReader).
+func (c *Conn) ReadDatagram(n int) ([]byte, net.Addr, error) {
+	ctx, cancel := c.opContext(false)
+	defer cancel()
+	data, from, err := c.s.RecvFrom(ctx, min(n, MaxRecv))
+	if err != nil {
+		return nil, nil, c.netError(err)
+	}
+	return data, net.UDPAddrFromAddrPort(from), nil
 }
 
 // WriteTo is a traced sendto.

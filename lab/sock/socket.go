@@ -27,6 +27,11 @@ type Socket struct {
 	timeout time.Duration // < 0: blocking; 0: non-blocking; > 0: timeout
 	closed  bool
 	failed  bool // a connect failed: the next one starts afresh, as on Linux
+
+	// The socket's addresses as last formatted for a call: they seldom
+	// change, and every call records them.
+	local, peer       netip.AddrPort
+	localStr, peerStr string
 }
 
 // endpoint is the socket's endpoint in the stack.
@@ -119,14 +124,15 @@ func (s *Socket) call(ctx context.Context, name string, args []string, do func(c
 }
 
 // deadline applies the socket's timeout to ctx; a non-blocking socket gets
-// a context that is already done, so that calls try once.
+// a context that is already done, so that calls try once. A blocking socket
+// without a timeout uses ctx as it is.
 func (s *Socket) deadline(ctx context.Context) (context.Context, context.CancelFunc) {
 	s.mu.Lock()
 	d := s.timeout
 	s.mu.Unlock()
 	switch {
 	case d < 0:
-		return context.WithCancel(ctx)
+		return ctx, func() {}
 	case d == 0:
 		ctx, cancel := context.WithCancel(ctx)
 		cancel()
@@ -136,15 +142,33 @@ func (s *Socket) deadline(ctx context.Context) (context.Context, context.CancelF
 	}
 }
 
+// addresses fills in the call's local and peer addresses, as they are
+// when it returns.
 func (s *Socket) addresses(c *lab.Call) {
-	if a, err := s.endpoint().LocalAddr(); err == nil && a.Port() != 0 {
-		c.Local = a.String()
+	ep := s.endpoint()
+	if a, err := ep.LocalAddr(); err == nil && a.Port() != 0 {
+		c.Local = s.format(a, false)
 	}
 	if c.Peer == "" {
-		if a, err := s.endpoint().PeerAddr(); err == nil {
-			c.Peer = a.String()
+		if a, err := ep.PeerAddr(); err == nil {
+			c.Peer = s.format(a, true)
 		}
 	}
+}
+
+// format formats the socket's local or peer address, keeping the string
+// for the next call.
+func (s *Socket) format(a netip.AddrPort, peer bool) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last, str := &s.local, &s.localStr
+	if peer {
+		last, str = &s.peer, &s.peerStr
+	}
+	if *str == "" || *last != a {
+		*last, *str = a, a.String()
+	}
+	return *str
 }
 
 // Bind gives the socket a local address: bind((host, port)). An

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/socketlab/socketlab/loadgen"
+)
+
+// benchCommand is `socketlab bench`: a class of simulated students, each
+// the real bridge client with a stack and a WebSocket of its own, making
+// TCP echo round trips on a running lab server; then what it measured,
+// the server's figures (from its /metrics) included. Ctrl-C ends the run
+// early and still reports.
+func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	server := fs.String("server", "http://127.0.0.1:8080", "the lab server's `URL`: http://HOST:PORT or ws://HOST:PORT")
+	sessions := fs.Int("sessions", 10, fmt.Sprintf("simulated students, each with its own stack and WebSocket (1 to %d)", loadgen.MaxSessions))
+	rate := fs.Float64("rate", 1, fmt.Sprintf("64-byte echo round trips a second per session (0 to %d; 0: idle sessions holding a connection open)", loadgen.MaxRate))
+	duration := fs.Duration("duration", 10*time.Second, "how long the sessions keep going after the ramp")
+	ramp := fs.Duration("ramp", 0, "start the sessions evenly over this long")
+	timeout := fs.Duration("timeout", loadgen.DefaultTimeout, "bound on a session's coming up and on each round trip")
+	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: socketlab bench [--server URL] [--sessions N] [--rate R] [--duration D] [--ramp D] [--json]\n\n"+
+			"Runs N simulated students against a running lab server, each making R 64-byte TCP echo\n"+
+			"round trips a second, and reports latency, throughput and the server's memory and CPU.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return errUsage
+	}
+
+	var progressed atomic.Bool
+	cfg := loadgen.Config{
+		Server:   *server,
+		Sessions: *sessions,
+		Rate:     *rate,
+		Duration: *duration,
+		Ramp:     *ramp,
+		Timeout:  *timeout,
+		Progress: func(p loadgen.Progress) {
+			progressed.Store(true)
+			fmt.Fprintf(stderr, "\rbench %4.0fs: sessions up %d of %d (started %d, failed %d), round trips %d, errors %d   ",
+				p.Elapsed.Seconds(), p.Up, *sessions, p.Started, p.Failed, p.RoundTrips, p.Errors)
+		},
+	}
+	rep, err := loadgen.Run(ctx, cfg)
+	if progressed.Load() {
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		err = enc.Encode(rep)
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	if rep.SessionsFailed > 0 {
+		return fmt.Errorf("%d of %d sessions failed", rep.SessionsFailed, rep.Sessions)
+	}
+	return nil
+}

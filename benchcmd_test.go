@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/socketlab/socketlab/server"
+)
+
+// socketlab bench runs simulated students against a real server, each
+// with its own stack and WebSocket, and reports their round trips and the
+// server's figures from its /metrics.
+func TestBenchCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 2-second run")
+	}
+	addr := startServer(t, server.Config{})
+	var stdout, stderr bytes.Buffer
+	args := []string{"bench", "--server", "http://" + addr, "--sessions", "4", "--rate", "5", "--duration", "2s", "--ramp", "200ms", "--json"}
+	if code := run(context.Background(), args, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("socketlab %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+	}
+	var rep struct {
+		SessionsOK     int               `json:"sessions_ok"`
+		SessionsFailed int               `json:"sessions_failed"`
+		RoundTrips     int               `json:"round_trips"`
+		RTTP50Ms       float64           `json:"rtt_p50_ms"`
+		RTTP99Ms       float64           `json:"rtt_p99_ms"`
+		RTTMaxMs       float64           `json:"rtt_max_ms"`
+		ServerRSSMB    *float64          `json:"server_rss_mb"`
+		ServerCPUS     *float64          `json:"server_cpu_s"`
+		PacketsFrom    string            `json:"packets_from"`
+		Errors         map[string]uint64 `json:"errors"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("the report is not JSON: %v\n%s", err, stdout.String())
+	}
+	if rep.SessionsOK != 4 || rep.SessionsFailed != 0 || len(rep.Errors) != 0 {
+		t.Errorf("sessions ok %d, failed %d, errors %v; want 4, 0, none", rep.SessionsOK, rep.SessionsFailed, rep.Errors)
+	}
+	if rep.RoundTrips <= 0 || rep.RTTP50Ms <= 0 || rep.RTTP99Ms < rep.RTTP50Ms || rep.RTTMaxMs < rep.RTTP99Ms {
+		t.Errorf("round trips %d, p50 %v ms, p99 %v ms, max %v ms: want some, in order", rep.RoundTrips, rep.RTTP50Ms, rep.RTTP99Ms, rep.RTTMaxMs)
+	}
+	if rep.ServerRSSMB == nil || *rep.ServerRSSMB <= 0 || rep.ServerCPUS == nil {
+		t.Errorf("server RSS %v MB, CPU %v s: want them from /metrics\n%s", rep.ServerRSSMB, rep.ServerCPUS, stdout.String())
+	}
+	if rep.PacketsFrom != "server" {
+		t.Errorf("packets counted by %q, want the server", rep.PacketsFrom)
+	}
+	if !strings.Contains(stderr.String(), "\rbench") {
+		t.Errorf("no progress line on stderr: %q", stderr.String())
+	}
+}
+
+// Out-of-bounds runs are refused with a usage-like error before anything
+// starts.
+func TestBenchCommandBounds(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--sessions", "0"}, "sessions: 0 is not between 1 and 100000"},
+		{[]string{"--sessions", "100001"}, "sessions: 100001"},
+		{[]string{"--rate", "-1"}, "rate: -1"},
+		{[]string{"--rate", "1001"}, "rate: 1001"},
+		{[]string{"--duration", "0s"}, "duration: 0s"},
+		{[]string{"--ramp", "-1s"}, "ramp: -1s"},
+		{[]string{"--server", "ftp://x"}, "want http://, https://, ws:// or wss://"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), append([]string{"bench"}, tc.args...), nil, &stdout, &stderr)
+		if code != 1 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("bench %v: exit %d, stderr %q; want 1 and %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+}
