@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bytes"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -8,65 +9,57 @@ import (
 
 // ReprBytes formats b as Python's repr of a bytes object: b'hello\n'.
 func ReprBytes(b []byte) string {
-	quote := byte('\'')
-	if strings.IndexByte(string(b), '\'') >= 0 && strings.IndexByte(string(b), '"') < 0 {
-		quote = '"'
+	quote, table := byte('\''), &reprSingle
+	if bytes.IndexByte(b, '\'') >= 0 && bytes.IndexByte(b, '"') < 0 {
+		quote, table = '"', &reprDouble
 	}
-	// Every call records its data this way, so it is sized first and
-	// written in runs: one allocation.
+	// Every traced send and recv records its data this way: the repr is
+	// built on the stack when it fits, so that the string is the one
+	// allocation.
 	n := len("b''")
 	for _, c := range b {
-		n += len(reprByte(c, quote))
+		n += len(table[c])
 	}
-	var sb strings.Builder
-	sb.Grow(n)
-	sb.WriteByte('b')
-	sb.WriteByte(quote)
-	start := 0
-	for i, c := range b {
-		if e := reprByte(c, quote); len(e) != 1 {
-			sb.Write(b[start:i])
-			sb.WriteString(e)
-			start = i + 1
-		}
+	var stack [512]byte
+	out := stack[:0]
+	if n > len(stack) {
+		out = make([]byte, 0, n)
 	}
-	sb.Write(b[start:])
-	sb.WriteByte(quote)
-	return sb.String()
+	out = append(out, 'b', quote)
+	for _, c := range b {
+		out = append(out, table[c]...)
+	}
+	out = append(out, quote)
+	return string(out)
 }
 
-// reprByte is how ReprBytes writes c between quote characters: an escape,
-// or a string of one byte (not necessarily c) for c itself.
-func reprByte(c, quote byte) string {
-	switch {
-	case c == '\\':
-		return `\\`
-	case c == quote:
-		if c == '"' {
-			return `\"`
-		}
-		return `\'`
-	case c == '\n':
-		return `\n`
-	case c == '\r':
-		return `\r`
-	case c == '\t':
-		return `\t`
-	case c < 0x20 || c >= 0x7f:
-		return hexEscapes[c]
-	default:
-		return "."
-	}
-}
+// reprSingle and reprDouble are how ReprBytes writes each byte between
+// single and between double quotes.
+var reprSingle, reprDouble = reprTable('\''), reprTable('"')
 
-// hexEscapes are the \xhh escapes of the bytes ReprBytes writes so.
-var hexEscapes = func() (e [256]string) {
+func reprTable(quote byte) (t [256]string) {
 	const hex = "0123456789abcdef"
-	for c := range e {
-		e[c] = `\x` + string(hex[c>>4]) + string(hex[c&0xf])
+	for i := range t {
+		c := byte(i)
+		switch {
+		case c == '\\':
+			t[i] = `\\`
+		case c == quote:
+			t[i] = `\` + string(c)
+		case c == '\n':
+			t[i] = `\n`
+		case c == '\r':
+			t[i] = `\r`
+		case c == '\t':
+			t[i] = `\t`
+		case c < 0x20 || c >= 0x7f:
+			t[i] = `\x` + string(hex[c>>4]) + string(hex[c&0xf])
+		default:
+			t[i] = string(c)
+		}
 	}
-	return e
-}()
+	return t
+}
 
 // ReprStr formats s as Python's repr of a str: 'hello'.
 func ReprStr(s string) string {
