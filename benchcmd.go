@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"sync/atomic"
 	"time"
 
@@ -26,6 +28,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	ramp := fs.Duration("ramp", 0, "start the sessions evenly over this long")
 	timeout := fs.Duration("timeout", loadgen.DefaultTimeout, "bound on a session's coming up and on each round trip")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	cpuProfile := fs.String("cpuprofile", "", "write the load generator's own CPU profile to this `file` (for go tool pprof)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: socketlab bench [--server URL] [--sessions N] [--rate R] [--duration D] [--ramp D] [--json]\n\n"+
 			"Runs N simulated students against a running lab server, each making R 64-byte TCP echo\n"+
@@ -38,6 +41,14 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if fs.NArg() != 0 {
 		fs.Usage()
 		return errUsage
+	}
+
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 
 	var progressed atomic.Bool
@@ -74,4 +85,21 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("%d of %d sessions failed", rep.SessionsFailed, rep.Sessions)
 	}
 	return nil
+}
+
+// startCPUProfile profiles this process into file until stop is called:
+// the load generator shares the machine, so its costs are half the story.
+func startCPUProfile(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, fmt.Errorf("create cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
