@@ -464,13 +464,21 @@ func onesSum(sum uint32, b []byte) uint16 {
 const idleSessions = 200
 
 // BenchmarkIdleSession is the server's memory per idle session: it opens
-// 200 sessions on an in-process server, each from a bare TCP connection
-// that did the WebSocket handshake, read the hello and went quiet, and
-// reports the growth of the server's heap in use and goroutine stacks,
-// divided by the sessions (heap-B/session, stack-B/session, B/session),
-// and the goroutines each session runs. The bare clients' share is a TCP
-// connection each, a few hundred bytes.
+// 200 sessions on an in-process server and reports the growth of the
+// server's heap in use and goroutine stacks, divided by the sessions
+// (heap-B/session, stack-B/session, B/session), and the goroutines each
+// session runs. Each session is a bare TCP connection that did the
+// WebSocket handshake and read the hello ("hello"), and then, for
+// "echo-connection", opened a TCP connection to the lab server's echo
+// service by hand (SYN, SYN-ACK, ACK), as socketlab bench's idle sessions
+// do; then it goes quiet. The bare clients' share is a TCP connection
+// each, a few hundred bytes.
 func BenchmarkIdleSession(b *testing.B) {
+	b.Run("hello", func(b *testing.B) { idleSessionMemory(b, false) })
+	b.Run("echo-connection", func(b *testing.B) { idleSessionMemory(b, true) })
+}
+
+func idleSessionMemory(b *testing.B, connect bool) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -490,7 +498,7 @@ func BenchmarkIdleSession(b *testing.B) {
 		b.StartTimer()
 		conns := make([]net.Conn, idleSessions)
 		for i := range conns {
-			conns[i] = idleClient(b, addr)
+			conns[i] = idleClient(b, addr, connect)
 		}
 		b.StopTimer()
 		waitSessions(b, srv, idleSessions)
@@ -533,8 +541,10 @@ func waitSessions(b *testing.B, srv *server.Server, n int) {
 }
 
 // idleClient opens a session with as little as a client can hold: a TCP
-// connection, the WebSocket handshake by hand, the hello read and let go.
-func idleClient(b *testing.B, addr string) net.Conn {
+// connection, the WebSocket handshake by hand and the hello read; with
+// connect, a TCP connection to the lab server's echo service too, made by
+// hand, and the server's accept seen.
+func idleClient(b *testing.B, addr string, connect bool) net.Conn {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		b.Fatal(err)
@@ -555,7 +565,31 @@ func idleClient(b *testing.B, addr string) net.Conn {
 			break
 		}
 	}
-	// The hello: a text frame of less than 64 KiB.
+	_, msg := readFrame(b, r)
+	if !connect {
+		return c
+	}
+	var hello bridge.Hello
+	if err := json.Unmarshal(msg, &hello); err != nil {
+		b.Fatal(err)
+	}
+	src := netip.AddrPortFrom(netip.MustParseAddr(hello.Host.Address), 40000)
+	dst := netip.AddrPortFrom(netip.MustParseAddr(hello.Host.Gateway), 7)
+	writeFrame(b, c, tcpSegment(src, dst, 1000, 0, 0x02)) // SYN
+	for {
+		op, p := readFrame(b, r)
+		if op == 2 && len(p) >= 40 && p[33] == 0x12 { // SYN, ACK
+			writeFrame(b, c, tcpSegment(src, dst, 1001, binary.BigEndian.Uint32(p[24:])+1, 0x10))
+		}
+		if op == 1 && strings.Contains(string(p), `"name":"accept"`) {
+			return c
+		}
+	}
+}
+
+// readFrame reads one unmasked WebSocket frame of less than 64 KiB and
+// returns its opcode and payload.
+func readFrame(b *testing.B, r io.Reader) (op byte, payload []byte) {
 	var hdr [4]byte
 	if _, err := io.ReadFull(r, hdr[:2]); err != nil {
 		b.Fatal(err)
@@ -567,8 +601,42 @@ func idleClient(b *testing.B, addr string) net.Conn {
 		}
 		n = int(binary.BigEndian.Uint16(hdr[2:4]))
 	}
-	if _, err := io.CopyN(io.Discard, r, int64(n)); err != nil {
+	payload = make([]byte, n)
+	if _, err := io.ReadFull(r, payload); err != nil {
 		b.Fatal(err)
 	}
-	return c
+	return hdr[0] & 0x0f, payload
+}
+
+// writeFrame writes p as one binary frame, masked (as a client's must be)
+// with the key 0, which leaves it as it is.
+func writeFrame(b *testing.B, w io.Writer, p []byte) {
+	f := append([]byte{0x82, 0x80 | byte(len(p)), 0, 0, 0, 0}, p...)
+	if _, err := w.Write(f); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// tcpSegment builds an IPv4 TCP segment without data, with its checksums.
+func tcpSegment(src, dst netip.AddrPort, seq, ack uint32, flags byte) []byte {
+	p := make([]byte, 20+20)
+	p[0] = 0x45
+	binary.BigEndian.PutUint16(p[2:], uint16(len(p)))
+	p[8] = 64 // TTL
+	p[9] = 6  // TCP
+	s, d := src.Addr().As4(), dst.Addr().As4()
+	copy(p[12:], s[:])
+	copy(p[16:], d[:])
+	binary.BigEndian.PutUint16(p[10:], ^onesSum(0, p[:20]))
+	t := p[20:]
+	binary.BigEndian.PutUint16(t[0:], src.Port())
+	binary.BigEndian.PutUint16(t[2:], dst.Port())
+	binary.BigEndian.PutUint32(t[4:], seq)
+	binary.BigEndian.PutUint32(t[8:], ack)
+	t[12] = 5 << 4
+	t[13] = flags
+	binary.BigEndian.PutUint16(t[14:], 65535)
+	pseudo := uint32(onesSum(0, p[12:20])) + 6 + uint32(len(t))
+	binary.BigEndian.PutUint16(t[16:], ^onesSum(pseudo, t))
+	return p
 }

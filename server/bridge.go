@@ -35,7 +35,12 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "socketlab is shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	defer s.sessions.exit()
+	running := false // the session's goroutine has taken over the exit
+	defer func() {
+		if !running {
+			s.sessions.exit()
+		}
+	}()
 
 	if !s.origins.allowed(r) {
 		s.refusedOrigin.Add(1)
@@ -70,8 +75,16 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	sess.run()
-	s.sessions.remove(sess)
+	// The session runs on a goroutine of its own, and the request returns:
+	// net/http then lets go of what it keeps for a request (the
+	// connection's write buffer, the request, this goroutine's stack, grown
+	// in net/http), which a session would otherwise hold for its life.
+	running = true
+	go func() {
+		defer s.sessions.exit()
+		sess.run()
+		s.sessions.remove(sess)
+	}()
 }
 
 // batching is the response writer a session's WebSocket is upgraded from:

@@ -78,8 +78,15 @@ func (s *session) writeLoop() {
 			s.fail(fmt.Errorf("write: %w", err))
 		}
 		clear(batch)
+		if cap(batch) > keptBatch {
+			batch = nil // a burst's storage is not kept by an idle session
+		}
 	}
 }
+
+// keptBatch is the most messages a batch's storage is kept for, to be
+// reused by the next.
+const keptBatch = 8
 
 // write writes one message.
 func (s *session) write(m *outMsg) error {
