@@ -23,6 +23,7 @@ import (
 	gorilla "github.com/gorilla/websocket"
 
 	"github.com/socketlab/socketlab/lab/bridge"
+	"github.com/socketlab/socketlab/lab/labtest"
 	"github.com/socketlab/socketlab/lab/services"
 	"github.com/socketlab/socketlab/lab/sock"
 	"github.com/socketlab/socketlab/server"
@@ -326,11 +327,11 @@ func (h *histogram) quantile(q float64) time.Duration {
 // share, WebSocket frames of about a hundred bytes, included).
 func BenchmarkServerPacket(b *testing.B) {
 	b.Run("ping", func(b *testing.B) {
-		pumpPackets(b, func(src, dst netip.Addr) []byte { return icmpEcho(src, dst) })
+		pumpPackets(b, func(src, dst netip.Addr) []byte { return labtest.Ping(src, dst, 1) })
 	})
 	b.Run("udp-echo", func(b *testing.B) {
 		pumpPackets(b, func(src, dst netip.Addr) []byte {
-			return udpPacket(netip.AddrPortFrom(src, 40000), netip.AddrPortFrom(dst, 7), make([]byte, echoSize))
+			return labtest.UDP(netip.AddrPortFrom(src, 40000), netip.AddrPortFrom(dst, 7), make([]byte, echoSize))
 		})
 	})
 }
@@ -403,61 +404,6 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// udpPacket builds an IPv4 UDP datagram with its checksums.
-func udpPacket(src, dst netip.AddrPort, payload []byte) []byte {
-	p := make([]byte, 20+8+len(payload))
-	p[0] = 0x45
-	binary.BigEndian.PutUint16(p[2:], uint16(len(p)))
-	p[8] = 64 // TTL
-	p[9] = 17 // UDP
-	s, d := src.Addr().As4(), dst.Addr().As4()
-	copy(p[12:], s[:])
-	copy(p[16:], d[:])
-	binary.BigEndian.PutUint16(p[10:], ^onesSum(0, p[:20]))
-	u := p[20:]
-	binary.BigEndian.PutUint16(u[0:], src.Port())
-	binary.BigEndian.PutUint16(u[2:], dst.Port())
-	binary.BigEndian.PutUint16(u[4:], uint16(len(u)))
-	copy(u[8:], payload)
-	pseudo := uint32(onesSum(0, p[12:20])) + 17 + uint32(len(u))
-	binary.BigEndian.PutUint16(u[6:], ^onesSum(pseudo, u))
-	return p
-}
-
-// icmpEcho builds an ICMP echo request with 56 bytes of data, as ping
-// sends.
-func icmpEcho(src, dst netip.Addr) []byte {
-	p := make([]byte, 20+8+56)
-	p[0] = 0x45
-	binary.BigEndian.PutUint16(p[2:], uint16(len(p)))
-	p[8] = 64 // TTL
-	p[9] = 1  // ICMP
-	s, d := src.As4(), dst.As4()
-	copy(p[12:], s[:])
-	copy(p[16:], d[:])
-	binary.BigEndian.PutUint16(p[10:], ^onesSum(0, p[:20]))
-	icmp := p[20:]
-	icmp[0] = 8 // echo request
-	binary.BigEndian.PutUint16(icmp[4:], 1)
-	binary.BigEndian.PutUint16(icmp[2:], ^onesSum(0, icmp))
-	return p
-}
-
-// onesSum adds b to sum as 16-bit words, folded: the Internet checksum
-// before its complement.
-func onesSum(sum uint32, b []byte) uint16 {
-	for ; len(b) >= 2; b = b[2:] {
-		sum += uint32(binary.BigEndian.Uint16(b))
-	}
-	if len(b) == 1 {
-		sum += uint32(b[0]) << 8
-	}
-	for sum > 0xffff {
-		sum = sum>>16 + sum&0xffff
-	}
-	return uint16(sum)
 }
 
 // idleSessions is how many sessions BenchmarkIdleSession opens at once.
@@ -575,11 +521,11 @@ func idleClient(b *testing.B, addr string, connect bool) net.Conn {
 	}
 	src := netip.AddrPortFrom(netip.MustParseAddr(hello.Host.Address), 40000)
 	dst := netip.AddrPortFrom(netip.MustParseAddr(hello.Host.Gateway), 7)
-	writeFrame(b, c, tcpSegment(src, dst, 1000, 0, 0x02)) // SYN
+	writeFrame(b, c, labtest.TCP(src, dst, 1000, 0, 0x02)) // SYN
 	for {
 		op, p := readFrame(b, r)
 		if op == 2 && len(p) >= 40 && p[33] == 0x12 { // SYN, ACK
-			writeFrame(b, c, tcpSegment(src, dst, 1001, binary.BigEndian.Uint32(p[24:])+1, 0x10))
+			writeFrame(b, c, labtest.TCP(src, dst, 1001, binary.BigEndian.Uint32(p[24:])+1, 0x10))
 		}
 		if op == 1 && strings.Contains(string(p), `"name":"accept"`) {
 			return c
@@ -615,28 +561,4 @@ func writeFrame(b *testing.B, w io.Writer, p []byte) {
 	if _, err := w.Write(f); err != nil {
 		b.Fatal(err)
 	}
-}
-
-// tcpSegment builds an IPv4 TCP segment without data, with its checksums.
-func tcpSegment(src, dst netip.AddrPort, seq, ack uint32, flags byte) []byte {
-	p := make([]byte, 20+20)
-	p[0] = 0x45
-	binary.BigEndian.PutUint16(p[2:], uint16(len(p)))
-	p[8] = 64 // TTL
-	p[9] = 6  // TCP
-	s, d := src.Addr().As4(), dst.Addr().As4()
-	copy(p[12:], s[:])
-	copy(p[16:], d[:])
-	binary.BigEndian.PutUint16(p[10:], ^onesSum(0, p[:20]))
-	t := p[20:]
-	binary.BigEndian.PutUint16(t[0:], src.Port())
-	binary.BigEndian.PutUint16(t[2:], dst.Port())
-	binary.BigEndian.PutUint32(t[4:], seq)
-	binary.BigEndian.PutUint32(t[8:], ack)
-	t[12] = 5 << 4
-	t[13] = flags
-	binary.BigEndian.PutUint16(t[14:], 65535)
-	pseudo := uint32(onesSum(0, p[12:20])) + 6 + uint32(len(t))
-	binary.BigEndian.PutUint16(t[16:], ^onesSum(pseudo, t))
-	return p
 }

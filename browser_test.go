@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/socketlab/socketlab/exercises"
 	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/labtest"
 	"github.com/socketlab/socketlab/server"
 	"github.com/socketlab/socketlab/static"
 )
@@ -24,13 +25,7 @@ import (
 // test is skipped, loudly, except in CI, where it fails.
 func chromium(t *testing.T) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed, and CI needs it: apt-get install chromium")
-		}
-		t.Skip("SKIPPING BROWSER TEST: chromium is not installed (apt-get install chromium)")
-	}
+	path := labtest.Need(t, "chromium", "chromium", "the browser client")
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.NoSandbox,
@@ -151,13 +146,7 @@ func TestBrowserRunsTheLab(t *testing.T) {
 	}
 
 	// The capture, read by tshark.
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tshark is not installed, and CI needs it")
-		}
-		t.Skip("SKIPPING the pcap check: tshark is not installed")
-	}
+	tshark := labtest.Need(t, "tshark", "tshark", "the browser's capture")
 	b64, err := chromedp.Run(step, chromedp.Evaluate[string](
 		`(() => { const b = socketlab.pcap(); let s = ""; for (const x of b) s += String.fromCharCode(x); return btoa(s); })()`))
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+	"github.com/socketlab/socketlab/lab/labtest"
 )
 
 // openLab opens /lab in Chromium and waits until the console is enabled,
@@ -165,13 +166,7 @@ func TestLabPage(t *testing.T) {
 	if pcap == "" {
 		t.Fatal("no .pcap downloaded")
 	}
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tshark is not installed, and CI needs it")
-		}
-		t.Skip("SKIPPING the pcap check: tshark is not installed")
-	}
+	tshark := labtest.Need(t, "tshark", "tshark", "the downloaded capture")
 	out, err := exec.Command(tshark, "-r", pcap).Output()
 	if err != nil {
 		t.Fatalf("tshark -r %s: %v", pcap, err)

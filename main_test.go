@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/labtest"
 )
 
 func TestRunExamples(t *testing.T) {
@@ -68,13 +69,7 @@ func TestRunExamples(t *testing.T) {
 // TestRunEchoPcapInTshark is the README's demo: tshark lists the handshake,
 // the data and the teardown of examples/tcp-echo.lab.
 func TestRunEchoPcapInTshark(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tshark is not installed, and CI needs it: apt-get install tshark")
-		}
-		t.Skip("SKIPPING: tshark is not installed (apt-get install tshark)")
-	}
+	tshark := labtest.Need(t, "tshark", "tshark", "the README's demo capture")
 	pcap := filepath.Join(t.TempDir(), "echo.pcap")
 	var out bytes.Buffer
 	if code := run(context.Background(), []string{"run", "--pcap", pcap, "examples/tcp-echo.lab"}, nil, &out, &out); code != 0 {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/labtest"
 	"github.com/socketlab/socketlab/lab/packet"
 )
 
@@ -28,15 +29,7 @@ var tsharkFields = []string{
 // read it, and checks that tshark sees the packets, flags, relative
 // sequence numbers and Info column that Decode and a Tracker produce.
 func TestTshark(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		msg := "!!! tshark is not on PATH: the decoder is NOT being cross-checked against Wireshark. " +
-			"Install it (apt-get install tshark) to run this test."
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	tshark := labtest.Need(t, "tshark", "tshark", "the decoder against Wireshark")
 
 	steps := labSession()
 	path := filepath.Join(t.TempDir(), "session.pcap")

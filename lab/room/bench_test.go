@@ -2,10 +2,9 @@ package room_test
 
 import (
 	"context"
-	"encoding/binary"
-	"net/netip"
 	"testing"
 
+	"github.com/socketlab/socketlab/lab/labtest"
 	"github.com/socketlab/socketlab/lab/room"
 	"github.com/socketlab/socketlab/lab/sock"
 )
@@ -59,7 +58,7 @@ func BenchmarkSwitchForward(b *testing.B) {
 	var delivered int
 	from, _ := r.Attach(func([]byte) {}, nil)
 	to, _ := r.Attach(func([]byte) { delivered++ }, nil)
-	pkt := ping(from.Addr(), to.Addr(), 1)
+	pkt := labtest.Ping(from.Addr(), to.Addr(), 1)
 	b.ReportAllocs()
 	for b.Loop() {
 		from.Send(pkt)
@@ -98,7 +97,7 @@ func BenchmarkLabServerPing(b *testing.B) {
 			if direct {
 				send = port.SendNow
 			}
-			pkt := ping(port.Addr(), r.Server(), 1)
+			pkt := labtest.Ping(port.Addr(), r.Server(), 1)
 			b.ReportAllocs()
 			for b.Loop() {
 				send(pkt)
@@ -106,38 +105,4 @@ func BenchmarkLabServerPing(b *testing.B) {
 			}
 		})
 	}
-}
-
-// ping builds an ICMP echo request with 56 bytes of data, as ping sends.
-func ping(src, dst netip.Addr, seq uint16) []byte {
-	p := make([]byte, 20+8+56)
-	p[0] = 0x45
-	binary.BigEndian.PutUint16(p[2:], uint16(len(p)))
-	p[8] = 64 // TTL
-	p[9] = 1  // ICMP
-	s, d := src.As4(), dst.As4()
-	copy(p[12:], s[:])
-	copy(p[16:], d[:])
-	binary.BigEndian.PutUint16(p[10:], checksum(p[:20]))
-	icmp := p[20:]
-	icmp[0] = 8 // echo request
-	binary.BigEndian.PutUint16(icmp[4:], 1)
-	binary.BigEndian.PutUint16(icmp[6:], seq)
-	binary.BigEndian.PutUint16(icmp[2:], checksum(icmp))
-	return p
-}
-
-// checksum is the Internet checksum of b.
-func checksum(b []byte) uint16 {
-	var sum uint32
-	for ; len(b) >= 2; b = b[2:] {
-		sum += uint32(binary.BigEndian.Uint16(b))
-	}
-	if len(b) == 1 {
-		sum += uint32(b[0]) << 8
-	}
-	for sum > 0xffff {
-		sum = sum>>16 + sum&0xffff
-	}
-	return ^uint16(sum)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/labtest"
 	"github.com/socketlab/socketlab/lab/packet"
 	"github.com/socketlab/socketlab/lab/room"
 	"github.com/socketlab/socketlab/lab/sock"
@@ -381,13 +382,7 @@ func TestSpoofedAndCrossStudentPacketsAreDropped(t *testing.T) {
 // TestTsharkReadsOurPcap checks our capture against Wireshark's own reading
 // of it: the same packets, flags and relative numbers.
 func TestTsharkReadsOurPcap(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tshark is not installed, and CI needs it: apt-get install tshark")
-		}
-		t.Skip("SKIPPING: tshark is not installed (apt-get install tshark); the pcap is not checked against Wireshark")
-	}
+	tshark := labtest.Need(t, "tshark", "tshark", "the room's capture against Wireshark")
 	_, h := newHost(t)
 	ctx := testContext(t)
 	s, _ := h.Sockets().Socket(sock.Stream)
