@@ -244,13 +244,7 @@ func (c *Client) serverMessage(b []byte) {
 
 // observe records a packet crossing the host's link.
 func (c *Client) observe(dir lab.Direction, t time.Time, pkt []byte) {
-	p, err := packet.Decode(pkt)
-	if err != nil {
-		p = lab.Packet{Protocol: "IPv4", Length: len(pkt), Summary: "malformed: " + err.Error(), Data: append([]byte(nil), pkt...)}
-	}
-	p.Dir = dir
-	c.tracker.Annotate(&p)
-	c.trace.Record(lab.Event{Time: t, Host: c.hello.Host.Address, Kind: lab.KindPacket, Packet: &p})
+	c.trace.Record(c.tracker.Event(c.hello.Host.Address, dir, t, pkt))
 }
 
 // end ends the session once, for the first reason given.

@@ -3,6 +3,7 @@ package packet
 import (
 	"container/list"
 	"sync"
+	"time"
 
 	"github.com/socketlab/socketlab/lab"
 )
@@ -139,4 +140,17 @@ func (t *Tracker) lookup(key connKey) *conn {
 	c := &conn{key: key}
 	t.conns[key] = t.lru.PushFront(c)
 	return c
+}
+
+// Event decodes and annotates a packet that crossed host's link in dir at
+// t, as a trace event. A packet that does not decode is still an event (a
+// stack sent or accepted it): its summary says what could not be read.
+func (t *Tracker) Event(host string, dir lab.Direction, at time.Time, data []byte) lab.Event {
+	p, err := Decode(data)
+	if err != nil {
+		p = lab.Packet{Protocol: "IPv4", Length: len(data), Summary: "malformed: " + err.Error(), Data: append([]byte(nil), data...)}
+	}
+	p.Dir = dir
+	t.Annotate(&p)
+	return lab.Event{Time: at, Host: host, Kind: lab.KindPacket, Packet: &p}
 }

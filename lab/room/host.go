@@ -54,15 +54,7 @@ func (r *Room) AddHost() (*Host, error) {
 
 // observe records a packet crossing the host's link.
 func (h *Host) observe(dir lab.Direction, t time.Time, pkt []byte) {
-	p, err := packet.Decode(pkt)
-	if err != nil {
-		// The stack sent or accepted it, so it is a packet; show what
-		// could be read of it.
-		p = lab.Packet{Protocol: "IPv4", Length: len(pkt), Summary: "malformed: " + err.Error(), Data: append([]byte(nil), pkt...)}
-	}
-	p.Dir = dir
-	h.tracker.Annotate(&p)
-	h.trace.Record(lab.Event{Time: t, Host: h.port.addr.String(), Kind: lab.KindPacket, Packet: &p})
+	h.trace.Record(h.tracker.Event(h.port.addr.String(), dir, t, pkt))
 }
 
 // Addr is the host's address.
