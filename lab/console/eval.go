@@ -121,17 +121,24 @@ func (ev *evaluator) assign(target expr, v value) *pyError {
 	return raise("SyntaxError", "cannot assign to %s", target) // the parser prevents this
 }
 
-// unpack returns the n items of v, as "a, b = v" does.
-func unpack(v value, n int) ([]value, *pyError) {
-	var count int
+// seqLen is the length of a sequence (tuple, bytes, str); ok is false for
+// any other value.
+func seqLen(v value) (n int, ok bool) {
 	switch v := v.(type) {
 	case *tupleValue:
-		count = len(v.items)
+		return len(v.items), true
 	case bytesValue:
-		count = len(v)
+		return len(v), true
 	case strValue:
-		count = utf8.RuneCountInString(string(v))
-	default:
+		return utf8.RuneCountInString(string(v)), true
+	}
+	return 0, false
+}
+
+// unpack returns the n items of v, as "a, b = v" does.
+func unpack(v value, n int) ([]value, *pyError) {
+	count, ok := seqLen(v)
+	if !ok {
 		return nil, typeError("cannot unpack non-iterable %s object", v.typeName())
 	}
 	if count > n {
@@ -411,15 +418,8 @@ func callMethod(ev *evaluator, m *methodValue, a *args) (value, *pyError) {
 
 // index is Python's v[i].
 func index(v, i value) (value, *pyError) {
-	var n int
-	switch v := v.(type) {
-	case *tupleValue:
-		n = len(v.items)
-	case bytesValue:
-		n = len(v)
-	case strValue:
-		n = utf8.RuneCountInString(string(v))
-	default:
+	n, ok := seqLen(v)
+	if !ok {
 		return nil, typeError("'%s' object is not subscriptable", v.typeName())
 	}
 	k, ok := asIndex(i)
@@ -458,15 +458,8 @@ func (ev *evaluator) slice(x *sliceExpr) (value, *pyError) {
 	if err != nil {
 		return nil, err
 	}
-	var n int
-	switch v := v.(type) {
-	case *tupleValue:
-		n = len(v.items)
-	case bytesValue:
-		n = len(v)
-	case strValue:
-		n = utf8.RuneCountInString(string(v))
-	default:
+	n, ok := seqLen(v)
+	if !ok {
 		return nil, typeError("'%s' object is not subscriptable", v.typeName())
 	}
 	bound := func(b expr, dflt int) (int, *pyError) {
