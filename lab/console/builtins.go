@@ -37,6 +37,7 @@ var moduleMembers = map[string]value{
 
 	"gethostname":   &builtinValue{name: "gethostname"},
 	"gethostbyname": &builtinValue{name: "gethostbyname"},
+	"getaddrinfo":   &builtinValue{name: "getaddrinfo"},
 }
 
 // builtins are the names every console knows; variables shadow them.
@@ -46,6 +47,7 @@ func init() {
 	helpBuiltin.call = help
 	moduleMembers["gethostname"].(*builtinValue).call = gethostname
 	moduleMembers["gethostbyname"].(*builtinValue).call = gethostbyname
+	moduleMembers["getaddrinfo"].(*builtinValue).call = getaddrinfo
 	for name, v := range moduleMembers {
 		builtins[name] = v
 	}

@@ -34,17 +34,21 @@ func writeRepr(sb *strings.Builder, v value) {
 	case bytesValue:
 		sb.WriteString(lab.ReprBytes([]byte(v)))
 	case *tupleValue:
-		sb.WriteByte('(')
+		open, end := byte('('), byte(')')
+		if v.list {
+			open, end = '[', ']'
+		}
+		sb.WriteByte(open)
 		for i, it := range v.items {
 			if i > 0 {
 				sb.WriteString(", ")
 			}
 			writeRepr(sb, it)
 		}
-		if len(v.items) == 1 {
+		if len(v.items) == 1 && !v.list {
 			sb.WriteByte(',')
 		}
-		sb.WriteByte(')')
+		sb.WriteByte(end)
 	case enumValue:
 		sb.WriteString("<" + v.class + "." + v.name + ": " + strconv.FormatInt(v.n, 10) + ">")
 	case shorthandValue:

@@ -213,8 +213,10 @@ TypeError: 'str' object cannot be interpreted as an integer
 OverflowError: connect(): port must be 0-65535.
 >>> s.bind(("", -1))
 OverflowError: bind(): port must be 0-65535.
->>> s.connect(("example.com", 80))
+>>> s.connect(("nosuch.lab", 80))
 socket.gaierror: [Errno -2] Name or service not known
+>>> s.connect(("example.com", 80))
+socket.gaierror: [Errno -3] Temporary failure in name resolution
 >>> s.connect(("::1", 80))
 socket.gaierror: [Errno -9] Address family for hostname not supported
 >>> s.recv()

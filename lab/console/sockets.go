@@ -1,8 +1,10 @@
 package console
 
 import (
+	"errors"
 	"math"
 	"net/netip"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -420,10 +422,11 @@ func (ev *evaluator) toAddr(method string, v value) (netip.AddrPort, *pyError) {
 	return netip.AddrPortFrom(addr, uint16(port)), nil
 }
 
-// resolve turns a host into an IPv4 address. The lab has no DNS and no
-// loopback interface: hosts are dotted quads, "" (any address),
-// "<broadcast>", or this host's name (see gethostname) or "localhost",
-// which are its own address.
+// resolve turns a host into an IPv4 address: "" (any address),
+// "<broadcast>", this host's name (see gethostname) or "localhost", which
+// are its own address (the lab has no loopback interface), a dotted quad,
+// or a name, which the host's resolver asks the lab's DNS server for, its
+// calls traced like any others.
 func (ev *evaluator) resolve(host string) (netip.Addr, *pyError) {
 	switch host {
 	case "":
@@ -436,14 +439,27 @@ func (ev *evaluator) resolve(host string) (netip.Addr, *pyError) {
 		}
 		return ev.c.st.Addr(), nil
 	}
-	addr, err := netip.ParseAddr(host)
-	switch {
-	case err != nil:
-		return netip.Addr{}, gaierror
-	case !addr.Is4():
-		return netip.Addr{}, &pyError{class: "gaierror", text: "socket.gaierror: [Errno -9] Address family for hostname not supported"}
+	if addr, err := netip.ParseAddr(host); err == nil {
+		if !addr.Is4() {
+			return netip.Addr{}, &pyError{class: "gaierror", text: "socket.gaierror: [Errno -9] Address family for hostname not supported"}
+		}
+		return addr, nil
 	}
-	return addr, nil
+	if ev.c.st == nil {
+		return netip.Addr{}, gaierror
+	}
+	addr, err := ev.c.st.LookupHost(ev.ctx, host)
+	switch {
+	case err == nil:
+		return addr, nil
+	case errors.Is(err, sock.ErrNoSuchHost):
+		return netip.Addr{}, gaierror
+	case errors.Is(err, sock.ErrNoAddress):
+		return netip.Addr{}, &pyError{class: "gaierror", text: "socket.gaierror: [Errno -5] No address associated with hostname"}
+	case errors.Is(err, sock.ErrNoAnswer):
+		return netip.Addr{}, &pyError{class: "gaierror", text: "socket.gaierror: [Errno -3] Temporary failure in name resolution"}
+	}
+	return netip.Addr{}, fromSock(ev.ctx, err)
 }
 
 // hostname is the host's name, as gethostname gives it: in the lab, its
@@ -475,6 +491,98 @@ func gethostbyname(ev *evaluator, a *args) (value, *pyError) {
 		return nil, err
 	}
 	return strValue(addr.String()), nil
+}
+
+// getaddrinfo is getaddrinfo(host, port, family=0, type=0, proto=0,
+// flags=0): the addresses to try for host and port, one 5-tuple (family,
+// type, proto, canonname, sockaddr) for each socket type asked for.
+func getaddrinfo(ev *evaluator, a *args) (value, *pyError) {
+	vals, err := a.bind("host", "port", "family", "type", "proto", "flags")
+	if err != nil {
+		return nil, err
+	}
+	if vals[0] == nil || vals[1] == nil {
+		return nil, typeError("getaddrinfo() missing required argument: 'host' and 'port' (pos 1 and 2)")
+	}
+	var host string
+	switch h := vals[0].(type) {
+	case noneValue:
+	case strValue:
+		host = string(h)
+	case bytesValue:
+		host = string(h)
+	default:
+		return nil, typeError("getaddrinfo() argument 1 must be string or None")
+	}
+	var port int64
+	switch p := vals[1].(type) {
+	case noneValue:
+	case strValue:
+		n, perr := strconv.ParseUint(string(p), 10, 16)
+		if perr != nil {
+			return nil, &pyError{class: "gaierror", text: "socket.gaierror: [Errno -8] Servname not supported for ai_socktype"}
+		}
+		port = int64(n)
+	default:
+		n, ierr := toInt(p)
+		if ierr != nil {
+			return nil, typeError("getaddrinfo() argument 2 must be int, str or None")
+		}
+		if n < 0 || n > 65535 {
+			return nil, raise("OverflowError", "getaddrinfo(): port must be 0-65535.")
+		}
+		port = n
+	}
+	if v := vals[2]; v != nil {
+		n, ierr := toInt(v)
+		if ierr != nil {
+			return nil, ierr
+		}
+		if n != 0 && n != afInet.n {
+			return nil, &pyError{class: "gaierror", text: "socket.gaierror: [Errno -9] Address family for hostname not supported"}
+		}
+	}
+	kinds := []enumValue{sockStream, sockDgram}
+	if v := vals[3]; v != nil {
+		n, ierr := toInt(v)
+		if ierr != nil {
+			return nil, ierr
+		}
+		switch n {
+		case 0:
+		case sockStream.n:
+			kinds = kinds[:1]
+		case sockDgram.n:
+			kinds = kinds[1:]
+		default:
+			return nil, &pyError{class: "gaierror", text: "socket.gaierror: [Errno -7] ai_socktype not supported"}
+		}
+	}
+	addr := netip.IPv4Unspecified()
+	if host != "" {
+		var rerr *pyError
+		if addr, rerr = ev.resolve(host); rerr != nil {
+			return nil, rerr
+		}
+	}
+	items := make([]value, 0, len(kinds))
+	for _, k := range kinds {
+		proto := intValue(6)
+		if k == sockDgram {
+			proto = 17
+		}
+		t, terr := newTuple([]value{afInet, k, proto, strValue(""), pair(strValue(addr.String()), intValue(port))})
+		if terr != nil {
+			return nil, terr
+		}
+		items = append(items, t)
+	}
+	list, terr := newTuple(items)
+	if terr != nil {
+		return nil, terr
+	}
+	list.list = true
+	return list, nil
 }
 
 // newSocket is socket.socket(family=AF_INET, type=SOCK_STREAM, proto=0,

@@ -24,6 +24,7 @@ type (
 		size  int  // the tuple's weight, see weight
 		depth int  // 1 for a tuple of no tuples
 		refs  bool // holds sockets, directly or not
+		list  bool // a list, as getaddrinfo returns: it prints in brackets
 	}
 
 	// enumValue is one of Python's socket constants that are IntEnums,
@@ -64,7 +65,12 @@ func (intValue) typeName() string       { return "int" }
 func (floatValue) typeName() string     { return "float" }
 func (strValue) typeName() string       { return "str" }
 func (bytesValue) typeName() string     { return "bytes" }
-func (*tupleValue) typeName() string    { return "tuple" }
+func (t *tupleValue) typeName() string {
+	if t.list {
+		return "list"
+	}
+	return "tuple"
+}
 func (e enumValue) typeName() string    { return e.class }
 func (shorthandValue) typeName() string { return "shorthand" }
 func (moduleValue) typeName() string    { return "module" }

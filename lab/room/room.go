@@ -12,6 +12,7 @@
 package room
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -68,9 +69,11 @@ type Room struct {
 
 	mu     sync.RWMutex
 	ports  map[netip.Addr]*Port
-	next   uint32 // offset of the next student address to try
-	setup  []lab.Event
-	closed bool
+	next    uint32 // offset of the next student address to try
+	setup   []lab.Event
+	started bool                // the services are up: setup is complete
+	held    map[int][]lab.Event // calls of the lab server's sockets not yet connected to a peer, by socket
+	closed  bool
 
 	forwarded, spoofed, malformed, noRoute, isolated atomic.Uint64
 }
@@ -81,6 +84,9 @@ const firstStudent = 256 + 1
 
 // maxSetup bounds the server events kept for students who join later.
 const maxSetup = 256
+
+// maxHeld bounds the lab server's sockets whose calls wait for a peer.
+const maxHeld = 64
 
 // New starts a room with its lab server.
 func New(cfg Config) (*Room, error) {
@@ -103,7 +109,7 @@ func New(cfg Config) (*Room, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	r := &Room{cfg: cfg, ports: map[netip.Addr]*Port{}}
+	r := &Room{cfg: cfg, ports: map[netip.Addr]*Port{}, held: map[int][]lab.Event{}}
 	serverAddr := r.addrAt(1)
 	port := &Port{room: r, addr: serverAddr, lab: true}
 	srv, err := netstack.New(netstack.Config{
@@ -126,11 +132,20 @@ func New(cfg Config) (*Room, error) {
 		r.Close()
 		return nil, fmt.Errorf("new room: %w", err)
 	}
+	r.mu.Lock()
+	r.started = true
+	r.mu.Unlock()
 	return r, nil
 }
 
 // labNetwork runs services on the lab server's traced sockets.
 type labNetwork struct{ st *sock.Stack }
+
+func (n labNetwork) Addr() netip.Addr { return n.st.Addr() }
+
+func (n labNetwork) Dial(ctx context.Context, addr netip.AddrPort) (net.Conn, error) {
+	return n.st.Dial(ctx, addr)
+}
 
 func (n labNetwork) Listen(port uint16) (net.Listener, error) {
 	return n.st.Listen(port, 128)
@@ -212,21 +227,21 @@ func (r *Room) Attach(deliver func(pkt []byte), events lab.Recorder) (*Port, err
 }
 
 // serverEvent passes an event of the lab server's to the student it
-// concerns, or keeps it as setup when it concerns none.
+// concerns. One that concerns no student yet is kept: as setup, while the
+// services start; else until its socket connects to a student (a service
+// connecting back to its caller: socket, then connect), and then passed
+// on first.
 func (r *Room) serverEvent(e lab.Event) {
 	var peer string
+	fd := 0
 	switch {
 	case e.Call != nil:
-		peer = e.Call.Peer
+		peer, fd = e.Call.Peer, e.Call.Socket
 	case e.State != nil:
-		peer = e.State.Peer
+		peer, fd = e.State.Peer, e.State.Socket
 	}
 	if peer == "" {
-		r.mu.Lock()
-		if len(r.setup) < maxSetup {
-			r.setup = append(r.setup, e)
-		}
-		r.mu.Unlock()
+		r.hold(e)
 		return
 	}
 	ap, err := netip.ParseAddrPort(peer)
@@ -235,9 +250,39 @@ func (r *Room) serverEvent(e lab.Event) {
 	}
 	r.mu.RLock()
 	p := r.ports[ap.Addr()]
+	anyHeld := len(r.held) > 0
 	r.mu.RUnlock()
-	if p != nil && p.events != nil {
-		p.events.Record(e)
+	if p == nil || p.events == nil {
+		return
+	}
+	if anyHeld && fd != 0 {
+		r.mu.Lock()
+		held := r.held[fd]
+		delete(r.held, fd)
+		r.mu.Unlock()
+		for _, h := range held {
+			p.events.Record(h)
+		}
+	}
+	p.events.Record(e)
+}
+
+// hold keeps an event that concerns no student yet (see serverEvent).
+func (r *Room) hold(e lab.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case !r.started:
+		if len(r.setup) < maxSetup {
+			r.setup = append(r.setup, e)
+		}
+	case e.Call == nil:
+	case e.Call.Name == "close":
+		delete(r.held, e.Call.Socket)
+	case len(r.held[e.Call.Socket]) > 0 || len(r.held) < maxHeld:
+		if len(r.held[e.Call.Socket]) < 8 {
+			r.held[e.Call.Socket] = append(r.held[e.Call.Socket], e)
+		}
 	}
 }
 

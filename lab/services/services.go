@@ -1,16 +1,18 @@
 // Package services holds the lab server's services: echo (RFC 862) and
-// daytime (RFC 867) over TCP and UDP. They are written against net.Listener
-// and net.PacketConn, so the same code serves the lab network, where every
-// call it makes is traced, and the host's kernel.
+// daytime (RFC 867) over TCP and UDP, a counter, an echo that serves one
+// client at a time, HTTP, DNS, and two that connect back to their caller
+// (call-me and a peer). They are written against net.Listener,
+// net.PacketConn and a dialer, so the same code serves the lab network,
+// where every call it makes is traced, and the host's kernel.
 package services
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/netip"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,23 +26,55 @@ type Spec struct {
 	Description string `json:"description"`
 }
 
+// String is the spec as exercises name it: "echo/tcp".
+func (sp Spec) String() string { return sp.Name + "/" + sp.Proto }
+
 // Standard are the services every lab server runs.
 var Standard = []Spec{
 	{"echo", "tcp", 7, "sends back every byte it receives, until you close (RFC 862)"},
 	{"echo", "udp", 7, "sends back every datagram it receives (RFC 862)"},
 	{"daytime", "tcp", 13, "sends the date and time, then closes (RFC 867)"},
 	{"daytime", "udp", 13, "answers any datagram with the date and time (RFC 867)"},
+	{"dns", "udp", 53, "answers A queries for the lab's names: server.lab, www.lab, echo.lab, peer.lab (RFC 1035)"},
+	{"http", "tcp", 80, "a web server: GET / and /hello, keep-alive unless you say Connection: close (RFC 9112)"},
+	{"callme", "tcp", 2000, "send it a port number and a newline: it connects to that port of yours and says hello"},
+	{"counter", "tcp", 2001, "answers each line you send with how many lines this connection has sent"},
+	{"iterecho", "tcp", 2007, "echo, serving one connection at a time: the next waits in the listen backlog"},
+	{"peer", "tcp", 9000, "a peer: it answers like echo and, when you connect, connects back to your port 9000"},
 }
 
-// Network is where services listen: a lab host or the kernel.
+// HostPortOffset is added to a service's port when it also runs on the
+// host's network: echo is 7007 there, HTTP 7080, DNS 7053.
+const HostPortOffset = 7000
+
+// OnHost are the services that also run on the host's network (see
+// Kernel), for nc, telnet, curl and dig. The two that connect back to
+// their caller stay in the lab.
+func OnHost() []Spec {
+	var out []Spec
+	for _, sp := range Standard {
+		if sp.Name != "callme" && sp.Name != "peer" {
+			out = append(out, sp)
+		}
+	}
+	return out
+}
+
+// Network is where services listen and whence they connect: a lab host or
+// the kernel.
 type Network interface {
+	// Addr is the address the services are reached at.
+	Addr() netip.Addr
 	Listen(port uint16) (net.Listener, error)
 	ListenPacket(port uint16) (net.PacketConn, error)
+	Dial(ctx context.Context, addr netip.AddrPort) (net.Conn, error)
 }
 
 // Server runs services and stops them: it owns every goroutine it starts.
 type Server struct {
-	now func() time.Time
+	now  func() time.Time
+	stop context.Context // ends when the server closes: it cancels dials
+	halt context.CancelFunc
 
 	mu      sync.Mutex
 	closers map[io.Closer]struct{}
@@ -57,7 +91,8 @@ func NewServer(now func() time.Time) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	return &Server{now: now, closers: map[io.Closer]struct{}{}, peers: map[netip.Addr]int{}}
+	stop, halt := context.WithCancel(context.Background())
+	return &Server{now: now, stop: stop, halt: halt, closers: map[io.Closer]struct{}{}, peers: map[netip.Addr]int{}}
 }
 
 // LimitPerPeer bounds how many TCP connections from one peer address the
@@ -123,29 +158,43 @@ func (s *Server) Start(n Network, specs []Spec) error {
 }
 
 func (s *Server) start(n Network, sp Spec) error {
-	switch sp.Proto {
-	case "tcp":
-		h, ok := map[string]func(net.Conn){"echo": Echo, "daytime": s.Daytime}[sp.Name]
-		if !ok {
-			return errors.New("no such tcp service")
-		}
+	switch sp.Proto + "/" + sp.Name {
+	case "tcp/echo", "tcp/daytime", "tcp/counter", "tcp/iterecho", "tcp/callme", "tcp/peer", "tcp/http":
 		ln, err := n.Listen(sp.Port)
 		if err != nil {
 			return err
 		}
-		s.ServeTCP(ln, h)
-	case "udp":
-		h, ok := map[string]func([]byte) []byte{"echo": EchoDatagram, "daytime": s.DaytimeDatagram}[sp.Name]
-		if !ok {
-			return errors.New("no such udp service")
+		switch sp.Name {
+		case "echo":
+			s.ServeTCP(ln, Echo)
+		case "daytime":
+			s.ServeTCP(ln, s.Daytime)
+		case "counter":
+			s.ServeTCP(ln, Counter)
+		case "iterecho":
+			s.ServeOneAtATime(ln, Echo)
+		case "callme":
+			s.ServeTCP(ln, s.callMe(n))
+		case "peer":
+			s.ServeTCP(ln, s.peer(n, sp.Port))
+		case "http":
+			s.ServeHTTP(ln, Web())
 		}
+	case "udp/echo", "udp/daytime", "udp/dns":
 		pc, err := n.ListenPacket(sp.Port)
 		if err != nil {
 			return err
 		}
-		s.ServePacket(pc, h)
+		switch sp.Name {
+		case "echo":
+			s.ServePacket(pc, EchoDatagram)
+		case "daytime":
+			s.ServePacket(pc, s.DaytimeDatagram)
+		case "dns":
+			s.ServePacket(pc, LabZone(n.Addr()).Answer)
+		}
 	default:
-		return fmt.Errorf("unknown protocol %q", sp.Proto)
+		return errors.New("no such service")
 	}
 	return nil
 }
@@ -171,45 +220,147 @@ func (s *Server) untrack(c io.Closer) {
 // ServeTCP accepts connections on ln and runs handle on each, in its own
 // goroutine, closing the connection after it returns.
 func (s *Server) ServeTCP(ln net.Listener, handle func(net.Conn)) {
+	s.serveListener(ln, func(c net.Conn, peer netip.Addr) { s.goConn(c, peer, handle) })
+}
+
+// ServeOneAtATime is ServeTCP for an iterative server: handle runs in the
+// accepting goroutine, so the next connection waits in the listen
+// backlog, its handshake already done by the stack, until handle returns.
+func (s *Server) ServeOneAtATime(ln net.Listener, handle func(net.Conn)) {
+	s.serveListener(ln, func(c net.Conn, peer netip.Addr) {
+		defer s.release(peer)
+		defer s.untrack(c)
+		defer c.Close()
+		handle(c)
+	})
+}
+
+// serveListener accepts connections on ln and passes each the server
+// admits and tracks to serve, until ln closes.
+func (s *Server) serveListener(ln net.Listener, serve func(c net.Conn, peer netip.Addr)) {
 	if !s.track(ln) {
 		ln.Close()
 		return
 	}
+	s.loop(ln, func() bool {
+		c, err := ln.Accept()
+		if err != nil {
+			// Else a connection that failed before it was accepted (reset
+			// in the queue): keep serving.
+			return !errors.Is(err, net.ErrClosed)
+		}
+		peer, ok := s.admit(c)
+		if !ok {
+			s.refused.Add(1)
+			c.Close()
+			return true
+		}
+		if !s.track(c) {
+			s.release(peer)
+			c.Close()
+			return false
+		}
+		serve(c, peer)
+		return true
+	})
+}
+
+// Notifier is a listener or packet connection that tells when it has
+// something to read, as the lab's sockets do (the kernel's do not): a
+// service on one runs a goroutine only while there is work, as inetd
+// would, so that an idle lab server holds no goroutine per service.
+type Notifier interface {
+	// Ready reports whether a read or an accept would return at once.
+	Ready() bool
+	// OnReady calls fn, which must not block, whenever there comes
+	// something to read, until stop is called.
+	OnReady(fn func()) (stop func())
+}
+
+// loop runs step, which reads from r (a tracked listener or packet
+// connection) and serves what it read, until it returns false: in a
+// goroutine of the server's that waits in step for good, or, when r is a
+// Notifier, in one that runs only while r is ready.
+func (s *Server) loop(r io.Closer, step func() bool) {
+	n, lazy := r.(Notifier)
+	if !lazy {
+		s.goLoop(r, step)
+		return
+	}
+	var running, pending atomic.Bool
+	var drain func()
+	kick := func() {
+		pending.Store(true)
+		if running.CompareAndSwap(false, true) && !s.goTask(drain) {
+			running.Store(false)
+		}
+	}
+	drain = func() {
+		for {
+			pending.Store(false)
+			for n.Ready() {
+				if !step() {
+					s.untrack(r)
+					return
+				}
+			}
+			running.Store(false)
+			// A kick while this round ended left pending set; this
+			// goroutine goes on unless the kick started another.
+			if !pending.Load() || !running.CompareAndSwap(false, true) {
+				return
+			}
+		}
+	}
+	stop := n.OnReady(kick)
+	s.track(&stopper{stop})
+	kick() // for what came before OnReady
+}
+
+// stopper is a stop function as an io.Closer, so that the server stops it
+// when it closes.
+type stopper struct{ stop func() }
+
+func (s *stopper) Close() error { s.stop(); return nil }
+
+// goLoop runs step in a goroutine of the server's until it returns false.
+func (s *Server) goLoop(r io.Closer, step func() bool) {
+	s.goTask(func() {
+		defer s.untrack(r)
+		for step() {
+		}
+	})
+}
+
+// goTask runs f in a goroutine that Close waits for; false if the server
+// has closed, and f does not run.
+func (s *Server) goTask(f func()) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		defer s.untrack(ln)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				if errors.Is(err, net.ErrClosed) {
-					return
-				}
-				// A connection that failed before it was accepted
-				// (reset in the queue): keep serving.
-				continue
-			}
-			peer, ok := s.admit(c)
-			if !ok {
-				s.refused.Add(1)
-				c.Close()
-				continue
-			}
-			if !s.track(c) {
-				s.release(peer)
-				c.Close()
-				return
-			}
-			s.wg.Add(1)
-			go func() {
-				defer s.wg.Done()
-				defer s.release(peer)
-				defer s.untrack(c)
-				defer c.Close()
-				handle(c)
-			}()
-		}
+		f()
 	}()
+	return true
+}
+
+// goConn runs handle on a tracked connection in a goroutine of the
+// server's, then closes it and releases its peer.
+func (s *Server) goConn(c net.Conn, peer netip.Addr, handle func(net.Conn)) {
+	run := s.goTask(func() {
+		defer s.release(peer)
+		defer s.untrack(c)
+		defer c.Close()
+		handle(c)
+	})
+	if !run {
+		s.release(peer)
+		c.Close()
+	}
 }
 
 // ServePacket answers each datagram on pc with what reply returns for it,
@@ -219,27 +370,20 @@ func (s *Server) ServePacket(pc net.PacketConn, reply func([]byte) []byte) {
 		pc.Close()
 		return
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		defer s.untrack(pc)
-		read := bufferedReader(pc)
-		if dr, ok := pc.(DatagramReader); ok {
-			read = dr.ReadDatagram
+	read := bufferedReader(pc)
+	if dr, ok := pc.(DatagramReader); ok {
+		read = dr.ReadDatagram
+	}
+	s.loop(pc, func() bool {
+		b, from, err := read(maxDatagram)
+		if err != nil {
+			return !errors.Is(err, net.ErrClosed)
 		}
-		for {
-			b, from, err := read(maxDatagram)
-			if err != nil {
-				if errors.Is(err, net.ErrClosed) {
-					return
-				}
-				continue
-			}
-			if out := reply(b); out != nil {
-				pc.WriteTo(out, from)
-			}
+		if out := reply(b); out != nil {
+			pc.WriteTo(out, from)
 		}
-	}()
+		return true
+	})
 }
 
 // maxDatagram is the largest datagram a service reads.
@@ -277,6 +421,7 @@ func (s *Server) Close() {
 		cs = append(cs, c)
 	}
 	s.mu.Unlock()
+	s.halt()
 	for _, c := range cs {
 		c.Close()
 	}
@@ -314,18 +459,32 @@ func (s *Server) DaytimeDatagram([]byte) []byte {
 	return []byte(s.now().UTC().Format("Monday, January 2, 2006 15:04:05-MST") + "\r\n")
 }
 
-// Kernel is the host's own network: services on it are reachable with nc
-// and telnet, and are not traced.
+// Kernel is the host's own network: services on it are reachable with nc,
+// telnet, curl and dig, each on its lab port plus HostPortOffset, and are
+// not traced.
 type Kernel struct {
-	Host string // the address to listen on, such as "127.0.0.1"
+	Host netip.Addr // the address to listen on, such as 127.0.0.1
 }
 
-// Listen listens on TCP port.
+// Addr is the address the services listen on.
+func (k Kernel) Addr() netip.Addr { return k.Host }
+
+func (k Kernel) addr(port uint16) string {
+	return netip.AddrPortFrom(k.Host, port+HostPortOffset).String()
+}
+
+// Listen listens on TCP port+HostPortOffset.
 func (k Kernel) Listen(port uint16) (net.Listener, error) {
-	return net.Listen("tcp", net.JoinHostPort(k.Host, strconv.Itoa(int(port))))
+	return net.Listen("tcp", k.addr(port))
 }
 
-// ListenPacket listens on UDP port.
+// ListenPacket listens on UDP port+HostPortOffset.
 func (k Kernel) ListenPacket(port uint16) (net.PacketConn, error) {
-	return net.ListenPacket("udp", net.JoinHostPort(k.Host, strconv.Itoa(int(port))))
+	return net.ListenPacket("udp", k.addr(port))
+}
+
+// Dial connects to addr over TCP.
+func (k Kernel) Dial(ctx context.Context, addr netip.AddrPort) (net.Conn, error) {
+	var d net.Dialer
+	return d.DialContext(ctx, "tcp", addr.String())
 }

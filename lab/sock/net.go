@@ -250,3 +250,17 @@ func addrPortOf(a net.Addr) (netip.AddrPort, error) {
 	}
 	return netip.ParseAddrPort(a.String())
 }
+
+// Ready reports whether Accept would return at once.
+func (l *listener) Ready() bool { return l.s.endpoint().Readable() }
+
+// OnReady calls fn, which must not block, each time a connection arrives
+// to be accepted, until stop is called (see services.Notifier).
+func (l *listener) OnReady(fn func()) (stop func()) { return l.s.endpoint().OnReadable(fn) }
+
+// Ready reports whether a read would return at once.
+func (c *Conn) Ready() bool { return c.s.endpoint().Readable() }
+
+// OnReady calls fn, which must not block, each time there is something to
+// read, until stop is called (see services.Notifier).
+func (c *Conn) OnReady(fn func()) (stop func()) { return c.s.endpoint().OnReadable(fn) }
