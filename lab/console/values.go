@@ -59,12 +59,12 @@ type (
 	}
 )
 
-func (noneValue) typeName() string      { return "NoneType" }
-func (boolValue) typeName() string      { return "bool" }
-func (intValue) typeName() string       { return "int" }
-func (floatValue) typeName() string     { return "float" }
-func (strValue) typeName() string       { return "str" }
-func (bytesValue) typeName() string     { return "bytes" }
+func (noneValue) typeName() string  { return "NoneType" }
+func (boolValue) typeName() string  { return "bool" }
+func (intValue) typeName() string   { return "int" }
+func (floatValue) typeName() string { return "float" }
+func (strValue) typeName() string   { return "str" }
+func (bytesValue) typeName() string { return "bytes" }
 func (t *tupleValue) typeName() string {
 	if t.list {
 		return "list"

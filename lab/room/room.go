@@ -67,8 +67,8 @@ type Room struct {
 	sockets  *sock.Stack
 	services *services.Server
 
-	mu     sync.RWMutex
-	ports  map[netip.Addr]*Port
+	mu      sync.RWMutex
+	ports   map[netip.Addr]*Port
 	next    uint32 // offset of the next student address to try
 	setup   []lab.Event
 	started bool                // the services are up: setup is complete

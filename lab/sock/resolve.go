@@ -14,8 +14,8 @@ import (
 
 // The errors of a name lookup, as getaddrinfo sorts them.
 var (
-	ErrNoSuchHost = errors.New("name or service not known")           // NXDOMAIN: EAI_NONAME
-	ErrNoAddress  = errors.New("no address associated with hostname") // the name has no A record: EAI_NODATA
+	ErrNoSuchHost = errors.New("name or service not known")            // NXDOMAIN: EAI_NONAME
+	ErrNoAddress  = errors.New("no address associated with hostname")  // the name has no A record: EAI_NODATA
 	ErrNoAnswer   = errors.New("temporary failure in name resolution") // no server answered, or not usefully: EAI_AGAIN
 )
 
