@@ -5,6 +5,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -109,14 +112,17 @@ func TestRunFailsOnAnUnexpectedError(t *testing.T) {
 	}
 }
 
-func TestServeHealthAndHostEcho(t *testing.T) {
-	// Free ports for the server and the host echo.
-	httpAddr, echoAddr := freePort(t), freePort(t)
+func TestServeHealthAndHostServices(t *testing.T) {
+	// A free port for the server; the host's services listen on fixed
+	// ports (echo 7007, HTTP 7080), so on a loopback address of their own.
+	httpAddr := freePort(t)
+	hostAddr := fmt.Sprintf("127.%d.%d.1", 100+rand.IntN(100), rand.IntN(250))
+	echoAddr, webAddr := hostAddr+":7007", hostAddr+":7080"
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var errs bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", httpAddr, "--host-echo", echoAddr}, nil, &errs, &errs)
+		done <- run(ctx, []string{"serve", "--addr", httpAddr, "--host-services", hostAddr}, nil, &errs, &errs)
 	}()
 
 	deadline := time.Now().Add(10 * time.Second)
@@ -148,6 +154,15 @@ func TestServeHealthAndHostEcho(t *testing.T) {
 			t.Errorf("%s echo = %q, %v", network, got, err)
 		}
 		c.Close()
+	}
+	resp, err := http.Get("http://" + webAddr + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "hello, world\n" {
+		t.Errorf("GET /hello on the host's network = %q", body)
 	}
 
 	cancel()

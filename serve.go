@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,7 +25,19 @@ import (
 func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "HTTP `address` to serve the lab on")
-	hostEcho := fs.String("host-echo", "127.0.0.1:7007", "also run the echo service on the host's network at this `address` (TCP and UDP), for nc and telnet; empty for none")
+	var hostServices netip.Addr
+	fs.Func("host-services", "also run the lab's services on the host's network at this `address` (default 127.0.0.1), each on its lab port + 7000: echo 7007, daytime 7013, DNS 7053, HTTP 7080, counter 9001, iterative echo 9007; for nc, telnet, curl and dig; \"none\" for none", func(v string) error {
+		if v == "none" || v == "" {
+			hostServices = netip.Addr{}
+			return nil
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return fmt.Errorf("want an IP address or none: %w", err)
+		}
+		hostServices = a
+		return nil
+	})
 	var origins []string
 	fs.Func("allow-origin", "let pages at this `origin` (https://host:port, host:port, or *) open the bridge; repeatable", func(v string) error {
 		origins = append(origins, v)
@@ -32,6 +45,7 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	})
 	exDir := fs.String("exercises", "", "also load the exercises (*.md) in this `dir`; one with a built-in exercise's id replaces it")
 	pprofAddr := fs.String("pprof", "", "also serve Go's profiles (net/http/pprof) at this `address`, such as 127.0.0.1:6060; empty for none")
+	hostServices = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -51,7 +65,7 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return server.New(server.Config{Addr: *addr, HostEcho: *hostEcho, Log: log, AllowOrigins: origins, Client: client, Exercises: exs}).Run(ctx)
+	return server.New(server.Config{Addr: *addr, HostServices: hostServices, Log: log, AllowOrigins: origins, Client: client, Exercises: exs}).Run(ctx)
 }
 
 // loadExercises is the built-in worksheet, with the exercises in dir (if

@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -30,9 +32,11 @@ import (
 type Config struct {
 	// Addr is the HTTP listen address.
 	Addr string
-	// HostEcho is the host address (such as 127.0.0.1:7007) on which the
-	// echo service also listens, TCP and UDP; empty for none.
-	HostEcho string
+	// HostServices is the host's address (such as 127.0.0.1) at which
+	// the lab's services also listen, each on its lab port plus
+	// services.HostPortOffset (echo 7007, HTTP 7080, DNS 7053), for nc,
+	// telnet, curl and dig; invalid for none.
+	HostServices netip.Addr
 	// Log receives what the server has to say; nil means slog.Default().
 	Log *slog.Logger
 	// Exercises are the worksheet, in order, served at /lab/{id}.
@@ -137,8 +141,8 @@ func (s *Server) Handler() http.Handler { return s.mux }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	nc := ""
-	if s.cfg.HostEcho != "" {
-		nc = "nc " + hostPort(s.cfg.HostEcho)
+	if s.cfg.HostServices.IsValid() {
+		nc = fmt.Sprintf("nc %v %d", s.cfg.HostServices, 7+services.HostPortOffset)
 	}
 	render(w, r, pages.Home(nc, s.exerciseLinks()))
 }
@@ -149,14 +153,6 @@ func render(w http.ResponseWriter, r *http.Request, page templ.Component) {
 	if err := page.Render(r.Context(), w); err != nil {
 		http.Error(w, "render page: "+err.Error(), http.StatusInternalServerError)
 	}
-}
-
-func hostPort(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	return host + " " + port
 }
 
 // Run serves until ctx ends, then shuts down within a few seconds.
@@ -173,10 +169,10 @@ func (s *Server) Run(ctx context.Context) error {
 // returns once every goroutine the server started has, within a few
 // seconds. Serve is called once.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	echo := services.NewServer(nil)
-	defer echo.Close()
-	if s.cfg.HostEcho != "" {
-		s.startHostEcho(echo)
+	hostServices := services.NewServer(nil)
+	defer hostServices.Close()
+	if s.cfg.HostServices.IsValid() {
+		s.startHostServices(hostServices)
 	}
 
 	hs := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
@@ -208,18 +204,19 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return serveErr
 }
 
-// startHostEcho runs the echo service on the host's network. A port in use
-// is a warning: the lab works without it.
-func (s *Server) startHostEcho(echo *services.Server) {
-	if ln, err := net.Listen("tcp", s.cfg.HostEcho); err != nil {
-		s.log.Warn("echo on the host's network is off", "proto", "tcp", "err", err)
-	} else {
-		echo.ServeTCP(ln, services.Echo)
+// startHostServices runs the lab's services on the host's network. A
+// port in use is a warning: the lab works without it.
+func (s *Server) startHostServices(srv *services.Server) {
+	host := services.Kernel{Host: s.cfg.HostServices}
+	var on []string
+	for _, sp := range services.OnHost() {
+		if err := srv.Start(host, []services.Spec{sp}); err != nil {
+			s.log.Warn("a service on the host's network is off", "err", err)
+			continue
+		}
+		on = append(on, fmt.Sprintf("%s/%s %d", sp.Name, sp.Proto, sp.Port+services.HostPortOffset))
 	}
-	if pc, err := net.ListenPacket("udp", s.cfg.HostEcho); err != nil {
-		s.log.Warn("echo on the host's network is off", "proto", "udp", "err", err)
-	} else {
-		echo.ServePacket(pc, services.EchoDatagram)
-	}
-	s.log.Info("echo service on the host's network", "try", "nc "+hostPort(s.cfg.HostEcho))
+	s.log.Info("services on the host's network", "addr", s.cfg.HostServices, "ports", strings.Join(on, ", "),
+		"try", fmt.Sprintf("nc %v %d; curl http://%[1]v:%d/hello; dig @%[1]v -p %d www.lab", s.cfg.HostServices,
+			7+services.HostPortOffset, 80+services.HostPortOffset, 53+services.HostPortOffset))
 }
