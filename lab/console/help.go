@@ -264,7 +264,12 @@ var otherDocs = map[string]doc{
 	"gethostbyname": {
 		usage:   "gethostbyname(host)",
 		summary: "a host's address, as a str",
-		text:    "Return the IPv4 address of host as a str. The lab has no DNS: host is an address, your host's name, or \"localhost\", which is your host's address too (the lab has no loopback interface).",
+		text:    "Return the IPv4 address of host as a str. A name such as \"www.lab\" is asked of the lab's DNS server (10.0.0.1, UDP port 53) by your host's resolver: its socket, connect, send, recv and close are in your trace, the query and answer on the wire. An address is itself; your host's name and \"localhost\" are your host's address (the lab has no loopback interface).\n\nOn the wire: a DNS query and its answer, one UDP datagram each.",
+	},
+	"getaddrinfo": {
+		usage:   "getaddrinfo(host, port, family=0, type=0, proto=0, flags=0)",
+		summary: "what to connect to: [(family, type, proto, canonname, (address, port)), ...]",
+		text:    "Return a list of 5-tuples, one for each socket type (SOCK_STREAM, SOCK_DGRAM, or only type if given), each with what socket() and connect() need. host is resolved as gethostbyname does, over the lab's DNS.\n\nExample: getaddrinfo(\"echo.lab\", 7)[0][4] is ('10.0.0.1', 7).",
 	},
 	"print": {
 		usage:   "print(value, ..., sep=' ', end='\\n')",
@@ -372,13 +377,13 @@ Socket methods:
 	}
 	sb.WriteString(`
 Functions: print(...), len(x), repr(x), str(x), int(x), help(x),
-           gethostname(), gethostbyname(host)
+           gethostname(), gethostbyname(host), getaddrinfo(host, port)
 Constants: AF_INET, SOCK_STREAM, SOCK_DGRAM, SHUT_RD, SHUT_WR, SHUT_RDWR, TCP, UDP
 Values:    7, 2.5, None, True, "text", b"bytes\n", ("10.0.0.1", 7), x[0], x[1:]
            "text".encode() makes bytes, b"bytes".decode() makes a str
 Statements: x = ..., a, b = ..., del x, import socket, # comments, ';' between
 
-Addresses are (host, port) tuples: ("10.0.0.1", 7).
+Addresses are (host, port) tuples: ("10.0.0.1", 7), or by name: ("echo.lab", 7).
 Type help(s.connect), or help("connect"), to see what a call does on the wire.
 `)
 	return sb.String()
