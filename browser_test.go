@@ -110,14 +110,29 @@ func TestBrowserRunsTheLab(t *testing.T) {
 		}
 	}
 
-	// Wait for the teardown, then read the trace.
+	// Names over the lab's DNS, from the browser's own resolver, and a
+	// request to the lab's web server by name.
+	for _, tc := range []struct{ line, prefix string }{
+		{`gethostbyname("www.lab")`, "'10.0.0.1'\n"},
+		{`w = socket(AF_INET, SOCK_STREAM); w.connect(("www.lab", 80))`, ""},
+		{`w.sendall(b"GET /hello HTTP/1.1\r\nHost: www.lab\r\nConnection: close\r\n\r\n")`, ""},
+		{`w.recv(4096)`, "b'HTTP/1.1 200 OK\\r\\n"},
+		{`w.close()`, ""},
+	} {
+		r, err := chromedp.Run(step, chromedp.Evaluate[result](`socketlab.exec(`+jsString(tc.line)+`)`, chromedp.EvalAwaitPromise))
+		if err != nil || r.Error != "" || !strings.HasPrefix(r.Output, tc.prefix) {
+			t.Fatalf("exec %s: %v %q, printed %q, want it to begin %q", tc.line, err, r.Error, r.Output, tc.prefix)
+		}
+	}
+
+	// Wait for the teardowns, then read the trace.
 	var evs []lab.Event
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		evs, err = chromedp.Run(step, chromedp.Evaluate[[]lab.Event](`socketlab.trace()`))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fins(evs) == 2 || time.Now().After(deadline) {
+		if fins(evs) == 4 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -165,6 +180,13 @@ func TestBrowserRunsTheLab(t *testing.T) {
 	rows := strings.Fields(strings.ReplaceAll(string(out), "\n", " "))
 	if len(rows) != len(flags) {
 		t.Errorf("tshark read %d TCP packets, the trace has %d:\n%s", len(rows), len(flags), out)
+	}
+	out, err = exec.Command(tshark, "-r", path, "-Y", "dns", "-T", "fields", "-e", "dns.flags.response", "-e", "dns.qry.name", "-e", "dns.a").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	if got := strings.Join(strings.Fields(string(out)), " "); got != "0 www.lab 1 www.lab 10.0.0.1 0 www.lab 1 www.lab 10.0.0.1" {
+		t.Errorf("tshark's reading of the DNS in the capture: %q, want two queries for www.lab and two answers 10.0.0.1", out)
 	}
 }
 
