@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,8 +12,10 @@ import (
 
 // TestWorksheetInTheBrowser completes the first exercise through
 // socketlab.exec: every step ticks as its check passes in the browser's
-// own trace, socketlab.progress() reports it complete, and the home page
-// shows it done.
+// own trace, but the handshake's only once its question is answered from
+// the page (a wrong answer refused, the right one read from
+// socketlab.trace() accepted), socketlab.progress() reports it complete,
+// and the home page shows it done.
 func TestWorksheetInTheBrowser(t *testing.T) {
 	addr := labServer(t)
 	ctx := chromium(t)
@@ -31,6 +34,15 @@ func TestWorksheetInTheBrowser(t *testing.T) {
 	if n := count(t, step, `[data-testid=step][data-passed=true]`); n != 0 {
 		t.Errorf("%d steps ticked before anything was done", n)
 	}
+	const handshake = `[data-testid=step][data-step="1"]`
+	label, err := chromedp.Run(step, chromedp.Evaluate[string](`document.querySelector('label[for="' + document.querySelector(`+jsString(handshake+` [data-testid=answer-input]`)+`).id + '"]').textContent`))
+	if err != nil || !strings.Contains(label, "Which port did your host send its SYN from?") {
+		t.Errorf("the question's input is labelled %q (%v)", label, err)
+	}
+	// Before the handshake the trace cannot answer: the page says what to do.
+	if v := answer(t, step, handshake, "49152"); v.result != "not-yet" || !strings.Contains(v.message, "a SYN packet your host sent to port 7") {
+		t.Errorf("an answer before connecting: %+v", v)
+	}
 	for _, line := range []string{
 		`s = socket(AF_INET, SOCK_STREAM)`,
 		`s.connect(("10.0.0.1", 7))`,
@@ -42,15 +54,38 @@ func TestWorksheetInTheBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var ticked int
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if ticked = count(t, step, `[data-testid=step][data-passed=true]`); ticked == steps {
-			break
+	waitTicked := func(want int) {
+		t.Helper()
+		var ticked int
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if ticked = count(t, step, `[data-testid=step][data-passed=true]`); ticked == want {
+				return
+			}
 		}
+		t.Fatalf("%d of %d steps ticked, want %d", ticked, steps, want)
 	}
-	if ticked != steps {
-		t.Fatalf("%d of %d steps ticked after the solution", ticked, steps)
+	waitTicked(steps - 1)
+	if n := count(t, step, handshake+`[data-passed=true]`); n != 0 {
+		t.Fatal("the handshake ticked before its question was answered")
 	}
+
+	// The port the student's host chose, from the browser's own trace.
+	port, err := chromedp.Run(step, chromedp.Evaluate[int](`socketlab.trace().find(e => e.kind === "packet" && e.packet.dir === "out" &&
+		e.packet.tcp && e.packet.tcp.flags.syn && !e.packet.tcp.flags.ack && e.packet.tcp.dst_port === 7).packet.tcp.src_port`))
+	if err != nil || port == 0 {
+		t.Fatalf("no SYN in socketlab.trace(): %d, %v", port, err)
+	}
+	wrong := answer(t, step, handshake, strconv.Itoa(port+1))
+	if wrong.result != "wrong" || !strings.Contains(wrong.message, "Not what your trace shows") || strings.Contains(wrong.message, strconv.Itoa(port)) {
+		t.Errorf("the wrong answer %d: %+v", port+1, wrong)
+	}
+	if n := count(t, step, handshake+`[data-passed=true]`); n != 0 {
+		t.Error("the handshake ticked after a wrong answer")
+	}
+	if right := answer(t, step, handshake, strconv.Itoa(port)); right.result != "right" || !strings.Contains(right.message, "Right: "+strconv.Itoa(port)) {
+		t.Errorf("the right answer %d: %+v", port, right)
+	}
+	waitTicked(steps)
 	if n := count(t, step, `[data-testid=explain]:not([hidden])`); n != steps {
 		t.Errorf("%d explanations shown, want one a step", n)
 	}
@@ -71,4 +106,27 @@ func TestWorksheetInTheBrowser(t *testing.T) {
 	if !strings.Contains(all, "round-trip: /lab/round-trip done") || !strings.Contains(all, "datagrams: /lab/datagrams not started") {
 		t.Errorf("the home page's worksheet:\n%s", all)
 	}
+}
+
+type verdict struct{ result, message string }
+
+// answer types text into the question of the step that selector finds,
+// presses Enter, and waits for the verdict shown.
+func answer(t *testing.T, ctx context.Context, selector, text string) verdict {
+	t.Helper()
+	form := selector + ` [data-testid=question]`
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`(f => { f.dataset.result = "waiting"; f.querySelector("input").value = "" })(document.querySelector(`+jsString(form)+`))`),
+		chromedp.SendKeys(chromedp.CSS(form+` input`), text+"\r"),
+	); err != nil {
+		t.Fatalf("answer %q: %v", text, err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(f => [f.dataset.result, f.querySelector("[data-testid=answer-verdict]").textContent])(document.querySelector(`+jsString(form)+`))`))
+		if err == nil && v[0] != "waiting" {
+			return verdict{v[0], v[1]}
+		}
+	}
+	t.Fatalf("no verdict on the answer %q", text)
+	return verdict{}
 }

@@ -2,11 +2,15 @@ package exercises_test
 
 import (
 	"context"
+	"net/netip"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/socketlab/socketlab/exercises"
+	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/worksheet"
 )
 
@@ -57,5 +61,97 @@ func TestProblemsNameTheirLine(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("problems lack %q:\n%s", want, all)
 		}
+	}
+}
+
+// TestQuestionsFromTheSolution runs each solution that has questions and
+// answers them from its trace: an honest answer is taken, and a wrong one
+// (the right one + 1, or the next number that is not honest) is refused
+// without being told the answer. The round trip's source port and the
+// datagrams' packet count are checked against the trace by other means.
+func TestQuestionsFromTheSolution(t *testing.T) {
+	asked := map[string]bool{}
+	for _, ex := range load(t) {
+		if !slices.ContainsFunc(ex.Steps, func(s worksheet.Step) bool { return s.Question != nil }) {
+			continue
+		}
+		t.Run(ex.ID, func(t *testing.T) {
+			var events []lab.Event
+			var you netip.Addr
+			err := exercises.Run(context.Background(), ex.Solution, func(evs []lab.Event, addr netip.Addr) bool {
+				events, you = evs, addr
+				return !slices.Contains(ex.Answerable(evs, addr), false) && !slices.Contains(ex.Judge(evs, addr), false)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range ex.Steps {
+				q := s.Question
+				if q == nil {
+					continue
+				}
+				asked[ex.ID] = true
+				honest := q.Answers(events, you)
+				if len(honest) == 0 {
+					t.Fatalf("%s:%d: no answer in the solution's trace", ex.File, q.Line)
+				}
+				for _, n := range honest {
+					if v := q.Answer(events, you, strconv.FormatUint(n, 10)); !v.OK {
+						t.Errorf("%s:%d: honest answer %d refused: %+v", ex.File, q.Line, n, v)
+					}
+				}
+				wrong := honest[0] + 1
+				for slices.Contains(honest, wrong) {
+					wrong++
+				}
+				v := q.Answer(events, you, strconv.FormatUint(wrong, 10))
+				if v.OK || v.Result != "wrong" {
+					t.Errorf("%s:%d: wrong answer %d: %+v", ex.File, q.Line, wrong, v)
+				}
+				for _, n := range honest {
+					if strings.Contains(v.Message, strconv.FormatUint(n, 10)) {
+						t.Errorf("%s:%d: the refusal %q gives away %d", ex.File, q.Line, v.Message, n)
+					}
+				}
+				switch ex.ID {
+				case "round-trip": // the port connect's socket had
+					i := slices.IndexFunc(events, func(e lab.Event) bool { return e.Kind == lab.KindCall && e.Call.Name == "connect" })
+					local, err := netip.ParseAddrPort(events[i].Call.Local)
+					if err != nil || !slices.Equal(honest, []uint64{uint64(local.Port())}) {
+						t.Errorf("round trip: answers %v, want connect's local port (%s, %v)", honest, events[i].Call.Local, err)
+					}
+				case "datagrams": // two datagrams out, two echoes in
+					if !slices.Equal(honest, []uint64{4}) {
+						t.Errorf("datagrams: answers %v, want 4 packets", honest)
+					}
+				}
+			}
+		})
+	}
+	for _, id := range []string{"round-trip", "datagrams"} {
+		if !asked[id] {
+			t.Errorf("exercise %s asks no question", id)
+		}
+	}
+}
+
+// TestQuestionNeverAnswered: a question the solution's trace cannot
+// answer is a problem at its line.
+func TestQuestionNeverAnswered(t *testing.T) {
+	src := "---\nid: never\ntitle: T\nsummary: S\nservices: [echo/tcp]\norder: 1\n---\nIntro\n\n## Connect\n\n" +
+		"```check\nexpect:\n  - call: connect\n```\n\n" +
+		"```question\nask: Which port sent the RST?\npacket: RST\ndir: in\nfield: sport\n```\n\n" +
+		"## Solution\n\n```solution\ns = socket(AF_INET, SOCK_STREAM)\ns.connect((\"10.0.0.1\", 7))\ns.close()\n```\n\n" +
+		"```wrong\nu = socket(AF_INET, SOCK_DGRAM)\n```\n"
+	ex, probs := worksheet.Parse("never.md", []byte(src), exercises.ServiceNames())
+	for _, p := range probs {
+		t.Fatal(p)
+	}
+	var got []string
+	for _, p := range exercises.Verify(context.Background(), ex) {
+		got = append(got, p.String())
+	}
+	if want := "never.md:18: question can never be answered"; !strings.Contains(strings.Join(got, "\n"), want) {
+		t.Errorf("problems lack %q:\n%s", want, strings.Join(got, "\n"))
 	}
 }

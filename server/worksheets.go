@@ -5,15 +5,71 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
+	"github.com/alecthomas/chroma/v2"
+	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
+	"github.com/alecthomas/chroma/v2/lexers"
+	"github.com/alecthomas/chroma/v2/styles"
 	"github.com/socketlab/socketlab/lab/worksheet"
 	"github.com/socketlab/socketlab/server/pages"
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/renderer"
+	"github.com/yuin/goldmark/util"
 )
 
 // markdown renders exercise text. Raw HTML in it is not passed through:
 // exercises are text, and an exercise folder is not a way onto the page.
-var markdown = goldmark.New()
+// Code blocks are highlighted (see codeRenderer).
+var markdown = goldmark.New(goldmark.WithRendererOptions(
+	renderer.WithNodeRenderers(util.Prioritized(codeRenderer{}, 100)), // before goldmark's own (1000)
+))
+
+// codeRenderer highlights code blocks with chroma, marking tokens with
+// CSS classes (lab.css holds their colours, light and dark) rather than
+// inline styles. A block that names no language is console code: Python.
+type codeRenderer struct{}
+
+// defaultCodeLanguage is the language of a code block that names none:
+// the console speaks Python's socket module.
+const defaultCodeLanguage = "python"
+
+var codeFormatter = chromahtml.New(chromahtml.WithClasses(true))
+
+// RegisterFuncs renders both fenced and indented code blocks.
+func (codeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+	reg.Register(ast.KindFencedCodeBlock, renderCode)
+	reg.Register(ast.KindCodeBlock, renderCode)
+}
+
+func renderCode(w util.BufWriter, source []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		return ast.WalkContinue, nil
+	}
+	lang := defaultCodeLanguage
+	if f, ok := n.(*ast.FencedCodeBlock); ok && f.Language(source) != nil {
+		lang = string(f.Language(source))
+	}
+	lexer := lexers.Get(lang)
+	if lexer == nil {
+		lexer = lexers.Fallback // plain text, escaped
+	}
+	var code strings.Builder
+	lines := n.Lines()
+	for i := range lines.Len() {
+		seg := lines.At(i)
+		code.Write(seg.Value(source))
+	}
+	tokens, err := chroma.Coalesce(lexer).Tokenise(nil, code.String())
+	if err != nil {
+		return ast.WalkStop, fmt.Errorf("highlight %s: %w", lang, err)
+	}
+	if err := codeFormatter.Format(w, styles.Fallback, tokens); err != nil {
+		return ast.WalkStop, fmt.Errorf("highlight %s: %w", lang, err)
+	}
+	return ast.WalkContinue, nil
+}
 
 // renderWorksheet turns an exercise into what the lab page shows.
 func renderWorksheet(ex *worksheet.Exercise) (*pages.Worksheet, error) {
@@ -43,6 +99,19 @@ func renderWorksheet(ex *worksheet.Exercise) (*pages.Worksheet, error) {
 				return nil, err
 			}
 			st.Hints = append(st.Hints, html)
+		}
+		if q := s.Question; q != nil {
+			// The question is one line: its paragraph's inside is the label.
+			ask, err := md(q.Ask)
+			if err != nil {
+				return nil, err
+			}
+			st.Ask = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(ask), "<p>"), "</p>")
+			b, err := json.Marshal(q)
+			if err != nil {
+				return nil, fmt.Errorf("encode question of %s: %w", ex.File, err)
+			}
+			st.Question = string(b) // an attribute's value: templ escapes it
 		}
 		ws.Steps = append(ws.Steps, st)
 	}

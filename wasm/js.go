@@ -14,6 +14,10 @@ package main
 //	socketlab.pcap()           Uint8Array: the capture of the host's link
 //	socketlab.judge(checks, since)  [bool]: whether the trace, after event number
 //	                           since (0: all of it), passes each check (JSON, lab/check)
+//	socketlab.answer(question, text, since)  Promise<{ok, result, message}>: the
+//	                           student's answer to a question (JSON, lab/check.Question),
+//	                           judged from the trace after event number since; result is
+//	                           "right", "wrong", "not-a-number" or "not-yet"
 //	socketlab.on(kind, fn)     live events of a kind ("call", "packet", "state",
 //	                           "session", or "*"); returns a function that unsubscribes
 //
@@ -56,11 +60,15 @@ func expose(l *labSession) {
 		if err := json.Unmarshal([]byte(argString(args, 0)), &checks); err != nil || len(checks) > 100 {
 			panic("socketlab.judge(checks): want a JSON array of at most 100 checks")
 		}
-		since := uint64(0)
-		if len(args) > 1 && args[1].Type() == js.TypeNumber {
-			since = uint64(max(args[1].Int(), 0))
+		return toJS(l.judge(checks, argSince(args, 1)))
+	})
+	method(api, "answer", func(args []js.Value) any {
+		var q check.Question
+		if err := json.Unmarshal([]byte(argString(args, 0)), &q); err != nil {
+			panic("socketlab.answer(question, text, since): want a question as JSON")
 		}
-		return toJS(l.judge(checks, since))
+		text, since := argString(args, 1), argSince(args, 2)
+		return promise(func() (any, error) { return toJS(l.answer(q, text, since)), nil })
 	})
 	method(api, "pcap", func([]js.Value) any {
 		b, err := l.pcap()
@@ -168,6 +176,15 @@ func argString(args []js.Value, i int) string {
 		return ""
 	}
 	return args[i].String()
+}
+
+// argSince is args[i] as an event number: 0 (the whole trace) when it is
+// not a number, or less than 0.
+func argSince(args []js.Value, i int) uint64 {
+	if i >= len(args) || args[i].Type() != js.TypeNumber {
+		return 0
+	}
+	return uint64(max(args[i].Int(), 0))
 }
 
 // bridgeURL is the page's own /bridge, over ws or wss as the page is.

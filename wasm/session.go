@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"sync"
 
@@ -111,15 +112,35 @@ func (l *labSession) sockets() []lab.SocketInfo {
 // judge says, for each check, whether the events after number since pass
 // it, with this session's host as "you".
 func (l *labSession) judge(checks []check.Check, since uint64) []bool {
+	evs, you, ok := l.since(since)
+	if !ok {
+		return make([]bool, len(checks))
+	}
+	return check.Judge(checks, evs, you)
+}
+
+// answer judges the student's answer to a question from the events after
+// number since, with this session's host as "you".
+func (l *labSession) answer(q check.Question, text string, since uint64) check.Verdict {
+	evs, you, ok := l.since(since)
+	if !ok {
+		return check.Verdict{Result: "not-yet", Message: "The lab is not connected yet: wait for it, then answer."}
+	}
+	return q.Answer(evs, you, text)
+}
+
+// since is the trace after event number since, and the host's address;
+// ok is false before the host is up.
+func (l *labSession) since(since uint64) (events []lab.Event, you netip.Addr, ok bool) {
 	l.mu.Lock()
 	c := l.client
 	l.mu.Unlock()
 	if c == nil {
-		return make([]bool, len(checks))
+		return nil, netip.Addr{}, false
 	}
 	evs := l.trace.Events()
 	i, _ := slices.BinarySearchFunc(evs, since+1, func(e lab.Event, seq uint64) int { return cmp.Compare(e.Seq, seq) })
-	return check.Judge(checks, evs[i:], c.Addr())
+	return evs[i:], c.Addr(), true
 }
 
 // pcap is the capture of the host's link, every session's.

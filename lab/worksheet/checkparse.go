@@ -22,7 +22,7 @@ func parseCheck(src string, line int) (check.Check, []Problem) {
 	c := check.Check{Line: line}
 	var probs []Problem
 	bad := func(n *yaml.Node, format string, args ...any) {
-		probs = append(probs, Problem{Line: line + n.Line - 1, Msg: fmt.Sprintf(format, args...)})
+		probs = append(probs, Problem{Line: line + n.Line - 1, Msg: "check: " + fmt.Sprintf(format, args...)})
 	}
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
 		return c, []Problem{{Line: line, Msg: "check: want a mapping with expect: [patterns]"}}
@@ -37,11 +37,11 @@ func parseCheck(src string, line int) (check.Check, []Problem) {
 		case "all":
 			list = &c.All
 		default:
-			bad(k, "check: unknown key %q (want expect or all)", k.Value)
+			bad(k, "unknown key %q (want expect or all)", k.Value)
 			continue
 		}
 		if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
-			bad(v, "check: %s wants a list of patterns", k.Value)
+			bad(v, "%s wants a list of patterns", k.Value)
 			continue
 		}
 		for _, pn := range v.Content {
@@ -56,10 +56,12 @@ func parseCheck(src string, line int) (check.Check, []Problem) {
 	return c, probs
 }
 
+// parsePattern reads one pattern of a check or a question; bad is told of
+// each problem, at its node.
 func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Pattern {
 	p := check.Pattern{Host: "you", Count: 1}
 	if n.Kind != yaml.MappingNode {
-		bad(n, "check: a pattern is a mapping, such as {call: connect}")
+		bad(n, "a pattern is a mapping, such as {call: connect}")
 		return p
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -69,7 +71,7 @@ func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Patt
 		case "call":
 			p.Kind, p.Call = lab.KindCall, val
 			if !slices.Contains(check.KnownCalls, val) {
-				bad(v, "check: unknown call %q (known: %s)", val, strings.Join(check.KnownCalls, ", "))
+				bad(v, "unknown call %q (known: %s)", val, strings.Join(check.KnownCalls, ", "))
 			}
 		case "packet":
 			p.Kind = lab.KindPacket
@@ -81,7 +83,7 @@ func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Patt
 				for _, f := range strings.Split(up, ",") {
 					f = strings.TrimSpace(f)
 					if !slices.Contains(check.KnownFlags, f) {
-						bad(v, "check: unknown TCP flag %q (known: %s, or UDP, ICMP)", f, strings.Join(check.KnownFlags, ", "))
+						bad(v, "unknown TCP flag %q (known: %s, or UDP, ICMP)", f, strings.Join(check.KnownFlags, ", "))
 					}
 					p.Flags = append(p.Flags, f)
 				}
@@ -89,33 +91,33 @@ func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Patt
 		case "state":
 			p.Kind, p.State = lab.KindState, lab.SocketState(strings.ToUpper(val))
 			if !slices.Contains(check.KnownStates, p.State) {
-				bad(v, "check: unknown state %q", val)
+				bad(v, "unknown state %q", val)
 			}
 		case "host":
 			if val != "you" && val != "server" && val != "any" {
-				bad(v, "check: host is you, server or any, not %q", val)
+				bad(v, "host is you, server or any, not %q", val)
 			}
 			p.Host = val
 		case "count":
 			n, err := strconv.Atoi(val)
 			if err != nil || n < 1 || n > 1000 {
-				bad(v, "check: count wants a number from 1 to 1000")
+				bad(v, "count wants a number from 1 to 1000")
 			}
 			p.Count = n
 		case "proto":
 			if val != "tcp" && val != "udp" {
-				bad(v, "check: proto is tcp or udp")
+				bad(v, "proto is tcp or udp")
 			}
 			p.Proto = val
 		case "peer":
 			p.Peer = val
 			if _, err := netip.ParseAddrPort(val); err != nil && !strings.HasPrefix(val, ":") {
-				bad(v, "check: peer wants address:port or :port, not %q", val)
+				bad(v, "peer wants address:port or :port, not %q", val)
 			}
 		case "ok", "data":
 			b, err := strconv.ParseBool(val)
 			if err != nil {
-				bad(v, "check: %s wants true or false", k.Value)
+				bad(v, "%s wants true or false", k.Value)
 			}
 			if k.Value == "ok" {
 				p.OK = &b
@@ -128,33 +130,33 @@ func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Patt
 			p.OK = &f
 		case "dir":
 			if val != "out" && val != "in" {
-				bad(v, "check: dir is out or in")
+				bad(v, "dir is out or in")
 			}
 			p.Dir = lab.Direction(val)
 		case "port":
 			n, err := strconv.Atoi(val)
 			if err != nil || n < 1 || n > 65535 {
-				bad(v, "check: port wants 1 to 65535")
+				bad(v, "port wants 1 to 65535")
 			}
 			p.Port = n
 		case "icmp":
 			if val != "port-unreachable" {
-				bad(v, "check: icmp knows port-unreachable")
+				bad(v, "icmp knows port-unreachable")
 			}
 			p.ICMP = val
 		default:
-			bad(k, "check: unknown key %q", k.Value)
+			bad(k, "unknown key %q", k.Value)
 		}
 	}
 	switch {
 	case p.Kind == "":
-		bad(n, "check: a pattern needs one of call, packet or state")
+		bad(n, "a pattern needs one of call, packet or state")
 	case p.Kind == lab.KindPacket && p.Host == "server":
-		bad(n, "check: packets are seen on your host's link: a packet pattern takes dir, not host")
+		bad(n, "packets are seen on your host's link: a packet pattern takes dir, not host")
 	case p.Kind != lab.KindPacket && (p.Dir != "" || p.Port != 0 || p.Data != nil || p.ICMP != ""):
-		bad(n, "check: dir, port, data and icmp are for packet patterns")
+		bad(n, "dir, port, data and icmp are for packet patterns")
 	case p.Kind != lab.KindCall && (p.OK != nil || p.Raises != ""):
-		bad(n, "check: ok and raises are for call patterns")
+		bad(n, "ok and raises are for call patterns")
 	}
 	return p
 }

@@ -10,6 +10,12 @@
 //	```hint      one hint, revealed on request; a step may have several
 //	```check     the step's check (see lab/check, and the YAML below)
 //	```explain   what just happened on the wire, shown when the step passes
+//	```question  a question the student answers from their own trace (see
+//	             check.Question); the step passes when its check passes and
+//	             its question is answered right
+//
+// A step has a check, a question, or both. Other fenced blocks are the
+// step's text: code, highlighted as Python when they name no language.
 //
 // A last "## Solution" section is not a step: its ```solution block is a
 // console script that passes every step, and its ```wrong blocks are
@@ -45,14 +51,16 @@ type Exercise struct {
 	File     string   `yaml:"-" json:"-"`
 }
 
-// Step is one thing for the student to do, and its check.
+// Step is one thing for the student to do, and its check, its question, or
+// both.
 type Step struct {
-	Title   string      `json:"title"`
-	Text    string      `json:"text"` // Markdown
-	Hints   []string    `json:"hints"`
-	Explain string      `json:"explain"`
-	Check   check.Check `json:"check"`
-	Line    int         `json:"line"`
+	Title    string          `json:"title"`
+	Text     string          `json:"text"` // Markdown
+	Hints    []string        `json:"hints"`
+	Explain  string          `json:"explain"`
+	Check    check.Check     `json:"check"`              // empty: the step is its question
+	Question *check.Question `json:"question,omitempty"` // nil: the step is its check
+	Line     int             `json:"line"`
 }
 
 // Problem is something wrong with an exercise file, at a line of it.
@@ -146,6 +154,10 @@ func Parse(file string, src []byte, services []string) (*Exercise, []Problem) {
 	return ex, probs
 }
 
+// blockKinds are the info strings of the fenced blocks the parser takes
+// out of the text.
+var blockKinds = []string{"hint", "check", "explain", "question", "solution", "wrong"}
+
 // parseBody splits the Markdown after the front matter (from line index
 // start) into the introduction, the steps and the solution.
 func parseBody(ex *Exercise, lines []string, start int, bad func(int, string, ...any), probs *[]Problem) {
@@ -158,8 +170,8 @@ func parseBody(ex *Exercise, lines []string, start int, bad func(int, string, ..
 		switch {
 		case step != nil:
 			step.Text = body
-			if len(step.Check.Expect)+len(step.Check.All) == 0 {
-				bad(step.Line, "step %q has no ```check block", step.Title)
+			if len(step.Check.Expect)+len(step.Check.All) == 0 && step.Question == nil {
+				bad(step.Line, "step %q has no ```check or ```question block", step.Title)
 			}
 			ex.Steps = append(ex.Steps, *step)
 			step = nil
@@ -183,7 +195,7 @@ func parseBody(ex *Exercise, lines []string, start int, bad func(int, string, ..
 		}
 		info, fenced := strings.CutPrefix(strings.TrimSpace(line), "```")
 		info = strings.TrimSpace(info)
-		if !fenced || !slices.Contains([]string{"hint", "check", "explain", "solution", "wrong"}, info) {
+		if !fenced || !slices.Contains(blockKinds, info) {
 			text = append(text, line)
 			continue
 		}
@@ -222,6 +234,16 @@ func parseBody(ex *Exercise, lines []string, start int, bad func(int, string, ..
 				*probs = append(*probs, p)
 			}
 			step.Check = c
+		case info == "question":
+			if step.Question != nil {
+				bad(i+1, "step %q has a second ```question block: one question a step", step.Title)
+			}
+			q, ps := parseQuestion(body, i+2)
+			for _, p := range ps {
+				p.File = ex.File
+				*probs = append(*probs, p)
+			}
+			step.Question = q
 		}
 		i = j
 	}
@@ -247,4 +269,15 @@ func (ex *Exercise) Checks() []check.Check {
 // may do them in any order, and again.
 func (ex *Exercise) Judge(events []lab.Event, you netip.Addr) []bool {
 	return check.Judge(ex.Checks(), events, you)
+}
+
+// Answerable says, for each step, whether the trace holds an answer to its
+// question: a student could answer it right. A step without a question is
+// answerable.
+func (ex *Exercise) Answerable(events []lab.Event, you netip.Addr) []bool {
+	ok := make([]bool, len(ex.Steps))
+	for i, s := range ex.Steps {
+		ok[i] = s.Question == nil || len(s.Question.Answers(events, you)) > 0
+	}
+	return ok
 }

@@ -24,8 +24,12 @@ func TestGolden(t *testing.T) {
 		"lab":          pages.LabPage(nil),
 		"exercise": pages.LabPage(&pages.Worksheet{
 			ID: "round-trip", Title: "The round trip", Intro: "<p>Intro</p>",
-			Steps:  []pages.Step{{Title: "Make a socket", Text: "<p>Do it</p>", Hints: []string{"<p>A hint</p>"}, Explain: "<p>Why</p>"}},
-			Checks: `[{"expect":[{"kind":"call","host":"you","count":1,"call":"socket"}]}]`,
+			Steps: []pages.Step{
+				{Title: "Make a socket", Text: "<p>Do it</p>", Hints: []string{"<p>A hint</p>"}, Explain: "<p>Why</p>"},
+				{Title: "Connect", Text: `<pre tabindex="0" class="chroma"><code><span class="line"><span class="cl"><span class="n">s</span></span></span></code></pre>`,
+					Ask: "Which port did <code>connect</code> use?", Question: `{"ask":"Which port?","field":"sport","event":{"kind":"packet","host":"you","count":1,"flags":["SYN"],"l4":"TCP","dir":"out"}}`},
+			},
+			Checks: `[{"expect":[{"kind":"call","host":"you","count":1,"call":"socket"}]},{}]`,
 		}),
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -12,10 +12,12 @@ type Worksheet struct {
 
 // Step is one step of a worksheet, rendered.
 type Step struct {
-	Title   string
-	Text    string   // HTML
-	Hints   []string // HTML, revealed one at a time
-	Explain string   // HTML, shown once the step passes
+	Title    string
+	Text     string   // HTML
+	Hints    []string // HTML, revealed one at a time
+	Explain  string   // HTML, shown once the step passes
+	Ask      string   // HTML (inline): the question's label; "" when the step has none
+	Question string   // JSON: the lab/check.Question, for the browser to judge answers
 }
 
 // ExerciseLink is an exercise in the home page's list.

@@ -1,6 +1,9 @@
 // progress.js: a student's worksheet progress, kept in this browser
 // (localStorage), for self-paced work. One record per exercise:
-//   { steps: 6, done: [0, 1, 3], since: 42, updated: "2026-11-24T…" }
+//   { steps: 6, done: [0, 1, 3], checked: [0, 1, 2, 3], answered: {"1": "49152"},
+//     since: 42, updated: "2026-11-24T…" }
+// done are the steps ticked; checked the steps whose check has passed;
+// answered the steps whose question was answered right, with the answer.
 // since is the trace's event number at the last reset: only later events count.
 
 const KEY = "socketlab.progress";
@@ -16,7 +19,11 @@ export function loadAll() {
 
 export function load(id) {
   const p = loadAll()[id];
-  return p && Array.isArray(p.done) ? p : { steps: 0, done: [], since: 0 };
+  if (!p || !Array.isArray(p.done)) return { steps: 0, done: [], checked: [], answered: {}, since: 0 };
+  // A record from before questions: its done steps had passed their checks.
+  if (!Array.isArray(p.checked)) p.checked = [...p.done];
+  if (!p.answered || typeof p.answered !== "object") p.answered = {};
+  return p;
 }
 
 export function save(id, record) {

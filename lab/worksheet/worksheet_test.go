@@ -1,0 +1,99 @@
+package worksheet_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/worksheet"
+)
+
+var services = []string{"echo/tcp", "echo/udp"}
+
+const front = "---\nid: q\ntitle: Questions\nsummary: S\nservices: [echo/tcp]\norder: 1\n---\nIntro\n\n"
+
+const solution = "\n## Solution\n\n```solution\ns = socket()\n```\n"
+
+func TestQuestionParsed(t *testing.T) {
+	src := front + "## Connect\n\nConnect, then:\n\n```\ns.connect((\"10.0.0.1\", 7))\n```\n\n" +
+		"```check\nexpect:\n  - call: connect\n```\n\n" +
+		"```question\nask: Which port did your host send its SYN from?\npacket: SYN\ndir: out\nport: 7\nfield: sport\n```\n\n" +
+		"```explain\nWhy.\n```\n\n" +
+		"## Count\n\n```question\nask: How many packets did the handshake take?\nfrom: {packet: SYN, dir: out}\nto: {call: connect}\nfirst: Connect first.\n```\n" + solution
+	ex, probs := worksheet.Parse("q.md", []byte(src), services)
+	for _, p := range probs {
+		t.Error(p)
+	}
+	if len(ex.Steps) != 2 {
+		t.Fatalf("%d steps, want 2", len(ex.Steps))
+	}
+	s := ex.Steps[0]
+	q := s.Question
+	if q == nil || q.Ask != "Which port did your host send its SYN from?" || q.Field != "sport" || q.Event == nil ||
+		q.Event.Kind != lab.KindPacket || q.Event.Dir != lab.Out || q.Event.Port != 7 || q.Line != 24 {
+		t.Errorf("first question: %+v", q)
+	}
+	for _, gone := range []string{"```question", "ask:", "```check", "```explain"} {
+		if strings.Contains(s.Text, gone) {
+			t.Errorf("step text keeps %q:\n%s", gone, s.Text)
+		}
+	}
+	if !strings.Contains(s.Text, "```\ns.connect") {
+		t.Errorf("step text lost its code block:\n%s", s.Text)
+	}
+	c := ex.Steps[1]
+	if c.Question == nil || c.Question.From == nil || c.Question.To == nil || c.Question.First != "Connect first." ||
+		c.Question.To.Call != "connect" || len(c.Check.Expect)+len(c.Check.All) != 0 {
+		t.Errorf("a step that is only a question: %+v, check %+v", c.Question, c.Check)
+	}
+}
+
+func TestQuestionProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name, block, want string
+	}{
+		{"no ask", "packet: SYN\nfield: sport", "q.md:13: question: no ask"},
+		{"unknown field", "ask: A?\npacket: SYN\nfield: colour", `q.md:15: question: unknown field "colour"`},
+		{"field of another kind", "ask: A?\ncall: connect\nfield: seq", "q.md:15: question: field seq is not one of a call's"},
+		{"a TCP field of UDP", "ask: A?\npacket: UDP\nfield: window", "q.md:15: question: field window is a TCP packet's"},
+		{"ack without ACK", "ask: A?\npacket: SYN\nfield: ack", "q.md:15: question: field ack wants packets with ACK set"},
+		{"a field of no event", "ask: A?\nfield: sport", "q.md:14: question: field sport of which event?"},
+		{"a pattern's own problem", "ask: A?\npacket: SYN, FOO\nfield: sport", `q.md:14: question: unknown TCP flag "FOO"`},
+		{"unknown key", "ask: A?\npacket: SYN\nfeild: sport", `q.md:15: question: unknown key "feild"`},
+		{"from without to", "ask: A?\nfrom: {packet: SYN}", "q.md:13: question: a question that counts packets wants both from: and to:"},
+		{"count in from", "ask: A?\nfrom: {packet: UDP, count: 2}\nto: {packet: UDP}", "q.md:14: question: count is for to:"},
+		{"field and from", "ask: A?\nfield: sport\nfrom: {packet: SYN}\nto: {call: connect}", "q.md:13: question: a question reads a field from one event, or counts packets from: to:, not both"},
+		{"nothing to read", "ask: A?", "q.md:13: question: a question wants field:"},
+		{"not YAML", "ask: [A?", "q.md:13: question:"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := front + "## Ask\n\n```question\n" + tc.block + "\n```\n" + solution
+			_, probs := worksheet.Parse("q.md", []byte(src), services)
+			var got []string
+			for _, p := range probs {
+				got = append(got, p.String())
+			}
+			if all := strings.Join(got, "\n"); !strings.Contains(all, tc.want) {
+				t.Errorf("problems lack %q:\n%s", tc.want, all)
+			}
+		})
+	}
+}
+
+func TestStepNeedsCheckOrQuestion(t *testing.T) {
+	src := front + "## Nothing\n\nJust words.\n\n## Two\n\n```question\nask: A?\npacket: SYN\nfield: sport\n```\n\n```question\nask: B?\npacket: SYN\nfield: dport\n```\n" + solution
+	_, probs := worksheet.Parse("q.md", []byte(src), services)
+	var got []string
+	for _, p := range probs {
+		got = append(got, p.String())
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{
+		`q.md:10: step "Nothing" has no ` + "```check or ```question block",
+		`q.md:22: step "Two" has a second ` + "```question block",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("problems lack %q:\n%s", want, all)
+		}
+	}
+}

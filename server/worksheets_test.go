@@ -1,0 +1,59 @@
+package server
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/socketlab/socketlab/exercises"
+	"github.com/socketlab/socketlab/lab/worksheet"
+)
+
+// TestWorksheetCodeHighlighted renders an exercise: code blocks are
+// highlighted with classes, never inline styles (a block naming no
+// language as Python, the console's language); the worksheet's own
+// blocks (hint, check, explain, question, solution, wrong) never show as
+// code; the question is a label and its JSON.
+func TestWorksheetCodeHighlighted(t *testing.T) {
+	src := "---\nid: hl\ntitle: T\nsummary: S\nservices: [echo/tcp]\norder: 1\n---\nIntro\n\n" +
+		"## Connect\n\n```\ns.connect((\"10.0.0.1\", 7))  # a tuple\n```\n\n" +
+		"```text\nplain <b>words</b>\n```\n\n```nosuchlanguage\nx < y\n```\n\n" +
+		"```hint\nA hint, with `code`.\n```\n\n" +
+		"```check\nexpect:\n  - call: connect\n```\n\n" +
+		"```question\nask: Which port did `connect` use?\npacket: SYN\ndir: out\nfield: sport\n```\n\n" +
+		"```explain\nWhy.\n```\n\n" +
+		"## Solution\n\n```solution\ns = socket()\n```\n\n```wrong\nu = socket()\n```\n"
+	ex, probs := worksheet.Parse("hl.md", []byte(src), exercises.ServiceNames())
+	for _, p := range probs {
+		t.Fatal(p)
+	}
+	ws, err := renderWorksheet(ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := ws.Steps[0]
+	for _, want := range []string{
+		`<pre class="chroma"><code>`,
+		`<span class="n">s</span><span class="o">.</span><span class="n">connect</span>`,
+		`<span class="s2">&#34;10.0.0.1&#34;</span>`,
+		`<span class="mi">7</span>`,
+		`<span class="c1"># a tuple</span>`,
+		`plain &lt;b&gt;words&lt;/b&gt;`, // text: escaped, not highlighted
+		`x &lt; y`,                       // an unknown language: escaped
+	} {
+		if !strings.Contains(st.Text, want) {
+			t.Errorf("step text lacks %s:\n%s", want, st.Text)
+		}
+	}
+	all := ws.Intro + st.Text + st.Explain + strings.Join(st.Hints, "")
+	for _, not := range []string{"style=", "```", "expect:", "ask:", "s = socket()", "u = socket()", "<b>"} {
+		if strings.Contains(all, not) {
+			t.Errorf("the rendered worksheet has %q:\n%s", not, all)
+		}
+	}
+	if st.Ask != "Which port did <code>connect</code> use?" {
+		t.Errorf("ask = %q", st.Ask)
+	}
+	if !strings.Contains(st.Question, `"field":"sport"`) || !strings.Contains(st.Question, `"flags":["SYN"]`) {
+		t.Errorf("question JSON: %s", st.Question)
+	}
+}
