@@ -556,7 +556,7 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
   refreshSuggestions();
 
   notice(
-    `Python's socket module, on your host ${host || "in this tab"}. The lab server ${SERVER} runs echo (port 7) and daytime (port 13), over TCP and UDP. help() lists the calls.`,
+    `Python's socket module, on your host ${host || "in this tab"}. The lab server ${SERVER} runs echo (port 7), daytime (13), DNS (53: gethostbyname("www.lab")), HTTP (80) and the worksheet's services. help() lists the calls.`,
     "info",
   );
 
