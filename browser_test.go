@@ -23,7 +23,7 @@ import (
 
 // chromium starts Debian's headless Chromium for a test. Without it the
 // test is skipped, loudly, except in CI, where it fails.
-func chromium(t *testing.T) context.Context {
+func chromium(t testing.TB) context.Context {
 	t.Helper()
 	path := labtest.Need(t, "chromium", "chromium", "the browser client")
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -50,7 +50,7 @@ var buildErr error
 
 // labServer builds lab.wasm from this checkout (once per test binary) and
 // serves the lab with it.
-func labServer(t *testing.T) string {
+func labServer(t testing.TB) string {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
@@ -125,13 +125,21 @@ func TestBrowserRunsTheLab(t *testing.T) {
 		}
 	}
 
-	// Wait for the teardowns, then read the trace.
+	// Wait for the teardowns, then read the trace and the capture in one
+	// turn of the page's event loop, so that they hold the same packets.
+	type snapshot struct {
+		Trace []lab.Event
+		Pcap  string // base64
+	}
 	var evs []lab.Event
+	var snap snapshot
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		evs, err = chromedp.Run(step, chromedp.Evaluate[[]lab.Event](`socketlab.trace()`))
+		snap, err = chromedp.Run(step, chromedp.Evaluate[snapshot](
+			`(() => { const trace = socketlab.trace(), b = socketlab.pcap(); let s = ""; for (const x of b) s += String.fromCharCode(x); return {Trace: trace, Pcap: btoa(s)}; })()`))
 		if err != nil {
 			t.Fatal(err)
 		}
+		evs = snap.Trace
 		if fins(evs) == 4 || time.Now().After(deadline) {
 			break
 		}
@@ -162,12 +170,7 @@ func TestBrowserRunsTheLab(t *testing.T) {
 
 	// The capture, read by tshark.
 	tshark := labtest.Need(t, "tshark", "tshark", "the browser's capture")
-	b64, err := chromedp.Run(step, chromedp.Evaluate[string](
-		`(() => { const b = socketlab.pcap(); let s = ""; for (const x of b) s += String.fromCharCode(x); return btoa(s); })()`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	pcap, err := base64.StdEncoding.DecodeString(b64)
+	pcap, err := base64.StdEncoding.DecodeString(snap.Pcap)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ func TestWorksheetInTheBrowser(t *testing.T) {
 	defer cancel()
 	if err := chromedp.Do(step,
 		chromedp.Navigate("http://"+addr+"/lab/round-trip"),
-		chromedp.WaitEnabled(chromedp.CSS(`[data-testid=console-input]`)),
+		chromedp.WaitReady(chromedp.CSS(`body[data-views=ready]`)),
 	); err != nil {
 		t.Fatal(err)
 	}

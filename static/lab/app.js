@@ -298,6 +298,7 @@ async function start() {
   con = mountConsole($("#console"), lab, bus, { host: hostAddr });
   input.focus();
   await mountViews();
+  document.body.dataset.views = "ready"; // every view listens: a test may act on them
 }
 
 window.addEventListener("socketlab-panic", (ev) => {
