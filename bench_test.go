@@ -24,6 +24,7 @@ import (
 
 	"github.com/socketlab/socketlab/lab/bridge"
 	"github.com/socketlab/socketlab/lab/labtest"
+	"github.com/socketlab/socketlab/lab/netstack"
 	"github.com/socketlab/socketlab/lab/services"
 	"github.com/socketlab/socketlab/lab/sock"
 	"github.com/socketlab/socketlab/server"
@@ -38,8 +39,11 @@ import (
 // Each echo round trip benchmark reports, beside the mean (ns/op), the
 // median and the 99th percentile of its round trips, and its median as a
 // multiple of the kernel loopback echo's, measured once in the same process
-// (x-kernel-p50). The others: BenchmarkServerPacket (the server's CPU per
-// packet), BenchmarkIdleSession (the server's memory per idle session).
+// (x-kernel-p50); BenchmarkBareStacksEchoRoundTrip is the floor of any
+// path through two gVisor stacks. The others: BenchmarkServerPacket (the
+// server's CPU per packet), BenchmarkIdleSession (the server's memory per
+// idle session), BenchmarkLabPageReady in pageready_test.go (the lab
+// page's time to ready in Chromium).
 
 // echoSize is the size of every round trip's message.
 const echoSize = 64
@@ -76,6 +80,85 @@ func BenchmarkBridgeEchoRoundTrip(b *testing.B) {
 		}
 		for got := 0; got < len(msg); {
 			p, err := s.Recv(ctx, len(msg)-got)
+			if err != nil {
+				return err
+			}
+			if len(p) == 0 {
+				return io.ErrUnexpectedEOF
+			}
+			got += len(p)
+		}
+		return nil
+	})
+}
+
+// BenchmarkBareStacksEchoRoundTrip is what bounds the lab's path from
+// below: two gVisor stacks joined by a function call, a plain echo loop on
+// the host's own sockets, and nothing else (no WebSocket, switch, tracing
+// or decoding). The full path's median over this one's is the lab's own
+// cost.
+func BenchmarkBareStacksEchoRoundTrip(b *testing.B) {
+	var client, srv *netstack.Host
+	host := func(addr string, peer **netstack.Host) *netstack.Host {
+		h, err := netstack.New(netstack.Config{
+			Addr:   netip.MustParsePrefix(addr),
+			Output: func(pkt []byte) { (*peer).Deliver(pkt) },
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(h.Close)
+		return h
+	}
+	client = host("10.0.1.1/16", &srv)
+	srv = host("10.0.0.1/16", &client)
+	ctx, cancel := context.WithCancel(context.Background())
+
+	ln, err := srv.NewEndpoint(netstack.TCP, 3)
+	if err == nil {
+		err = ln.Bind(netip.MustParseAddrPort("0.0.0.0:7"))
+	}
+	if err == nil {
+		err = ln.Listen(1)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(ln.Close)
+	echoed := make(chan struct{})
+	b.Cleanup(func() { cancel(); <-echoed })
+	go func() {
+		defer close(echoed)
+		c, _, err := ln.Accept(ctx, 4)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			p, err := c.Read(ctx, 1024)
+			if err != nil || len(p) == 0 {
+				return
+			}
+			if _, err := c.Write(ctx, p); err != nil {
+				return
+			}
+		}
+	}()
+	c, err := client.NewEndpoint(netstack.TCP, 3)
+	if err == nil {
+		err = c.Connect(ctx, netip.MustParseAddrPort("10.0.0.1:7"))
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(c.Close)
+	msg := make([]byte, echoSize)
+	roundTrips(b, func() error {
+		if _, err := c.Write(ctx, msg); err != nil {
+			return err
+		}
+		for got := 0; got < len(msg); {
+			p, err := c.Read(ctx, len(msg)-got)
 			if err != nil {
 				return err
 			}
@@ -409,16 +492,17 @@ func cpuTime() time.Duration {
 // idleSessions is how many sessions BenchmarkIdleSession opens at once.
 const idleSessions = 200
 
-// BenchmarkIdleSession is the server's memory per idle session: it opens
-// 200 sessions on an in-process server and reports the growth of the
-// server's heap in use and goroutine stacks, divided by the sessions
-// (heap-B/session, stack-B/session, B/session), and the goroutines each
-// session runs. Each session is a bare TCP connection that did the
-// WebSocket handshake and read the hello ("hello"), and then, for
-// "echo-connection", opened a TCP connection to the lab server's echo
-// service by hand (SYN, SYN-ACK, ACK), as socketlab bench's idle sessions
-// do; then it goes quiet. The bare clients' share is a TCP connection
-// each, a few hundred bytes.
+// BenchmarkIdleSession is the server's memory per idle session: each op
+// opens 200 sessions on an in-process server (ns/op) and closes them; on
+// the first, once the sessions' writers have stopped (server.WriterLinger),
+// it measures the growth of the server's heap in use and goroutine stacks,
+// divided by the sessions (heap-B/session, stack-B/session, B/session),
+// and the goroutines each session runs. Each session is a bare TCP
+// connection that did the WebSocket handshake and read the hello
+// ("hello"), and then, for "echo-connection", opened a TCP connection to
+// the lab server's echo service by hand (SYN, SYN-ACK, ACK), as socketlab
+// bench's idle sessions do; then it goes quiet. The bare clients' share is
+// a TCP connection each, a few hundred bytes.
 func BenchmarkIdleSession(b *testing.B) {
 	b.Run("hello", func(b *testing.B) { idleSessionMemory(b, false) })
 	b.Run("echo-connection", func(b *testing.B) { idleSessionMemory(b, true) })
@@ -436,11 +520,18 @@ func idleSessionMemory(b *testing.B, connect bool) {
 	defer func() { cancel(); <-served }()
 	addr := ln.Addr().String()
 
+	// The memory is measured once, on the first sessions, once their
+	// writers have stopped; every op opens and closes the sessions.
 	var heap, stack, goroutines float64
+	measured := false
 	for b.Loop() {
 		b.StopTimer()
 		waitSessions(b, srv, 0)
-		h0, s0, g0 := memInUse()
+		var h0, s0 int64
+		var g0 int
+		if !measured {
+			h0, s0, g0 = memInUse()
+		}
 		b.StartTimer()
 		conns := make([]net.Conn, idleSessions)
 		for i := range conns {
@@ -448,21 +539,24 @@ func idleSessionMemory(b *testing.B, connect bool) {
 		}
 		b.StopTimer()
 		waitSessions(b, srv, idleSessions)
-		h1, s1, g1 := memInUse()
-		heap += float64(h1-h0) / idleSessions
-		stack += float64(s1-s0) / idleSessions
-		goroutines += float64(g1-g0) / idleSessions
+		if !measured {
+			time.Sleep(server.WriterLinger + 500*time.Millisecond)
+			h1, s1, g1 := memInUse()
+			heap = float64(h1-h0) / idleSessions
+			stack = float64(s1-s0) / idleSessions
+			goroutines = float64(g1-g0) / idleSessions
+			measured = true
+		}
 		for _, c := range conns {
 			c.Close()
 		}
 		b.StartTimer()
 	}
 	b.StopTimer()
-	n := float64(b.N)
-	b.ReportMetric(heap/n, "heap-B/session")
-	b.ReportMetric(stack/n, "stack-B/session")
-	b.ReportMetric((heap+stack)/n, "B/session")
-	b.ReportMetric(goroutines/n, "goroutines/session")
+	b.ReportMetric(heap, "heap-B/session")
+	b.ReportMetric(stack, "stack-B/session")
+	b.ReportMetric(heap+stack, "B/session")
+	b.ReportMetric(goroutines, "goroutines/session")
 }
 
 // memInUse is the heap and goroutine stacks in use, after collecting

@@ -1,8 +1,10 @@
 // Package loadgen simulates a class of students for `socketlab bench`.
 //
 // Each simulated student is the real bridge client: a gVisor stack of its
-// own, joined over a WebSocket of its own to the lab server's /bridge. It
-// opens one TCP connection to the lab server's echo service (10.0.0.1:7)
+// own, joined over a WebSocket of its own to the lab server's /bridge,
+// untraced (nobody reads a simulated student's trace, and decoding it
+// would make the load generator measure itself). It opens one TCP
+// connection to the lab server's echo service (10.0.0.1:7)
 // and makes a 64-byte round trip on it at a steady rate, a ticker's: a
 // tick that comes late because the last round trip ran over is skipped
 // and counted, never made up for with a burst. Sessions start evenly over
@@ -28,9 +30,8 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/bridge"
-	"github.com/socketlab/socketlab/lab/sock"
+	"github.com/socketlab/socketlab/lab/netstack"
 )
 
 // The bounds of a run.
@@ -49,10 +50,6 @@ const MessageSize = 64
 
 // spareFiles are the files the process needs besides one per session.
 const spareFiles = 64
-
-// traceLimit bounds each simulated host's trace: nobody reads it, and a
-// full-size trace would make the load generator measure itself.
-const traceLimit = 64
 
 // echoAddr is the lab server's echo service.
 var echoAddr = netip.MustParseAddrPort("10.0.0.1:7")
@@ -308,7 +305,8 @@ func (r *runner) session(ctx context.Context, i int) {
 	}
 	defer func() {
 		r.linkDrops.Add(c.Dropped())
-		r.inboundDrops.Add(c.Sockets().Host().Dropped())
+		r.inboundDrops.Add(s.Host().Dropped())
+		s.Close()
 		c.Close()
 	}()
 	r.mu.Lock()
@@ -325,17 +323,21 @@ func (r *runner) session(ctx context.Context, i int) {
 }
 
 // connect brings a session up: a bridge client, and a TCP connection from
-// its host to the lab server's echo service.
-func (r *runner) connect(ctx context.Context) (*bridge.Client, *sock.Socket, error) {
+// its host to the lab server's echo service. The connection is the host's
+// own socket, under the traced ones a student's console makes.
+func (r *runner) connect(ctx context.Context) (*bridge.Client, *netstack.Endpoint, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
-	c, err := bridge.Dial(ctx, r.bridgeURL, &bridge.Options{Trace: lab.NewTrace(traceLimit)})
+	c, err := bridge.Dial(ctx, r.bridgeURL, &bridge.Options{Untraced: true})
 	if err != nil {
 		return nil, nil, classify("dial", ctx, nil, err)
 	}
-	s, err := c.Sockets().Socket(sock.Stream)
+	s, err := c.Sockets().Host().NewEndpoint(netstack.TCP, 3)
 	if err == nil {
 		err = s.Connect(ctx, echoAddr)
+		if err != nil {
+			s.Close()
+		}
 	}
 	if err != nil {
 		err = classify("connect", ctx, c, err)
@@ -347,7 +349,7 @@ func (r *runner) connect(ctx context.Context) (*bridge.Client, *sock.Socket, err
 
 // exchange makes round trips on s at the configured rate until ctx ends,
 // or holds s open if the rate is 0. It returns why it stopped early.
-func (r *runner) exchange(ctx context.Context, i int, c *bridge.Client, s *sock.Socket) error {
+func (r *runner) exchange(ctx context.Context, i int, c *bridge.Client, s *netstack.Endpoint) error {
 	if r.cfg.Rate == 0 {
 		select {
 		case <-ctx.Done():
@@ -395,14 +397,18 @@ func (r *runner) exchange(ctx context.Context, i int, c *bridge.Client, s *sock.
 }
 
 // roundTrip sends msg on s and reads its echo.
-func roundTrip(ctx context.Context, timeout time.Duration, c *bridge.Client, s *sock.Socket, msg []byte) error {
+func roundTrip(ctx context.Context, timeout time.Duration, c *bridge.Client, s *netstack.Endpoint, msg []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := s.SendAll(ctx, msg); err != nil {
-		return classify("send", ctx, c, err)
+	for sent := 0; sent < len(msg); {
+		n, err := s.Write(ctx, msg[sent:])
+		if err != nil {
+			return classify("send", ctx, c, err)
+		}
+		sent += n
 	}
 	for got := 0; got < len(msg); {
-		p, err := s.Recv(ctx, len(msg)-got)
+		p, err := s.Read(ctx, len(msg)-got)
 		if err == nil && len(p) == 0 {
 			err = errors.New("the lab server closed the connection")
 		}

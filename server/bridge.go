@@ -15,10 +15,13 @@ import (
 // before it runs. Each session has a write buffer of its own, just big
 // enough that a packet or an event goes out as one frame in one piece (a
 // pooled buffer would cost an allocation a message); the session's
-// batchConn gathers the frames of a batch.
+// batchConn gathers the frames of a batch. Its read buffer, the same
+// size, holds a packet's frame; net/http's, which the library would
+// otherwise keep, is twice that.
 func newUpgrader() *websocket.Upgrader {
 	return &websocket.Upgrader{
 		HandshakeTimeout: closeGrace * 5,
+		ReadBufferSize:   readBuffer,
 		WriteBufferSize:  writeBuffer,
 		CheckOrigin:      func(*http.Request) bool { return true },
 	}
@@ -27,6 +30,10 @@ func newUpgrader() *websocket.Upgrader {
 // writeBuffer is the size of a session's WebSocket write buffer: a packet,
 // or an event of a usual size, fits it.
 const writeBuffer = 2 << 10
+
+// readBuffer is the size of a session's WebSocket read buffer: a packet's
+// frame fits it.
+const readBuffer = 2 << 10
 
 // serveBridge is GET /bridge: it upgrades to a WebSocket and runs a session
 // on it until the session ends. See lab/bridge for the protocol.

@@ -39,7 +39,7 @@ func TestBridgeSession(t *testing.T) {
 	if !netip.MustParsePrefix("10.0.0.0/16").Contains(c.addr) || c.addr == labServerAddr {
 		t.Errorf("host address %v is not a student's on 10.0.0.0/16", c.addr)
 	}
-	if !slices.Equal(h.Services, services.Standard) {
+	if !slices.Equal(h.Services, helloServices(services.Standard)) {
 		t.Errorf("hello's services = %+v, want the standard ones", h.Services)
 	}
 

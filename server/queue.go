@@ -2,16 +2,19 @@ package server
 
 import (
 	"sync"
+	"time"
 
 	"github.com/socketlab/socketlab/lab"
 )
 
-// outMsg is one message for a client: a packet, an event or a ready-made
-// text message. Exactly one field is set.
+// outMsg is one message for a client: a packet, an event, a ready-made
+// text message, or the end of the session (the close frame). Exactly one
+// field is set.
 type outMsg struct {
-	pkt  *[]byte   // from packetPool
-	ev   lab.Event // set when its Kind is
-	text []byte
+	pkt   *[]byte   // from packetPool
+	ev    lab.Event // set when its Kind is
+	text  []byte
+	close bool
 }
 
 // packetPool holds the buffers packets wait in on their way to a client.
@@ -23,30 +26,60 @@ var packetPool = sync.Pool{New: func() any {
 // queue is a session's send queue: what its writer has yet to write, in
 // the order it came. Packets and other messages have bounds of their own;
 // push never blocks.
+//
+// A writer runs only while the session is busy: the push that finds no
+// writer calls start, which runs one; a writer that finds the queue empty
+// lingers, waiting on wake, and stops if nothing comes for WriterLinger.
+// An idle session has no writer.
 type queue struct {
 	maxPackets, maxOther int
-	wake                 chan struct{} // a token when the queue has become non-empty
+	start                func()        // runs a writer
+	wake                 chan struct{} // a token for a lingering writer: items came
 
 	mu      sync.Mutex
 	items   []outMsg
-	packets int // packets in items
-	other   int // events and text in items
+	spare   []outMsg // storage items goes on in while a writer holds a batch
+	packets int      // packets in items
+	other   int      // events and text in items
+	writer  writerState
+	closed  bool // the close has been pushed: nothing more is taken
 }
 
-func newQueue(maxPackets, maxOther int) *queue {
-	return &queue{maxPackets: maxPackets, maxOther: maxOther, wake: make(chan struct{}, 1)}
+// writerState is whether a queue has a writer, and what it does.
+type writerState uint8
+
+const (
+	noWriter  writerState = iota
+	writing               // it will take what is pushed
+	lingering             // it waits on wake
+)
+
+// WriterLinger is how long a session's writer waits for something more to
+// write before it stops. A session busy with a student keeps its writer;
+// an idle one has none.
+const WriterLinger = 2 * time.Second
+
+// newQueue makes a queue whose writer is held back, as though one were
+// running, until the first call of take: the hello goes first.
+func newQueue(maxPackets, maxOther int, start func()) *queue {
+	return &queue{maxPackets: maxPackets, maxOther: maxOther, start: start, wake: make(chan struct{}, 1), writer: writing}
 }
 
-// push adds m to the queue; false if m's bound is reached.
+// push adds m to the queue, and runs a writer if none is; false if m's
+// bound is reached. After the close, what is pushed is dropped.
 func (q *queue) push(m outMsg) bool {
 	q.mu.Lock()
-	if m.pkt != nil {
+	switch {
+	case q.closed:
+		q.mu.Unlock()
+		return true
+	case m.pkt != nil:
 		if q.packets >= q.maxPackets {
 			q.mu.Unlock()
 			return false
 		}
 		q.packets++
-	} else {
+	default:
 		if q.other >= q.maxOther {
 			q.mu.Unlock()
 			return false
@@ -54,21 +87,71 @@ func (q *queue) push(m outMsg) bool {
 		q.other++
 	}
 	q.items = append(q.items, m)
-	q.mu.Unlock()
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
+	q.wakeLocked()
 	return true
 }
 
-// take empties the queue and returns what it held, in order; the queue
-// goes on in spare's storage, so that two slices take turns.
-func (q *queue) take(spare []outMsg) []outMsg {
+// pushClose queues the end of the session, past every bound, once.
+func (q *queue) pushClose() {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return
+	}
+	q.closed = true
+	q.items = append(q.items, outMsg{close: true})
+	q.wakeLocked()
+}
+
+// wakeLocked runs a writer if none is running, and wakes a lingering
+// one. It unlocks q.mu.
+func (q *queue) wakeLocked() {
+	was := q.writer
+	q.writer = writing
+	q.mu.Unlock()
+	switch was {
+	case noWriter:
+		q.start()
+	case lingering:
+		select {
+		case q.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// take gives the writer what is queued, in order, and takes back the
+// storage of its last batch, written and cleared (nil for none). When
+// nothing is queued it returns nil, and the writer lingers: it waits on
+// wake, and after WriterLinger asks stop.
+func (q *queue) take(last []outMsg) []outMsg {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if last != nil && cap(last) <= keptBatch {
+		q.spare = last[:0] // a burst's storage is not kept by an idle session
+	}
+	if len(q.items) == 0 {
+		q.writer = lingering
+		return nil
+	}
 	batch := q.items
-	q.items = spare[:0]
+	q.items, q.spare = q.spare, nil
 	q.packets, q.other = 0, 0
 	return batch
 }
+
+// stop reports whether a writer that has lingered WriterLinger stops:
+// false if something came meanwhile (its token is on wake).
+func (q *queue) stop() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.writer == lingering {
+		q.writer = noWriter
+		return true
+	}
+	return false
+}
+
+// keptBatch is the most messages a batch's storage is kept for, to be
+// reused by the next.
+const keptBatch = 8

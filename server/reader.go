@@ -19,7 +19,6 @@ import (
 // it. It runs on the /bridge handler's goroutine, the connection's only
 // reader.
 func (s *session) readLoop() error {
-	buf := make([]byte, MTU+1)
 	for {
 		typ, r, err := s.conn.NextReader()
 		if err != nil {
@@ -32,19 +31,9 @@ func (s *session) readLoop() error {
 		s.lastRead.Store(time.Now().UnixNano())
 		switch typ {
 		case websocket.BinaryMessage:
-			n, err := io.ReadFull(r, buf)
-			switch {
-			case err == nil:
-				s.tooBig(fmt.Sprintf("a binary message is one IPv4 packet of at most the MTU, %d bytes", MTU))
-				continue
-			case err != io.EOF && err != io.ErrUnexpectedEOF:
+			if err := s.readPacket(r); err != nil {
 				s.readFailed(err)
 				return err
-			}
-			s.c.packetsIn.Add(1)
-			s.c.bytesIn.Add(uint64(n))
-			if s.allow() {
-				s.packet(buf[:n])
 			}
 		case websocket.TextMessage:
 			b, err := io.ReadAll(io.LimitReader(r, bridge.MaxText+1))
@@ -61,6 +50,34 @@ func (s *session) readLoop() error {
 			}
 		}
 	}
+}
+
+// readPacket reads a binary message, a packet, and puts it on the switch.
+// The packet is read into a pooled buffer, so that an idle session holds
+// none.
+func (s *session) readPacket(r io.Reader) error {
+	bp := packetPool.Get().(*[]byte)
+	defer packetPool.Put(bp)
+	buf := (*bp)[:MTU]
+	n, err := io.ReadFull(r, buf)
+	if err == nil {
+		// As long as the MTU: a byte more makes it too long.
+		var more [1]byte
+		_, err = io.ReadFull(r, more[:])
+		if err == nil {
+			s.tooBig(fmt.Sprintf("a binary message is one IPv4 packet of at most the MTU, %d bytes", MTU))
+			return nil
+		}
+	}
+	if err != io.EOF && err != io.ErrUnexpectedEOF {
+		return err
+	}
+	s.c.packetsIn.Add(1)
+	s.c.bytesIn.Add(uint64(n))
+	if s.allow() {
+		s.packet(buf[:n])
+	}
+	return nil
 }
 
 // readFailed ends the session for what stopped the reader, if it has not

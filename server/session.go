@@ -19,6 +19,7 @@ import (
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/bridge"
 	"github.com/socketlab/socketlab/lab/room"
+	"github.com/socketlab/socketlab/lab/services"
 )
 
 // Text message types a client may send, and their answers. They belong in
@@ -33,11 +34,12 @@ const (
 const closeLost = websocket.CloseAbnormalClosure
 
 // session is one student host's WebSocket: its cable to a port on a room's
-// switch. A session owns two goroutines: its reader (the /bridge handler's
-// goroutine, which puts the client's packets on the switch) and its writer
-// (which writes the packets and events the room sends the host), and an
-// idle timer. It ends once, for one reason; then the close handshake runs,
-// and the session tears itself down.
+// switch. A session owns its reader (a goroutine for the session's life,
+// which puts the client's packets on the switch), its writer (a goroutine
+// that runs while the session is busy, writing the packets and events the
+// room sends the host: see queue) and an idle timer. It ends once, for one
+// reason; then the close handshake runs, and the session tears itself
+// down.
 type session struct {
 	id   string
 	srv  *Server
@@ -65,7 +67,7 @@ type session struct {
 	warned     uint8 // abuse already logged, by bit
 
 	done       chan struct{} // closed when the session ends
-	writerDone chan struct{}
+	writerDone chan struct{} // closed when the writer has written the close frame
 
 	mu         sync.Mutex
 	idle       *time.Timer
@@ -94,12 +96,12 @@ func (s *Server) newSession(conn *websocket.Conn) (*session, error) {
 		srv:        s,
 		conn:       conn,
 		nc:         conn.NetConn(),
-		out:        newQueue(s.cfg.SendQueue, s.cfg.EventQueue),
 		start:      time.Now(),
 		bucket:     newBucket(s.cfg.PacketRate, s.cfg.PacketBurst, s.now()),
 		done:       make(chan struct{}),
 		writerDone: make(chan struct{}),
 	}
+	sess.out = newQueue(s.cfg.SendQueue, s.cfg.EventQueue, func() { go sess.writeLoop() })
 	sess.batch, _ = sess.nc.(*batchConn)
 	sess.log = s.log.With("session", sess.id)
 	r, err := room.New(room.Config{MaxConnections: s.cfg.MaxConnections})
@@ -131,8 +133,17 @@ func (s *session) hello() bridge.Hello {
 			Gateway: s.room.Server().String(),
 			MTU:     MTU,
 		},
-		Services: s.room.Services(),
+		Services: helloServices(s.room.Services()),
 	}
+}
+
+// helloServices lists specs as a Hello does.
+func helloServices(specs []services.Spec) []bridge.Service {
+	out := make([]bridge.Service, len(specs))
+	for i, sp := range specs {
+		out[i] = bridge.Service(sp)
+	}
+	return out
 }
 
 // run serves the session until it ends, then tears it down: the close
@@ -146,7 +157,7 @@ func (s *session) run() {
 	if err := s.writeHello(); err != nil {
 		s.fail(fmt.Errorf("write hello: %w", err))
 	}
-	go s.writeLoop()
+	go s.writeLoop() // what the room queued before the hello, if anything
 	err := s.readLoop()
 
 	// The session has ended, and the reader has stopped: the client has
@@ -196,6 +207,7 @@ func (s *session) end(code int, reason string) {
 	s.ended, s.code, s.reason = true, code, reason
 	s.closeBy = time.Now().Add(closeGrace)
 	close(s.done)
+	s.out.pushClose()
 	s.nc.SetReadDeadline(s.closeBy)
 }
 

@@ -46,26 +46,45 @@ func (s *session) writeHello() error {
 	return s.conn.WriteMessage(websocket.TextMessage, marshal(s.hello()))
 }
 
-// writeLoop is the session's writer, the connection's only one: it writes
-// what is queued, a batch at a time and each batch in one write to the
-// connection where it can, until the session ends, and then the close
-// frame.
+// writeLoop is the session's writer, the connection's only one. It runs
+// while the session is busy (see queue): it writes what is queued, a batch
+// at a time and each batch in one write to the connection where it can,
+// and stops when nothing has come for WriterLinger. At the end of the
+// session it writes the close frame, and closes writerDone.
 func (s *session) writeLoop() {
-	defer close(s.writerDone)
 	var batch []outMsg
-	for {
-		select {
-		case <-s.done:
-			s.writeClose()
-			return
-		case <-s.out.wake:
+	var linger *time.Timer
+	defer func() {
+		if linger != nil {
+			linger.Stop()
 		}
+	}()
+	for {
 		batch = s.out.take(batch)
+		if batch == nil {
+			if linger == nil {
+				linger = time.NewTimer(WriterLinger)
+			} else {
+				linger.Reset(WriterLinger)
+			}
+			select {
+			case <-s.out.wake:
+			case <-linger.C:
+				if s.out.stop() {
+					return
+				}
+			}
+			continue
+		}
 		deadline := time.Now().Add(s.srv.cfg.WriteTimeout)
 		s.conn.SetWriteDeadline(deadline)
 		s.batch.begin()
+		closing := false
 		for i := range batch {
-			if !s.isDone() {
+			switch {
+			case batch[i].close:
+				closing = true
+			case !s.isDone():
 				if err := s.write(&batch[i]); err != nil {
 					s.fail(fmt.Errorf("write: %w", err))
 				}
@@ -78,15 +97,13 @@ func (s *session) writeLoop() {
 			s.fail(fmt.Errorf("write: %w", err))
 		}
 		clear(batch)
-		if cap(batch) > keptBatch {
-			batch = nil // a burst's storage is not kept by an idle session
+		if closing {
+			s.writeClose()
+			close(s.writerDone)
+			return
 		}
 	}
 }
-
-// keptBatch is the most messages a batch's storage is kept for, to be
-// reused by the next.
-const keptBatch = 8
 
 // write writes one message.
 func (s *session) write(m *outMsg) error {

@@ -51,6 +51,10 @@ type Options struct {
 	Trace *lab.Trace
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Untraced makes a host that records nothing, for a load generator,
+	// whose hosts' traces nobody reads: no packet is decoded, no call,
+	// socket state or server event is recorded, and Trace is nil.
+	Untraced bool
 }
 
 // Dial joins a lab at url (ws://host:port/bridge), waits for the server's
@@ -77,7 +81,10 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 		out:   make(chan *[]byte, SendQueue),
 		done:  make(chan struct{}),
 	}
-	if c.trace == nil {
+	switch {
+	case opts.Untraced:
+		c.trace = nil
+	case c.trace == nil:
 		c.trace = lab.NewTrace(0)
 	}
 	if c.now == nil {
@@ -86,21 +93,24 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 	mtu := hello.Host.MTU
 	c.pool.New = func() any { b := make([]byte, mtu); return &b }
 	addr := netip.MustParseAddr(hello.Host.Address) // checked by readHello
-	c.host, err = netstack.New(netstack.Config{
-		Addr:     netip.PrefixFrom(addr, hello.Host.Prefix),
-		Gateway:  netip.MustParseAddr(hello.Host.Gateway),
-		MTU:      mtu,
-		Output:   c.send,
-		Observe:  c.observe,
-		Recorder: c.trace,
-		Now:      c.now,
-	})
+	cfg := netstack.Config{
+		Addr:    netip.PrefixFrom(addr, hello.Host.Prefix),
+		Gateway: netip.MustParseAddr(hello.Host.Gateway),
+		MTU:     mtu,
+		Output:  c.send,
+		Now:     c.now,
+	}
+	var rec lab.Recorder // a nil *lab.Trace in it would not be nil
+	if c.trace != nil {
+		cfg.Observe, cfg.Recorder, rec = c.observe, c.trace, c.trace
+	}
+	c.host, err = netstack.New(cfg)
 	if err != nil {
 		conn.Close(CloseInternalErr, "")
 		return nil, fmt.Errorf("start host: %w", err)
 	}
-	c.sockets = sock.New(c.host, c.trace)
-	c.trace.Record(lab.Event{Time: c.now(), Host: hello.Host.Address, Kind: lab.KindSession, Session: &lab.SessionEvent{
+	c.sockets = sock.New(c.host, rec)
+	c.record(lab.Event{Time: c.now(), Host: hello.Host.Address, Kind: lab.KindSession, Session: &lab.SessionEvent{
 		What:    "hello",
 		Message: fmt.Sprintf("joined the lab as %s (session %s); the lab server is %s", hello.Host.Address, hello.Session, hello.Host.Gateway),
 	}})
@@ -139,12 +149,20 @@ func (c *Client) Hello() Hello { return c.hello }
 // Addr is the host's address.
 func (c *Client) Addr() netip.Addr { return c.host.Addr() }
 
-// Sockets makes the host's traced sockets.
+// Sockets makes the host's sockets, traced unless the client is untraced.
 func (c *Client) Sockets() *sock.Stack { return c.sockets }
 
 // Trace is everything the host has seen: its calls, states and packets,
-// and the lab server's calls and states for its connections.
+// and the lab server's calls and states for its connections; nil for an
+// untraced client.
 func (c *Client) Trace() *lab.Trace { return c.trace }
+
+// record puts e on the trace, if the client has one.
+func (c *Client) record(e lab.Event) {
+	if c.trace != nil {
+		c.trace.Record(e)
+	}
+}
 
 // Dropped counts packets the host sent that the link had no room for.
 func (c *Client) Dropped() uint64 { return c.drops.Load() }
@@ -212,7 +230,9 @@ func (c *Client) readLoop() error {
 		case websocket.MessageBinary:
 			c.host.Inject(buf.Bytes())
 		case websocket.MessageText:
-			c.serverMessage(buf.Bytes())
+			if c.trace != nil {
+				c.serverMessage(buf.Bytes())
+			}
 		}
 	}
 }
@@ -256,7 +276,7 @@ func (c *Client) end(err error) {
 		c.err = err
 		c.stop()
 		c.conn.CloseNow()
-		c.trace.Record(lab.Event{Time: c.now(), Host: c.hello.Host.Address, Kind: lab.KindSession, Session: &lab.SessionEvent{
+		c.record(lab.Event{Time: c.now(), Host: c.hello.Host.Address, Kind: lab.KindSession, Session: &lab.SessionEvent{
 			What:    "closed",
 			Message: "the session ended: " + reason(err),
 		}})

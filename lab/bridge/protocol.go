@@ -14,10 +14,7 @@
 // A binary message larger than the MTU closes the session with 1009.
 package bridge
 
-import (
-	"github.com/socketlab/socketlab/lab"
-	"github.com/socketlab/socketlab/lab/services"
-)
+import "github.com/socketlab/socketlab/lab"
 
 // Version is the protocol version a Hello carries.
 const Version = 1
@@ -44,11 +41,21 @@ const (
 
 // Hello is the server's first message.
 type Hello struct {
-	Type     string          `json:"type"` // TypeHello
-	Version  int             `json:"version"`
-	Session  string          `json:"session"`
-	Host     HostConfig      `json:"host"`
-	Services []services.Spec `json:"services"`
+	Type     string     `json:"type"` // TypeHello
+	Version  int        `json:"version"`
+	Session  string     `json:"session"`
+	Host     HostConfig `json:"host"`
+	Services []Service  `json:"services"`
+}
+
+// Service is a service the lab server runs, as a Hello lists it. It is
+// services.Spec on the wire; the bridge keeps a type of its own so that
+// the browser's build does not link the services' code.
+type Service struct {
+	Name        string `json:"name"`
+	Proto       string `json:"proto"` // "tcp" or "udp"
+	Port        uint16 `json:"port"`
+	Description string `json:"description"`
 }
 
 // HostConfig is how the student's host is set up on the lab network.

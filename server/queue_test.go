@@ -1,0 +1,87 @@
+package server
+
+import (
+	"testing"
+
+	"github.com/socketlab/socketlab/lab"
+)
+
+// TestQueueWriter follows a send queue's writer through its life: held
+// back for the hello, started by a push, lingering, woken, stopped,
+// started again, and given the close.
+func TestQueueWriter(t *testing.T) {
+	starts := 0
+	q := newQueue(2, 2, func() { starts++ })
+	text := outMsg{text: []byte(`{"type":"pong"}`)}
+	woken := func() bool {
+		select {
+		case <-q.wake:
+			return true
+		default:
+			return false
+		}
+	}
+
+	// Before the hello, pushes wait and start nothing.
+	if !q.push(text) || starts != 0 {
+		t.Fatalf("push before the first take: starts = %d, want 0", starts)
+	}
+	if b := q.take(nil); len(b) != 1 {
+		t.Fatalf("first take = %d messages, want 1", len(b))
+	}
+	if b := q.take(nil); b != nil || q.writer != lingering {
+		t.Fatalf("take of an empty queue = %v, writer %d; want nil, lingering", b, q.writer)
+	}
+
+	// A push wakes the lingering writer rather than starting another.
+	q.push(text)
+	if starts != 0 || !woken() {
+		t.Fatalf("push to a lingering writer: starts = %d, woken = false; want 0, true", starts)
+	}
+	q.take(nil)
+	q.take(nil)
+
+	// A writer that has lingered long enough stops, unless a push came.
+	q.push(text)
+	if q.stop() {
+		t.Fatal("stop with a message queued = true")
+	}
+	woken()
+	q.take(nil)
+	q.take(nil)
+	if !q.stop() || q.writer != noWriter {
+		t.Fatalf("stop of an idle writer: writer %d, want none", q.writer)
+	}
+
+	// With no writer, a push starts one; the bounds hold.
+	q.push(text)
+	q.push(text)
+	if starts != 1 {
+		t.Fatalf("starts = %d, want 1", starts)
+	}
+	if q.push(text) {
+		t.Fatal("push over the bound of 2 = true")
+	}
+	if q.push(outMsg{ev: lab.Event{Kind: lab.KindCall}}) {
+		t.Fatal("an event over the bound of other messages = true")
+	}
+	if !q.push(outMsg{pkt: new([]byte)}) {
+		t.Fatal("a packet refused: packets have a bound of their own")
+	}
+	if b := q.take(nil); len(b) != 3 {
+		t.Fatalf("take = %d messages, want 3", len(b))
+	}
+	q.take(nil)
+	q.stop()
+
+	// The close goes past every bound, starts a writer, and is the last
+	// message: what comes after is dropped.
+	q.push(outMsg{pkt: new([]byte)})
+	q.push(outMsg{pkt: new([]byte)})
+	q.pushClose()
+	q.push(text)
+	b := q.take(nil)
+	if starts != 2 || len(b) != 3 || !b[len(b)-1].close {
+		t.Fatalf("after the close: starts = %d, batch %d messages ending in close %v; want 2, 3, true", starts, len(b), len(b) > 0 && b[len(b)-1].close)
+	}
+}
