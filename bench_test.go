@@ -75,20 +75,8 @@ func BenchmarkBridgeEchoRoundTrip(b *testing.B) {
 	}
 	msg := make([]byte, echoSize)
 	roundTrips(b, func() error {
-		if err := s.SendAll(ctx, msg); err != nil {
-			return err
-		}
-		for got := 0; got < len(msg); {
-			p, err := s.Recv(ctx, len(msg)-got)
-			if err != nil {
-				return err
-			}
-			if len(p) == 0 {
-				return io.ErrUnexpectedEOF
-			}
-			got += len(p)
-		}
-		return nil
+		return echoOnce(msg, func(p []byte) error { return s.SendAll(ctx, p) },
+			func(n int) ([]byte, error) { return s.Recv(ctx, n) })
 	})
 }
 
@@ -154,20 +142,8 @@ func BenchmarkBareStacksEchoRoundTrip(b *testing.B) {
 	b.Cleanup(c.Close)
 	msg := make([]byte, echoSize)
 	roundTrips(b, func() error {
-		if _, err := c.Write(ctx, msg); err != nil {
-			return err
-		}
-		for got := 0; got < len(msg); {
-			p, err := c.Read(ctx, len(msg)-got)
-			if err != nil {
-				return err
-			}
-			if len(p) == 0 {
-				return io.ErrUnexpectedEOF
-			}
-			got += len(p)
-		}
-		return nil
+		return echoOnce(msg, func(p []byte) error { _, err := c.Write(ctx, p); return err },
+			func(n int) ([]byte, error) { return c.Read(ctx, n) })
 	})
 }
 
@@ -304,6 +280,25 @@ func roundTrips(b *testing.B, roundTrip func() error) {
 	b.ReportMetric(float64(p50), "p50-ns")
 	b.ReportMetric(float64(h.quantile(0.99)), "p99-ns")
 	b.ReportMetric(float64(p50)/float64(floor), "x-kernel-p50")
+}
+
+// echoOnce writes msg and reads until as many bytes have come back: one
+// round trip through an echo, over any socket's write and read.
+func echoOnce(msg []byte, write func([]byte) error, read func(n int) ([]byte, error)) error {
+	if err := write(msg); err != nil {
+		return err
+	}
+	for got := 0; got < len(msg); {
+		p, err := read(len(msg) - got)
+		if err != nil {
+			return err
+		}
+		if len(p) == 0 {
+			return io.ErrUnexpectedEOF
+		}
+		got += len(p)
+	}
+	return nil
 }
 
 var floor struct {
