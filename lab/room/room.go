@@ -85,8 +85,12 @@ const firstStudent = 256 + 1
 // maxSetup bounds the server events kept for students who join later.
 const maxSetup = 256
 
-// maxHeld bounds the lab server's sockets whose calls wait for a peer.
-const maxHeld = 64
+// maxHeld bounds the lab server's sockets whose calls wait for a peer,
+// and maxHeldCalls the calls kept for each.
+const (
+	maxHeld      = 64
+	maxHeldCalls = 8
+)
 
 // New starts a room with its lab server.
 func New(cfg Config) (*Room, error) {
@@ -280,7 +284,7 @@ func (r *Room) hold(e lab.Event) {
 	case e.Call.Name == "close":
 		delete(r.held, e.Call.Socket)
 	case len(r.held[e.Call.Socket]) > 0 || len(r.held) < maxHeld:
-		if len(r.held[e.Call.Socket]) < 8 {
+		if len(r.held[e.Call.Socket]) < maxHeldCalls {
 			r.held[e.Call.Socket] = append(r.held[e.Call.Socket], e)
 		}
 	}

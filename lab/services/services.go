@@ -158,43 +158,60 @@ func (s *Server) Start(n Network, specs []Spec) error {
 }
 
 func (s *Server) start(n Network, sp Spec) error {
-	switch sp.Proto + "/" + sp.Name {
-	case "tcp/echo", "tcp/daytime", "tcp/counter", "tcp/iterecho", "tcp/callme", "tcp/peer", "tcp/http":
+	if serve := s.stream(n, sp); serve != nil {
 		ln, err := n.Listen(sp.Port)
 		if err != nil {
 			return err
 		}
-		switch sp.Name {
-		case "echo":
-			s.ServeTCP(ln, Echo)
-		case "daytime":
-			s.ServeTCP(ln, s.Daytime)
-		case "counter":
-			s.ServeTCP(ln, Counter)
-		case "iterecho":
-			s.ServeOneAtATime(ln, Echo)
-		case "callme":
-			s.ServeTCP(ln, s.callMe(n))
-		case "peer":
-			s.ServeTCP(ln, s.peer(n, sp.Port))
-		case "http":
-			s.ServeHTTP(ln, Web())
-		}
-	case "udp/echo", "udp/daytime", "udp/dns":
+		serve(ln)
+		return nil
+	}
+	if reply := s.datagram(n, sp); reply != nil {
 		pc, err := n.ListenPacket(sp.Port)
 		if err != nil {
 			return err
 		}
-		switch sp.Name {
-		case "echo":
-			s.ServePacket(pc, EchoDatagram)
-		case "daytime":
-			s.ServePacket(pc, s.DaytimeDatagram)
-		case "dns":
-			s.ServePacket(pc, LabZone(n.Addr()).Answer)
-		}
-	default:
-		return errors.New("no such service")
+		s.ServePacket(pc, reply)
+		return nil
+	}
+	return errors.New("no such service")
+}
+
+// stream is how the TCP service sp serves its listener; nil if there is
+// no such TCP service.
+func (s *Server) stream(n Network, sp Spec) func(net.Listener) {
+	each := func(handle func(net.Conn)) func(net.Listener) {
+		return func(ln net.Listener) { s.ServeTCP(ln, handle) }
+	}
+	switch sp.Proto + "/" + sp.Name {
+	case "tcp/echo":
+		return each(Echo)
+	case "tcp/daytime":
+		return each(s.Daytime)
+	case "tcp/counter":
+		return each(Counter)
+	case "tcp/callme":
+		return each(s.callMe(n))
+	case "tcp/peer":
+		return each(s.peer(n, sp.Port))
+	case "tcp/iterecho":
+		return func(ln net.Listener) { s.ServeOneAtATime(ln, Echo) }
+	case "tcp/http":
+		return func(ln net.Listener) { s.ServeHTTP(ln, Web()) }
+	}
+	return nil
+}
+
+// datagram is how the UDP service sp answers a datagram; nil if there is
+// no such UDP service.
+func (s *Server) datagram(n Network, sp Spec) func([]byte) []byte {
+	switch sp.Proto + "/" + sp.Name {
+	case "udp/echo":
+		return EchoDatagram
+	case "udp/daytime":
+		return s.DaytimeDatagram
+	case "udp/dns":
+		return LabZone(n.Addr()).Answer
 	}
 	return nil
 }
