@@ -209,7 +209,9 @@ func (d *decoder) decodeEventMessage(b []byte, m *EventMessage) bool {
 	return ok
 }
 
-func (d *decoder) message(m *EventMessage) bool {
+// object reads a JSON object, handing each key to field, which reads its
+// value and reports whether it could; an unknown key is field's false.
+func (d *decoder) object(field func(key []byte) bool) bool {
 	if !d.byte('{') {
 		return false
 	}
@@ -221,159 +223,127 @@ func (d *decoder) message(m *EventMessage) bool {
 		case !more:
 			return true
 		}
-		switch string(key) {
-		case "type":
-			ok = d.str(&m.Type, true)
-		case "event":
-			ok = d.event(&m.Event)
-		default:
-			ok = false
-		}
-		if !ok {
+		if !field(key) {
 			return false
 		}
 	}
 }
 
-func (d *decoder) event(e *lab.Event) bool {
-	if !d.byte('{') {
-		return false
-	}
-	for first := true; ; first = false {
-		key, more, ok := d.key(first)
-		switch {
-		case !ok:
-			return false
-		case !more:
-			return true
+func (d *decoder) message(m *EventMessage) bool {
+	return d.object(func(key []byte) bool {
+		switch string(key) {
+		case "type":
+			return d.str(&m.Type, true)
+		case "event":
+			return d.event(&m.Event)
 		}
+		return false
+	})
+}
+
+func (d *decoder) event(e *lab.Event) bool {
+	return d.object(func(key []byte) bool {
 		switch string(key) {
 		case "seq":
+			var ok bool
 			e.Seq, ok = d.uint()
+			return ok
 		case "time":
-			ok = d.time(&e.Time)
+			return d.time(&e.Time)
 		case "host":
-			ok = d.str(&e.Host, true)
+			return d.str(&e.Host, true)
 		case "kind":
 			var k string
-			ok = d.str(&k, true)
+			ok := d.str(&k, true)
 			e.Kind = lab.Kind(k)
+			return ok
 		case "call":
 			switch {
 			case d.null():
 				e.Call = nil
+				return true
 			case e.Call == nil:
 				e.Call = new(lab.Call)
-				fallthrough
-			default:
-				ok = d.call(e.Call)
 			}
+			return d.call(e.Call)
 		case "state":
 			switch {
 			case d.null():
 				e.State = nil
+				return true
 			case e.State == nil:
 				e.State = new(lab.StateChange)
-				fallthrough
-			default:
-				ok = d.state(e.State)
 			}
-		default:
-			ok = false
+			return d.state(e.State)
 		}
-		if !ok {
-			return false
-		}
-	}
+		return false
+	})
 }
 
 func (d *decoder) call(c *lab.Call) bool {
-	if !d.byte('{') {
-		return false
-	}
-	for first := true; ; first = false {
-		key, more, ok := d.key(first)
-		switch {
-		case !ok:
-			return false
-		case !more:
-			return true
-		}
+	return d.object(func(key []byte) bool {
 		switch string(key) {
 		case "socket":
-			ok = d.intTo(&c.Socket)
+			return d.intTo(&c.Socket)
 		case "proto":
-			ok = d.str(&c.Proto, true)
+			return d.str(&c.Proto, true)
 		case "name":
-			ok = d.str(&c.Name, true)
+			return d.str(&c.Name, true)
 		case "args":
-			ok = d.strings(&c.Args)
+			return d.strings(&c.Args)
 		case "result":
-			ok = d.str(&c.Result, true)
+			return d.str(&c.Result, true)
 		case "error":
-			ok = d.str(&c.Error, false)
+			return d.str(&c.Error, false)
 		case "errno":
 			var n int
-			ok = d.intTo(&n)
+			ok := d.intTo(&n)
 			c.Errno = lab.Errno(n)
+			return ok
 		case "local":
-			ok = d.str(&c.Local, true)
+			return d.str(&c.Local, true)
 		case "peer":
-			ok = d.str(&c.Peer, true)
+			return d.str(&c.Peer, true)
 		case "bytes":
-			ok = d.intTo(&c.Bytes)
+			return d.intTo(&c.Bytes)
 		case "new_socket":
-			ok = d.intTo(&c.NewFD)
+			return d.intTo(&c.NewFD)
 		case "start":
-			ok = d.time(&c.Start)
+			return d.time(&c.Start)
 		case "end":
-			ok = d.time(&c.End)
-		default:
-			ok = false
+			return d.time(&c.End)
 		}
-		if !ok {
-			return false
-		}
-	}
+		return false
+	})
 }
 
 func (d *decoder) state(s *lab.StateChange) bool {
-	if !d.byte('{') {
-		return false
-	}
-	for first := true; ; first = false {
-		key, more, ok := d.key(first)
-		switch {
-		case !ok:
-			return false
-		case !more:
-			return true
-		}
-		var v string
+	return d.object(func(key []byte) bool {
 		switch string(key) {
 		case "socket":
-			ok = d.intTo(&s.Socket)
+			return d.intTo(&s.Socket)
 		case "proto":
-			ok = d.str(&s.Proto, true)
+			return d.str(&s.Proto, true)
 		case "local":
-			ok = d.str(&s.Local, true)
+			return d.str(&s.Local, true)
 		case "peer":
-			ok = d.str(&s.Peer, true)
+			return d.str(&s.Peer, true)
 		case "from":
-			v = string(s.From)
-			ok = d.str(&v, true)
-			s.From = lab.SocketState(v)
+			return d.stateName(&s.From)
 		case "to":
-			v = string(s.To)
-			ok = d.str(&v, true)
-			s.To = lab.SocketState(v)
-		default:
-			ok = false
+			return d.stateName(&s.To)
 		}
-		if !ok {
-			return false
-		}
-	}
+		return false
+	})
+}
+
+// stateName reads a socket state, sharing the string it had when the
+// same.
+func (d *decoder) stateName(p *lab.SocketState) bool {
+	v := string(*p)
+	ok := d.str(&v, true)
+	*p = lab.SocketState(v)
+	return ok
 }
 
 // key reads the next key of an object whose '{' has been read, and the
