@@ -136,11 +136,11 @@ func TestTCPEchoFlow(t *testing.T) {
 	}
 	s.Close()
 
-	evs := waitFor(t, h, "the teardown", func(evs []lab.Event) bool {
+	waitFor(t, h, "the teardown", func(evs []lab.Event) bool {
 		return slices.ContainsFunc(evs, serverCall("close")) &&
 			slices.ContainsFunc(evs, func(e lab.Event) bool { return e.Kind == lab.KindState && e.State.To == lab.StateTimeWait })
 	})
-	evs = waitFor(t, h, "the last ACK", func(evs []lab.Event) bool { return len(tcpFlags(evs)) >= 10 })
+	evs := waitFor(t, h, "the last ACK", func(evs []lab.Event) bool { return len(tcpFlags(evs)) >= 10 })
 
 	want := []string{
 		"out [SYN]", "in [SYN, ACK]", "out [ACK]", // handshake
