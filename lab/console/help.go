@@ -380,7 +380,8 @@ Functions: print(...), len(x), repr(x), str(x), int(x), help(x),
            gethostname(), gethostbyname(host), getaddrinfo(host, port)
 Constants: AF_INET, SOCK_STREAM, SOCK_DGRAM, SHUT_RD, SHUT_WR, SHUT_RDWR, TCP, UDP
 Values:    7, 2.5, None, True, "text", b"bytes\n", ("10.0.0.1", 7), x[0], x[1:]
-           "text".encode() makes bytes, b"bytes".decode() makes a str
+           "text".encode() makes bytes, b"bytes".decode() makes a str,
+           b"bytes".hex() shows bytes as hexadecimal digits
 Statements: x = ..., a, b = ..., del x, import socket, # comments, ';' between
 
 Addresses are (host, port) tuples: ("10.0.0.1", 7), or by name: ("echo.lab", 7).
