@@ -25,19 +25,22 @@
 //
 // The names every console knows are the socket module's, as after "from
 // socket import *" (socket, AF_INET, SOCK_STREAM, SOCK_DGRAM, SHUT_RD,
-// SHUT_WR, SHUT_RDWR, gethostname, gethostbyname), the lab's shorthands
-// TCP and UDP for socket(TCP) and socket(UDP), and the builtins print,
-// len, repr, str, int and help. "socket" is both the module and the class:
+// SHUT_WR, SHUT_RDWR, gethostname, gethostbyname, getaddrinfo), the lab's
+// shorthands TCP and UDP for socket(TCP) and socket(UDP), and the builtins
+// print, len, repr, str, int and help. "socket" is both the module and the class:
 // socket(...) and socket.socket(...) both make a socket. Sockets have
 // Python's methods: accept, bind, close, connect, fileno, getpeername,
 // getsockname, gettimeout, listen, recv, recvfrom, send, sendall, sendto,
 // setblocking, settimeout and shutdown; str has encode and bytes decode
 // and hex. help() lists all of this and help(s.connect), or
-// help("connect"), tells what a call does on the wire.
+// help("connect"), tells what a call does on the wire; a test checks that
+// the help and the language name the same things, and runs every example
+// the help shows.
 //
-// The lab has no DNS and no loopback interface: hosts are dotted quads,
-// "" (any address), or "localhost" and gethostname(), which are the host's
-// own address.
+// The lab has no loopback interface: hosts are dotted quads, "" (any
+// address), "localhost" and gethostname(), which are the host's own
+// address, or names, which the host's resolver asks the lab's DNS server
+// (10.0.0.1) for.
 //
 // # What a line prints
 //

@@ -12,6 +12,11 @@ type doc struct {
 	text    string // what it does, on the wire first; lines without indent
 }
 
+// A doc's text may end with an example, which TestHelpExamples runs: a
+// line, "Example: s.recv(1024)", which must raise no exception; or a
+// session under a lone "Example:", each line after ">>> " and then what
+// it prints (its exception, if it shows one), which must read the same.
+
 // render formats a doc as help(x) prints it.
 func (d doc) render() string {
 	var sb strings.Builder
@@ -269,7 +274,7 @@ var otherDocs = map[string]doc{
 	"getaddrinfo": {
 		usage:   "getaddrinfo(host, port, family=0, type=0, proto=0, flags=0)",
 		summary: "what to connect to: [(family, type, proto, canonname, (address, port)), ...]",
-		text:    "Return a list of 5-tuples, one for each socket type (SOCK_STREAM, SOCK_DGRAM, or only type if given), each with what socket() and connect() need. host is resolved as gethostbyname does, over the lab's DNS.\n\nExample: getaddrinfo(\"echo.lab\", 7)[0][4] is ('10.0.0.1', 7).",
+		text:    "Return a list of 5-tuples, one for each socket type (SOCK_STREAM, SOCK_DGRAM, or only type if given), each with what socket() and connect() need. host is resolved as gethostbyname does, over the lab's DNS.\n\nExample:\n>>> getaddrinfo(\"echo.lab\", 7)[0][4]\n('10.0.0.1', 7)",
 	},
 	"print": {
 		usage:   "print(value, ..., sep=' ', end='\\n')",
@@ -314,7 +319,7 @@ var otherDocs = map[string]doc{
 	"hex": {
 		usage:   "data.hex()",
 		summary: "bytes as hexadecimal digits",
-		text:    "Return the bytes as a str of two hexadecimal digits each: b'hi'.hex() is '6869'.",
+		text:    "Return the bytes as a str of two hexadecimal digits each.\n\nExample:\n>>> b'hi'.hex()\n'6869'",
 	},
 	"AF_INET": {
 		usage:   "AF_INET",
