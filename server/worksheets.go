@@ -27,8 +27,8 @@ var markdown = goldmark.New(goldmark.WithRendererOptions(
 ))
 
 // codeRenderer highlights code blocks with chroma, marking tokens with
-// CSS classes (lab.css holds their colours, light and dark) rather than
-// inline styles. A block that names no language is console code: Python.
+// CSS classes (static/lab/worksheet.css gives them the theme's colours,
+// light and dark) rather than inline styles. A block that names no language is console code: Python.
 type codeRenderer struct{}
 
 // defaultCodeLanguage is the language of a code block that names none:

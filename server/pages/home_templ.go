@@ -173,7 +173,7 @@ func Home(ncCommand string, exercises []ExerciseLink) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout("socketlab — learn how clients and servers talk", "home").Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Layout("socketlab — learn how clients and servers talk", "home", "home.css").Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
