@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/a-h/templ"
 	"github.com/socketlab/socketlab/server/pages"
+	"github.com/socketlab/socketlab/static"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -52,6 +56,30 @@ func TestGolden(t *testing.T) {
 				t.Errorf("%s differs from %s; if the change is deliberate, run go test ./server/pages -update\ngot:\n%s", name, path, b.String())
 			}
 		})
+	}
+}
+
+// TestAssetsExist checks that every style sheet and script the golden
+// pages load from /static/ is there.
+func TestAssetsExist(t *testing.T) {
+	goldens, err := filepath.Glob(filepath.Join("testdata", "*.golden.html"))
+	if err != nil || len(goldens) == 0 {
+		t.Fatalf("no golden pages: %v", err)
+	}
+	assets := static.Handler(nil)
+	asset := regexp.MustCompile(`(?:href|src)="(/static/[^"]+)"`)
+	for _, golden := range goldens {
+		html, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range asset.FindAllSubmatch(html, -1) {
+			w := httptest.NewRecorder()
+			assets.ServeHTTP(w, httptest.NewRequest("GET", string(m[1]), nil))
+			if w.Code != http.StatusOK {
+				t.Errorf("%s loads %s: %d", golden, m[1], w.Code)
+			}
+		}
 	}
 }
 
