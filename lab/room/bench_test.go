@@ -13,7 +13,7 @@ import (
 // student's stack, the switch, the lab server's stack, the traced echo
 // service, and back. Compare it with the root package's
 // BenchmarkKernelEchoRoundTrip, the same loop over the kernel's loopback,
-// in the same run: go test -run '^$' -bench EchoRoundTrip ./lab/room/ .
+// in the same run: go test -run '^$' -bench EchoRoundTrip ./lab/room/ ./server/e2e
 func BenchmarkEchoRoundTrip(b *testing.B) {
 	r, err := room.New(room.Config{})
 	if err != nil {

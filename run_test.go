@@ -5,17 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
-	"math/rand/v2"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/labtest"
@@ -109,98 +103,5 @@ func TestRunFailsOnAnUnexpectedError(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"frobnicate"}, nil, &out, &errs); code != 2 {
 		t.Errorf("unknown command: exit %d, want 2", code)
-	}
-}
-
-func TestServeHealthAndHostServices(t *testing.T) {
-	// A free port for the server; the host's services listen on fixed
-	// ports (echo 7007, HTTP 7080), so on a loopback address of their own.
-	httpAddr := freePort(t)
-	hostAddr := fmt.Sprintf("127.%d.%d.1", 100+rand.IntN(100), rand.IntN(250))
-	echoAddr, webAddr := hostAddr+":7007", hostAddr+":7080"
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var errs bytes.Buffer
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", httpAddr, "--host-services", hostAddr}, nil, &errs, &errs)
-	}()
-
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get("http://" + httpAddr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode != 200 {
-				t.Fatalf("/healthz = %d", resp.StatusCode)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server did not come up: %v\n%s", err, errs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-
-	for _, network := range []string{"tcp", "udp"} {
-		c, err := net.Dial(network, echoAddr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.SetDeadline(time.Now().Add(5 * time.Second))
-		c.Write([]byte("over the host's " + network + "\n"))
-		buf := make([]byte, 100)
-		n, err := c.Read(buf)
-		if got := string(buf[:n]); got != "over the host's "+network+"\n" {
-			t.Errorf("%s echo = %q, %v", network, got, err)
-		}
-		c.Close()
-	}
-	resp, err := http.Get("http://" + webAddr + "/hello")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if string(body) != "hello, world\n" {
-		t.Errorf("GET /hello on the host's network = %q", body)
-	}
-
-	cancel()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("serve exited %d:\n%s", code, errs.String())
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("serve did not stop within 5s of its context ending")
-	}
-}
-
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func TestExercisesCheck(t *testing.T) {
-	var out, errs bytes.Buffer
-	if code := run(context.Background(), []string{"exercises", "check", "exercises"}, nil, &out, &errs); code != 0 {
-		t.Fatalf("exercises check exercises: exit %d\n%s%s", code, out.String(), errs.String())
-	}
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "broken.md"), []byte("---\nid: broken\ntitle: [oops\n---\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "unknown.md"), []byte("---\nid: unknown\ntitle: T\nsummary: S\norder: 1\n---\n## A step\n```check\nexpect:\n  - teleport: now\n```\n## Solution\n```solution\ns = socket()\n```\n"), 0o644)
-	out.Reset()
-	if code := run(context.Background(), []string{"exercises", "check", dir}, nil, &out, &errs); code != 1 {
-		t.Errorf("exit %d, want 1", code)
-	}
-	for _, want := range []string{dir + "/broken.md:2: front matter:", dir + `/unknown.md:10: check: unknown key "teleport"`} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
-		}
 	}
 }
