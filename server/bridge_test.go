@@ -469,7 +469,7 @@ func TestShutdown(t *testing.T) {
 	if _, _, err := websocket.DefaultDialer.Dial(ls.url, nil); err == nil {
 		t.Error("a session after shutdown")
 	}
-	if err := settle(before, 5*time.Second); err != nil {
+	if err := labtest.WaitGoroutines(before, 5*time.Second); err != nil {
 		t.Error(err)
 	}
 }

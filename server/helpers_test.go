@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -26,34 +25,7 @@ import (
 )
 
 // TestMain fails the package if its tests leave goroutines behind.
-func TestMain(m *testing.M) {
-	before := runtime.NumGoroutine()
-	code := m.Run()
-	if code == 0 {
-		if err := settle(before, 10*time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// settle waits for the number of goroutines to come down to want.
-func settle(want int, patience time.Duration) error {
-	deadline := time.Now().Add(patience)
-	for {
-		n := runtime.NumGoroutine()
-		if n <= want {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			return fmt.Errorf("leaked goroutines: %d, want %d:\n%s", n, want, buf)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+func TestMain(m *testing.M) { labtest.Main(m) }
 
 // labServer is a Server serving on a loopback port.
 type labServer struct {
