@@ -59,9 +59,10 @@ func passing(checked, answerable []bool) []bool {
 	return p
 }
 
-// settle is how long a script's lab runs on for its last packets (a
-// teardown, an echo) before it is judged.
-const settle = 3 * time.Second
+// settleLimit bounds how long a script's lab may run on for its last
+// packets (a teardown, an echo) before it is judged: the room is quiet
+// long before, unless a timer keeps it busy.
+const settleLimit = 3 * time.Second
 
 // runJudged runs script in a fresh lab and judges the trace until done
 // says so of the steps that can pass, or the lab has settled: which
@@ -78,27 +79,24 @@ func runJudged(ctx context.Context, ex *worksheet.Exercise, script string, done 
 }
 
 // Run runs script in a fresh lab (the lab server and one host), then shows
-// the trace to judge until it returns true or the lab has settled (the
-// last call to judge sees the settled trace). An error a script line
-// raised that it did not expect is returned.
+// the trace to judge; if it does not return true, judge sees the trace
+// again once the lab is quiet (room.WaitQuiet), or after settleLimit. An
+// error a script line raised that it did not expect is returned.
 func Run(ctx context.Context, script string, judge func(events []lab.Event, you netip.Addr) bool) error {
-	r, err := room.New(room.Config{TimeWait: time.Second})
+	l, err := room.NewLab(room.Config{TimeWait: time.Second})
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	h, err := r.AddHost()
-	if err != nil {
-		return err
-	}
-	c := console.New(h.Sockets())
-	defer c.Close()
+	defer l.Close()
 	runCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	runErr := console.RunScript(runCtx, c, strings.NewReader(script), io.Discard)
-	for deadline := time.Now().Add(settle); ; time.Sleep(20 * time.Millisecond) {
-		if judge(h.Trace().Events(), h.Addr()) || time.Now().After(deadline) || ctx.Err() != nil {
-			return runErr
-		}
+	runErr := console.RunScript(runCtx, l.Console, strings.NewReader(script), io.Discard)
+	if judge(l.Host.Trace().Events(), l.Host.Addr()) {
+		return runErr
 	}
+	settleCtx, cancel := context.WithTimeout(ctx, settleLimit)
+	defer cancel()
+	l.Room.WaitQuiet(settleCtx) // past the limit, the trace is judged as it is
+	judge(l.Host.Trace().Events(), l.Host.Addr())
+	return runErr
 }

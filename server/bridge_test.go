@@ -17,6 +17,7 @@ import (
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/bridge"
+	"github.com/socketlab/socketlab/lab/labtest"
 	"github.com/socketlab/socketlab/lab/services"
 )
 
@@ -49,10 +50,10 @@ func TestBridgeSession(t *testing.T) {
 	})
 
 	src := netip.AddrPortFrom(c.addr, 40000)
-	c.send(tcpPacket(src, echoTCP, header.TCPFlagSyn, 1000, 0))
+	c.send(labtest.TCP(src, echoTCP, 1000, 0, header.TCPFlagSyn))
 	ip, _ := c.packet("the SYN-ACK", fromPort(7, 40000))
 	tcp := header.TCP(ip.Payload())
-	if ip.DestinationAddress() != addr(c.addr) || !ip.IsChecksumValid() {
+	if ip.DestinationAddress() != tcpip.AddrFrom4(c.addr.As4()) || !ip.IsChecksumValid() {
 		t.Errorf("SYN-ACK's IP header: to %v, checksum valid %v", ip.DestinationAddress(), ip.IsChecksumValid())
 	}
 	if tcp.Flags() != header.TCPFlagSyn|header.TCPFlagAck || tcp.AckNumber() != 1001 {
@@ -65,9 +66,9 @@ func TestBridgeSession(t *testing.T) {
 		return e.Kind == lab.KindState && e.State.To == lab.StateSynReceived && e.State.Peer == src.String()
 	})
 	// Reset the half-open connection, as a host that never sent the SYN would.
-	c.send(tcpPacket(src, echoTCP, header.TCPFlagRst, 1001, 0))
+	c.send(labtest.TCP(src, echoTCP, 1001, 0, header.TCPFlagRst))
 
-	c.send(tcpPacket(netip.AddrPortFrom(c.addr, 40001), closedTCP, header.TCPFlagSyn, 5000, 0))
+	c.send(labtest.TCP(netip.AddrPortFrom(c.addr, 40001), closedTCP, 5000, 0, header.TCPFlagSyn))
 	ip, _ = c.packet("the reset", fromPort(9, 40001))
 	if f := header.TCP(ip.Payload()).Flags(); f&header.TCPFlagRst == 0 {
 		t.Errorf("answer to a SYN to a closed port: flags %v, want RST", f)
@@ -88,8 +89,8 @@ func TestSpoofedSource(t *testing.T) {
 	ls := serve(t, Config{})
 	c := dial(t, ls, nil)
 	spoof := netip.AddrPortFrom(netip.MustParseAddr("10.0.9.9"), 40000)
-	c.send(tcpPacket(spoof, echoTCP, header.TCPFlagSyn, 1000, 0))
-	c.send(udpPacket(spoof, echoUDP, []byte("spoofed")))
+	c.send(labtest.TCP(spoof, echoTCP, 1000, 0, header.TCPFlagSyn))
+	c.send(labtest.UDP(spoof, echoUDP, []byte("spoofed")))
 	// The reader handles messages in order: once the echo is back, the
 	// switch has seen the spoofed ones.
 	if skipped := c.echoes(40001); len(skipped) != 0 {
@@ -285,11 +286,12 @@ func randomPacket(rng *rand.Rand, src netip.Addr) []byte {
 	case 0:
 		return junk(rng.IntN(MTU + 1))
 	case 1:
-		return ipv4Packet(src, dst, []tcpip.TransportProtocolNumber{1, 6, 17, 99}[rng.IntN(4)], junk(rng.IntN(MTU-19)))
+		return labtest.IPv4(src, dst, []tcpip.TransportProtocolNumber{1, 6, 17, 99}[rng.IntN(4)], junk(rng.IntN(MTU-19)))
 	case 2:
-		return udpPacket(from, to, junk(rng.IntN(MTU-27)))
+		return labtest.UDP(from, to, junk(rng.IntN(MTU-27)))
 	}
-	return tcpPacket(from, to, header.TCPFlags(rng.Uint32()), rng.Uint32(), rng.Uint32())
+	flags := header.TCPFlags(rng.Uint32())
+	return labtest.TCP(from, to, rng.Uint32(), rng.Uint32(), flags)
 }
 
 // randomText is random JSON-ish text up to the MTU in length, never a ping.
@@ -313,8 +315,8 @@ func TestSessionsAreIsolated(t *testing.T) {
 	a, b := dial(t, ls, nil), dial(t, ls, nil)
 	from := netip.AddrPortFrom(a.addr, 40000)
 	for _, to := range []netip.Addr{b.addr, b.addr.Next(), a.addr} {
-		a.send(udpPacket(from, netip.AddrPortFrom(to, 7), []byte("hello, neighbour")))
-		a.send(tcpPacket(from, netip.AddrPortFrom(to, 7), header.TCPFlagSyn, 1, 0))
+		a.send(labtest.UDP(from, netip.AddrPortFrom(to, 7), []byte("hello, neighbour")))
+		a.send(labtest.TCP(from, netip.AddrPortFrom(to, 7), 1, 0, header.TCPFlagSyn))
 	}
 	// Once a's echo is back, the switch has handled all of a's packets.
 	if skipped := a.echoes(40001); len(skipped) != 0 {
@@ -333,14 +335,14 @@ func TestPacketRate(t *testing.T) {
 
 	c := dial(t, ls, nil)
 	for i := range 30 {
-		c.send(udpPacket(netip.AddrPortFrom(c.addr, uint16(40000+i)), echoUDP, []byte("x")))
+		c.send(labtest.UDP(netip.AddrPortFrom(c.addr, uint16(40000+i)), echoUDP, []byte("x")))
 	}
 	st := ls.waitStats(t, "30 packets in", func(st Stats) bool { return st.PacketsIn == 30 })
 	if st.Drops.Rate != 20 {
 		t.Errorf("rate drops = %d, want 20 (30 packets, a burst of 10, a clock that does not move)", st.Drops.Rate)
 	}
 	for range 30 {
-		c.send(udpPacket(netip.AddrPortFrom(c.addr, 40000), echoUDP, []byte("x")))
+		c.send(labtest.UDP(netip.AddrPortFrom(c.addr, 40000), echoUDP, []byte("x")))
 	}
 	if ce := c.closed(); ce.Code != bridge.ClosePolicy || ce.Text != "packet rate" {
 		t.Errorf("close %d %q, want %d %q", ce.Code, ce.Text, bridge.ClosePolicy, "packet rate")
@@ -413,7 +415,7 @@ func TestMaxConnections(t *testing.T) {
 	for port := uint16(40001); port <= 40003; port++ {
 		src := netip.AddrPortFrom(c.addr, port)
 		synAck := c.synAcked(port)
-		c.send(tcpPacket(src, echoTCP, header.TCPFlagAck, 1001, synAck.SequenceNumber()+1))
+		c.send(labtest.TCP(src, echoTCP, 1001, synAck.SequenceNumber()+1, header.TCPFlagAck))
 	}
 	fin, _ := c.packet("a FIN", func(ip header.IPv4) bool {
 		return ip.TransportProtocol() == header.TCPProtocolNumber && header.TCP(ip.Payload()).Flags()&header.TCPFlagFin != 0
@@ -467,7 +469,7 @@ func TestShutdown(t *testing.T) {
 	if _, _, err := websocket.DefaultDialer.Dial(ls.url, nil); err == nil {
 		t.Error("a session after shutdown")
 	}
-	if err := settle(before, 5*time.Second); err != nil {
+	if err := labtest.WaitGoroutines(before, 5*time.Second); err != nil {
 		t.Error(err)
 	}
 }

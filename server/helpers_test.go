@@ -10,51 +10,22 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
-	"gvisor.dev/gvisor/pkg/tcpip"
-	"gvisor.dev/gvisor/pkg/tcpip/checksum"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/bridge"
+	"github.com/socketlab/socketlab/lab/labtest"
 	"github.com/socketlab/socketlab/lab/room"
 )
 
 // TestMain fails the package if its tests leave goroutines behind.
-func TestMain(m *testing.M) {
-	before := runtime.NumGoroutine()
-	code := m.Run()
-	if code == 0 {
-		if err := settle(before, 10*time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// settle waits for the number of goroutines to come down to want.
-func settle(want int, patience time.Duration) error {
-	deadline := time.Now().Add(patience)
-	for {
-		n := runtime.NumGoroutine()
-		if n <= want {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			return fmt.Errorf("leaked goroutines: %d, want %d:\n%s", n, want, buf)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+func TestMain(m *testing.M) { labtest.Main(m) }
 
 // labServer is a Server serving on a loopback port.
 type labServer struct {
@@ -279,7 +250,7 @@ func (c *client) closed() *websocket.CloseError {
 func (c *client) echoes(sport uint16) []header.IPv4 {
 	c.t.Helper()
 	data := fmt.Appendf(nil, "probe %d", sport)
-	c.send(udpPacket(netip.AddrPortFrom(c.addr, sport), echoUDP, data))
+	c.send(labtest.UDP(netip.AddrPortFrom(c.addr, sport), echoUDP, data))
 	got, skipped := c.packet("the echo", func(ip header.IPv4) bool {
 		u := header.UDP(ip.Payload())
 		return ip.TransportProtocol() == header.UDPProtocolNumber && u.DestinationPort() == sport
@@ -294,7 +265,7 @@ func (c *client) echoes(sport uint16) []header.IPv4 {
 // to the echo service is answered with a SYN-ACK.
 func (c *client) synAcked(sport uint16) header.TCP {
 	c.t.Helper()
-	c.send(tcpPacket(netip.AddrPortFrom(c.addr, sport), echoTCP, header.TCPFlagSyn, 1000, 0))
+	c.send(labtest.TCP(netip.AddrPortFrom(c.addr, sport), echoTCP, 1000, 0, header.TCPFlagSyn))
 	got, _ := c.packet("the SYN-ACK", fromPort(7, sport))
 	tcp := header.TCP(got.Payload())
 	if tcp.Flags() != header.TCPFlagSyn|header.TCPFlagAck || tcp.AckNumber() != 1001 {
@@ -319,55 +290,6 @@ func fromPort(sport, dport uint16) func(header.IPv4) bool {
 		tcp := header.TCP(ip.Payload())
 		return tcp.SourcePort() == sport && tcp.DestinationPort() == dport
 	}
-}
-
-func addr(a netip.Addr) tcpip.Address { return tcpip.AddrFrom4(a.As4()) }
-
-// ipv4Packet wraps a transport segment in an IPv4 header, checksummed.
-func ipv4Packet(src, dst netip.Addr, proto tcpip.TransportProtocolNumber, segment []byte) []byte {
-	b := make([]byte, header.IPv4MinimumSize+len(segment))
-	ip := header.IPv4(b)
-	ip.Encode(&header.IPv4Fields{
-		TotalLength: uint16(len(b)),
-		ID:          1,
-		TTL:         64,
-		Protocol:    uint8(proto),
-		SrcAddr:     addr(src),
-		DstAddr:     addr(dst),
-	})
-	ip.SetChecksum(^ip.CalculateChecksum())
-	copy(b[header.IPv4MinimumSize:], segment)
-	return b
-}
-
-// tcpPacket is a TCP segment without data, checksummed.
-func tcpPacket(src, dst netip.AddrPort, flags header.TCPFlags, seq, ack uint32) []byte {
-	seg := make([]byte, header.TCPMinimumSize)
-	tcp := header.TCP(seg)
-	tcp.Encode(&header.TCPFields{
-		SrcPort:    src.Port(),
-		DstPort:    dst.Port(),
-		SeqNum:     seq,
-		AckNum:     ack,
-		DataOffset: header.TCPMinimumSize,
-		Flags:      flags,
-		WindowSize: 65535,
-	})
-	xsum := header.PseudoHeaderChecksum(header.TCPProtocolNumber, addr(src.Addr()), addr(dst.Addr()), uint16(len(seg)))
-	tcp.SetChecksum(^tcp.CalculateChecksum(xsum))
-	return ipv4Packet(src.Addr(), dst.Addr(), header.TCPProtocolNumber, seg)
-}
-
-// udpPacket is a UDP datagram, checksummed.
-func udpPacket(src, dst netip.AddrPort, data []byte) []byte {
-	seg := make([]byte, header.UDPMinimumSize+len(data))
-	u := header.UDP(seg)
-	u.Encode(&header.UDPFields{SrcPort: src.Port(), DstPort: dst.Port(), Length: uint16(len(seg))})
-	copy(u.Payload(), data)
-	xsum := header.PseudoHeaderChecksum(header.UDPProtocolNumber, addr(src.Addr()), addr(dst.Addr()), uint16(len(seg)))
-	xsum = checksum.Checksum(data, xsum)
-	u.SetChecksum(^u.CalculateChecksum(xsum))
-	return ipv4Packet(src.Addr(), dst.Addr(), header.UDPProtocolNumber, seg)
 }
 
 // describe is a packet in a line, for failures.

@@ -27,13 +27,24 @@ func (s *Server) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
 
+// Names of metrics /metrics reports that its readers (socketlab bench)
+// look for: the server's own, and some of the process and Go collectors'.
+const (
+	MetricSessionsOpen = "socketlab_sessions_open"
+	MetricPackets      = "socketlab_packets_total" // by direction: in, out
+	MetricRSS          = "process_resident_memory_bytes"
+	MetricCPU          = "process_cpu_seconds_total"
+	MetricGoroutines   = "go_goroutines"
+	MetricHeapInUse    = "go_memstats_heap_inuse_bytes"
+)
+
 // The metrics read from Stats.
 var (
-	sessionsOpenDesc = prometheus.NewDesc("socketlab_sessions_open",
+	sessionsOpenDesc = prometheus.NewDesc(MetricSessionsOpen,
 		"Bridge sessions open now.", nil, nil)
 	sessionsStartedDesc = prometheus.NewDesc("socketlab_sessions_started_total",
 		"Bridge sessions started.", nil, nil)
-	packetsDesc = prometheus.NewDesc("socketlab_packets_total",
+	packetsDesc = prometheus.NewDesc(MetricPackets,
 		"Binary messages (IPv4 packets) from clients (in, dropped or not) and written to clients (out).",
 		[]string{"direction"}, nil)
 	bytesDesc = prometheus.NewDesc("socketlab_packet_bytes_total",

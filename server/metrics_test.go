@@ -89,6 +89,10 @@ func TestMetrics(t *testing.T) {
 	if got := value("go_goroutines"); got <= 0 {
 		t.Errorf("go_goroutines = %v", got)
 	}
+	// socketlab bench reads the heap by this name.
+	if got := value(MetricHeapInUse); got <= 0 {
+		t.Errorf("%s = %v", MetricHeapInUse, got)
+	}
 	// The process collector reads /proc: Linux only.
 	if _, ok := fams["process_resident_memory_bytes"]; ok {
 		if got := value("process_resident_memory_bytes"); got <= 0 {

@@ -20,18 +20,12 @@ type labHost struct {
 
 func newLab(t *testing.T, cfg room.Config) *labHost {
 	t.Helper()
-	r, err := room.New(cfg)
+	l, err := room.NewLab(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(r.Close)
-	h, err := r.AddHost()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := console.New(h.Sockets())
-	t.Cleanup(c.Close)
-	return &labHost{c: c, h: h}
+	t.Cleanup(l.Close)
+	return &labHost{c: l.Console, h: l.Host}
 }
 
 // exec runs a line with a deadline, so that a test that blocks fails.

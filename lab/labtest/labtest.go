@@ -1,5 +1,7 @@
-// Package labtest helps tests that use real programs of the machine:
-// Wireshark's tshark, Debian's chromium.
+// Package labtest holds what the tests of several packages share: the
+// real programs of the machine they need (Wireshark's tshark, Debian's
+// chromium), the packets they build, and the goroutine-leak check of
+// their TestMain.
 package labtest
 
 import (

@@ -1,81 +1,87 @@
 package labtest
 
 import (
-	"encoding/binary"
 	"net/netip"
+
+	"gvisor.dev/gvisor/pkg/tcpip"
+	"gvisor.dev/gvisor/pkg/tcpip/checksum"
+	"gvisor.dev/gvisor/pkg/tcpip/header"
 )
 
-// Ping builds an ICMP echo request with 56 bytes of data, as ping sends,
-// with its checksums.
-func Ping(src, dst netip.Addr, seq uint16) []byte {
-	p := ipv4(src, dst, 1, 8+56)
-	icmp := p[20:]
-	icmp[0] = 8 // echo request
-	binary.BigEndian.PutUint16(icmp[4:], 1)
-	binary.BigEndian.PutUint16(icmp[6:], seq)
-	binary.BigEndian.PutUint16(icmp[2:], ^onesSum(0, icmp))
-	return p
+// The tests' packets, every one encoded by gVisor's header package (the
+// code that builds a lab host's own packets) with its checksums: the one
+// packet builder of the tests.
+
+// IPv4 wraps segment, a message of transport protocol proto, in an IPv4
+// header: TTL 64, Don't Fragment set (as Linux sets it), and the
+// identification 0x4242, easy to spot in a dump.
+func IPv4(src, dst netip.Addr, proto tcpip.TransportProtocolNumber, segment []byte) []byte {
+	b := make([]byte, header.IPv4MinimumSize+len(segment))
+	ip := header.IPv4(b)
+	ip.Encode(&header.IPv4Fields{
+		TotalLength: uint16(len(b)),
+		ID:          0x4242,
+		Flags:       header.IPv4FlagDontFragment,
+		TTL:         64,
+		Protocol:    uint8(proto),
+		SrcAddr:     addr(src),
+		DstAddr:     addr(dst),
+	})
+	ip.SetChecksum(^ip.CalculateChecksum())
+	copy(b[header.IPv4MinimumSize:], segment)
+	return b
 }
 
-// UDP builds an IPv4 UDP datagram with its checksums.
+// TCP is a TCP segment without options or data, window 65535, in an
+// IPv4 packet. flags are the header's flag bits (header.TCPFlagSyn, …).
+func TCP(src, dst netip.AddrPort, seq, ack uint32, flags header.TCPFlags) []byte {
+	return TCPWith(src.Addr(), dst.Addr(), header.TCPFields{
+		SrcPort: src.Port(), DstPort: dst.Port(), SeqNum: seq, AckNum: ack, Flags: flags, WindowSize: 65535,
+	}, nil, nil)
+}
+
+// TCPWith is a TCP segment with the header fields f (its data offset is
+// set here), the options that options writes, as gVisor's option encoders
+// do (nil for none), padded, and payload, in an IPv4 packet.
+func TCPWith(src, dst netip.Addr, f header.TCPFields, options func(opts []byte) int, payload []byte) []byte {
+	var opts [header.TCPOptionsMaximumSize]byte
+	n := 0
+	if options != nil {
+		n = options(opts[:])
+		n += header.AddTCPOptionPadding(opts[:], n)
+	}
+	f.DataOffset = uint8(header.TCPMinimumSize + n)
+	seg := make([]byte, int(f.DataOffset)+len(payload))
+	tcp := header.TCP(seg)
+	tcp.Encode(&f)
+	copy(seg[header.TCPMinimumSize:], opts[:n])
+	copy(seg[f.DataOffset:], payload)
+	xsum := header.PseudoHeaderChecksum(header.TCPProtocolNumber, addr(src), addr(dst), uint16(len(seg)))
+	tcp.SetChecksum(^tcp.CalculateChecksum(checksum.Checksum(payload, xsum)))
+	return IPv4(src, dst, header.TCPProtocolNumber, seg)
+}
+
+// UDP is a UDP datagram in an IPv4 packet.
 func UDP(src, dst netip.AddrPort, payload []byte) []byte {
-	p := ipv4(src.Addr(), dst.Addr(), 17, 8+len(payload))
-	u := p[20:]
-	binary.BigEndian.PutUint16(u[0:], src.Port())
-	binary.BigEndian.PutUint16(u[2:], dst.Port())
-	binary.BigEndian.PutUint16(u[4:], uint16(len(u)))
-	copy(u[8:], payload)
-	binary.BigEndian.PutUint16(u[6:], ^onesSum(pseudo(p, 17), u))
-	return p
+	seg := make([]byte, header.UDPMinimumSize+len(payload))
+	u := header.UDP(seg)
+	u.Encode(&header.UDPFields{SrcPort: src.Port(), DstPort: dst.Port(), Length: uint16(len(seg))})
+	copy(u.Payload(), payload)
+	xsum := header.PseudoHeaderChecksum(header.UDPProtocolNumber, addr(src.Addr()), addr(dst.Addr()), uint16(len(seg)))
+	u.SetChecksum(^u.CalculateChecksum(checksum.Checksum(payload, xsum)))
+	return IPv4(src.Addr(), dst.Addr(), header.UDPProtocolNumber, seg)
 }
 
-// TCP builds an IPv4 TCP segment without data or options, with its
-// checksums. flags are the header's flag bits (0x02 SYN, 0x10 ACK, …).
-func TCP(src, dst netip.AddrPort, seq, ack uint32, flags byte) []byte {
-	p := ipv4(src.Addr(), dst.Addr(), 6, 20)
-	t := p[20:]
-	binary.BigEndian.PutUint16(t[0:], src.Port())
-	binary.BigEndian.PutUint16(t[2:], dst.Port())
-	binary.BigEndian.PutUint32(t[4:], seq)
-	binary.BigEndian.PutUint32(t[8:], ack)
-	t[12] = 5 << 4
-	t[13] = flags
-	binary.BigEndian.PutUint16(t[14:], 65535)
-	binary.BigEndian.PutUint16(t[16:], ^onesSum(pseudo(p, 6), t))
-	return p
+// Ping is an ICMP echo request with 56 bytes of data, as ping sends, in
+// an IPv4 packet.
+func Ping(src, dst netip.Addr, seq uint16) []byte {
+	msg := make([]byte, header.ICMPv4MinimumSize+56)
+	icmp := header.ICMPv4(msg)
+	icmp.SetType(header.ICMPv4Echo)
+	icmp.SetIdent(1)
+	icmp.SetSequence(seq)
+	icmp.SetChecksum(header.ICMPv4Checksum(icmp[:header.ICMPv4MinimumSize], checksum.Checksum(icmp.Payload(), 0)))
+	return IPv4(src, dst, header.ICMPv4ProtocolNumber, msg)
 }
 
-// ipv4 is a packet with an IPv4 header (TTL 64, checksum set) for a
-// payload of n bytes, left zero.
-func ipv4(src, dst netip.Addr, proto byte, n int) []byte {
-	p := make([]byte, 20+n)
-	p[0] = 0x45
-	binary.BigEndian.PutUint16(p[2:], uint16(len(p)))
-	p[8] = 64
-	p[9] = proto
-	s, d := src.As4(), dst.As4()
-	copy(p[12:], s[:])
-	copy(p[16:], d[:])
-	binary.BigEndian.PutUint16(p[10:], ^onesSum(0, p[:20]))
-	return p
-}
-
-// pseudo sums the TCP/UDP pseudo-header of packet p.
-func pseudo(p []byte, proto byte) uint32 {
-	return uint32(onesSum(0, p[12:20])) + uint32(proto) + uint32(len(p)-20)
-}
-
-// onesSum adds b to sum as 16-bit words, folded: the Internet checksum
-// before its complement.
-func onesSum(sum uint32, b []byte) uint16 {
-	for ; len(b) >= 2; b = b[2:] {
-		sum += uint32(binary.BigEndian.Uint16(b))
-	}
-	if len(b) == 1 {
-		sum += uint32(b[0]) << 8
-	}
-	for sum > 0xffff {
-		sum = sum>>16 + sum&0xffff
-	}
-	return uint16(sum)
-}
+func addr(a netip.Addr) tcpip.Address { return tcpip.AddrFrom4(a.As4()) }

@@ -92,6 +92,7 @@ type Host struct {
 	stopped  bool
 
 	dropped atomic.Uint64
+	pending atomic.Int64 // see Pending
 }
 
 // New starts a host. Close stops it.
@@ -257,11 +258,27 @@ func (h *Host) Deliver(pkt []byte) {
 		return
 	default:
 	}
+	h.pending.Add(1)
 	select {
 	case q <- bp:
 	default:
+		h.pending.Add(-1)
 		h.dropped.Add(1)
 		h.pool.Put(bp)
+	}
+}
+
+// Pending is how many packets Deliver has queued that are not yet in the
+// host's stack: those waiting in its inbound queue and the one its
+// receive goroutine is taking in. It counts a packet from before Deliver
+// returns until the stack has taken it in (gVisor's own processing of it
+// may go on after, on gVisor's goroutines). A closed host has none.
+func (h *Host) Pending() int {
+	select {
+	case <-h.done:
+		return 0
+	default:
+		return int(h.pending.Load())
 	}
 }
 
@@ -322,6 +339,7 @@ func (h *Host) receive(q chan *[]byte) {
 			return
 		case bp := <-q:
 			h.inject(*bp)
+			h.pending.Add(-1)
 			*bp = (*bp)[:cap(*bp)]
 			h.pool.Put(bp)
 		}

@@ -1,14 +1,15 @@
 package packet_test
 
 import (
+	"net/netip"
 	"reflect"
 	"testing"
 
-	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/checksum"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
 
 	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/labtest"
 	"github.com/socketlab/socketlab/lab/packet"
 )
 
@@ -18,43 +19,9 @@ import (
 // hand-built test packets as Decode does.
 
 var (
-	gvClient = tcpip.AddrFrom4([4]byte{10, 0, 0, 2})
-	gvServer = tcpip.AddrFrom4([4]byte{10, 0, 0, 1})
+	gvClient = netip.MustParseAddr("10.0.0.2")
+	gvServer = netip.MustParseAddr("10.0.0.1")
 )
-
-// gvIPv4 wraps payload in an IPv4 header encoded by gVisor.
-func gvIPv4(src, dst tcpip.Address, proto tcpip.TransportProtocolNumber, payload []byte) []byte {
-	b := make([]byte, header.IPv4MinimumSize+len(payload))
-	ip := header.IPv4(b)
-	ip.Encode(&header.IPv4Fields{
-		TotalLength: uint16(len(b)),
-		ID:          0x4242,
-		Flags:       header.IPv4FlagDontFragment,
-		TTL:         64,
-		Protocol:    uint8(proto),
-		SrcAddr:     src,
-		DstAddr:     dst,
-	})
-	ip.SetChecksum(^ip.CalculateChecksum())
-	copy(b[header.IPv4MinimumSize:], payload)
-	return b
-}
-
-// gvTCP builds a TCP packet with gVisor, its options encoded by encode.
-func gvTCP(src, dst tcpip.Address, f header.TCPFields, encode func(opts []byte) int, payload []byte) []byte {
-	var opts [header.TCPOptionsMaximumSize]byte
-	n := encode(opts[:])
-	n += header.AddTCPOptionPadding(opts[:], n)
-	f.DataOffset = uint8(header.TCPMinimumSize + n)
-	seg := make([]byte, int(f.DataOffset)+len(payload))
-	tcp := header.TCP(seg)
-	tcp.Encode(&f)
-	copy(seg[header.TCPMinimumSize:], opts[:n])
-	copy(seg[f.DataOffset:], payload)
-	xsum := header.PseudoHeaderChecksum(header.TCPProtocolNumber, src, dst, uint16(len(seg)))
-	tcp.SetChecksum(^tcp.CalculateChecksum(checksum.Checksum(payload, xsum)))
-	return gvIPv4(src, dst, header.TCPProtocolNumber, seg)
-}
 
 // gvSynOptions encodes the options gVisor puts in a SYN, in its order.
 func gvSynOptions(opts []byte) int {
@@ -70,7 +37,7 @@ func gvSynOptions(opts []byte) int {
 }
 
 func TestDecodeGVisorTCP(t *testing.T) {
-	syn := gvTCP(gvClient, gvServer, header.TCPFields{
+	syn := labtest.TCPWith(gvClient, gvServer, header.TCPFields{
 		SrcPort: 49152, DstPort: 7, SeqNum: 0x01020304, Flags: header.TCPFlagSyn, WindowSize: 65535,
 	}, gvSynOptions, nil)
 	p := mustDecode(t, syn)
@@ -89,7 +56,7 @@ func TestDecodeGVisorTCP(t *testing.T) {
 	}
 
 	blocks := []header.SACKBlock{{Start: 100, End: 200}, {Start: 300, End: 400}, {Start: 500, End: 600}}
-	sack := gvTCP(gvServer, gvClient, header.TCPFields{
+	sack := labtest.TCPWith(gvServer, gvClient, header.TCPFields{
 		SrcPort: 7, DstPort: 49152, SeqNum: 9, AckNum: 99, Flags: header.TCPFlagAck | header.TCPFlagPsh | header.TCPFlagFin,
 		WindowSize: 512, UrgentPointer: 0,
 	}, func(opts []byte) int {
@@ -109,14 +76,8 @@ func TestDecodeGVisorTCP(t *testing.T) {
 }
 
 func TestDecodeGVisorUDPAndICMP(t *testing.T) {
-	payload := []byte("hello\n")
-	seg := make([]byte, header.UDPMinimumSize+len(payload))
-	udp := header.UDP(seg)
-	udp.Encode(&header.UDPFields{SrcPort: 49152, DstPort: 7, Length: uint16(len(seg))})
-	copy(seg[header.UDPMinimumSize:], payload)
-	xsum := header.PseudoHeaderChecksum(header.UDPProtocolNumber, gvClient, gvServer, uint16(len(seg)))
-	udp.SetChecksum(^udp.CalculateChecksum(checksum.Checksum(payload, xsum)))
-	datagram := gvIPv4(gvClient, gvServer, header.UDPProtocolNumber, seg)
+	datagram := labtest.UDP(netip.AddrPortFrom(gvClient, 49152), netip.AddrPortFrom(gvServer, 7), []byte("hello\n"))
+	udp := header.UDP(header.IPv4(datagram).Payload())
 
 	p := mustDecode(t, datagram)
 	if p.UDP == nil || *p.UDP != (lab.UDP{SrcPort: 49152, DstPort: 7, Length: 14, Checksum: udp.Checksum(), ChecksumOK: true, PayloadLen: 6}) {
@@ -131,7 +92,7 @@ func TestDecodeGVisorUDPAndICMP(t *testing.T) {
 	icmp.SetCode(header.ICMPv4PortUnreachable)
 	copy(msg[header.ICMPv4MinimumSize:], quote)
 	icmp.SetChecksum(header.ICMPv4Checksum(icmp[:header.ICMPv4MinimumSize], checksum.Checksum(quote, 0)))
-	p = mustDecode(t, gvIPv4(gvServer, gvClient, header.ICMPv4ProtocolNumber, msg))
+	p = mustDecode(t, labtest.IPv4(gvServer, gvClient, header.ICMPv4ProtocolNumber, msg))
 	want := lab.ICMP{Type: 3, Code: 3, Checksum: icmp.Checksum(), ChecksumOK: true, Original: "10.0.0.2:49152 → 10.0.0.1:7 UDP"}
 	if p.ICMP == nil || *p.ICMP != want || p.Src != "10.0.0.1" || p.Dst != "10.0.0.2" {
 		t.Errorf("gVisor port unreachable decoded as %+v from %s to %s, want %+v", p.ICMP, p.Src, p.Dst, want)

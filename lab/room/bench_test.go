@@ -11,16 +11,12 @@ import (
 
 // BenchmarkEchoRoundTrip is a 64-byte round trip through a room: the
 // student's stack, the switch, the lab server's stack, the traced echo
-// service, and back. Compare it with the root package's
+// service, and back. Compare it with server/e2e's
 // BenchmarkKernelEchoRoundTrip, the same loop over the kernel's loopback,
-// in the same run: go test -run '^$' -bench EchoRoundTrip ./lab/room/ .
+// in the same run: go test -run '^$' -bench EchoRoundTrip ./lab/room/ ./server/e2e
 func BenchmarkEchoRoundTrip(b *testing.B) {
-	r, err := room.New(room.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer r.Close()
-	h, _ := r.AddHost()
+	l := newLab(b, room.Config{})
+	r, h := l.Room, l.Host
 	ctx := context.Background()
 	s, _ := h.Sockets().Socket(sock.Stream)
 	if err := s.Connect(ctx, echoTCP); err != nil {

@@ -17,6 +17,7 @@ import (
 // server's calls and states for its connections, in the order they
 // happened.
 type Host struct {
+	room    *Room
 	port    *Port
 	net     *netstack.Host
 	sockets *sock.Stack
@@ -26,7 +27,7 @@ type Host struct {
 
 // AddHost attaches a new student host that runs in this process.
 func (r *Room) AddHost() (*Host, error) {
-	h := &Host{trace: lab.NewTrace(0)}
+	h := &Host{trace: lab.NewTrace(0), room: r}
 	port, err := r.Attach(func(pkt []byte) { h.net.Deliver(pkt) }, h.trace)
 	if err != nil {
 		return nil, err
@@ -37,7 +38,7 @@ func (r *Room) AddHost() (*Host, error) {
 		TimeWait: r.cfg.TimeWait,
 		Output:   port.Send,
 		Observe:  h.observe,
-		Recorder: h.trace,
+		Recorder: lab.RecorderFunc(h.record),
 		Now:      r.cfg.Now,
 	})
 	if err != nil {
@@ -45,7 +46,7 @@ func (r *Room) AddHost() (*Host, error) {
 		return nil, fmt.Errorf("add host: %w", err)
 	}
 	h.port, h.net = port, n
-	h.sockets = sock.New(n, h.trace)
+	h.sockets = sock.New(n, lab.RecorderFunc(h.record))
 	r.mu.Lock()
 	port.host = h
 	r.mu.Unlock()
@@ -54,7 +55,16 @@ func (r *Room) AddHost() (*Host, error) {
 
 // observe records a packet crossing the host's link.
 func (h *Host) observe(dir lab.Direction, t time.Time, pkt []byte) {
-	h.trace.Record(h.tracker.Event(h.port.addr.String(), dir, t, pkt))
+	h.record(h.tracker.Event(h.port.addr.String(), dir, t, pkt))
+}
+
+// record records one of the host's own events (its calls, its sockets'
+// states, its packets) on its trace, and counts it as the room's activity
+// (see Room.WaitQuiet). The lab server's events for the host reach the
+// trace through the room.
+func (h *Host) record(e lab.Event) {
+	h.room.activity.Add(1)
+	h.trace.Record(e)
 }
 
 // Addr is the host's address.

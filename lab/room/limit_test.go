@@ -11,15 +11,8 @@ import (
 // A student host may hold MaxConnections connections to the lab server's
 // services; one more is accepted and closed at once, and counted.
 func TestMaxConnections(t *testing.T) {
-	r, err := room.New(room.Config{MaxConnections: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	h, err := r.AddHost()
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := newLab(t, room.Config{MaxConnections: 2})
+	r, h := l.Room, l.Host
 	ctx := testContext(t)
 	served := 0
 	for range 3 {

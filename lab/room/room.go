@@ -76,6 +76,11 @@ type Room struct {
 	closed  bool
 
 	forwarded, spoofed, malformed, noRoute, isolated atomic.Uint64
+
+	// For WaitQuiet: packets and events so far, and packets the switch
+	// is carrying now.
+	activity atomic.Uint64
+	carrying atomic.Int64
 }
 
 // Student addresses start here, within the room's prefix: .0.x is kept for
@@ -236,6 +241,7 @@ func (r *Room) Attach(deliver func(pkt []byte), events lab.Recorder) (*Port, err
 // connecting back to its caller: socket, then connect), and then passed
 // on first.
 func (r *Room) serverEvent(e lab.Event) {
+	r.activity.Add(1)
 	var peer string
 	fd := 0
 	switch {
@@ -294,6 +300,9 @@ func (r *Room) hold(e lab.Event) {
 // says the caller is outside every stack's sending path, so that a lab
 // host may take the packet in at once (see Port.SendNow).
 func (r *Room) forward(from *Port, pkt []byte, now bool) {
+	r.carrying.Add(1) // in this order: see still
+	r.activity.Add(1)
+	defer r.carried()
 	if len(pkt) < 20 || pkt[0]>>4 != 4 {
 		r.malformed.Add(1)
 		return
@@ -320,6 +329,13 @@ func (r *Room) forward(from *Port, pkt []byte, now bool) {
 		r.forwarded.Add(1)
 		to.deliver(pkt)
 	}
+}
+
+// carried ends forward's count of a packet, after it was delivered, in
+// the reverse order of its start: see still.
+func (r *Room) carried() {
+	r.activity.Add(1)
+	r.carrying.Add(-1)
 }
 
 // Close stops the room: its services, its lab server and every host it

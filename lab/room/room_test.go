@@ -26,18 +26,21 @@ var (
 	closedTCP = netip.MustParseAddrPort("10.0.0.1:9")
 )
 
+// newLab starts a lab of its own for a test, closed when the test ends.
+func newLab(t testing.TB, cfg room.Config) *room.Lab {
+	t.Helper()
+	l, err := room.NewLab(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	return l
+}
+
 func newHost(t *testing.T) (*room.Room, *room.Host) {
 	t.Helper()
-	r, err := room.New(room.Config{TimeWait: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(r.Close)
-	h, err := r.AddHost()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r, h
+	l := newLab(t, room.Config{TimeWait: 300 * time.Millisecond})
+	return l.Room, l.Host
 }
 
 func testContext(t *testing.T) context.Context {
@@ -463,5 +466,51 @@ func TestConnectAgainAndToYourself(t *testing.T) {
 	conn.SendAll(ctx, []byte("hi me"))
 	if got, _ := c.Recv(ctx, 10); string(got) != "hi me" {
 		t.Errorf("recv from yourself = %q", got)
+	}
+}
+
+// WaitQuiet returns only once every packet sent has arrived: datagrams
+// sent in a burst, without waiting for their echoes, have all been
+// answered and every answer is on the host's link; and then, and while
+// a TCP teardown is on its way, again.
+func TestWaitQuiet(t *testing.T) {
+	l := newLab(t, room.Config{TimeWait: 300 * time.Millisecond})
+	ctx := testContext(t)
+	s, _ := l.Host.Sockets().Socket(sock.Datagram)
+	const burst = 50
+	for i := range burst {
+		if _, err := s.SendTo(ctx, []byte(strconv.Itoa(i)), netip.MustParseAddrPort("10.0.0.1:7")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Room.WaitQuiet(ctx); err != nil {
+		t.Fatal(err)
+	}
+	udp := map[lab.Direction]int{}
+	for _, e := range l.Host.Trace().Events() {
+		if e.Kind == lab.KindPacket && e.Packet.Protocol == "UDP" {
+			udp[e.Packet.Dir]++
+		}
+	}
+	if udp[lab.Out] != burst || udp[lab.In] != burst {
+		t.Errorf("quiet with %d datagrams out and %d echoes in, want %d each", udp[lab.Out], udp[lab.In], burst)
+	}
+
+	c, _ := l.Host.Sockets().Socket(sock.Stream)
+	if err := c.Connect(ctx, echoTCP); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if err := l.Room.WaitQuiet(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(tcpFlags(l.Host.Trace().Events()), " "); !strings.HasSuffix(got, "out [FIN, ACK] in [ACK] in [FIN, ACK] out [ACK]") {
+		t.Errorf("quiet before the teardown was over: %s", got)
+	}
+
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := l.Room.WaitQuiet(done); !errors.Is(err, context.Canceled) {
+		t.Errorf("WaitQuiet with its context done = %v, want context.Canceled", err)
 	}
 }

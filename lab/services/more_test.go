@@ -129,16 +129,12 @@ type student struct {
 }
 
 func newStudent(t *testing.T) student {
-	r, err := room.New(room.Config{})
+	l, err := room.NewLab(room.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(r.Close)
-	h, err := r.AddHost()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return student{t, h}
+	t.Cleanup(l.Close)
+	return student{t, l.Host}
 }
 
 func (s student) listen(port uint16) net.Listener {

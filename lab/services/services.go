@@ -83,6 +83,7 @@ type Server struct {
 	perPeer int                // bound on one peer's open TCP connections; 0 for none
 	peers   map[netip.Addr]int // open TCP connections by peer address
 	refused atomic.Uint64
+	busy    atomic.Int64 // see Busy
 }
 
 // NewServer returns a server whose daytime services read the clock now
@@ -104,6 +105,14 @@ func (s *Server) LimitPerPeer(n int) {
 	defer s.mu.Unlock()
 	s.perPeer = max(n, 0)
 }
+
+// Busy reports whether a service on a lab socket (a Notifier) has work
+// it has not finished: from the moment the socket says it has a
+// connection to accept or a datagram to read until the goroutine started
+// for it has accepted or answered everything and stopped. A connection's
+// own goroutine, waiting in Read, is not counted: what it does when data
+// comes is socket calls, which the lab traces.
+func (s *Server) Busy() bool { return s.busy.Load() != 0 }
 
 // Refused counts the connections closed at once for being over the bound
 // set by LimitPerPeer.
@@ -308,7 +317,12 @@ func (s *Server) loop(r io.Closer, step func() bool) {
 	var drain func()
 	kick := func() {
 		pending.Store(true)
-		if running.CompareAndSwap(false, true) && !s.goTask(drain) {
+		if !running.CompareAndSwap(false, true) {
+			return
+		}
+		s.busy.Add(1)
+		if !s.goTask(func() { defer s.busy.Add(-1); drain() }) {
+			s.busy.Add(-1)
 			running.Store(false)
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -43,13 +43,7 @@ func TestWorksheetInTheBrowser(t *testing.T) {
 	if v := answer(t, step, handshake, "49152"); v.result != "not-yet" || !strings.Contains(v.message, "a SYN packet your host sent to port 7") {
 		t.Errorf("an answer before connecting: %+v", v)
 	}
-	for _, line := range []string{
-		`s = socket(AF_INET, SOCK_STREAM)`,
-		`s.connect(("10.0.0.1", 7))`,
-		`s.sendall(b"hello\n")`,
-		`s.recv(1024)`,
-		`s.close()`,
-	} {
+	for _, line := range tcpEcho(t) {
 		if _, err := chromedp.Run(step, chromedp.Evaluate[map[string]string](`socketlab.exec(`+jsString(line)+`)`, chromedp.EvalAwaitPromise)); err != nil {
 			t.Fatal(err)
 		}

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/socketlab/socketlab/loadgen"
+	"github.com/socketlab/socketlab/server/loadgen"
 )
 
 // benchCommand is `socketlab bench`: a class of simulated students, each

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -81,13 +81,7 @@ func TestLabPage(t *testing.T) {
 		t.Error("the loading bar is still shown once the lab is ready")
 	}
 
-	for _, line := range []string{
-		`s = socket(AF_INET, SOCK_STREAM)`,
-		`s.connect(("10.0.0.1", 7))`,
-		`s.sendall(b"hello\n")`,
-		`s.recv(1024)`,
-		`s.close()`,
-	} {
+	for _, line := range tcpEcho(t) {
 		typeLine(t, ctx, line)
 	}
 	transcript, _ := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`[data-testid=transcript]`)))
@@ -192,7 +186,7 @@ func TestScreenshots(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(size.w, size.h)); err != nil {
 			t.Fatal(err)
 		}
-		for _, line := range []string{`s = socket(AF_INET, SOCK_STREAM)`, `s.connect(("10.0.0.1", 7))`, `s.sendall(b"hello\n")`, `s.recv(1024)`, `s.close()`} {
+		for _, line := range tcpEcho(t) {
 			typeLine(t, ctx, line)
 		}
 		time.Sleep(time.Second)

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/socketlab/socketlab/server"
 )
 
 // packetsPerRoundTrip estimates the packets of a round trip when the
@@ -129,27 +131,27 @@ func (r *runner) report(end time.Time, interrupted bool, before, hold, after *sa
 		}
 		return nil
 	}
-	rep.ServerRSSBeforeMB = mb(before, metricRSS)
-	rep.ServerRSSMB = mb(after, metricRSS)
-	rep.ServerHeapMB = mb(after, metricHeap)
-	if v, ok := after.get(metricGoroutines); ok {
+	rep.ServerRSSBeforeMB = mb(before, server.MetricRSS)
+	rep.ServerRSSMB = mb(after, server.MetricRSS)
+	rep.ServerHeapMB = mb(after, server.MetricHeapInUse)
+	if v, ok := after.get(server.MetricGoroutines); ok {
 		rep.ServerGoroutines = &v
 	}
-	rss0, ok0 := before.get(metricRSS)
-	rss1, ok1 := after.get(metricRSS)
+	rss0, ok0 := before.get(server.MetricRSS)
+	rss1, ok1 := after.get(server.MetricRSS)
 	if ok0 && ok1 && rep.SessionsOK > 0 {
 		rep.ServerRSSPerSessionKB = ptr(round((rss1 - rss0) / 1024 / float64(rep.SessionsOK)))
 	}
-	cpu0, ok0 := before.get(metricCPU)
-	cpu1, ok1 := after.get(metricCPU)
+	cpu0, ok0 := before.get(server.MetricCPU)
+	cpu1, ok1 := after.get(server.MetricCPU)
 	if ok0 && ok1 {
 		rep.ServerCPUS = ptr(round(cpu1 - cpu0))
 	}
-	if cpuHold, ok := hold.get(metricCPU); ok && ok1 && r.hold.n > 0 {
+	if cpuHold, ok := hold.get(server.MetricCPU); ok && ok1 && r.hold.n > 0 {
 		rep.ServerCPUPerRoundTripUs = ptr(round((cpu1 - cpuHold) * 1e6 / float64(r.hold.n)))
 	}
-	p0, ok0 := hold.get(metricPackets)
-	p1, ok1 := after.get(metricPackets)
+	p0, ok0 := hold.get(server.MetricPackets)
+	p1, ok1 := after.get(server.MetricPackets)
 	if ok0 && ok1 {
 		if secs := after.at.Sub(hold.at).Seconds(); secs > 0 {
 			rep.PacketsPerS, rep.PacketsFrom = round((p1-p0)/secs), "server"

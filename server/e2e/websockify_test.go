@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package e2e
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ import (
 // It is skipped when websockify is not installed (apt-get install
 // websockify).
 //
-//	go test -run '^$' -bench EchoRoundTrip -benchmem .
+//	go test -run '^$' -bench EchoRoundTrip -benchmem ./server/e2e
 func BenchmarkWebsockifyEchoRoundTrip(b *testing.B) {
 	path, err := exec.LookPath("websockify")
 	if err != nil {

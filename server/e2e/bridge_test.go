@@ -1,10 +1,7 @@
-package main
+package e2e
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -15,28 +12,8 @@ import (
 	"github.com/socketlab/socketlab/lab/bridge"
 	"github.com/socketlab/socketlab/lab/sock"
 	"github.com/socketlab/socketlab/server"
+	"github.com/socketlab/socketlab/server/servertest"
 )
-
-// startServer serves the lab on a loopback port until the test ends and
-// returns its address.
-func startServer(t testing.TB, cfg server.Config) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cfg.Log == nil {
-		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		server.New(cfg).Serve(ctx, ln)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return ln.Addr().String()
-}
 
 func dialBridge(t testing.TB, addr string) *bridge.Client {
 	t.Helper()
@@ -53,7 +30,7 @@ func dialBridge(t testing.TB, addr string) *bridge.Client {
 // TestBridgeEndToEnd drives the real client through the real server over a
 // real WebSocket: the student's stack here, the lab server's there.
 func TestBridgeEndToEnd(t *testing.T) {
-	addr := startServer(t, server.Config{})
+	addr := servertest.Start(t, server.Config{})
 	c := dialBridge(t, addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -139,7 +116,7 @@ func TestBridgeEndToEnd(t *testing.T) {
 // TestBridgeReconnects ends a session from the server side (it idles out)
 // and finds the client on a fresh session, saying so in its trace.
 func TestBridgeReconnects(t *testing.T) {
-	addr := startServer(t, server.Config{IdleTimeout: 300 * time.Millisecond})
+	addr := servertest.Start(t, server.Config{IdleTimeout: 300 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	trace := lab.NewTrace(0)
 	clients := make(chan *bridge.Client, 4)

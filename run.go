@@ -9,17 +9,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/socketlab/socketlab/lab/console"
 	"github.com/socketlab/socketlab/lab/packet"
 	"github.com/socketlab/socketlab/lab/room"
 )
-
-// settle is how long a script's lab runs on after its last line, so that
-// the packets its last calls caused (a teardown's FINs and ACKs) are in the
-// capture.
-const settle = 200 * time.Millisecond
 
 func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
@@ -53,21 +47,20 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer f.Close()
 
-	r, err := room.New(room.Config{})
+	l, err := room.NewLab(room.Config{})
 	if err != nil {
 		return err
 	}
-	defer r.Close()
-	h, err := r.AddHost()
-	if err != nil {
-		return err
+	defer l.Close()
+	runErr := console.RunScript(ctx, l.Console, f, stdout)
+	// The script's sockets close, and the packets that causes (a
+	// teardown's FINs and ACKs) belong in the capture: wait for them.
+	l.Console.Close()
+	if err := l.Room.WaitQuiet(ctx); err != nil {
+		return errors.Join(runErr, err)
 	}
-	c := console.New(h.Sockets())
-	runErr := console.RunScript(ctx, c, f, stdout)
-	c.Close()
-	time.Sleep(settle)
 
-	evs := h.Trace().Events()
+	evs := l.Host.Trace().Events()
 	if *pcapPath != "" {
 		if err := writeFile(*pcapPath, func(w io.Writer) error { return packet.WriteTrace(w, evs) }); err != nil {
 			return fmt.Errorf("write pcap: %w", err)

@@ -11,16 +11,6 @@ import (
 	"github.com/prometheus/common/model"
 )
 
-// The server's metrics a run reads (see server/metrics.go).
-const (
-	metricRSS        = "process_resident_memory_bytes"
-	metricCPU        = "process_cpu_seconds_total"
-	metricPackets    = "socketlab_packets_total" // in and out, added up
-	metricGoroutines = "go_goroutines"
-	metricHeap       = "go_memstats_heap_inuse_bytes"
-	metricSessions   = "socketlab_sessions_open"
-)
-
 // maxMetricsBody bounds what a scrape reads.
 const maxMetricsBody = 4 << 20
 

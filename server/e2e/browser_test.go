@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/labtest"
 	"github.com/socketlab/socketlab/server"
+	"github.com/socketlab/socketlab/server/servertest"
 	"github.com/socketlab/socketlab/static"
 )
 
@@ -52,7 +53,7 @@ var buildErr error
 // serves the lab with it.
 func labServer(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	dir, err := filepath.Abs(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func labServer(t testing.TB) string {
 	if len(probs) > 0 {
 		t.Fatal(probs[0])
 	}
-	return startServer(t, server.Config{Client: os.DirFS(filepath.Join(dir, static.BuildDir)), Exercises: exs})
+	return servertest.Start(t, server.Config{Client: os.DirFS(filepath.Join(dir, static.BuildDir)), Exercises: exs})
 }
 
 // TestBrowserRunsTheLab loads lab.wasm in Chromium, runs the TCP echo
@@ -94,18 +95,12 @@ func TestBrowserRunsTheLab(t *testing.T) {
 	}
 
 	type result struct{ Output, Error string }
-	for _, line := range []string{
-		`s = socket(AF_INET, SOCK_STREAM)`,
-		`s.connect(("10.0.0.1", 7))`,
-		`s.sendall(b"hello from the browser\n")`,
-		`s.recv(1024)`,
-		`s.close()`,
-	} {
+	for _, line := range tcpEcho(t) {
 		r, err := chromedp.Run(step, chromedp.Evaluate[result](`socketlab.exec(`+jsString(line)+`)`, chromedp.EvalAwaitPromise))
 		if err != nil || r.Error != "" {
 			t.Fatalf("exec %s: %v %q", line, err, r.Error)
 		}
-		if line == `s.recv(1024)` && r.Output != "b'hello from the browser\\n'\n" {
+		if line == `s.recv(1024)` && r.Output != "b'hello\\n'\n" {
 			t.Errorf("recv printed %q", r.Output)
 		}
 	}

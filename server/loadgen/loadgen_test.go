@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/socketlab/socketlab/server"
 )
 
 func TestEndpoints(t *testing.T) {
@@ -118,17 +120,17 @@ socketlab_packets_total{direction="out"} 32
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, ok := s.get(metricRSS); !ok || v != 10<<20 {
+	if v, ok := s.get(server.MetricRSS); !ok || v != 10<<20 {
 		t.Errorf("RSS = %v, %v", v, ok)
 	}
-	if v, ok := s.get(metricPackets); !ok || v != 42 {
+	if v, ok := s.get(server.MetricPackets); !ok || v != 42 {
 		t.Errorf("packets = %v, %v; want in and out added up, 42", v, ok)
 	}
-	if _, ok := s.get(metricCPU); ok {
+	if _, ok := s.get(server.MetricCPU); ok {
 		t.Error("a metric not in the text was found")
 	}
 	var none *sample
-	if _, ok := none.get(metricRSS); ok {
+	if _, ok := none.get(server.MetricRSS); ok {
 		t.Error("no sample has values")
 	}
 	if _, err := parseMetrics(time.Now(), strings.NewReader("not metrics {{{")); err == nil {

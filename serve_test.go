@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestServeHealthAndHostServices(t *testing.T) {
+	// A free port for the server; the host's services listen on fixed
+	// ports (echo 7007, HTTP 7080), so on a loopback address of their own.
+	httpAddr := freePort(t)
+	hostAddr := fmt.Sprintf("127.%d.%d.1", 100+rand.IntN(100), rand.IntN(250))
+	echoAddr, webAddr := hostAddr+":7007", hostAddr+":7080"
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var errs bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", httpAddr, "--host-services", hostAddr}, nil, &errs, &errs)
+	}()
+
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + httpAddr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("/healthz = %d", resp.StatusCode)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not come up: %v\n%s", err, errs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	for _, network := range []string{"tcp", "udp"} {
+		c, err := net.Dial(network, echoAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		c.Write([]byte("over the host's " + network + "\n"))
+		buf := make([]byte, 100)
+		n, err := c.Read(buf)
+		if got := string(buf[:n]); got != "over the host's "+network+"\n" {
+			t.Errorf("%s echo = %q, %v", network, got, err)
+		}
+		c.Close()
+	}
+	resp, err := http.Get("http://" + webAddr + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "hello, world\n" {
+		t.Errorf("GET /hello on the host's network = %q", body)
+	}
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d:\n%s", code, errs.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve did not stop within 5s of its context ending")
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
