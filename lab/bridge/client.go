@@ -32,7 +32,6 @@ type Client struct {
 	trace   *lab.Trace
 	tracker packet.Tracker
 	now     func() time.Time
-	events  decoder // the reader's
 
 	out   chan *[]byte
 	pool  sync.Pool
@@ -241,13 +240,7 @@ func (c *Client) readLoop() error {
 // the time it arrived: the server's clock is not this host's.
 func (c *Client) serverMessage(b []byte) {
 	var m EventMessage
-	if !c.events.decodeEventMessage(b, &m) {
-		m = EventMessage{}
-		if json.Unmarshal(b, &m) != nil {
-			return
-		}
-	}
-	if m.Type != TypeEvent {
+	if json.Unmarshal(b, &m) != nil || m.Type != TypeEvent {
 		return
 	}
 	e := m.Event

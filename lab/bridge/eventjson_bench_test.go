@@ -60,33 +60,3 @@ func BenchmarkEncodeEvent(b *testing.B) {
 		}
 	})
 }
-
-// BenchmarkDecodeEvent is a traced client's side: each op decodes one
-// event message, by hand or with encoding/json.
-func BenchmarkDecodeEvent(b *testing.B) {
-	var msgs [][]byte
-	for _, e := range serverEvents() {
-		m, err := json.Marshal(EventMessage{Type: TypeEvent, Event: e})
-		if err != nil {
-			b.Fatal(err)
-		}
-		msgs = append(msgs, m)
-	}
-	b.Run("hand", func(b *testing.B) {
-		var d decoder
-		for i := 0; b.Loop(); i++ {
-			var m EventMessage
-			if !d.decodeEventMessage(msgs[i%len(msgs)], &m) {
-				b.Fatal("not decoded")
-			}
-		}
-	})
-	b.Run("json", func(b *testing.B) {
-		for i := 0; b.Loop(); i++ {
-			var m EventMessage
-			if err := json.Unmarshal(msgs[i%len(msgs)], &m); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
