@@ -3,7 +3,11 @@ package bridge
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
+	"net/netip"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -148,4 +152,122 @@ func FuzzAppendEventMessage(f *testing.F) {
 			t.Fatalf("\n got %s\nwant %s", got, want)
 		}
 	})
+}
+
+// TestAppendEventMessageEveryField fills every field of lab.Event, and of
+// the types under it, with a value that is not its zero, and checks that
+// the encoder writes what json.Marshal writes, or refuses: a field added
+// to an event is written, or makes the encoder refuse, and is never
+// dropped. Each of Event's pointers (the kinds' bodies) is tried set and
+// unset, in every combination: the encoder takes exactly a call or a
+// state, and refuses the rest.
+func TestAppendEventMessageEveryField(t *testing.T) {
+	full := reflect.New(reflect.TypeFor[lab.Event]()).Elem()
+	fill(t, full, "Event")
+	var ptrs []int // Event's pointer fields
+	for i := range full.NumField() {
+		if full.Field(i).Kind() == reflect.Pointer {
+			ptrs = append(ptrs, i)
+		}
+	}
+	encoded := 0
+	for set := range 1 << len(ptrs) {
+		e := full.Interface().(lab.Event) // a copy, sharing the bodies
+		v := reflect.ValueOf(&e).Elem()
+		var names []string
+		for j, i := range ptrs {
+			if set&(1<<j) == 0 {
+				v.Field(i).SetZero()
+			} else {
+				names = append(names, v.Type().Field(i).Name)
+			}
+		}
+		got, ok := AppendEventMessage([]byte("x"), &e)
+		if !ok {
+			if string(got) != "x" {
+				t.Errorf("%v: refused, but changed b to %q", names, got)
+			}
+			continue
+		}
+		encoded++
+		want, err := json.Marshal(EventMessage{Type: TypeEvent, Event: e})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got[1:], want) {
+			t.Errorf("%v:\n got %s\nwant %s", names, got[1:], want)
+		}
+		if slices.Equal(names, []string{"Call"}) == slices.Equal(names, []string{"State"}) {
+			t.Errorf("%v: encoded; want only a call or a state encoded", names)
+		}
+	}
+	if encoded != 2 {
+		t.Errorf("encoded %d of the combinations of Event's bodies, want 2 (a call, a state)", encoded)
+	}
+}
+
+// fill sets v, and everything under it, to values that are not zero:
+// every string names its field, every number is its field's depth plus
+// one, every slice and map has two elements. Types with unexported fields
+// are filled as the lab's events hold them, or not at all: teach fill.
+func fill(t *testing.T, v reflect.Value, name string) {
+	t.Helper()
+	switch v.Type() {
+	case reflect.TypeFor[time.Time]():
+		// Nanoseconds and a zone: what time's encoding must keep.
+		v.Set(reflect.ValueOf(time.Date(2026, 11, 24, 7, 4, 18, 123456789, time.FixedZone("CET", 3600))))
+		return
+	case reflect.TypeFor[netip.Addr]():
+		v.Set(reflect.ValueOf(netip.MustParseAddr("10.0.1.1")))
+		return
+	case reflect.TypeFor[netip.AddrPort]():
+		v.Set(reflect.ValueOf(netip.MustParseAddrPort("10.0.1.1:49152")))
+		return
+	case reflect.TypeFor[netip.Prefix]():
+		v.Set(reflect.ValueOf(netip.MustParsePrefix("10.0.0.0/16")))
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(name + ` "<é>"`)
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(int64(len(name)))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		v.SetUint(uint64(len(name)))
+	case reflect.Float32, reflect.Float64:
+		v.SetFloat(float64(len(name)) + 0.5)
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(t, v.Elem(), name)
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+		for i := range 2 {
+			fill(t, v.Index(i), fmt.Sprintf("%s[%d]", name, i))
+		}
+	case reflect.Array:
+		for i := range v.Len() {
+			fill(t, v.Index(i), fmt.Sprintf("%s[%d]", name, i))
+		}
+	case reflect.Map:
+		v.Set(reflect.MakeMap(v.Type()))
+		for i := range 2 {
+			k := reflect.New(v.Type().Key()).Elem()
+			fill(t, k, fmt.Sprintf("%s key%d", name, i))
+			e := reflect.New(v.Type().Elem()).Elem()
+			fill(t, e, fmt.Sprintf("%s[%d]", name, i))
+			v.SetMapIndex(k, e)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			if !f.IsExported() {
+				t.Fatalf("fill: %s (%s) has unexported fields: teach fill a value of it", name, v.Type())
+			}
+			fill(t, v.Field(i), name+"."+f.Name)
+		}
+	default:
+		t.Fatalf("fill: %s is a %s: teach fill a value of it", name, v.Type())
+	}
 }
