@@ -45,7 +45,7 @@ func TestBridgeSession(t *testing.T) {
 
 	// The lab server's setup comes first: its echo service listening.
 	c.event("the echo service's listen call", func(e lab.Event) bool {
-		return e.Kind == lab.KindCall && e.Call.Name == "listen" && strings.HasSuffix(e.Call.Local, ":7")
+		return e.Kind == lab.KindCall && e.Call.Name == "listen" && e.Call.Local.Port() == 7
 	})
 
 	src := netip.AddrPortFrom(c.addr, 40000)
@@ -62,7 +62,7 @@ func TestBridgeSession(t *testing.T) {
 		t.Error("SYN-ACK's TCP checksum is wrong")
 	}
 	c.event("the lab server's SYN-RECEIVED", func(e lab.Event) bool {
-		return e.Kind == lab.KindState && e.State.To == lab.StateSynReceived && e.State.Peer == src.String()
+		return e.Kind == lab.KindState && e.State.To == lab.StateSynReceived && e.State.Peer == src
 	})
 	// Reset the half-open connection, as a host that never sent the SYN would.
 	c.send(tcpPacket(src, echoTCP, header.TCPFlagRst, 1001, 0))

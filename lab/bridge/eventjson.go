@@ -1,6 +1,7 @@
 package bridge
 
 import (
+	"net/netip"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -66,13 +67,13 @@ func AppendEventMessage(b []byte, e *lab.Event) ([]byte, bool) {
 			b = append(b, `,"errno":`...)
 			b = strconv.AppendInt(b, int64(c.Errno), 10)
 		}
-		if c.Local != "" {
+		if c.Local.IsValid() {
 			b = append(b, `,"local":`...)
-			b = appendString(b, c.Local)
+			b = appendAddrPort(b, c.Local)
 		}
-		if c.Peer != "" {
+		if c.Peer.IsValid() {
 			b = append(b, `,"peer":`...)
-			b = appendString(b, c.Peer)
+			b = appendAddrPort(b, c.Peer)
 		}
 		if c.Bytes != 0 {
 			b = append(b, `,"bytes":`...)
@@ -98,10 +99,10 @@ func AppendEventMessage(b []byte, e *lab.Event) ([]byte, bool) {
 		b = append(b, `,"proto":`...)
 		b = appendString(b, s.Proto)
 		b = append(b, `,"local":`...)
-		b = appendString(b, s.Local)
-		if s.Peer != "" {
+		b = appendAddrPort(b, s.Local)
+		if s.Peer.IsValid() {
 			b = append(b, `,"peer":`...)
-			b = appendString(b, s.Peer)
+			b = appendAddrPort(b, s.Peer)
 		}
 		b = append(b, `,"from":`...)
 		b = appendString(b, string(s.From))
@@ -124,6 +125,18 @@ func appendTime(b []byte, t time.Time) ([]byte, bool) {
 	b = append(b, '"')
 	b = t.AppendFormat(b, time.RFC3339Nano)
 	return append(b, '"'), true
+}
+
+// appendAddrPort appends a as its MarshalText does, quoted: "" for the
+// zero AddrPort. An IPv6 zone, which may need escaping, takes the slow
+// way.
+func appendAddrPort(b []byte, a netip.AddrPort) []byte {
+	if a.Addr().Zone() != "" {
+		return appendString(b, a.String())
+	}
+	b = append(b, '"')
+	b = a.AppendTo(b)
+	return append(b, '"')
 }
 
 // appendString appends s as a JSON string, escaped as encoding/json

@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"encoding/json"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 // records, as room passes them to the session.
 func serverEvents() []lab.Event {
 	t0 := time.Date(2026, 11, 24, 7, 4, 18, 123456789, time.UTC)
-	const local, peer = "10.0.0.1:7", "10.0.1.1:49152"
+	local, peer := netip.MustParseAddrPort("10.0.0.1:7"), netip.MustParseAddrPort("10.0.1.1:49152")
 	return []lab.Event{
 		{Seq: 40, Time: t0, Host: "10.0.0.1", Kind: lab.KindState, State: &lab.StateChange{
 			Proto: "tcp", Local: local, Peer: peer, From: lab.StateListen, To: lab.StateSynReceived,

@@ -20,14 +20,15 @@ func sampleEvents() []lab.Event {
 	t0 := time.Date(2026, 11, 24, 7, 4, 18, 123456789, time.UTC)
 	paris := time.FixedZone("CET", 3600)
 	odd := time.FixedZone("odd", 5*3600+30*60)
+	server, student := netip.MustParseAddrPort("10.0.0.1:7"), netip.MustParseAddrPort("10.0.1.1:49152")
 	return []lab.Event{
 		{Time: t0, Host: "10.0.0.1", Kind: lab.KindCall, Call: &lab.Call{
 			Socket: 4, Proto: "tcp", Name: "recv", Args: []string{"1024"}, Result: `b'hello\n'`,
-			Local: "10.0.0.1:7", Peer: "10.0.1.1:49152", Bytes: 6, Start: t0, End: t0.Add(time.Millisecond),
+			Local: server, Peer: student, Bytes: 6, Start: t0, End: t0.Add(time.Millisecond),
 		}},
 		{Seq: 12, Time: t0.In(paris), Host: "10.0.0.1", Kind: lab.KindCall, Call: &lab.Call{
 			Socket: 3, Proto: "tcp", Name: "accept", Result: "(<socket.socket fd=4, family=AF_INET, type=SOCK_STREAM, proto=0, laddr=('10.0.0.1', 7), raddr=('10.0.1.1', 49152)>, ('10.0.1.1', 49152))",
-			NewFD: 4, Peer: "10.0.1.1:49152", Start: t0.In(odd), End: t0,
+			NewFD: 4, Peer: student, Start: t0.In(odd), End: t0,
 		}},
 		{Time: t0, Host: "10.0.0.1", Kind: lab.KindCall, Call: &lab.Call{
 			Socket: 5, Proto: "udp", Name: "sendto", Args: []string{},
@@ -39,10 +40,10 @@ func sampleEvents() []lab.Event {
 			Result: "", Start: t0, End: t0,
 		}},
 		{Time: t0, Host: "10.0.0.1", Kind: lab.KindState, State: &lab.StateChange{
-			Socket: 0, Proto: "tcp", Local: "10.0.0.1:7", Peer: "10.0.1.1:49152", From: lab.StateListen, To: lab.StateSynReceived,
+			Socket: 0, Proto: "tcp", Local: server, Peer: student, From: lab.StateListen, To: lab.StateSynReceived,
 		}},
 		{Time: t0, Host: "10.0.0.1", Kind: lab.KindState, State: &lab.StateChange{
-			Socket: 3, Proto: "tcp", Local: "10.0.0.1:7", From: lab.StateClosed, To: lab.StateListen,
+			Socket: 3, Proto: "tcp", Local: server, From: lab.StateClosed, To: lab.StateListen,
 		}},
 	}
 }
@@ -55,6 +56,20 @@ func randomString(r *rand.Rand) string {
 		b = append(b, pieces[r.IntN(len(pieces))]...)
 	}
 	return string(b)
+}
+
+// randomAddrPort is an address as sockets have them, or none, or one
+// that JSON finds awkward (an IPv6 zone is any string).
+func randomAddrPort(r *rand.Rand) netip.AddrPort {
+	addrs := []string{"10.0.1.1", "0.0.0.0", "::1", "::ffff:10.0.0.1", "fe80::1%eth0", "fe80::1"}
+	if r.IntN(4) == 0 {
+		return netip.AddrPort{}
+	}
+	a := netip.MustParseAddr(addrs[r.IntN(len(addrs))])
+	if a.Zone() == "" && a.Is6() && r.IntN(2) == 0 {
+		a = a.WithZone(randomString(r))
+	}
+	return netip.AddrPortFrom(a, uint16(r.Uint32()))
 }
 
 func randomEvents(n int) []lab.Event {
@@ -73,12 +88,12 @@ func randomEvents(n int) []lab.Event {
 			out = append(out, lab.Event{Seq: r.Uint64N(1e6), Time: t, Host: randomString(r), Kind: lab.KindCall, Call: &lab.Call{
 				Socket: r.IntN(300) - 1, Proto: randomString(r), Name: randomString(r), Args: args,
 				Result: randomString(r), Error: randomString(r), Errno: lab.Errno(r.IntN(3)),
-				Local: randomString(r), Peer: randomString(r), Bytes: r.IntN(3) * r.IntN(1<<20), NewFD: r.IntN(2) * r.IntN(300),
+				Local: randomAddrPort(r), Peer: randomAddrPort(r), Bytes: r.IntN(3) * r.IntN(1<<20), NewFD: r.IntN(2) * r.IntN(300),
 				Start: t, End: t.Add(time.Duration(r.Int64N(1e10))),
 			}})
 		} else {
 			out = append(out, lab.Event{Time: t, Host: randomString(r), Kind: lab.KindState, State: &lab.StateChange{
-				Socket: r.IntN(300), Proto: randomString(r), Local: randomString(r), Peer: randomString(r),
+				Socket: r.IntN(300), Proto: randomString(r), Local: randomAddrPort(r), Peer: randomAddrPort(r),
 				From: lab.SocketState(randomString(r)), To: lab.SocketState(randomString(r)),
 			}})
 		}

@@ -236,7 +236,7 @@ func (r *Room) Attach(deliver func(pkt []byte), events lab.Recorder) (*Port, err
 // connecting back to its caller: socket, then connect), and then passed
 // on first.
 func (r *Room) serverEvent(e lab.Event) {
-	var peer string
+	var peer netip.AddrPort
 	fd := 0
 	switch {
 	case e.Call != nil:
@@ -244,16 +244,12 @@ func (r *Room) serverEvent(e lab.Event) {
 	case e.State != nil:
 		peer, fd = e.State.Peer, e.State.Socket
 	}
-	if peer == "" {
+	if !peer.IsValid() {
 		r.hold(e)
 		return
 	}
-	ap, err := netip.ParseAddrPort(peer)
-	if err != nil {
-		return
-	}
 	r.mu.RLock()
-	p := r.ports[ap.Addr()]
+	p := r.ports[peer.Addr()]
 	anyHeld := len(r.held) > 0
 	r.mu.RUnlock()
 	if p == nil || p.events == nil {
