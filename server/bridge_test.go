@@ -357,8 +357,8 @@ func TestIdle(t *testing.T) {
 	ls.waitStats(t, "no sessions", func(st Stats) bool { return st.SessionsCurrent == 0 })
 }
 
-// Text messages that are not requests are dropped and counted; a ping is
-// answered; the session stays up.
+// Text messages that are not requests are counted and answered with
+// errors; a ping is answered; the session stays up.
 func TestText(t *testing.T) {
 	ls := serve(t, Config{})
 	c := dial(t, ls, nil)
@@ -366,14 +366,21 @@ func TestText(t *testing.T) {
 		c.write(websocket.TextMessage, []byte(s))
 	}
 	c.write(websocket.TextMessage, []byte(`{"type":"ping"}`))
+	errs := 0
 	for {
 		typ, b, err := c.next()
 		if err != nil {
 			t.Fatal(err)
 		}
+		if typ == websocket.TextMessage && strings.HasPrefix(string(b), `{"type":"error",`) {
+			errs++
+		}
 		if typ == websocket.TextMessage && string(b) == `{"type":"pong"}` {
 			break
 		}
+	}
+	if errs != 7 {
+		t.Errorf("%d error messages before the pong, want 7", errs)
 	}
 	if st := ls.Stats(); st.Drops.BadText != 7 || st.TextIn != 1 {
 		t.Errorf("bad text %d, text in %d; want 7 and 1", st.Drops.BadText, st.TextIn)

@@ -358,6 +358,11 @@ type Port struct {
 // Addr is the address of the port's host.
 func (p *Port) Addr() netip.Addr { return p.addr }
 
+// ServerSockets is the lab server's socket table as it concerns the
+// port's host: the lab server's listening and unconnected sockets, and its
+// connections with the port's host.
+func (p *Port) ServerSockets() []lab.SocketInfo { return p.room.sockets.TableWith(p.addr) }
+
 // Spoofed counts packets from this port whose source was not its address.
 func (p *Port) Spoofed() uint64 { return p.spoofed.Load() }
 
