@@ -6,7 +6,10 @@
 // its subpackages do that and speak in these types.
 package lab
 
-import "time"
+import (
+	"net/netip"
+	"time"
+)
 
 // Kind names what an Event describes.
 type Kind string
@@ -34,19 +37,19 @@ type Event struct {
 
 // Call is one socket call, from its start to its return.
 type Call struct {
-	Socket int       `json:"socket"`          // the socket's id on its host (its file descriptor)
-	Proto  string    `json:"proto"`           // "tcp" or "udp"
-	Name   string    `json:"name"`            // "connect", "recv", …
-	Args   []string  `json:"args"`            // each argument as Python would print it
-	Result string    `json:"result"`          // the return value as Python would print it; "" when it raised
-	Error  string    `json:"error,omitempty"` // e.g. "ConnectionRefusedError: [Errno 111] Connection refused"
-	Errno  Errno     `json:"errno,omitempty"` // the errno behind Error, 0 for none
-	Local  string    `json:"local,omitempty"` // the socket's address when the call returned, "10.0.0.2:49152"
-	Peer   string    `json:"peer,omitempty"`  // the peer's address when known
-	Bytes  int       `json:"bytes,omitempty"` // bytes sent or received
-	NewFD  int       `json:"new_socket,omitempty"`
-	Start  time.Time `json:"start"`
-	End    time.Time `json:"end"`
+	Socket int            `json:"socket"`          // the socket's id on its host (its file descriptor)
+	Proto  string         `json:"proto"`           // "tcp" or "udp"
+	Name   string         `json:"name"`            // "connect", "recv", …
+	Args   []string       `json:"args"`            // each argument as Python would print it
+	Result string         `json:"result"`          // the return value as Python would print it; "" when it raised
+	Error  string         `json:"error,omitempty"` // e.g. "ConnectionRefusedError: [Errno 111] Connection refused"
+	Errno  Errno          `json:"errno,omitempty"` // the errno behind Error, 0 for none
+	Local  netip.AddrPort `json:"local,omitzero"`  // the socket's address when the call returned, "10.0.0.2:49152"
+	Peer   netip.AddrPort `json:"peer,omitzero"`   // the peer's address when known
+	Bytes  int            `json:"bytes,omitempty"` // bytes sent or received
+	NewFD  int            `json:"new_socket,omitempty"`
+	Start  time.Time      `json:"start"`
+	End    time.Time      `json:"end"`
 }
 
 // Failed reports whether the call raised an error.
@@ -55,12 +58,12 @@ func (c *Call) Failed() bool { return c.Error != "" }
 // StateChange is a socket moving from one protocol state to another, as read
 // from the stack.
 type StateChange struct {
-	Socket int         `json:"socket"` // the socket's id, 0 for one no call created (a connection in the accept queue)
-	Proto  string      `json:"proto"`
-	Local  string      `json:"local"`
-	Peer   string      `json:"peer,omitempty"`
-	From   SocketState `json:"from"`
-	To     SocketState `json:"to"`
+	Socket int            `json:"socket"` // the socket's id, 0 for one no call created (a connection in the accept queue)
+	Proto  string         `json:"proto"`
+	Local  netip.AddrPort `json:"local"` // "" when the socket has none
+	Peer   netip.AddrPort `json:"peer,omitzero"`
+	From   SocketState    `json:"from"`
+	To     SocketState    `json:"to"`
 }
 
 // SessionEvent tells the student something about their session, such as a

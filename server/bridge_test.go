@@ -46,7 +46,7 @@ func TestBridgeSession(t *testing.T) {
 
 	// The lab server's setup comes first: its echo service listening.
 	c.event("the echo service's listen call", func(e lab.Event) bool {
-		return e.Kind == lab.KindCall && e.Call.Name == "listen" && strings.HasSuffix(e.Call.Local, ":7")
+		return e.Kind == lab.KindCall && e.Call.Name == "listen" && e.Call.Local.Port() == 7
 	})
 
 	src := netip.AddrPortFrom(c.addr, 40000)
@@ -63,7 +63,7 @@ func TestBridgeSession(t *testing.T) {
 		t.Error("SYN-ACK's TCP checksum is wrong")
 	}
 	c.event("the lab server's SYN-RECEIVED", func(e lab.Event) bool {
-		return e.Kind == lab.KindState && e.State.To == lab.StateSynReceived && e.State.Peer == src.String()
+		return e.Kind == lab.KindState && e.State.To == lab.StateSynReceived && e.State.Peer == src
 	})
 	// Reset the half-open connection, as a host that never sent the SYN would.
 	c.send(labtest.TCP(src, echoTCP, 1001, 0, header.TCPFlagRst))
@@ -359,8 +359,8 @@ func TestIdle(t *testing.T) {
 	ls.waitStats(t, "no sessions", func(st Stats) bool { return st.SessionsCurrent == 0 })
 }
 
-// Text messages that are not requests are dropped and counted; a ping is
-// answered; the session stays up.
+// Text messages that are not requests are counted and answered with
+// errors; a ping is answered; the session stays up.
 func TestText(t *testing.T) {
 	ls := serve(t, Config{})
 	c := dial(t, ls, nil)
@@ -368,14 +368,21 @@ func TestText(t *testing.T) {
 		c.write(websocket.TextMessage, []byte(s))
 	}
 	c.write(websocket.TextMessage, []byte(`{"type":"ping"}`))
+	errs := 0
 	for {
 		typ, b, err := c.next()
 		if err != nil {
 			t.Fatal(err)
 		}
+		if typ == websocket.TextMessage && strings.HasPrefix(string(b), `{"type":"error",`) {
+			errs++
+		}
 		if typ == websocket.TextMessage && string(b) == `{"type":"pong"}` {
 			break
 		}
+	}
+	if errs != 7 {
+		t.Errorf("%d error messages before the pong, want 7", errs)
 	}
 	if st := ls.Stats(); st.Drops.BadText != 7 || st.TextIn != 1 {
 		t.Errorf("bad text %d, text in %d; want 7 and 1", st.Drops.BadText, st.TextIn)

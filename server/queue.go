@@ -41,6 +41,7 @@ type queue struct {
 	spare   []outMsg // storage items goes on in while a writer holds a batch
 	packets int      // packets in items
 	other   int      // events and text in items
+	answers int      // text in items: answers to the client's requests
 	writer  writerState
 	closed  bool // the close has been pushed: nothing more is taken
 }
@@ -53,6 +54,12 @@ const (
 	writing               // it will take what is pushed
 	lingering             // it waits on wake
 )
+
+// maxAnswers bounds the answers to a client's requests (text messages)
+// waiting in a queue, within its bound for events and text: a client that
+// sends requests faster than it reads their answers cannot crowd out the
+// lab server's events.
+const maxAnswers = 64
 
 // WriterLinger is how long a session's writer waits for something more to
 // write before it stops. A session busy with a student keeps its writer;
@@ -80,11 +87,14 @@ func (q *queue) push(m outMsg) bool {
 		}
 		q.packets++
 	default:
-		if q.other >= q.maxOther {
+		if q.other >= q.maxOther || m.text != nil && q.answers >= maxAnswers {
 			q.mu.Unlock()
 			return false
 		}
 		q.other++
+		if m.text != nil {
+			q.answers++
+		}
 	}
 	q.items = append(q.items, m)
 	q.wakeLocked()
@@ -136,7 +146,7 @@ func (q *queue) take(last []outMsg) []outMsg {
 	}
 	batch := q.items
 	q.items, q.spare = q.spare, nil
-	q.packets, q.other = 0, 0
+	q.packets, q.other, q.answers = 0, 0, 0
 	return batch
 }
 

@@ -85,3 +85,28 @@ func TestQueueWriter(t *testing.T) {
 		t.Fatalf("after the close: starts = %d, batch %d messages ending in close %v; want 2, 3, true", starts, len(b), len(b) > 0 && b[len(b)-1].close)
 	}
 }
+
+// Answers to a client's requests wait within a bound of their own, inside
+// the bound for events and text: a client sending requests faster than it
+// reads their answers cannot crowd out the lab server's events.
+func TestQueueAnswers(t *testing.T) {
+	q := newQueue(1, maxAnswers+2, func() {})
+	text := outMsg{text: []byte(`{"type":"pong"}`)}
+	for i := range maxAnswers {
+		if !q.push(text) {
+			t.Fatalf("answer %d refused, want %d taken", i, maxAnswers)
+		}
+	}
+	if q.push(text) {
+		t.Fatalf("answer %d taken, want it over the bound", maxAnswers+1)
+	}
+	if !q.push(outMsg{ev: lab.Event{Kind: lab.KindCall}}) {
+		t.Fatal("an event refused behind the answers")
+	}
+	if b := q.take(nil); len(b) != maxAnswers+1 {
+		t.Fatalf("take = %d messages, want %d", len(b), maxAnswers+1)
+	}
+	if !q.push(text) {
+		t.Fatal("an answer refused after the writer took the others")
+	}
+}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -159,23 +158,6 @@ func isIPv4(pkt []byte) bool {
 	total := int(pkt[2])<<8 | int(pkt[3])
 	return hlen >= 20 && hlen <= total && total <= len(pkt)
 }
-
-// text answers a text message: JSON with a "type". There is one request so
-// far, ping; anything else is dropped and counted.
-func (s *session) text(b []byte) {
-	var env bridge.Envelope
-	if err := json.Unmarshal(b, &env); err != nil || env.Type != typePing {
-		s.c.badText.Add(1)
-		s.warn(warnText, "bridge: client sent a text message that is not a request", "bytes", len(b), "type", env.Type)
-		return
-	}
-	s.c.textIn.Add(1)
-	if !s.out.push(outMsg{text: pong}) {
-		s.c.queueFull.Add(1)
-	}
-}
-
-var pong = marshal(bridge.Envelope{Type: typePong})
 
 // ping answers a WebSocket ping, within the session's message rate. A
 // pong that cannot be written is let go: the writer finds out about a

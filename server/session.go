@@ -22,13 +22,6 @@ import (
 	"github.com/socketlab/socketlab/lab/services"
 )
 
-// Text message types a client may send, and their answers. They belong in
-// lab/bridge with the other types.
-const (
-	typePing = "ping"
-	typePong = "pong"
-)
-
 // closeLost is the close code recorded, never sent, for a connection that
 // ended without a close frame (RFC 6455's 1006).
 const closeLost = websocket.CloseAbnormalClosure

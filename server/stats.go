@@ -33,8 +33,8 @@ type Drops struct {
 	Malformed uint64 `json:"malformed"`  // a binary message that is not an IPv4 packet
 	TooBig    uint64 `json:"too_big"`    // a message over the MTU or MaxText (the session is closed)
 	Rate      uint64 `json:"rate"`       // a message over the session's packet rate
-	QueueFull uint64 `json:"queue_full"` // a packet for a client whose send queue was full
-	BadText   uint64 `json:"bad_text"`   // a text message that is not JSON with a known "type"
+	QueueFull uint64 `json:"queue_full"` // a packet, or an answer to a request, for a client whose send queue was full
+	BadText   uint64 `json:"bad_text"`   // a text message that is not a request the server takes (answered with an error message)
 }
 
 // Refused counts upgrades to /bridge that did not become sessions.

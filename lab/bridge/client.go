@@ -32,7 +32,6 @@ type Client struct {
 	trace   *lab.Trace
 	tracker packet.Tracker
 	now     func() time.Time
-	events  decoder // the reader's
 
 	out   chan *[]byte
 	pool  sync.Pool
@@ -42,7 +41,21 @@ type Client struct {
 	once  sync.Once
 	err   error // why the session ended; set before done closes
 	drops atomic.Uint64
+
+	// Requests: their messages, for the writer; the callers waiting for
+	// answers, by id; the server's error messages, counted.
+	requests     chan []byte
+	lastID       atomic.Uint64
+	mu           sync.Mutex
+	waiting      map[uint64]chan<- []byte
+	serverErrors atomic.Uint64
 }
+
+// MaxRequests bounds the requests (ServerSockets) waiting to be written.
+const MaxRequests = 16
+
+// AnswerTimeout bounds how long a request waits for its answer.
+const AnswerTimeout = 10 * time.Second
 
 // Options adjust a client. The zero value is fine.
 type Options struct {
@@ -80,6 +93,9 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 		now:   opts.Now,
 		out:   make(chan *[]byte, SendQueue),
 		done:  make(chan struct{}),
+
+		requests: make(chan []byte, MaxRequests),
+		waiting:  map[uint64]chan<- []byte{},
 	}
 	switch {
 	case opts.Untraced:
@@ -192,8 +208,8 @@ func (c *Client) send(pkt []byte) {
 	}
 }
 
-// writeLoop writes the host's packets, the connection's only writer of
-// data. The writes themselves take no context (a context would cost a
+// writeLoop writes the host's packets and requests, the connection's only
+// writer of data. The writes themselves take no context (a context would cost a
 // timer for each): when the session ends, the connection is closed, and a
 // blocked write returns.
 func (c *Client) writeLoop(ctx context.Context) error {
@@ -207,13 +223,17 @@ func (c *Client) writeLoop(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("write packet: %w", err)
 			}
+		case b := <-c.requests:
+			if err := c.conn.Write(context.Background(), websocket.MessageText, b); err != nil {
+				return fmt.Errorf("write request: %w", err)
+			}
 		}
 	}
 }
 
 // readLoop reads the server's messages, each into the same buffer: a
 // packet goes into the host's stack from here, with no goroutine between;
-// an event goes on the trace. As with writes, reads take no context: the
+// a text message is taken by text. As with writes, reads take no context: the
 // session's end closes the connection.
 func (c *Client) readLoop() error {
 	var buf bytes.Buffer
@@ -230,24 +250,68 @@ func (c *Client) readLoop() error {
 		case websocket.MessageBinary:
 			c.host.Inject(buf.Bytes())
 		case websocket.MessageText:
-			if c.trace != nil {
-				c.serverMessage(buf.Bytes())
-			}
+			c.text(buf.Bytes())
 		}
 	}
 }
 
-// serverMessage records an event of the lab server's. It is stamped with
-// the time it arrived: the server's clock is not this host's.
-func (c *Client) serverMessage(b []byte) {
-	var m EventMessage
-	if !c.events.decodeEventMessage(b, &m) {
-		m = EventMessage{}
-		if json.Unmarshal(b, &m) != nil {
-			return
+// eventPrefix begins every event message: the server writes the type
+// first.
+var eventPrefix = []byte(`{"type":"event",`)
+
+// text takes a text message from the server: an event, the most common by
+// far, goes on the trace; an answer goes to the request waiting for it; an
+// error message is a session event on the trace, and counted, besides.
+// What the client does not know, it leaves.
+func (c *Client) text(b []byte) {
+	if bytes.HasPrefix(b, eventPrefix) {
+		if c.trace != nil {
+			c.serverEvent(b)
 		}
+		return
 	}
-	if m.Type != TypeEvent {
+	var m Envelope
+	if json.Unmarshal(b, &m) != nil {
+		return
+	}
+	if m.Type == TypeError {
+		c.serverError(b)
+	}
+	if m.ID == 0 {
+		return
+	}
+	c.mu.Lock()
+	answer := c.waiting[m.ID]
+	delete(c.waiting, m.ID)
+	c.mu.Unlock()
+	if answer != nil {
+		answer <- bytes.Clone(b) // the channel has room for it
+	}
+}
+
+// serverError records an error message of the server's, as a session
+// event, and counts it.
+func (c *Client) serverError(b []byte) {
+	c.serverErrors.Add(1)
+	var m ErrorMessage
+	if json.Unmarshal(b, &m) != nil {
+		return
+	}
+	c.record(lab.Event{Time: c.now(), Host: c.hello.Host.Address, Kind: lab.KindSession, Session: &lab.SessionEvent{
+		What:    "error",
+		Message: "the lab server refused a request: " + m.Message,
+	}})
+}
+
+// ServerErrors counts the error messages the server sent: its answers to
+// requests it could not take.
+func (c *Client) ServerErrors() uint64 { return c.serverErrors.Load() }
+
+// serverEvent records an event of the lab server's. It is stamped with
+// the time it arrived: the server's clock is not this host's.
+func (c *Client) serverEvent(b []byte) {
+	var m EventMessage
+	if json.Unmarshal(b, &m) != nil || m.Type != TypeEvent {
 		return
 	}
 	e := m.Event
@@ -260,6 +324,67 @@ func (c *Client) serverMessage(b []byte) {
 	e.Time = c.now()
 	e.Packet, e.Session = nil, nil
 	c.trace.Record(e)
+}
+
+// ServerSockets asks the lab server for its socket table as it concerns
+// this session: its listening and unconnected sockets, and its
+// connections with this host. It waits for the answer until ctx ends, the
+// session ends or AnswerTimeout passes. It is safe for concurrent use.
+func (c *Client) ServerSockets(ctx context.Context) ([]lab.SocketInfo, error) {
+	var m SocketsMessage
+	if err := c.request(ctx, TypeSockets, &m); err != nil {
+		return nil, fmt.Errorf("ask server sockets: %w", err)
+	}
+	return m.Sockets, nil
+}
+
+// request sends a request of type typ and decodes its answer into answer;
+// an error message answers with an error.
+func (c *Client) request(ctx context.Context, typ string, answer any) error {
+	ctx, cancel := context.WithTimeout(ctx, AnswerTimeout)
+	defer cancel()
+	id := c.lastID.Add(1)
+	ch := make(chan []byte, 1)
+	c.mu.Lock()
+	c.waiting[id] = ch
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.waiting, id)
+		c.mu.Unlock()
+	}()
+	msg, err := json.Marshal(Envelope{Type: typ, ID: id})
+	if err != nil {
+		return err
+	}
+	select {
+	case c.requests <- msg:
+	default:
+		return fmt.Errorf("more than %d requests waiting to be sent", MaxRequests)
+	}
+	var b []byte
+	select {
+	case b = <-ch:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.done:
+		return c.err
+	}
+	var env Envelope
+	if err := json.Unmarshal(b, &env); err != nil {
+		return err
+	}
+	switch env.Type {
+	case TypeError:
+		var e ErrorMessage
+		if err := json.Unmarshal(b, &e); err != nil {
+			return err
+		}
+		return fmt.Errorf("the server refused it: %s", e.Message)
+	case typ:
+		return json.Unmarshal(b, answer)
+	}
+	return fmt.Errorf("the server answered with a %q message", env.Type)
 }
 
 // observe records a packet crossing the host's link.

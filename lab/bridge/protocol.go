@@ -7,11 +7,33 @@
 //
 //   - a binary message, either way, is exactly one IPv4 packet: the
 //     WebSocket is the host's network cable;
-//   - a text message, either way, is one JSON object with a "type": from
-//     the server, "event" messages carry the lab server's calls and socket
-//     states for this session's connections.
+//   - a text message, either way, is one JSON object with a "type".
 //
-// A binary message larger than the MTU closes the session with 1009.
+// From the server, an "event" message (EventMessage) carries one of the lab
+// server's calls or socket states for this session's connections.
+//
+// From the client, a text message is a request, and the server answers
+// each one, in the order they came:
+//
+//	{"type":"ping","id":1}     → {"type":"pong","id":1}
+//	{"type":"sockets","id":2}  → {"type":"sockets","id":2,"sockets":[…]}
+//
+// "id" is the client's to choose, and optional (0, or absent, is none); an
+// answer carries its request's back. A "sockets" answer (SocketsMessage)
+// is the lab server's socket table as it concerns the session: its
+// listening and unconnected sockets, and its connections with the
+// session's host, each row a lab.SocketInfo as the student's own table
+// has them.
+//
+// A text message the server cannot take (not JSON, no "type", a type it
+// does not know, or a known one whose fields do not decode) is counted
+// and answered with an ErrorMessage, {"type":"error","id":…,"message":…},
+// whose message says in plain words what was wrong, in at most
+// MaxErrorMessage bytes. A new request is a Type constant and its message
+// types here, and a handler in the server's table.
+//
+// A binary message larger than the MTU closes the session with 1009; a
+// text message larger than MaxText, too.
 package bridge
 
 import "github.com/socketlab/socketlab/lab"
@@ -22,11 +44,21 @@ const Version = 1
 // MaxText bounds a text message, either way.
 const MaxText = 64 << 10
 
-// Message types.
+// Message types: from the server, hello and event; the client's requests,
+// with the type of their answers; and the server's answer to a text
+// message it cannot take.
 const (
-	TypeHello = "hello"
-	TypeEvent = "event"
+	TypeHello   = "hello"
+	TypeEvent   = "event"
+	TypePing    = "ping"    // answered with a pong
+	TypePong    = "pong"    // an Envelope
+	TypeSockets = "sockets" // answered with a SocketsMessage of the same type
+	TypeError   = "error"   // an ErrorMessage
 )
+
+// MaxErrorMessage bounds an ErrorMessage's message, in bytes: a client's
+// bad type is quoted in it, cut short.
+const MaxErrorMessage = 160
 
 // WebSocket close codes the bridge uses, with RFC 6455's meanings.
 const (
@@ -72,7 +104,26 @@ type EventMessage struct {
 	Event lab.Event `json:"event"`
 }
 
-// Envelope is what every text message has: its type.
+// Envelope is what every text message has: its type; and what requests
+// and their answers have, an id, 0 for none. A ping and a sockets request
+// are an Envelope, and so is a pong.
 type Envelope struct {
 	Type string `json:"type"`
+	ID   uint64 `json:"id,omitempty"`
+}
+
+// SocketsMessage answers a sockets request: the lab server's socket table
+// as it concerns the session (see the package's doc). Sockets is never
+// null.
+type SocketsMessage struct {
+	Type    string           `json:"type"` // TypeSockets
+	ID      uint64           `json:"id,omitempty"`
+	Sockets []lab.SocketInfo `json:"sockets"`
+}
+
+// ErrorMessage answers a text message the server could not take.
+type ErrorMessage struct {
+	Type    string `json:"type"`         // TypeError
+	ID      uint64 `json:"id,omitempty"` // the request's, if it had one
+	Message string `json:"message"`      // what was wrong, in plain words; at most MaxErrorMessage bytes
 }

@@ -184,14 +184,20 @@ func (p Pattern) packetMatches(pk *lab.Packet) bool {
 	return true
 }
 
-func peerMatches(want, got string) bool {
-	switch {
-	case want == "":
+// peerMatches reports whether got is the peer a pattern wants: any peer
+// for "", any address with the port for ":port", else exactly want.
+func peerMatches(want string, got netip.AddrPort) bool {
+	if want == "" {
 		return true
-	case strings.HasPrefix(want, ":"):
-		return strings.HasSuffix(got, want)
 	}
-	return want == got
+	if !got.IsValid() {
+		return false
+	}
+	var buf [len("[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535")]byte
+	if port, ok := strings.CutPrefix(want, ":"); ok {
+		return port == string(strconv.AppendUint(buf[:0], uint64(got.Port()), 10))
+	}
+	return want == string(got.AppendTo(buf[:0]))
 }
 
 // Judge says, for each check, whether the events pass it.

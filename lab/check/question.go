@@ -222,12 +222,12 @@ func both(rel, raw uint32) []answer {
 	return []answer{{n: uint64(rel), form: "relative", pair: uint64(raw)}, {n: uint64(raw), form: "raw", pair: uint64(rel)}}
 }
 
-func port(addr string) []answer {
-	ap, err := netip.ParseAddrPort(addr)
-	if err != nil {
+// port is an address's port, if there is an address.
+func port(addr netip.AddrPort) []answer {
+	if !addr.IsValid() {
 		return nil
 	}
-	return []answer{{n: uint64(ap.Port())}}
+	return []answer{{n: uint64(addr.Port())}}
 }
 
 // MaxAnswer bounds an answer's text.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -12,7 +11,10 @@ import (
 	"github.com/socketlab/socketlab/lab/check"
 )
 
-var you = netip.MustParseAddr("10.0.1.1")
+var (
+	you     = netip.MustParseAddr("10.0.1.1")
+	echoTCP = netip.MustParseAddrPort("10.0.0.1:7")
+)
 
 func tcp(dir lab.Direction, sport, dport uint16, seq, relSeq, ack, relAck uint32, flags lab.TCPFlags) lab.Event {
 	src, dst := "10.0.1.1", "10.0.0.1"
@@ -42,7 +44,7 @@ func udp(dir lab.Direction, sport, dport uint16, payload int) lab.Event {
 	}}
 }
 
-func call(name, local, peer string) lab.Event {
+func call(name string, local, peer netip.AddrPort) lab.Event {
 	return lab.Event{Host: you.String(), Kind: lab.KindCall, Call: &lab.Call{Name: name, Proto: "tcp", Local: local, Peer: peer}}
 }
 
@@ -51,12 +53,12 @@ func call(name, local, peer string) lab.Event {
 // UDP echo of two datagrams.
 func handshake(sport uint16, isn uint32) []lab.Event {
 	return []lab.Event{
-		call("socket", "", ""),
+		call("socket", netip.AddrPort{}, netip.AddrPort{}),
 		tcp(lab.Out, sport, 7, isn, 0, 0, 0, lab.TCPFlags{SYN: true}),
 		tcp(lab.In, 7, sport, 5000, 0, isn+1, 1, lab.TCPFlags{SYN: true, ACK: true}),
 		tcp(lab.Out, sport, 7, isn+1, 1, 5001, 1, lab.TCPFlags{ACK: true}),
-		{Host: you.String(), Kind: lab.KindState, State: &lab.StateChange{Proto: "tcp", Local: "10.0.1.1:" + itoa(sport), Peer: "10.0.0.1:7", From: lab.StateSynSent, To: lab.StateEstablished}},
-		call("connect", "10.0.1.1:"+itoa(sport), "10.0.0.1:7"),
+		{Host: you.String(), Kind: lab.KindState, State: &lab.StateChange{Proto: "tcp", Local: netip.AddrPortFrom(you, sport), Peer: echoTCP, From: lab.StateSynSent, To: lab.StateEstablished}},
+		call("connect", netip.AddrPortFrom(you, sport), echoTCP),
 	}
 }
 
@@ -66,8 +68,6 @@ var udpEcho = []lab.Event{
 	udp(lab.In, 7, 50000, 3),
 	udp(lab.In, 7, 50000, 3),
 }
-
-func itoa(n uint16) string { return strconv.Itoa(int(n)) }
 
 var (
 	synOut    = &check.Pattern{Kind: lab.KindPacket, Host: "you", Count: 1, L4: "TCP", Flags: []string{"SYN"}, Dir: lab.Out, Port: 7}

@@ -18,6 +18,19 @@ import (
 // TIME-WAIT after their socket closed) and UDP sockets. Socket ids are left
 // 0: the caller knows which socket is whose.
 func (h *Host) Sockets() []lab.SocketInfo {
+	return h.sockets(func(netip.Addr) bool { return true })
+}
+
+// SocketsWith lists the endpoints Sockets lists that concern the host at
+// peer: those with no peer (listeners, unconnected UDP sockets) and those
+// whose peer is at peer.
+func (h *Host) SocketsWith(peer netip.Addr) []lab.SocketInfo {
+	return h.sockets(func(a netip.Addr) bool { return a == peer })
+}
+
+// sockets lists the endpoints with no peer, and those whose peer's
+// address keep accepts.
+func (h *Host) sockets(keep func(netip.Addr) bool) []lab.SocketInfo {
 	var rows []lab.SocketInfo
 	for _, te := range h.stack.RegisteredEndpoints() {
 		ep, ok := te.(tcpip.Endpoint)
@@ -32,7 +45,11 @@ func (h *Host) Sockets() []lab.SocketInfo {
 			Local: netip.AddrPortFrom(ipOf(info.ID.LocalAddress), info.ID.LocalPort).String(),
 		}
 		if info.ID.RemotePort != 0 {
-			row.Peer = netip.AddrPortFrom(ipOf(info.ID.RemoteAddress), info.ID.RemotePort).String()
+			peer := ipOf(info.ID.RemoteAddress)
+			if !keep(peer) {
+				continue
+			}
+			row.Peer = netip.AddrPortFrom(peer, info.ID.RemotePort).String()
 		}
 		switch info.TransProto {
 		case tcp.ProtocolNumber:

@@ -305,12 +305,10 @@ func (w *watcher) emit(c *watched, to lab.SocketState, now time.Time) {
 	sc := &lab.StateChange{
 		Socket: c.socket,
 		Proto:  "tcp",
-		Local:  c.local.String(),
+		Local:  c.local,
+		Peer:   c.peer,
 		From:   from,
 		To:     to,
-	}
-	if c.peer.IsValid() {
-		sc.Peer = c.peer.String()
 	}
 	w.h.cfg.Recorder.Record(lab.Event{Time: now, Host: w.h.name, Kind: lab.KindState, State: sc})
 }

@@ -242,7 +242,7 @@ func (r *Room) Attach(deliver func(pkt []byte), events lab.Recorder) (*Port, err
 // on first.
 func (r *Room) serverEvent(e lab.Event) {
 	r.activity.Add(1)
-	var peer string
+	var peer netip.AddrPort
 	fd := 0
 	switch {
 	case e.Call != nil:
@@ -250,16 +250,12 @@ func (r *Room) serverEvent(e lab.Event) {
 	case e.State != nil:
 		peer, fd = e.State.Peer, e.State.Socket
 	}
-	if peer == "" {
+	if !peer.IsValid() {
 		r.hold(e)
 		return
 	}
-	ap, err := netip.ParseAddrPort(peer)
-	if err != nil {
-		return
-	}
 	r.mu.RLock()
-	p := r.ports[ap.Addr()]
+	p := r.ports[peer.Addr()]
 	anyHeld := len(r.held) > 0
 	r.mu.RUnlock()
 	if p == nil || p.events == nil {
@@ -377,6 +373,11 @@ type Port struct {
 
 // Addr is the address of the port's host.
 func (p *Port) Addr() netip.Addr { return p.addr }
+
+// ServerSockets is the lab server's socket table as it concerns the
+// port's host: the lab server's listening and unconnected sockets, and its
+// connections with the port's host.
+func (p *Port) ServerSockets() []lab.SocketInfo { return p.room.sockets.TableWith(p.addr) }
 
 // Spoofed counts packets from this port whose source was not its address.
 func (p *Port) Spoofed() uint64 { return p.spoofed.Load() }

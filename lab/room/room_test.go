@@ -184,7 +184,7 @@ func TestTCPEchoFlow(t *testing.T) {
 		t.Errorf("order: synack %d accept %d dataOut %d recv %d send %d dataIn %d; trace:\n%s",
 			synack, accept, dataOut, recv, send, dataIn, render(evs))
 	}
-	if c := evs[recv].Call; c.Result != `b'hello\n'` || c.Peer != h.Addr().String()+":"+strings.Split(evs[dataOut].Packet.Src, ":")[1] {
+	if c := evs[recv].Call; c.Result != `b'hello\n'` || c.Peer.String() != h.Addr().String()+":"+strings.Split(evs[dataOut].Packet.Src, ":")[1] {
 		t.Errorf("server recv = %+v", c)
 	}
 	for i := 1; i < len(evs); i++ {
@@ -215,7 +215,7 @@ func TestTCPEchoFlow(t *testing.T) {
 	}
 	var server []lab.SocketState
 	for _, e := range evs {
-		if e.Kind == lab.KindState && e.Host == "10.0.0.1" && e.State.Peer != "" {
+		if e.Kind == lab.KindState && e.Host == "10.0.0.1" && e.State.Peer.IsValid() {
 			server = append(server, e.State.To)
 		}
 	}

@@ -195,7 +195,11 @@ func TestCallMe(t *testing.T) {
 	for _, e := range s.h.Trace().Events() {
 		started = started || e.Host == me
 		if started && e.Kind == lab.KindCall && e.Host == "10.0.0.1" && (e.Call.Name == "socket" || e.Call.Name == "connect") {
-			serverCalls = append(serverCalls, e.Call.Name+" "+e.Call.Peer)
+			peer := ""
+			if e.Call.Peer.IsValid() {
+				peer = e.Call.Peer.String()
+			}
+			serverCalls = append(serverCalls, e.Call.Name+" "+peer)
 		}
 	}
 	want := "socket , connect " + me + ":5000, socket , connect " + me + ":5001"

@@ -27,11 +27,6 @@ type Socket struct {
 	timeout time.Duration // < 0: blocking; 0: non-blocking; > 0: timeout
 	closed  bool
 	failed  bool // a connect failed: the next one starts afresh, as on Linux
-
-	// The socket's addresses as last formatted for a call: they seldom
-	// change, and every call records them.
-	local, peer       netip.AddrPort
-	localStr, peerStr string
 }
 
 // endpoint is the socket's endpoint in the stack.
@@ -147,28 +142,13 @@ func (s *Socket) deadline(ctx context.Context) (context.Context, context.CancelF
 func (s *Socket) addresses(c *lab.Call) {
 	ep := s.endpoint()
 	if a, err := ep.LocalAddr(); err == nil && a.Port() != 0 {
-		c.Local = s.format(a, false)
+		c.Local = a
 	}
-	if c.Peer == "" {
+	if !c.Peer.IsValid() {
 		if a, err := ep.PeerAddr(); err == nil {
-			c.Peer = s.format(a, true)
+			c.Peer = a
 		}
 	}
-}
-
-// format formats the socket's local or peer address, keeping the string
-// for the next call.
-func (s *Socket) format(a netip.AddrPort, peer bool) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	last, str := &s.local, &s.localStr
-	if peer {
-		last, str = &s.peer, &s.peerStr
-	}
-	if *str == "" || *last != a {
-		*last, *str = a, a.String()
-	}
-	return *str
 }
 
 // Bind gives the socket a local address: bind((host, port)). An
@@ -208,7 +188,7 @@ func (s *Socket) Accept(ctx context.Context) (*Socket, netip.AddrPort, error) {
 			return err
 		}
 		c.NewFD = child.fd
-		c.Peer = peer.String()
+		c.Peer = peer
 		c.Result = "(" + child.Repr() + ", " + lab.ReprAddr(peer) + ")"
 		return nil
 	})
@@ -225,7 +205,7 @@ func (s *Socket) Connect(ctx context.Context, addr netip.AddrPort) error {
 		if err := s.afresh(); err != nil {
 			return err
 		}
-		c.Peer = addr.String() // also when it fails: the peer it asked for
+		c.Peer = addr // also when it fails: the peer it asked for
 		err := s.endpoint().Connect(ctx, addr)
 		var errno lab.Errno
 		if s.typ == Stream && errors.As(err, &errno) && errno != lab.EISCONN && errno != lab.EALREADY && errno != lab.EINPROGRESS {
@@ -316,7 +296,7 @@ func (s *Socket) SendTo(ctx context.Context, b []byte, addr netip.AddrPort) (int
 		var err error
 		n, err = s.endpoint().WriteTo(ctx, b, addr)
 		c.Bytes = n
-		c.Peer = addr.String()
+		c.Peer = addr
 		c.Result = strconv.Itoa(n)
 		return err
 	})
@@ -336,7 +316,7 @@ func (s *Socket) RecvFrom(ctx context.Context, n int) ([]byte, netip.AddrPort, e
 		b, from, err = s.endpoint().ReadFrom(ctx, n)
 		c.Bytes = len(b)
 		if err == nil {
-			c.Peer = from.String()
+			c.Peer = from
 			c.Result = "(" + lab.ReprBytes(b) + ", " + lab.ReprAddr(from) + ")"
 		}
 		return err

@@ -155,7 +155,7 @@ func TestBrowserRunsTheLab(t *testing.T) {
 	}
 	var serverCalls []string
 	for _, e := range evs {
-		if e.Kind == lab.KindCall && e.Host == "10.0.0.1" && e.Call.Proto == "tcp" && e.Call.Peer != "" {
+		if e.Kind == lab.KindCall && e.Host == "10.0.0.1" && e.Call.Proto == "tcp" && e.Call.Peer.IsValid() {
 			serverCalls = append(serverCalls, e.Call.Name)
 		}
 	}

@@ -1,0 +1,106 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/bridge"
+)
+
+// A request handler answers one type of a client's text messages (see
+// lab/bridge's package doc). It gets the message's envelope and the whole
+// message, to decode any fields of the request's own from, and returns
+// the answer; an error, which says in plain words what is wrong with the
+// request, is sent to the client as an error message instead.
+type requestHandler func(s *session, req bridge.Envelope, msg []byte) ([]byte, error)
+
+// requests are the text messages a client may send, by type.
+var requests = map[string]requestHandler{
+	bridge.TypePing:    (*session).answerPing,
+	bridge.TypeSockets: (*session).answerSockets,
+}
+
+// answerPing answers a ping with a pong.
+func (s *session) answerPing(req bridge.Envelope, _ []byte) ([]byte, error) {
+	return marshal(bridge.Envelope{Type: bridge.TypePong, ID: req.ID}), nil
+}
+
+// answerSockets answers with the lab server's socket table as it concerns
+// the session's host.
+func (s *session) answerSockets(req bridge.Envelope, _ []byte) ([]byte, error) {
+	rows := s.port.ServerSockets()
+	if rows == nil {
+		rows = []lab.SocketInfo{}
+	}
+	return marshal(bridge.SocketsMessage{Type: bridge.TypeSockets, ID: req.ID, Sockets: rows}), nil
+}
+
+// text answers a text message from the client: a request, dispatched by
+// its type. One that is not a request the server knows, or that does not
+// decode, is counted and answered with an error message.
+func (s *session) text(b []byte) {
+	var req bridge.Envelope
+	err := json.Unmarshal(b, &req)
+	handle, known := requests[req.Type]
+	switch {
+	case known && err == nil:
+		var answer []byte
+		if answer, err = handle(s, req, b); err == nil {
+			s.c.textIn.Add(1)
+			s.answer(answer)
+			return
+		}
+	case known:
+		err = decodeError(err)
+	case err == nil:
+		err = fmt.Errorf("unknown request type %s", quoteType(req.Type))
+	default:
+		err = errors.New(`not a request: a text message is a JSON object with a "type" string`)
+	}
+	if known {
+		err = fmt.Errorf("bad %s request: %w", quoteType(req.Type), err)
+	}
+	s.c.badText.Add(1)
+	s.warn(warnText, "bridge: client sent a text message that is not a request", "bytes", len(b), "type", quoteType(req.Type), "err", err)
+	msg := err.Error()
+	if len(msg) > bridge.MaxErrorMessage {
+		msg = msg[:bridge.MaxErrorMessage] // cannot happen; quoteType keeps msg ASCII, so no rune is cut
+	}
+	s.answer(marshal(bridge.ErrorMessage{Type: bridge.TypeError, ID: req.ID, Message: msg}))
+}
+
+// answer queues an answer to a request. Answers go through the session's
+// send queue, within its bounds: one that finds the queue full is dropped
+// and counted.
+func (s *session) answer(msg []byte) {
+	if !s.out.push(outMsg{text: msg}) {
+		s.c.queueFull.Add(1)
+	}
+}
+
+// maxQuotedType bounds how much of a client's request type an error
+// message quotes.
+const maxQuotedType = 24
+
+// quoteType quotes a request type from a client, in ASCII, cut to
+// maxQuotedType bytes.
+func quoteType(t string) string {
+	if len(t) > maxQuotedType {
+		return strconv.QuoteToASCII(t[:maxQuotedType]) + "..."
+	}
+	return strconv.QuoteToASCII(t)
+}
+
+// decodeError says in plain words why a request of a known type does not
+// decode: one of its fields has the wrong type (the JSON itself is good,
+// or its type would not be known).
+func decodeError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return fmt.Errorf("its %q is a JSON %s, not a %s", te.Field, te.Value, te.Type)
+	}
+	return errors.New("it does not decode")
+}
