@@ -201,13 +201,13 @@ type WorkshopStore interface {
 // Bounds on what a workshop holds. Every byte of it comes from a browser,
 // and the store enforces them too.
 const (
-	MaxTitleLen      = 100 // runes in a workshop's title
-	MaxNameLen       = 40  // runes in a student's display name
-	MaxExercises     = 64  // exercises in a workshop
-	MaxExerciseIDLen = 64  // bytes in an exercise ID
-	MaxSteps         = 100 // steps in an exercise: a step is 0 to MaxSteps-1
-	MaxAnswerLen     = 200 // runes in an answer
-	MaxProgress      = 2000
+	MaxTitleLen      = 100  // runes in a workshop's title
+	MaxNameLen       = 40   // runes in a student's display name
+	MaxExercises     = 64   // exercises in a workshop
+	MaxExerciseIDLen = 64   // bytes in an exercise ID
+	MaxSteps         = 100  // steps in an exercise: a step is 0 to MaxSteps-1
+	MaxAnswerLen     = 200  // runes in an answer
+	MaxProgress      = 1000 // records per student: a worksheet of 10 exercises needs about 120
 	// MaxStudents is the most students a workshop can have: one for each
 	// address StudentAddr gives.
 	MaxStudents = 255 * 254
