@@ -157,7 +157,9 @@ type WorkshopStore interface {
 	// its times. Title, Exercises, Peers, MaxStudents and TokenHash must
 	// be set and valid (Workshop.Validate).
 	CreateWorkshop(ctx context.Context, w *Workshop) error
-	// Workshop returns the workshop with the code, or ErrNotFound.
+	// Workshop returns the workshop with the code, or ErrNotFound. Codes
+	// are as ParseCode returns them (a formatted or mistyped one is not
+	// found), here and in every method that takes one.
 	Workshop(ctx context.Context, code string) (*Workshop, error)
 	// UpdateWorkshop changes a workshop's settings and returns it as it
 	// now is.
@@ -169,8 +171,8 @@ type WorkshopStore interface {
 	CountWorkshops(ctx context.Context) (int, error)
 
 	// AddStudent adds s to the workshop s.Workshop, choosing its ID, its
-	// address (the lowest StudentAddr no other student of the workshop
-	// has) and its times. Name and TokenHash must be set; a token hash
+	// address (the StudentAddr after the workshop's last one: students
+	// are never removed one by one, so none is ever freed) and its times. Name and TokenHash must be set; a token hash
 	// another student has is ErrConflict; a workshop with MaxStudents
 	// students is ErrFull.
 	AddStudent(ctx context.Context, s *Student) error
