@@ -66,6 +66,10 @@ func AppendEventMessage(b []byte, e *lab.Event) ([]byte, bool) {
 			b = append(b, `,"errno":`...)
 			b = strconv.AppendInt(b, int64(c.Errno), 10)
 		}
+		if c.Exception != "" {
+			b = append(b, `,"exception":`...)
+			b = appendString(b, c.Exception)
+		}
 		if c.Local != "" {
 			b = append(b, `,"local":`...)
 			b = appendString(b, c.Local)
@@ -300,6 +304,8 @@ func (d *decoder) call(c *lab.Call) bool {
 			ok := d.intTo(&n)
 			c.Errno = lab.Errno(n)
 			return ok
+		case "exception":
+			return d.str(&c.Exception, true)
 		case "local":
 			return d.str(&c.Local, true)
 		case "peer":
