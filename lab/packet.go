@@ -25,6 +25,7 @@ type IPv4 struct {
 	TOS        uint8  `json:"tos"`
 	TotalLen   uint16 `json:"total_length"`
 	ID         uint16 `json:"id"`
+	Reserved   bool   `json:"rb"` // the reserved flag bit (RFC 3514's evil bit)
 	DontFrag   bool   `json:"df"`
 	MoreFrags  bool   `json:"mf"`
 	FragOffset uint16 `json:"frag_offset"` // in bytes

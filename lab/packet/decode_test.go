@@ -216,16 +216,17 @@ func TestDecodeFragments(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		frag   uint16
-		mf     bool
+		mf, rb bool
 		offset uint16
 	}{
-		{"first fragment", 0x2000, true, 0},
-		{"middle fragment", 0x2000 | 10, true, 80},
-		{"last fragment", 0x4000 | 10, false, 80},
+		{"first fragment", 0x2000, true, false, 0},
+		{"middle fragment", 0x2000 | 10, true, false, 80},
+		{"last fragment", 0x4000 | 10, false, false, 80},
+		{"reserved bit", 0x8000 | 0x2000 | 10, true, true, 80},
 	} {
 		p := mustDecode(t, buildTCPIP(seg, ipOpts{id: 0xabc, frag: tc.frag}))
 		if p.Protocol != "IPv4" || p.TCP != nil || p.Src != "10.0.0.2" || p.Dst != "10.0.0.1" ||
-			p.IPv4.MoreFrags != tc.mf || p.IPv4.FragOffset != tc.offset {
+			p.IPv4.MoreFrags != tc.mf || p.IPv4.Reserved != tc.rb || p.IPv4.FragOffset != tc.offset {
 			t.Errorf("%s: got %+v", tc.name, p)
 		}
 	}

@@ -46,8 +46,7 @@ function setBridge(state, text, detail = "") {
 }
 
 function onSession(e) {
-  const { what = "", message = "" } = e.session || {};
-  const addr = (/your host is (?:now )?([\d.]+)/i.exec(message) || [])[1];
+  const { what = "", message = "", address: addr = "", reason = "" } = e.session || {};
   switch (what) {
     case "hello":
       if (e.host) hostAddr = e.host;
@@ -79,7 +78,7 @@ function onSession(e) {
       setBridge("reconnecting", "Session ended; starting a fresh one…", message);
       if (what === "reconnecting" && !outage) {
         outage = true;
-        con?.notice(`The session ended (${sessionReason(message)}). Starting a fresh one…`, "warn");
+        con?.notice(`The session ended (${reason || message}). Starting a fresh one…`, "warn");
       }
       break;
     case "lost":
@@ -91,12 +90,6 @@ function onSession(e) {
       }
       break;
   }
-}
-
-// sessionReason is the why of "the session ended (why); starting a fresh one".
-function sessionReason(message) {
-  const m = /^the session ended \((.*)\); starting a fresh one$/.exec(message);
-  return m ? m[1] : message;
 }
 
 // ---- actions ----------------------------------------------------------------

@@ -278,7 +278,7 @@ export function mountDiagram(sectionEl, lab, bus) {
     const a = laneOf(from);
     const b = laneOf(to);
     const kind = packetKind(p);
-    const label = packetLabel(p);
+    const label = packetLabel(p, lab.tcpFlagBits);
     const y1 = it.y + 19;
     const y2 = y1 + SLOPE;
     const g = s("g", {
@@ -411,9 +411,7 @@ export function mountDiagram(sectionEl, lab, bus) {
     const whats = new Set(events.map((e) => e.session.what));
     let addr = "";
     for (const e of events) {
-      if (e.session.what === "hello" && e.host) addr = e.host;
-      const m = /your host is (?:now )?(\d+\.\d+\.\d+\.\d+)/.exec(e.session.message || "");
-      if (m) addr = m[1];
+      if (e.session.address) addr = e.session.address;
     }
     const ended = whats.has("closed") || whats.has("reconnecting");
     const joined = whats.has("hello") || whats.has("connected") || whats.has("reconnected");
@@ -490,7 +488,7 @@ export function mountDiagram(sectionEl, lab, bus) {
     const p = e.packet;
     const from = p.dir === "out" ? e.host : addrOf(p.src);
     const to = p.dir === "out" ? addrOf(p.dst) : e.host;
-    return `Packet ${e.seq}: ${from} to ${to}, ${p.protocol}, ${p.length} bytes: ${p.summary || packetLabel(p)}`;
+    return `Packet ${e.seq}: ${from} to ${to}, ${p.protocol}, ${p.length} bytes: ${p.summary || packetLabel(p, lab.tcpFlagBits)}`;
   }
 
   function textOf(e) {
@@ -499,7 +497,7 @@ export function mountDiagram(sectionEl, lab, bus) {
         const p = e.packet;
         const from = p.dir === "out" ? e.host : addrOf(p.src);
         const to = p.dir === "out" ? addrOf(p.dst) : e.host;
-        return `${from} → ${to}: ${packetLabel(p)} (${p.protocol}, ${p.length} bytes: ${p.summary})`;
+        return `${from} → ${to}: ${packetLabel(p, lab.tcpFlagBits)} (${p.protocol}, ${p.length} bytes: ${p.summary})`;
       }
       case "call": {
         const c = e.call;

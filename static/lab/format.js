@@ -1,7 +1,8 @@
 // format.js: small helpers shared by the lab's views (diagram.js,
-// packets.js, sockets.js): DOM builders, the names of TCP flags and ICMP
-// messages, the short labels of packets and calls, hex dumps, times, and
-// which address plays which part (the student's host, the lab server).
+// packets.js, sockets.js): DOM builders, the short labels of packets and
+// calls, hex dumps, times, and which address plays which part (the
+// student's host, the lab server). Every fact about a packet comes decoded
+// from Go (socketlab.d.ts); these only word it.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -49,83 +50,28 @@ export function portOf(hostPort) {
   return i < 0 ? "" : hostPort.slice(i + 1);
 }
 
-// TCP flags in Wireshark's order, with their bit and long name.
-export const TCP_FLAGS = [
-  { key: "fin", name: "FIN", bit: 0x001, long: "Fin" },
-  { key: "syn", name: "SYN", bit: 0x002, long: "Syn" },
-  { key: "rst", name: "RST", bit: 0x004, long: "Reset" },
-  { key: "psh", name: "PSH", bit: 0x008, long: "Push" },
-  { key: "ack", name: "ACK", bit: 0x010, long: "Acknowledgment" },
-  { key: "urg", name: "URG", bit: 0x020, long: "Urgent" },
-  { key: "ece", name: "ECE", bit: 0x040, long: "ECN-Echo" },
-  { key: "cwr", name: "CWR", bit: 0x080, long: "Congestion Window Reduced" },
-];
-
-// flagNames lists the set flags, e.g. ["SYN", "ACK"].
-export function flagNames(flags) {
-  return TCP_FLAGS.filter((f) => flags && flags[f.key]).map((f) => f.name);
+// flagNames lists the names of the TCP flags set in bits (a packet's
+// tcp.flags.bits), lowest bit first as Wireshark does: ["SYN", "ACK"].
+// table is socketlab.tcpFlagBits.
+export function flagNames(bits, table) {
+  return table.filter((b) => bits & b.mask).map((b) => b.name).reverse();
 }
 
-// flagBits is the flags as a number (without the reserved bits).
-export function flagBits(flags) {
-  return TCP_FLAGS.reduce((n, f) => (flags && flags[f.key] ? n | f.bit : n), 0);
-}
-
-const ICMP_TYPES = {
-  0: "Echo (ping) reply",
-  3: "Destination unreachable",
-  4: "Source quench",
-  5: "Redirect",
-  8: "Echo (ping) request",
-  11: "Time-to-live exceeded",
-  12: "Parameter problem",
-  13: "Timestamp request",
-  14: "Timestamp reply",
-};
-
-const ICMP_UNREACHABLE = {
-  0: "Network unreachable",
-  1: "Host unreachable",
-  2: "Protocol unreachable",
-  3: "Port unreachable",
-  4: "Fragmentation needed",
-  5: "Source route failed",
-  6: "Destination network unknown",
-  7: "Destination host unknown",
-  9: "Network administratively prohibited",
-  10: "Host administratively prohibited",
-  13: "Communication administratively filtered",
-};
-
-// icmpTypeName and icmpCodeName name an ICMP message as Wireshark does.
-export function icmpTypeName(type) {
-  return ICMP_TYPES[type] || `Unknown type ${type}`;
-}
-
-export function icmpCodeName(type, code) {
-  if (type === 3) return ICMP_UNREACHABLE[code] || `Code ${code}`;
-  if (type === 11) return code === 0 ? "Time to live exceeded in transit" : code === 1 ? "Fragment reassembly time exceeded" : `Code ${code}`;
-  return code === 0 ? "" : `Code ${code}`;
-}
-
-// icmpShort is a short name: "port unreachable", "echo request".
+// icmpShort is a short name: "port unreachable", "echo (ping) request".
 export function icmpShort(icmp) {
-  if (icmp.type === 3) return (ICMP_UNREACHABLE[icmp.code] || `unreachable, code ${icmp.code}`).replace(/^./, (c) => c.toLowerCase());
-  if (icmp.type === 0) return "echo reply";
-  if (icmp.type === 8) return "echo request";
-  if (icmp.type === 11) return "time exceeded";
-  return `type ${icmp.type} code ${icmp.code}`;
+  const name = icmp.code_name || icmp.type_name;
+  return name.charAt(0).toLowerCase() + name.slice(1);
 }
 
 // packetLabel is the short label of a packet on its diagram arrow:
 // "SYN Seq=0", "SYN, ACK Seq=0 Ack=1", "PSH, ACK Seq=1 Ack=1 Len=6",
-// "UDP Len=3", "ICMP port unreachable".
-export function packetLabel(p) {
+// "UDP Len=3", "ICMP port unreachable". table is socketlab.tcpFlagBits.
+export function packetLabel(p, table) {
   if (p.tcp) {
     const t = p.tcp;
-    const names = flagNames(t.flags);
+    const names = flagNames(t.flags.bits, table);
     let label = (names.length ? names.join(", ") : "no flags") + ` Seq=${t.rel_seq}`;
-    if (t.flags && t.flags.ack) label += ` Ack=${t.rel_ack}`;
+    if (t.flags.ack) label += ` Ack=${t.rel_ack}`;
     if (t.payload_length > 0) label += ` Len=${t.payload_length}`;
     return label;
   }
@@ -156,15 +102,18 @@ export function callText(c) {
   return `${c.name}(${(c.args || []).join(", ")})`;
 }
 
-// shortResult is a call's result, with socket objects shortened to "fd 3".
+// shortResult is a call's result, with socket objects shortened to "fd
+// 3": socket() returns one, accept() one and the peer's address.
 export function shortResult(c) {
-  return (c.result || "").replace(/<socket\.socket fd=(\d+)[^>]*>/g, "fd $1");
+  if (c.error) return "";
+  if (c.name === "socket") return `fd ${c.socket}`;
+  if (c.name === "accept" && c.new_socket) return `(fd ${c.new_socket}, ('${addrOf(c.peer)}', ${portOf(c.peer)}))`;
+  return c.result;
 }
 
 // errorName is the exception's name: "ConnectionRefusedError".
 export function errorName(c) {
-  const m = /^([A-Za-z_][\w.]*)/.exec(c.error || "");
-  return m ? m[1] : c.error || "error";
+  return c.exception || "error";
 }
 
 // callOutcome is "→ None", "→ fd 3", or the error's name.
@@ -290,12 +239,8 @@ export class Hosts {
   learn(e) {
     let changed = false;
     if (e.kind === "session" && e.session) {
-      const msg = e.session.message || "";
-      if (e.session.what === "hello" && e.host) changed = this.addStudent(e.host) || changed;
-      const srv = /lab server is (\d+\.\d+\.\d+\.\d+)/.exec(msg);
-      if (srv) changed = this.addServer(srv[1]) || changed;
-      const me = /your host is (?:now )?(\d+\.\d+\.\d+\.\d+)/.exec(msg);
-      if (me) changed = this.addStudent(me[1]) || changed;
+      if (e.session.address) changed = this.addStudent(e.session.address) || changed;
+      if (e.session.server) changed = this.addServer(e.session.server) || changed;
     } else if (e.kind === "packet" && e.packet) {
       if (!this.students.includes(e.host)) changed = this.addStudent(e.host) || changed;
       const p = e.packet;

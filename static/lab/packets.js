@@ -6,8 +6,7 @@
 //   mountPackets(sectionEl, lab, bus)
 
 import {
-  TCP_FLAGS, addrOf, bytesOf, flagBits, flagNames, h, hex, hexDump, icmpCodeName, icmpTypeName, micros,
-  seconds, subscribe,
+  addrOf, bytesOf, flagNames, h, hex, hexDump, micros, seconds, subscribe,
 } from "./format.js";
 
 const PROTOCOLS = { 1: "ICMP", 6: "TCP", 17: "UDP" };
@@ -196,8 +195,8 @@ export function mountPackets(sectionEl, lab, bus) {
     const bytes = bytesOf(p.data);
     const tree = h("div", { class: "sl-tree", "data-seq": e.seq });
     tree.append(frameTree(rec, bytes));
-    tree.append(ipTree(p.ipv4, bytes));
-    if (p.tcp) tree.append(tcpTree(p, bytes));
+    tree.append(ipTree(p.ipv4));
+    if (p.tcp) tree.append(tcpTree(p.tcp));
     else if (p.udp) tree.append(udpTree(p));
     else if (p.icmp) tree.append(icmpTree(p));
     const payload = payloadOf(p, bytes);
@@ -232,12 +231,12 @@ export function mountPackets(sectionEl, lab, bus) {
     ]);
   }
 
-  function ipTree(ip, bytes) {
+  function ipTree(ip) {
     const ihlWords = Math.round((ip.ihl || 20) / 4);
     const proto = PROTOCOLS[ip.protocol] || "Unknown";
     const flagsVal = (ip.df ? 2 : 0) | (ip.mf ? 1 : 0);
     const flagNamesIP = [ip.df && "Don't fragment", ip.mf && "More fragments"].filter(Boolean).join(", ");
-    const reserved = bytes.length > 6 ? (bytes[6] & 0x80) !== 0 : false;
+    const reserved = ip.rb;
     const dscp = ip.tos >> 2;
     const ecn = ip.tos & 3;
     return node("ip", `Internet Protocol Version ${ip.version}, Src: ${ip.src}, Dst: ${ip.dst}`, [
@@ -260,24 +259,17 @@ export function mountPackets(sectionEl, lab, bus) {
     ]);
   }
 
-  function tcpTree(p, bytes) {
-    const t = p.tcp;
-    const f = t.flags || {};
-    const names = flagNames(f);
-    const ihl = p.ipv4.ihl || 20;
-    const flagByte = bytes.length > ihl + 12 ? bytes[ihl + 12] : 0;
-    const reservedBits = (flagByte >> 1) & 7;
-    const ae = (flagByte & 1) === 1;
-    const value = (reservedBits << 9) | (ae ? 0x100 : 0) | flagBits(f);
+  function tcpTree(t) {
+    const f = t.flags;
+    const table = lab.tcpFlagBits;
+    const names = flagNames(f.bits, table);
     const nextSeq = t.rel_seq + t.payload_length + (f.syn ? 1 : 0) + (f.fin ? 1 : 0);
     const words = Math.round(t.data_offset / 4);
     const summary = `Transmission Control Protocol, Src Port: ${t.src_port}, Dst Port: ${t.dst_port}, Seq: ${t.rel_seq}` +
       (f.ack ? `, Ack: ${t.rel_ack}` : "") + `, Len: ${t.payload_length}`;
     const flagLines = [
-      field(`${bitPattern(0xe00, value)} = Reserved: ${reservedBits ? "Set" : "Not set"}`),
-      field(`${bitPattern(0x100, value)} = Accurate ECN: ${setOrNot(ae)}`),
-      ...[...TCP_FLAGS].reverse().map((fl) => field(`${bitPattern(fl.bit, value)} = ${fl.long}: ${setOrNot(f[fl.key])}`, { "data-flag": fl.name, class: "sl-field" + (f[fl.key] ? " sl-set" : "") })),
-      field(`[TCP Flags: ${compactFlags(value)}]`),
+      ...table.map((b) => field(`${bitPattern(b.mask, f.bits)} = ${b.label}: ${setOrNot((f.bits & b.mask) !== 0)}`, { "data-flag": b.name, class: "sl-field" + (f.bits & b.mask ? " sl-set" : "") })),
+      field(`[TCP Flags: ${compactFlags(f.bits, table)}]`),
     ];
     const children = [
       field(`Source Port: ${t.src_port}`),
@@ -291,62 +283,19 @@ export function mountPackets(sectionEl, lab, bus) {
         : field(`Acknowledgment Number: 0 (ACK not set, ignored)`, { "data-testid": "detail-tcp-ack" }),
       field(`Acknowledgment Number (raw): ${t.ack}`),
       field(`${bits4(words)} .... = Header Length: ${t.data_offset} bytes (${words})`),
-      node("flags", `Flags: ${hex(value, 3)} (${names.length ? names.join(", ") : "none"})`, flagLines, { "data-testid": "detail-tcp-flags" }),
+      node("flags", `Flags: ${hex(f.bits, 3)} (${names.length ? names.join(", ") : "none"})`, flagLines, { "data-testid": "detail-tcp-flags" }),
       field(`Window: ${t.window}`),
-      ...calculatedWindow(p),
+      field(`[Calculated window size: ${t.calc_window}]`),
+      f.syn ? null : field(`[Window size scaling factor: ${scaleFactor(t.window_scale_factor)}]`),
       field(`Checksum: ${hex(t.checksum, 4)} [${t.checksum_ok ? "correct" : "incorrect"}]`, { class: "sl-field" + (t.checksum_ok ? "" : " sl-bad") }),
       field(`Urgent Pointer: ${t.urgent}`),
     ];
-    const opts = tcpOptions(t, bytes, ihl);
+    const opts = t.options.list || [];
     if (opts.length) {
-      const optBytes = t.data_offset - 20;
-      children.push(node("options", `Options: (${optBytes} bytes), ${opts.map((o) => o.name).join(", ")}`, opts.map((o) => field(o.text))));
+      children.push(node("options", `Options: (${t.data_offset - 20} bytes), ${opts.map((o) => o.name).join(", ")}`,
+        opts.map((o) => field(`TCP Option - ${o.name}${o.value ? ": " + o.value : ""}`))));
     }
     return node("transport", summary, children);
-  }
-
-  // tcpOptions lists the options in the order they are on the wire, read
-  // from the raw header where there is one, else from the decoded fields.
-  function tcpOptions(t, bytes, ihl) {
-    const o = t.options || {};
-    const peerBase = (t.ack - t.rel_ack) >>> 0; // SACK blocks are in the peer's numbers
-    const rel = (n) => ((n - peerBase) >>> 0);
-    const out = [];
-    const start = ihl + 20;
-    const end = ihl + t.data_offset;
-    if (bytes.length >= end && end > start) {
-      for (let i = start; i < end;) {
-        const kind = bytes[i];
-        if (kind === 0) { out.push({ name: "End of Option List (EOL)", text: "TCP Option - End of Option List (EOL)" }); break; }
-        if (kind === 1) { out.push({ name: "No-Operation (NOP)", text: "TCP Option - No-Operation (NOP)" }); i++; continue; }
-        const len = bytes[i + 1] || 2;
-        const v = bytes.subarray(i + 2, i + len);
-        const u16 = (k) => (v[k] << 8) | v[k + 1];
-        const u32 = (k) => ((v[k] << 24) | (v[k + 1] << 16) | (v[k + 2] << 8) | v[k + 3]) >>> 0;
-        switch (kind) {
-          case 2: out.push({ name: "Maximum segment size", text: `TCP Option - Maximum segment size: ${u16(0)} bytes` }); break;
-          case 3: out.push({ name: "Window scale", text: `TCP Option - Window scale: ${v[0]} (multiply by ${2 ** v[0]})` }); break;
-          case 4: out.push({ name: "SACK permitted", text: "TCP Option - SACK permitted" }); break;
-          case 5: {
-            const blocks = [];
-            for (let k = 0; k + 8 <= v.length; k += 8) blocks.push(`${rel(u32(k))}-${rel(u32(k + 4))}`);
-            out.push({ name: "SACK", text: `TCP Option - SACK ${blocks.join(" ")} (relative; raw ${t.options && t.options.sack ? t.options.sack.map((b) => `${b.left}-${b.right}`).join(" ") : ""})` });
-            break;
-          }
-          case 8: out.push({ name: "Timestamps", text: `TCP Option - Timestamps: TSval ${u32(0)}, TSecr ${u32(4)}` }); break;
-          default: out.push({ name: `Unknown (${kind})`, text: `TCP Option - Unknown kind ${kind}, length ${len}` });
-        }
-        i += Math.max(2, len);
-      }
-      return out;
-    }
-    if (o.mss) out.push({ name: "Maximum segment size", text: `TCP Option - Maximum segment size: ${o.mss} bytes` });
-    if (o.has_wscale) out.push({ name: "Window scale", text: `TCP Option - Window scale: ${o.wscale || 0} (multiply by ${2 ** (o.wscale || 0)})` });
-    if (o.sack_permitted) out.push({ name: "SACK permitted", text: "TCP Option - SACK permitted" });
-    if (o.sack && o.sack.length) out.push({ name: "SACK", text: `TCP Option - SACK ${o.sack.map((b) => `${rel(b.left)}-${rel(b.right)}`).join(" ")} (relative)` });
-    if (o.has_timestamp) out.push({ name: "Timestamps", text: `TCP Option - Timestamps: TSval ${o.tsval || 0}, TSecr ${o.tsecr || 0}` });
-    for (const k of o.unknown || []) out.push({ name: `Unknown (${k})`, text: `TCP Option - Unknown kind ${k}` });
-    return out;
   }
 
   function udpTree(p) {
@@ -362,9 +311,9 @@ export function mountPackets(sectionEl, lab, bus) {
 
   function icmpTree(p) {
     const c = p.icmp;
-    const code = icmpCodeName(c.type, c.code);
+    const code = c.code_name;
     const kids = [
-      field(`Type: ${c.type} (${icmpTypeName(c.type)})`),
+      field(`Type: ${c.type} (${c.type_name})`),
       field(`Code: ${c.code}${code ? ` (${code})` : ""}`),
       field(`Checksum: ${hex(c.checksum, 4)} [${c.checksum_ok ? "correct" : "incorrect"}]`, { class: "sl-field" + (c.checksum_ok ? "" : " sl-bad") }),
     ];
@@ -373,7 +322,7 @@ export function mountPackets(sectionEl, lab, bus) {
       kids.push(field(`Sequence Number: ${c.seq || 0} (${hex(c.seq || 0, 4)})`));
     }
     if (c.original) kids.push(field(`Original datagram: ${c.original}`));
-    return node("transport", `Internet Control Message Protocol, ${icmpTypeName(c.type)}${code ? " (" + code + ")" : ""}`, kids);
+    return node("transport", `Internet Control Message Protocol, ${c.type_name}${code ? " (" + code + ")" : ""}`, kids);
   }
 
   function payloadOf(p, bytes) {
@@ -417,17 +366,11 @@ export function mountPackets(sectionEl, lab, bus) {
   };
 }
 
-// calculatedWindow is Wireshark's [Calculated window size], read from the
-// summary (which scales the window by the connection's window scale).
-function calculatedWindow(p) {
-  const m = /\bWin=(\d+)/.exec(p.summary || "");
-  if (!m || Number(m[1]) === p.tcp.window || p.tcp.flags.syn) return [];
-  const scaled = Number(m[1]);
-  const factor = p.tcp.window ? Math.round(scaled / p.tcp.window) : 0;
-  return [
-    h("div", { class: "sl-field" }, `[Calculated window size: ${scaled}]`),
-    factor > 1 ? h("div", { class: "sl-field" }, `[Window size scaling factor: ${factor}]`) : null,
-  ].filter(Boolean);
+// scaleFactor words Wireshark's [Window size scaling factor].
+function scaleFactor(n) {
+  if (n === -1) return "-1 (unknown)";
+  if (n === -2) return "-2 (no window scaling used)";
+  return String(n);
 }
 
 function setOrNot(b) {
@@ -450,10 +393,14 @@ function bitPattern(mask, value) {
   return out;
 }
 
-// compactFlags is Wireshark's [TCP Flags: ·······A··S·].
-function compactFlags(value) {
-  const letters = ["R", "R", "R", "A", "C", "E", "U", "A", "P", "R", "S", "F"];
+// compactFlags is Wireshark's [TCP Flags: ·······A··S·]: a letter for
+// each bit set (its flag's initial), a dot for each bit not set.
+function compactFlags(bits, table) {
   let out = "";
-  for (let i = 11; i >= 0; i--) out += value & (1 << i) ? letters[11 - i] : "·";
+  for (const b of table) {
+    for (let bit = 0x800; bit; bit >>= 1) {
+      if (b.mask & bit) out += bits & bit ? b.name[0] : "·";
+    }
+  }
   return out;
 }
