@@ -4,10 +4,21 @@
 // student's host, the lab server). Every fact about a packet comes decoded
 // from Go (socketlab.d.ts); these only word it.
 
+/** @import { Call, ICMP, LabEvent, Packet, SocketLab, TCPFlagBit } from "../socketlab" */
+/** @typedef {Record<string, string | number | boolean | null | undefined>} Attrs */
+/** @typedef {Node | string | number | boolean | null | undefined | Child[]} Child */
+
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 // h builds an HTML element: h("td", {class: "x", "data-seq": 3}, "text", child…).
 // Attributes with the value null, undefined or false are left out.
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Attrs} [attrs]
+ * @param {...Child} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   setAttrs(el, attrs);
@@ -16,6 +27,13 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 // s builds an SVG element the same way.
+/**
+ * @template {keyof SVGElementTagNameMap} K
+ * @param {K} tag
+ * @param {Attrs} [attrs]
+ * @param {...Child} children
+ * @returns {SVGElementTagNameMap[K]}
+ */
 export function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG_NS, tag);
   setAttrs(el, attrs);
@@ -23,6 +41,10 @@ export function s(tag, attrs = {}, ...children) {
   return el;
 }
 
+/**
+ * @param {Element} el
+ * @param {Attrs} attrs
+ */
 function setAttrs(el, attrs) {
   for (const [k, v] of Object.entries(attrs)) {
     if (v === null || v === undefined || v === false) continue;
@@ -30,13 +52,40 @@ function setAttrs(el, attrs) {
   }
 }
 
+/**
+ * @param {Element} el
+ * @param {Child} c
+ */
 function append(el, c) {
   if (c === null || c === undefined || c === false) return;
   if (Array.isArray(c)) { for (const x of c) append(el, x); return; }
   el.append(c instanceof Node ? c : String(c));
 }
 
+// find is the element sel selects under root, or else in the document;
+// it must be a type (HTMLElement, HTMLTableElement, …): a page without it
+// is a broken page.
+/**
+ * @template {Element} T
+ * @param {ParentNode | null} root
+ * @param {string} sel
+ * @param {{new (): T, prototype: T}} type
+ * @returns {T}
+ */
+export function find(root, sel, type) {
+  const el = (root && root.querySelector(sel)) || document.querySelector(sel);
+  if (!(el instanceof type)) throw new Error(`socketlab: the page has no ${sel}`);
+  return el;
+}
+
+// errorText is what a caught error says.
+/** @param {unknown} err */
+export function errorText(err) {
+  return err instanceof Error ? err.message : String(err);
+}
+
 // addrOf is the address of "10.0.0.1:7" (or of "10.0.0.1").
+/** @param {string | undefined} hostPort */
 export function addrOf(hostPort) {
   if (!hostPort) return "";
   const i = hostPort.lastIndexOf(":");
@@ -44,6 +93,7 @@ export function addrOf(hostPort) {
 }
 
 // portOf is the port of "10.0.0.1:7", "" when there is none.
+/** @param {string | undefined} hostPort */
 export function portOf(hostPort) {
   if (!hostPort) return "";
   const i = hostPort.lastIndexOf(":");
@@ -53,11 +103,17 @@ export function portOf(hostPort) {
 // flagNames lists the names of the TCP flags set in bits (a packet's
 // tcp.flags.bits), lowest bit first as Wireshark does: ["SYN", "ACK"].
 // table is socketlab.tcpFlagBits.
+/**
+ * @param {number} bits
+ * @param {TCPFlagBit[]} table
+ * @returns {string[]}
+ */
 export function flagNames(bits, table) {
   return table.filter((b) => bits & b.mask).map((b) => b.name).reverse();
 }
 
 // icmpShort is a short name: "port unreachable", "echo (ping) request".
+/** @param {ICMP} icmp */
 export function icmpShort(icmp) {
   const name = icmp.code_name || icmp.type_name;
   return name.charAt(0).toLowerCase() + name.slice(1);
@@ -66,6 +122,10 @@ export function icmpShort(icmp) {
 // packetLabel is the short label of a packet on its diagram arrow:
 // "SYN Seq=0", "SYN, ACK Seq=0 Ack=1", "PSH, ACK Seq=1 Ack=1 Len=6",
 // "UDP Len=3", "ICMP port unreachable". table is socketlab.tcpFlagBits.
+/**
+ * @param {Packet} p
+ * @param {TCPFlagBit[]} table
+ */
 export function packetLabel(p, table) {
   if (p.tcp) {
     const t = p.tcp;
@@ -83,6 +143,7 @@ export function packetLabel(p, table) {
 // packetKind is the kind of a packet for its line style: "syn", "fin",
 // "rst", "data", "ack", "udp", "icmp", "other". RST wins over FIN over
 // SYN.
+/** @param {Packet} p */
 export function packetKind(p) {
   if (p.tcp) {
     const f = p.tcp.flags || {};
@@ -98,12 +159,17 @@ export function packetKind(p) {
 }
 
 // callText is a call as written: "connect(('10.0.0.1', 7))".
+/** @param {Call} c */
 export function callText(c) {
   return `${c.name}(${(c.args || []).join(", ")})`;
 }
 
 // shortResult is a call's result, with socket objects shortened to "fd
 // 3": socket() returns one, accept() one and the peer's address.
+/**
+ * @param {Call} c
+ * @returns {string}
+ */
 export function shortResult(c) {
   if (c.error) return "";
   if (c.name === "socket") return `fd ${c.socket}`;
@@ -112,11 +178,13 @@ export function shortResult(c) {
 }
 
 // errorName is the exception's name: "ConnectionRefusedError".
+/** @param {Call} c */
 export function errorName(c) {
   return c.exception || "error";
 }
 
 // callOutcome is "→ None", "→ fd 3", or the error's name.
+/** @param {Call} c */
 export function callOutcome(c) {
   if (c.error) return errorName(c);
   const r = shortResult(c);
@@ -125,12 +193,14 @@ export function callOutcome(c) {
 
 // isSetupCall says whether a call is one of a server's own set-up calls
 // (socket, bind, listen, setsockopt of a socket with no peer yet).
+/** @param {Call} c */
 export function isSetupCall(c) {
   return ["socket", "bind", "listen", "setsockopt", "setblocking", "settimeout"].includes(c.name) && !c.peer && !c.error;
 }
 
 // micros is an RFC 3339 time as microseconds since the epoch, keeping the
 // sub-millisecond digits that Date.parse drops.
+/** @param {string} iso */
 export function micros(iso) {
   if (!iso) return 0;
   const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(iso);
@@ -141,6 +211,7 @@ export function micros(iso) {
 }
 
 // seconds formats microseconds as seconds with 6 decimals.
+/** @param {number} us */
 export function seconds(us) {
   const neg = us < 0;
   const a = Math.abs(Math.round(us));
@@ -149,6 +220,7 @@ export function seconds(us) {
 }
 
 // bytesOf decodes base64 (as Go marshals []byte) into bytes.
+/** @param {string | Uint8Array | null} b64 */
 export function bytesOf(b64) {
   if (!b64) return new Uint8Array(0);
   if (b64 instanceof Uint8Array) return b64;
@@ -158,12 +230,17 @@ export function bytesOf(b64) {
   return out;
 }
 
+/**
+ * @param {number} n
+ * @param {number} width
+ */
 export function hex(n, width) {
   return "0x" + n.toString(16).padStart(width, "0");
 }
 
 // hexDump formats bytes as Wireshark's bytes pane does: offset, 16 bytes in
 // hex (a gap after 8), and the ASCII, dots for what does not print.
+/** @param {Uint8Array} bytes */
 export function hexDump(bytes) {
   const lines = [];
   for (let off = 0; off < bytes.length; off += 16) {
@@ -190,13 +267,20 @@ export function hexDump(bytes) {
 // reports events of its own), and other addresses seen only in packets.
 export class Hosts {
   constructor() {
-    this.students = []; // in order of appearance; the last is the current one
+    /** @type {string[]} in order of appearance; the last is the current one */
+    this.students = [];
+    /** @type {string[]} */
     this.servers = [];
+    /** @type {string[]} */
     this.others = [];
   }
 
   get student() { return this.students[this.students.length - 1] || ""; }
 
+  /**
+   * @param {string} addr
+   * @returns {"client" | "server" | "other"}
+   */
   role(addr) {
     if (this.students.includes(addr)) return "client";
     if (this.servers.includes(addr)) return "server";
@@ -205,6 +289,7 @@ export class Hosts {
 
   // label is what a lifeline or a row calls a host: "your host",
   // "lab server", "host".
+  /** @param {string} addr */
   label(addr) {
     const r = this.role(addr);
     if (r === "client") return addr === this.student ? "your host" : "your earlier host";
@@ -212,6 +297,7 @@ export class Hosts {
     return "host";
   }
 
+  /** @param {string} a */
   addStudent(a) {
     if (!a || this.students[this.students.length - 1] === a) return false;
     this.students = this.students.filter((x) => x !== a);
@@ -221,6 +307,7 @@ export class Hosts {
     return true;
   }
 
+  /** @param {string} a */
   addServer(a) {
     if (!a || this.students.includes(a) || this.servers.includes(a)) return false;
     this.servers.push(a);
@@ -228,6 +315,7 @@ export class Hosts {
     return true;
   }
 
+  /** @param {string} a */
   addOther(a) {
     if (!a || this.students.includes(a) || this.servers.includes(a) || this.others.includes(a)) return false;
     this.others.push(a);
@@ -236,6 +324,7 @@ export class Hosts {
 
   // learn takes what an event tells about hosts; it returns true when
   // something changed.
+  /** @param {LabEvent} e */
   learn(e) {
     let changed = false;
     if (e.kind === "session" && e.session) {
@@ -253,6 +342,7 @@ export class Hosts {
 }
 
 // prefersReducedMotion says whether the student asked for less motion.
+/** @returns {boolean} */
 export function prefersReducedMotion() {
   return typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
 }
@@ -262,16 +352,26 @@ export function prefersReducedMotion() {
 // function. The views share one lab.on("*") subscription, so that an
 // event reaches all of them in the same task (and they draw it in the
 // same frame), and is converted from Go once, not once per view.
+/** @typedef {{listeners: Set<(e: LabEvent) => void>, stop: () => void}} Hub */
+/** @type {WeakMap<SocketLab, Hub>} */
 const hubs = new WeakMap();
 
+/**
+ * @param {SocketLab} lab
+ * @param {(e: LabEvent) => void} fn
+ * @returns {() => void}
+ */
 export function subscribe(lab, fn) {
-  let hub = hubs.get(lab);
-  if (!hub) {
-    hub = { listeners: new Set(), stop: null };
-    hub.stop = lab.on("*", (e) => { for (const l of [...hub.listeners]) l(e); });
-    hubs.set(lab, hub);
+  let h = hubs.get(lab);
+  if (!h) {
+    /** @type {Set<(e: LabEvent) => void>} */
+    const listeners = new Set();
+    h = { listeners, stop: lab.on("*", (e) => { for (const l of [...listeners]) l(e); }) };
+    hubs.set(lab, h);
   }
+  const hub = h;
   let last = 0;
+  /** @param {LabEvent} e */
   const deliver = (e) => {
     if (!e || typeof e.seq !== "number" || e.seq <= last) return;
     last = e.seq;
@@ -284,7 +384,7 @@ export function subscribe(lab, fn) {
   return () => {
     hub.listeners.delete(deliver);
     if (!hub.listeners.size) {
-      if (typeof hub.stop === "function") hub.stop();
+      hub.stop();
       hubs.delete(lab);
     }
   };
@@ -292,6 +392,10 @@ export function subscribe(lab, fn) {
 
 // readyAddress resolves to the student's address from lab.ready, or ""
 // when it does not say.
+/**
+ * @param {SocketLab} lab
+ * @returns {Promise<string>}
+ */
 export function readyAddress(lab) {
   return Promise.resolve(lab && lab.ready).then((r) => (r && r.address) || "", () => "");
 }

@@ -6,29 +6,43 @@
 //   mountPackets(sectionEl, lab, bus)
 
 import {
-  addrOf, bytesOf, flagNames, h, hex, hexDump, micros, seconds, subscribe,
+  addrOf, bytesOf, find, flagNames, h, hex, hexDump, micros, seconds, subscribe,
 } from "./format.js";
 
+/** @import { ICMP, IPv4, LabEvent, Packet, PacketEvent, SocketLab, TCP, TCPFlagBit, UDP } from "../socketlab" */
+/** @typedef {{e: PacketEvent, no: number, t: number, tr?: HTMLTableRowElement}} Rec a packet's row */
+
+/** @type {Record<number, string>} */
 const PROTOCOLS = { 1: "ICMP", 6: "TCP", 17: "UDP" };
 
+/**
+ * @param {HTMLElement | null} sectionEl
+ * @param {SocketLab} lab
+ * @param {EventTarget} bus
+ */
 export function mountPackets(sectionEl, lab, bus) {
-  const root = sectionEl || document;
-  const table = root.querySelector("#packet-list") || document.getElementById("packet-list");
+  const table = find(sectionEl, "#packet-list", HTMLTableElement);
   const tbody = table.tBodies[0] || table.appendChild(document.createElement("tbody"));
-  const details = root.querySelector("#packet-details") || document.getElementById("packet-details");
-  const hexPane = root.querySelector("#packet-hex") || document.getElementById("packet-hex");
-  const scroller = table.closest(".table-scroll") || table.parentElement;
+  const details = find(sectionEl, "#packet-details", HTMLElement);
+  const hexPane = find(sectionEl, "#packet-hex", HTMLElement);
+  const scroller = table.closest(".table-scroll") || table.parentElement || table;
   table.classList.add("sl-packet-list");
   details.classList.add("sl-details");
   hexPane.classList.add("sl-hex");
   tbody.replaceChildren();
 
-  const packets = []; // {e, tr, no}
+  /** @type {Rec[]} */
+  const packets = [];
+  /** @type {Map<number, Rec>} */
   const bySeq = new Map();
+  /** @type {Rec[]} */
   let pending = [];
   let frame = 0;
-  let base = null; // micros of the first packet
+  /** @type {number | null} micros of the first packet */
+  let base = null;
+  /** @type {Rec | null} */
   let selected = null;
+  /** @type {Rec | null} */
   let roving = null;
   let follow = true;
   const open = { frame: false, ip: false, transport: true, data: true, flags: false, options: false, ipflags: false };
@@ -36,10 +50,12 @@ export function mountPackets(sectionEl, lab, bus) {
   const emptyRow = h("tr", { class: "sl-empty-row" }, h("td", { colspan: 7 }, "No packets yet."));
   tbody.append(emptyRow);
 
+  /** @param {LabEvent} e */
   function add(e) {
     if (e.kind !== "packet" || !e.packet) return;
     const t = micros(e.time);
     if (base === null) base = t;
+    /** @type {Rec} */
     const rec = { e, no: packets.length + 1, t };
     packets.push(rec);
     bySeq.set(e.seq, rec);
@@ -47,6 +63,7 @@ export function mountPackets(sectionEl, lab, bus) {
     if (!frame) frame = requestAnimationFrame(flush);
   }
 
+  /** @param {Rec} rec */
   function rowOf(rec) {
     const p = rec.e.packet;
     const tr = h("tr", {
@@ -58,7 +75,7 @@ export function mountPackets(sectionEl, lab, bus) {
       "aria-selected": "false",
     },
     h("td", { class: "num" }, rec.no),
-    h("td", { class: "num time" }, seconds(rec.t - base)),
+    h("td", { class: "num time" }, seconds(rec.t - (base ?? rec.t))),
     h("td", { class: "addr" }, addrOf(p.src)),
     h("td", { class: "addr" }, addrOf(p.dst)),
     h("td", { class: "proto" }, p.protocol),
@@ -80,6 +97,7 @@ export function mountPackets(sectionEl, lab, bus) {
     if (follow) scroller.scrollTop = scroller.scrollHeight;
   }
 
+  /** @param {number} lastSeq */
   function forget(lastSeq) {
     if (frame) { cancelAnimationFrame(frame); frame = 0; }
     pending = [];
@@ -93,8 +111,8 @@ export function mountPackets(sectionEl, lab, bus) {
       packets.push(r);
       bySeq.set(r.e.seq, r);
       if (r.tr) {
-        r.tr.cells[0].textContent = r.no;
-        r.tr.cells[1].textContent = seconds(r.t - base);
+        r.tr.cells[0].textContent = String(r.no);
+        r.tr.cells[1].textContent = seconds(r.t - (base ?? r.t));
       } else {
         pending.push(r);
       }
@@ -107,6 +125,7 @@ export function mountPackets(sectionEl, lab, bus) {
 
   // --- selection ---------------------------------------------------------
 
+  /** @param {Rec | null} rec */
   function setRoving(rec) {
     if (roving === rec) return;
     if (roving && roving.tr) roving.tr.setAttribute("tabindex", "-1");
@@ -114,14 +133,16 @@ export function mountPackets(sectionEl, lab, bus) {
     if (rec && rec.tr) rec.tr.setAttribute("tabindex", "0");
   }
 
+  /** @param {Rec} rec */
   function select(rec) {
     bus.dispatchEvent(new CustomEvent("select-packet", { detail: rec.e.seq }));
   }
 
+  /** @param {Event} ev */
   function onSelect(ev) {
     if (frame) { cancelAnimationFrame(frame); flush(); }
-    const rec = bySeq.get(Number(ev.detail));
-    if (!rec) return;
+    const rec = bySeq.get(Number(/** @type {CustomEvent<number>} */ (ev).detail));
+    if (!rec || !rec.tr) return;
     if (selected && selected.tr) selected.tr.setAttribute("aria-selected", "false");
     selected = rec;
     rec.tr.setAttribute("aria-selected", "true");
@@ -131,6 +152,7 @@ export function mountPackets(sectionEl, lab, bus) {
   }
 
   // reveal scrolls the list, and only the list, to show a row.
+  /** @param {HTMLElement} tr */
   function reveal(tr) {
     const head = table.tHead ? table.tHead.offsetHeight : 0;
     const top = tr.offsetTop;
@@ -139,21 +161,22 @@ export function mountPackets(sectionEl, lab, bus) {
     else if (bottom > scroller.scrollTop + scroller.clientHeight) scroller.scrollTop = bottom - scroller.clientHeight;
   }
 
+  /** @param {EventTarget | null} target */
   function recOf(target) {
-    const tr = target && target.closest ? target.closest("tr[data-seq]") : null;
-    return tr ? bySeq.get(Number(tr.dataset.seq)) : null;
+    const tr = target instanceof Element ? target.closest("tr[data-seq]") : null;
+    return tr instanceof HTMLElement ? bySeq.get(Number(tr.dataset.seq)) || null : null;
   }
 
   tbody.addEventListener("click", (ev) => {
     const rec = recOf(ev.target);
-    if (!rec) return;
+    if (!rec || !rec.tr) return;
     rec.tr.focus({ preventScroll: true });
     select(rec);
   });
 
   tbody.addEventListener("keydown", (ev) => {
     const rec = recOf(ev.target);
-    if (!rec) return;
+    if (!rec || !rec.tr) return;
     const i = rec.no - 1;
     let to = null;
     const page = Math.max(1, Math.floor(scroller.clientHeight / (rec.tr.offsetHeight || 20)) - 1);
@@ -189,6 +212,7 @@ export function mountPackets(sectionEl, lab, bus) {
     hexPane.textContent = "";
   }
 
+  /** @param {Rec} rec */
   function showDetails(rec) {
     const e = rec.e;
     const p = e.packet;
@@ -197,8 +221,8 @@ export function mountPackets(sectionEl, lab, bus) {
     tree.append(frameTree(rec, bytes));
     tree.append(ipTree(p.ipv4));
     if (p.tcp) tree.append(tcpTree(p.tcp));
-    else if (p.udp) tree.append(udpTree(p));
-    else if (p.icmp) tree.append(icmpTree(p));
+    else if (p.udp) tree.append(udpTree(p.udp));
+    else if (p.icmp) tree.append(icmpTree(p.icmp));
     const payload = payloadOf(p, bytes);
     if (payload && payload.length) tree.append(dataTree(payload));
     details.replaceChildren(tree);
@@ -207,6 +231,12 @@ export function mountPackets(sectionEl, lab, bus) {
   }
 
   // node is a collapsible subtree that remembers being opened or closed.
+  /**
+   * @param {keyof typeof open} key
+   * @param {string} summary
+   * @param {import("./format.js").Child[]} children
+   * @param {import("./format.js").Attrs} [attrs]
+   */
   function node(key, summary, children, attrs = {}) {
     const d = h("details", { class: "sl-node", "data-key": key, open: open[key] ? true : null });
     const sm = h("summary", attrs, summary);
@@ -215,22 +245,31 @@ export function mountPackets(sectionEl, lab, bus) {
     return d;
   }
 
+  /**
+   * @param {string} text
+   * @param {import("./format.js").Attrs} [attrs]
+   */
   function field(text, attrs = {}) {
     return h("div", { class: "sl-field", ...attrs }, text);
   }
 
+  /**
+   * @param {Rec} rec
+   * @param {Uint8Array} bytes
+   */
   function frameTree(rec, bytes) {
     const e = rec.e;
     const p = e.packet;
     const sender = p.dir === "out" ? "sent by" : "received by";
     return node("frame", `Frame ${rec.no}: ${bytes.length || p.length} bytes on wire (${(bytes.length || p.length) * 8} bits), ${sender} ${e.host}`, [
       field(`Arrival Time: ${e.time}`),
-      field(`Time since first packet: ${seconds(rec.t - base)} seconds`),
+      field(`Time since first packet: ${seconds(rec.t - (base ?? rec.t))} seconds`),
       field(`Direction: ${p.dir === "out" ? "outgoing" : "incoming"} (recorded on ${e.host})`),
       field(`Event: ${e.seq}`),
     ]);
   }
 
+  /** @param {IPv4} ip */
   function ipTree(ip) {
     const ihlWords = Math.round((ip.ihl || 20) / 4);
     const proto = PROTOCOLS[ip.protocol] || "Unknown";
@@ -259,6 +298,7 @@ export function mountPackets(sectionEl, lab, bus) {
     ]);
   }
 
+  /** @param {TCP} t */
   function tcpTree(t) {
     const f = t.flags;
     const table = lab.tcpFlagBits;
@@ -298,8 +338,8 @@ export function mountPackets(sectionEl, lab, bus) {
     return node("transport", summary, children);
   }
 
-  function udpTree(p) {
-    const u = p.udp;
+  /** @param {UDP} u */
+  function udpTree(u) {
     return node("transport", `User Datagram Protocol, Src Port: ${u.src_port}, Dst Port: ${u.dst_port}`, [
       field(`Source Port: ${u.src_port}`),
       field(`Destination Port: ${u.dst_port}`),
@@ -309,8 +349,8 @@ export function mountPackets(sectionEl, lab, bus) {
     ]);
   }
 
-  function icmpTree(p) {
-    const c = p.icmp;
+  /** @param {ICMP} c */
+  function icmpTree(c) {
     const code = c.code_name;
     const kids = [
       field(`Type: ${c.type} (${c.type_name})`),
@@ -325,6 +365,10 @@ export function mountPackets(sectionEl, lab, bus) {
     return node("transport", `Internet Control Message Protocol, ${c.type_name}${code ? " (" + code + ")" : ""}`, kids);
   }
 
+  /**
+   * @param {Packet} p
+   * @param {Uint8Array} bytes
+   */
   function payloadOf(p, bytes) {
     const ihl = p.ipv4.ihl || 20;
     if (p.tcp && p.tcp.payload_length > 0) return bytes.subarray(ihl + p.tcp.data_offset, ihl + p.tcp.data_offset + p.tcp.payload_length);
@@ -332,6 +376,7 @@ export function mountPackets(sectionEl, lab, bus) {
     return null;
   }
 
+  /** @param {Uint8Array} payload */
   function dataTree(payload) {
     let hx = "";
     for (const b of payload.subarray(0, 64)) hx += b.toString(16).padStart(2, "0");
@@ -350,7 +395,8 @@ export function mountPackets(sectionEl, lab, bus) {
 
   // --- wiring ------------------------------------------------------------
 
-  const onClear = (ev) => forget(Number(ev.detail) || 0);
+  /** @param {Event} ev */
+  const onClear = (ev) => forget(Number(/** @type {CustomEvent<number>} */ (ev).detail) || 0);
   bus.addEventListener("select-packet", onSelect);
   bus.addEventListener("clear", onClear);
   const stop = subscribe(lab, add);
@@ -367,22 +413,29 @@ export function mountPackets(sectionEl, lab, bus) {
 }
 
 // scaleFactor words Wireshark's [Window size scaling factor].
+/** @param {number} n */
 function scaleFactor(n) {
   if (n === -1) return "-1 (unknown)";
   if (n === -2) return "-2 (no window scaling used)";
   return String(n);
 }
 
+/** @param {boolean} b */
 function setOrNot(b) {
   return b ? "Set" : "Not set";
 }
 
+/** @param {number} n */
 function bits4(n) {
   return (n & 15).toString(2).padStart(4, "0");
 }
 
 // bitPattern draws a 12-bit field's mask as Wireshark does:
 // ".... ...1 ...." for the bits of mask, dots elsewhere.
+/**
+ * @param {number} mask
+ * @param {number} value
+ */
 function bitPattern(mask, value) {
   let out = "";
   for (let i = 11; i >= 0; i--) {
@@ -395,6 +448,10 @@ function bitPattern(mask, value) {
 
 // compactFlags is Wireshark's [TCP Flags: ·······A··S·]: a letter for
 // each bit set (its flag's initial), a dot for each bit not set.
+/**
+ * @param {number} bits
+ * @param {TCPFlagBit[]} table
+ */
 function compactFlags(bits, table) {
   let out = "";
   for (const b of table) {
