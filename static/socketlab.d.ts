@@ -1,7 +1,7 @@
 // socketlab.d.ts: window.socketlab, the API lab.wasm exposes (wasm/js.go),
 // and the events it reports (package lab: event.go, packet.go, state.go).
 // The lab page's modules are checked against it (tsc --checkJs, see
-// tsconfig.json); lab_test.go in static keeps the interfaces' fields the
+// tsconfig.json); static/dts_test.go keeps the interfaces' fields the
 // JSON fields of the Go types. Field comments say what Go's say.
 //
 // Go's omitempty fields are optional here; a Go slice may be null.
