@@ -37,19 +37,22 @@ type Event struct {
 
 // Call is one socket call, from its start to its return.
 type Call struct {
-	Socket int            `json:"socket"`          // the socket's id on its host (its file descriptor)
-	Proto  string         `json:"proto"`           // "tcp" or "udp"
-	Name   string         `json:"name"`            // "connect", "recv", …
-	Args   []string       `json:"args"`            // each argument as Python would print it
-	Result string         `json:"result"`          // the return value as Python would print it; "" when it raised
-	Error  string         `json:"error,omitempty"` // e.g. "ConnectionRefusedError: [Errno 111] Connection refused"
-	Errno  Errno          `json:"errno,omitempty"` // the errno behind Error, 0 for none
-	Local  netip.AddrPort `json:"local,omitzero"`  // the socket's address when the call returned, "10.0.0.2:49152"
-	Peer   netip.AddrPort `json:"peer,omitzero"`   // the peer's address when known
-	Bytes  int            `json:"bytes,omitempty"` // bytes sent or received
-	NewFD  int            `json:"new_socket,omitempty"`
-	Start  time.Time      `json:"start"`
-	End    time.Time      `json:"end"`
+	Socket int      `json:"socket"`          // the socket's id on its host (its file descriptor)
+	Proto  string   `json:"proto"`           // "tcp" or "udp"
+	Name   string   `json:"name"`            // "connect", "recv", …
+	Args   []string `json:"args"`            // each argument as Python would print it
+	Result string   `json:"result"`          // the return value as Python would print it; "" when it raised
+	Error  string   `json:"error,omitempty"` // e.g. "ConnectionRefusedError: [Errno 111] Connection refused"
+	Errno  Errno    `json:"errno,omitempty"` // the errno behind Error, 0 for none
+	// Exception is the class of the exception the call raised,
+	// "ConnectionRefusedError", "TimeoutError"; "" when it returned.
+	Exception string         `json:"exception,omitempty"`
+	Local     netip.AddrPort `json:"local,omitzero"`  // the socket's address when the call returned, "10.0.0.2:49152"
+	Peer      netip.AddrPort `json:"peer,omitzero"`   // the peer's address when known
+	Bytes     int            `json:"bytes,omitempty"` // bytes sent or received
+	NewFD     int            `json:"new_socket,omitempty"`
+	Start     time.Time      `json:"start"`
+	End       time.Time      `json:"end"`
 }
 
 // Failed reports whether the call raised an error.
@@ -67,10 +70,16 @@ type StateChange struct {
 }
 
 // SessionEvent tells the student something about their session, such as a
-// reconnection that started a fresh one.
+// reconnection that started a fresh one. Message says it in words; the
+// other fields say it as data, each where it applies.
 type SessionEvent struct {
-	What    string `json:"what"` // "hello", "reconnected", "closed", …
-	Message string `json:"message"`
+	What      string `json:"what"` // "hello", "connecting", "connected", "lost", "reconnecting", "reconnected", "closed"
+	Message   string `json:"message"`
+	Address   string `json:"address,omitempty"`    // the student's host (hello, connected, reconnected)
+	Server    string `json:"server,omitempty"`     // the lab server's address (hello)
+	Session   string `json:"session,omitempty"`    // the session's id (hello)
+	Reason    string `json:"reason,omitempty"`     // why the session ended or could not start (closed, reconnecting, lost)
+	CloseCode int    `json:"close_code,omitempty"` // the WebSocket close code it ended with, when it was closed with one
 }
 
 // Direction says whether a packet left or entered the host that saw it.

@@ -25,6 +25,7 @@ type IPv4 struct {
 	TOS        uint8  `json:"tos"`
 	TotalLen   uint16 `json:"total_length"`
 	ID         uint16 `json:"id"`
+	Reserved   bool   `json:"rb"` // the reserved flag bit (RFC 3514's evil bit)
 	DontFrag   bool   `json:"df"`
 	MoreFrags  bool   `json:"mf"`
 	FragOffset uint16 `json:"frag_offset"` // in bytes
@@ -40,36 +41,84 @@ type IPv4 struct {
 // RelSeq and RelAck are relative to each side's initial sequence number, as
 // Wireshark shows them.
 type TCP struct {
-	SrcPort    uint16     `json:"src_port"`
-	DstPort    uint16     `json:"dst_port"`
-	Seq        uint32     `json:"seq"`
-	Ack        uint32     `json:"ack"`
-	RelSeq     uint32     `json:"rel_seq"`
-	RelAck     uint32     `json:"rel_ack"`
-	DataOffset int        `json:"data_offset"` // header length in bytes
-	Flags      TCPFlags   `json:"flags"`
-	Window     uint16     `json:"window"`
-	Checksum   uint16     `json:"checksum"`
-	ChecksumOK bool       `json:"checksum_ok"`
-	Urgent     uint16     `json:"urgent"`
-	Options    TCPOptions `json:"options"`
-	PayloadLen int        `json:"payload_length"`
+	SrcPort    uint16   `json:"src_port"`
+	DstPort    uint16   `json:"dst_port"`
+	Seq        uint32   `json:"seq"`
+	Ack        uint32   `json:"ack"`
+	RelSeq     uint32   `json:"rel_seq"`
+	RelAck     uint32   `json:"rel_ack"`
+	DataOffset int      `json:"data_offset"` // header length in bytes
+	Flags      TCPFlags `json:"flags"`
+	Window     uint16   `json:"window"` // as on the wire
+	// CalcWindow is the window in bytes, scaled by the shift the sender's
+	// SYN offered once both SYNs offered one (RFC 7323), as Wireshark's
+	// [Calculated window size]; Window when the scale is unknown.
+	CalcWindow uint32 `json:"calc_window"`
+	// WindowScale is what Window is multiplied by, as Wireshark's
+	// [Window size scaling factor]: 1 << shift once both SYNs offered
+	// scaling; WindowScaleNone once either SYN went without;
+	// WindowScaleUnknown when neither is known, and in a SYN.
+	WindowScale int        `json:"window_scale_factor"`
+	Checksum    uint16     `json:"checksum"`
+	ChecksumOK  bool       `json:"checksum_ok"`
+	Urgent      uint16     `json:"urgent"`
+	Options     TCPOptions `json:"options"`
+	PayloadLen  int        `json:"payload_length"`
 }
 
-// TCPFlags are the control bits of a TCP header.
+// The values of TCP.WindowScale that are not a factor, as Wireshark's.
+const (
+	WindowScaleUnknown = -1 // the connection's SYNs were not seen
+	WindowScaleNone    = -2 // one of its SYNs offered no scaling
+)
+
+// TCPFlags are the 12 bits of a TCP header's flags field: the eight
+// control bits, AE (Accurate ECN, RFC 9768) and the three reserved bits.
 type TCPFlags struct {
-	FIN bool `json:"fin"`
-	SYN bool `json:"syn"`
-	RST bool `json:"rst"`
-	PSH bool `json:"psh"`
-	ACK bool `json:"ack"`
-	URG bool `json:"urg"`
-	ECE bool `json:"ece"`
-	CWR bool `json:"cwr"`
+	FIN      bool  `json:"fin"`
+	SYN      bool  `json:"syn"`
+	RST      bool  `json:"rst"`
+	PSH      bool  `json:"psh"`
+	ACK      bool  `json:"ack"`
+	URG      bool  `json:"urg"`
+	ECE      bool  `json:"ece"`
+	CWR      bool  `json:"cwr"`
+	AE       bool  `json:"ae"`
+	Reserved uint8 `json:"reserved"` // the three reserved bits, 0 to 7
+	// Bits is the whole field as a number (Wireshark's tcp.flags), the
+	// reserved bits highest, FIN lowest. Decode sets it and the fields
+	// above from the same bits; summaries and the lab page show it.
+	Bits uint16 `json:"bits"`
 }
 
-// TCPOptions are the options of a TCP header that socketlab knows by name.
-// Zero values mean absent, except where a Has field says otherwise.
+// TCPFlagBit describes one bit (or, for Reserved, bits) of the TCP flags
+// field, for showing it as Wireshark does.
+type TCPFlagBit struct {
+	Mask  uint16 `json:"mask"`  // its bits in TCPFlags.Bits
+	Name  string `json:"name"`  // its name in a summary, "SYN"
+	Label string `json:"label"` // Wireshark's name of the bit, "Syn", "Acknowledgment"
+}
+
+// TCPFlagBits are the bits of the TCP flags field, highest first, as
+// Wireshark lists them in a packet's tree (a summary lists them lowest
+// first).
+var TCPFlagBits = []TCPFlagBit{
+	{0xe00, "Reserved", "Reserved"},
+	{0x100, "AE", "Accurate ECN"},
+	{0x080, "CWR", "Congestion Window Reduced"},
+	{0x040, "ECE", "ECN-Echo"},
+	{0x020, "URG", "Urgent"},
+	{0x010, "ACK", "Acknowledgment"},
+	{0x008, "PSH", "Push"},
+	{0x004, "RST", "Reset"},
+	{0x002, "SYN", "Syn"},
+	{0x001, "FIN", "Fin"},
+}
+
+// TCPOptions are the options of a TCP header: List holds every one in
+// wire order, as Wireshark lists them; the other fields are those
+// socketlab knows by name. Zero values mean absent, except where a Has
+// field says otherwise.
 type TCPOptions struct {
 	MSS           uint16      `json:"mss,omitempty"`
 	HasWScale     bool        `json:"has_wscale,omitempty"`
@@ -80,6 +129,17 @@ type TCPOptions struct {
 	TSVal         uint32      `json:"tsval,omitempty"`
 	TSEcr         uint32      `json:"tsecr,omitempty"`
 	Unknown       []uint8     `json:"unknown,omitempty"` // kinds of options not decoded
+	List          []TCPOption `json:"list,omitempty"`
+}
+
+// TCPOption is one option of a TCP header, NOP and EOL included (each
+// zero byte of padding after an EOL is another EOL), as Wireshark shows
+// it: "TCP Option - Name: Value" (for SACK, "TCP Option - SACK Value").
+type TCPOption struct {
+	Kind   uint8  `json:"kind"`
+	Length int    `json:"length"`          // bytes, kind and length included (1 for NOP and EOL)
+	Name   string `json:"name"`            // Wireshark's name, "Maximum segment size"
+	Value  string `json:"value,omitempty"` // its value as Wireshark words it, "1460 bytes"; SACK edges relative when known
 }
 
 // SACKBlock is one selective acknowledgement block, raw sequence numbers.
@@ -103,9 +163,11 @@ type UDP struct {
 type ICMP struct {
 	Type       uint8  `json:"type"`
 	Code       uint8  `json:"code"`
+	TypeName   string `json:"type_name"`           // Wireshark's, "Destination unreachable"
+	CodeName   string `json:"code_name,omitempty"` // Wireshark's, "Port unreachable"; "" for types it shows no code name for
 	Checksum   uint16 `json:"checksum"`
 	ChecksumOK bool   `json:"checksum_ok"`
-	ID         uint16 `json:"id,omitempty"`  // echo request/reply
-	Seq        uint16 `json:"seq,omitempty"` // echo request/reply
+	ID         uint16 `json:"id,omitempty"`  // echo, timestamp, information and address mask messages
+	Seq        uint16 `json:"seq,omitempty"` // those too
 	Original   string `json:"original,omitempty"`
 }

@@ -20,6 +20,11 @@ package main
 //	                           "right", "wrong", "not-a-number" or "not-yet"
 //	socketlab.on(kind, fn)     live events of a kind ("call", "packet", "state",
 //	                           "session", or "*"); returns a function that unsubscribes
+//	socketlab.tcpFlagBits      [{mask, name, label}]: the bits of TCP's flags field,
+//	                           highest first, to show a packet's tcp.flags.bits (lab.TCPFlagBits)
+//
+// Every value is JSON-shaped, as static/socketlab.d.ts types it; an event is
+// a lab.Event, decoded in Go: the page words it and never decodes bytes.
 //
 // A panic in Go is reported to the page (console.error and a
 // "socketlab-panic" event on window) and rejects the promise it broke.
@@ -37,6 +42,7 @@ import (
 func expose(l *labSession) {
 	api := js.Global().Get("Object").New()
 	api.Set("version", "1")
+	api.Set("tcpFlagBits", toJS(lab.TCPFlagBits))
 	api.Set("ready", promise(func() (any, error) {
 		<-l.ready
 		l.mu.Lock()

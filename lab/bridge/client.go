@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -129,6 +130,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 	c.record(lab.Event{Time: c.now(), Host: hello.Host.Address, Kind: lab.KindSession, Session: &lab.SessionEvent{
 		What:    "hello",
 		Message: fmt.Sprintf("joined the lab as %s (session %s); the lab server is %s", hello.Host.Address, hello.Session, hello.Host.Gateway),
+		Address: hello.Host.Address, Server: hello.Host.Gateway, Session: hello.Session,
 	}})
 
 	runCtx, stop := context.WithCancel(context.Background())
@@ -401,24 +403,26 @@ func (c *Client) end(err error) {
 		c.err = err
 		c.stop()
 		c.conn.CloseNow()
-		c.record(lab.Event{Time: c.now(), Host: c.hello.Host.Address, Kind: lab.KindSession, Session: &lab.SessionEvent{
-			What:    "closed",
-			Message: "the session ended: " + reason(err),
-		}})
+		e := ended("closed", err)
+		e.Message = "the session ended: " + e.Reason
+		if e.CloseCode != 0 {
+			e.Message += fmt.Sprintf(" (%d)", e.CloseCode)
+		}
+		c.record(lab.Event{Time: c.now(), Host: c.hello.Host.Address, Kind: lab.KindSession, Session: e})
 		close(c.done)
 	})
 }
 
-// reason says in words why a session ended.
-func reason(err error) string {
-	if s := websocket.CloseStatus(err); s != -1 {
-		var ce websocket.CloseError
-		if errors.As(err, &ce) && ce.Reason != "" {
-			return fmt.Sprintf("%s (%d)", ce.Reason, int(s))
-		}
-		return fmt.Sprintf("closed by the server (%d)", int(s))
+// ended is the session event what for a session that ended with err: its
+// reason and close code as data (the caller words its Message).
+func ended(what string, err error) *lab.SessionEvent {
+	e := &lab.SessionEvent{What: what, Reason: err.Error()}
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		e.CloseCode = int(ce.Code)
+		e.Reason = cmp.Or(ce.Reason, "closed by the server")
 	}
-	return err.Error()
+	return e
 }
 
 // Close ends the session with a close frame and stops the host.

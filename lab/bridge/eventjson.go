@@ -67,6 +67,10 @@ func AppendEventMessage(b []byte, e *lab.Event) ([]byte, bool) {
 			b = append(b, `,"errno":`...)
 			b = strconv.AppendInt(b, int64(c.Errno), 10)
 		}
+		if c.Exception != "" {
+			b = append(b, `,"exception":`...)
+			b = appendString(b, c.Exception)
+		}
 		if c.Local.IsValid() {
 			b = append(b, `,"local":`...)
 			b = appendAddrPort(b, c.Local)

@@ -32,7 +32,7 @@ func sampleEvents() []lab.Event {
 		}},
 		{Time: t0, Host: "10.0.0.1", Kind: lab.KindCall, Call: &lab.Call{
 			Socket: 5, Proto: "udp", Name: "sendto", Args: []string{},
-			Error: "ConnectionRefusedError: [Errno 111] Connection refused", Errno: lab.ECONNREFUSED,
+			Error: "ConnectionRefusedError: [Errno 111] Connection refused", Errno: lab.ECONNREFUSED, Exception: "ConnectionRefusedError",
 			Start: time.Time{}, End: t0,
 		}},
 		{Time: t0, Host: "10.0.0.1", Kind: lab.KindCall, Call: &lab.Call{
@@ -87,7 +87,7 @@ func randomEvents(n int) []lab.Event {
 			}
 			out = append(out, lab.Event{Seq: r.Uint64N(1e6), Time: t, Host: randomString(r), Kind: lab.KindCall, Call: &lab.Call{
 				Socket: r.IntN(300) - 1, Proto: randomString(r), Name: randomString(r), Args: args,
-				Result: randomString(r), Error: randomString(r), Errno: lab.Errno(r.IntN(3)),
+				Result: randomString(r), Error: randomString(r), Errno: lab.Errno(r.IntN(3)), Exception: randomString(r),
 				Local: randomAddrPort(r), Peer: randomAddrPort(r), Bytes: r.IntN(3) * r.IntN(1<<20), NewFD: r.IntN(2) * r.IntN(300),
 				Start: t, End: t.Add(time.Duration(r.Int64N(1e10))),
 			}})

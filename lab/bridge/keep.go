@@ -16,17 +16,17 @@ import (
 // called with each new client, after the previous one is closed. Keep
 // returns when ctx ends.
 func Keep(ctx context.Context, url string, trace *lab.Trace, joined func(*Client)) {
-	status := func(what, msg string) {
-		trace.Record(lab.Event{Time: time.Now(), Kind: lab.KindSession, Session: &lab.SessionEvent{What: what, Message: msg}})
+	status := func(s *lab.SessionEvent) {
+		trace.Record(lab.Event{Time: time.Now(), Kind: lab.KindSession, Session: s})
 	}
 	const firstBackoff = 500 * time.Millisecond
 	backoff := firstBackoff
 	var prev *Client
 	for ctx.Err() == nil {
-		status("connecting", "joining the lab at "+url)
+		status(&lab.SessionEvent{What: "connecting", Message: "joining the lab at " + url})
 		c, err := Dial(ctx, url, &Options{Trace: trace})
 		if err != nil {
-			status("lost", fmt.Sprintf("could not join the lab: %v; trying again in %v", err, backoff))
+			status(&lab.SessionEvent{What: "lost", Message: fmt.Sprintf("could not join the lab: %v; trying again in %v", err, backoff), Reason: err.Error()})
 			select {
 			case <-ctx.Done():
 			case <-time.After(backoff):
@@ -35,18 +35,21 @@ func Keep(ctx context.Context, url string, trace *lab.Trace, joined func(*Client
 			continue
 		}
 		backoff = firstBackoff
+		addr := c.Addr().String()
 		if prev == nil {
-			status("connected", "your host is "+c.Addr().String())
+			status(&lab.SessionEvent{What: "connected", Message: "your host is " + addr, Address: addr})
 		} else {
 			prev.Close()
-			status("reconnected", "a fresh session: your host is now "+c.Addr().String()+"; the old session's sockets and variables are gone")
+			status(&lab.SessionEvent{What: "reconnected", Message: "a fresh session: your host is now " + addr + "; the old session's sockets and variables are gone", Address: addr})
 		}
 		joined(c)
 		prev = c
 		select {
 		case <-ctx.Done():
 		case <-c.Done():
-			status("reconnecting", "the session ended ("+c.Err().Error()+"); starting a fresh one")
+			e := ended("reconnecting", c.Err())
+			e.Message = "the session ended (" + c.Err().Error() + "); starting a fresh one"
+			status(e)
 		}
 	}
 	if prev != nil {

@@ -9,7 +9,7 @@ import (
 // This file builds packets by hand, byte by byte, with its own checksum
 // code, so that the tests do not trust the package to check itself.
 
-// TCP flag bits as they sit in the flags byte.
+// TCP flag bits as they sit in the 12-bit flags field.
 const (
 	fFIN = 1 << iota
 	fSYN
@@ -19,13 +19,15 @@ const (
 	fURG
 	fECE
 	fCWR
+	fAE
+	fReserved = 0xe00
 )
 
 // tcpSeg describes a TCP segment to build.
 type tcpSeg struct {
 	src, dst string // "10.0.0.2:49152"
 	seq, ack uint32
-	flags    uint8
+	flags    uint16
 	win      uint16
 	urg      uint16
 	opts     []byte // padded with EOL to a multiple of 4
@@ -99,8 +101,8 @@ func buildTCPIP(s tcpSeg, o ipOpts) []byte {
 	binary.BigEndian.PutUint16(h[2:], dst.Port())
 	binary.BigEndian.PutUint32(h[4:], s.seq)
 	binary.BigEndian.PutUint32(h[8:], s.ack)
-	h[12] = byte(len(h)/4) << 4
-	h[13] = s.flags
+	h[12] = byte(len(h)/4)<<4 | byte(s.flags>>8)
+	h[13] = byte(s.flags)
 	binary.BigEndian.PutUint16(h[14:], s.win)
 	binary.BigEndian.PutUint16(h[18:], s.urg)
 	copy(h[20:], opts)

@@ -17,7 +17,16 @@ const (
 	icmpEchoRequest  = 8
 	icmpTimeExceeded = 11
 	icmpParamProblem = 12
+	icmpTimestamp    = 13 // through icmpMaskReply: requests and replies with an identifier
+	icmpMaskReply    = 18
 )
+
+// icmpHasID reports whether an ICMP message of type typ carries an
+// identifier and a sequence number: echoes, timestamps, information and
+// address mask requests and replies (RFC 792, RFC 950).
+func icmpHasID(typ uint8) bool {
+	return typ == icmpEchoReply || typ == icmpEchoRequest || typ >= icmpTimestamp && typ <= icmpMaskReply
+}
 
 // icmpHeaderLen is the length of an ICMP header, echo identifier and
 // sequence number included.
@@ -35,12 +44,15 @@ func decodeICMP(msg []byte) (*lab.ICMP, error) {
 		Checksum:   binary.BigEndian.Uint16(msg[2:]),
 		ChecksumOK: valid(sum(0, msg)),
 	}
+	m.TypeName, m.CodeName = icmpNames(m.Type, m.Code)
 	switch m.Type {
-	case icmpEchoReply, icmpEchoRequest:
-		m.ID = binary.BigEndian.Uint16(msg[4:])
-		m.Seq = binary.BigEndian.Uint16(msg[6:])
 	case icmpUnreachable, icmpSourceQuench, icmpRedirect, icmpTimeExceeded, icmpParamProblem:
 		m.Original = original(msg[icmpHeaderLen:])
+	default:
+		if icmpHasID(m.Type) {
+			m.ID = binary.BigEndian.Uint16(msg[4:])
+			m.Seq = binary.BigEndian.Uint16(msg[6:])
+		}
 	}
 	return m, nil
 }

@@ -59,6 +59,7 @@ func decodeIPv4(b []byte) (ipv4Header, error) {
 		TOS:        b[1],
 		TotalLen:   uint16(total),
 		ID:         binary.BigEndian.Uint16(b[4:]),
+		Reserved:   frag&0x8000 != 0,
 		DontFrag:   frag&0x4000 != 0,
 		MoreFrags:  frag&0x2000 != 0,
 		FragOffset: (frag & 0x1fff) * 8,

@@ -39,11 +39,18 @@ func TestDecodeTCPSyn(t *testing.T) {
 		},
 		TCP: &lab.TCP{
 			SrcPort: 49152, DstPort: 7, Seq: 0xdeadbeef, DataOffset: 40,
-			Flags:  lab.TCPFlags{SYN: true},
+			Flags:  lab.TCPFlags{SYN: true, Bits: fSYN},
 			Window: 64240, Checksum: uint16(b[36])<<8 | uint16(b[37]), ChecksumOK: true,
 			Options: lab.TCPOptions{
 				MSS: 1460, SACKPermitted: true, HasTimestamp: true, TSVal: 123456,
 				HasWScale: true, WScale: 7,
+				List: []lab.TCPOption{
+					{Kind: 2, Length: 4, Name: "Maximum segment size", Value: "1460 bytes"},
+					{Kind: 4, Length: 2, Name: "SACK permitted"},
+					{Kind: 8, Length: 10, Name: "Timestamps", Value: "TSval 123456, TSecr 0"},
+					{Kind: 1, Length: 1, Name: "No-Operation (NOP)"},
+					{Kind: 3, Length: 3, Name: "Window scale", Value: "7 (multiply by 128)"},
+				},
 			},
 		},
 		Data: b,
@@ -55,7 +62,7 @@ func TestDecodeTCPSyn(t *testing.T) {
 
 func TestDecodeFlags(t *testing.T) {
 	for _, tc := range []struct {
-		bits uint8
+		bits uint16
 		want lab.TCPFlags
 	}{
 		{0, lab.TCPFlags{}},
@@ -70,13 +77,18 @@ func TestDecodeFlags(t *testing.T) {
 		{fSYN | fACK, lab.TCPFlags{SYN: true, ACK: true}},
 		{fFIN | fPSH | fACK, lab.TCPFlags{FIN: true, PSH: true, ACK: true}},
 		{0xff, lab.TCPFlags{FIN: true, SYN: true, RST: true, PSH: true, ACK: true, URG: true, ECE: true, CWR: true}},
+		{fAE | fACK, lab.TCPFlags{AE: true, ACK: true}},
+		{0x200 | fSYN, lab.TCPFlags{Reserved: 1, SYN: true}},
+		{fReserved, lab.TCPFlags{Reserved: 7}},
+		{0xfff, lab.TCPFlags{FIN: true, SYN: true, RST: true, PSH: true, ACK: true, URG: true, ECE: true, CWR: true, AE: true, Reserved: 7}},
 	} {
+		tc.want.Bits = tc.bits
 		p := mustDecode(t, buildTCP(tcpSeg{src: "10.0.0.2:1", dst: "10.0.0.1:2", flags: tc.bits, urg: 9}))
 		if p.TCP.Flags != tc.want {
-			t.Errorf("flags %#02x: got %+v, want %+v", tc.bits, p.TCP.Flags, tc.want)
+			t.Errorf("flags %#03x: got %+v, want %+v", tc.bits, p.TCP.Flags, tc.want)
 		}
 		if p.TCP.Urgent != 9 {
-			t.Errorf("flags %#02x: urgent %d, want 9", tc.bits, p.TCP.Urgent)
+			t.Errorf("flags %#03x: urgent %d, want 9", tc.bits, p.TCP.Urgent)
 		}
 	}
 }
@@ -110,13 +122,35 @@ func TestDecodeOptions(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := mustDecode(t, buildTCP(tcpSeg{src: "10.0.0.2:1", dst: "10.0.0.1:2", flags: fACK, opts: tc.opts, payload: []byte("xyz")}))
-			if !reflect.DeepEqual(p.TCP.Options, tc.want) {
-				t.Errorf("options = %+v, want %+v", p.TCP.Options, tc.want)
+			got := p.TCP.Options
+			got.List = nil // TestDecodeOptionList
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("options = %+v, want %+v", got, tc.want)
 			}
 			if p.TCP.PayloadLen != 3 || p.TCP.DataOffset != 20+(len(tc.opts)+3)/4*4 {
 				t.Errorf("payload %d bytes, data offset %d", p.TCP.PayloadLen, p.TCP.DataOffset)
 			}
 		})
+	}
+}
+
+// TestDecodeOptionList checks the options listed in wire order, NOP, EOL
+// and unknown kinds included, as Wireshark names them.
+func TestDecodeOptionList(t *testing.T) {
+	opts := cat(optMSS(1460), optSACKPerm(), optTS(1, 2), optNOP(), optWS(7), optSACK(3, 4), []byte{99, 3, 0}, []byte{0, 2, 4})
+	p := mustDecode(t, buildTCP(tcpSeg{src: "10.0.0.2:1", dst: "10.0.0.1:2", flags: fACK, opts: opts}))
+	want := []lab.TCPOption{
+		{Kind: 2, Length: 4, Name: "Maximum segment size", Value: "1460 bytes"},
+		{Kind: 4, Length: 2, Name: "SACK permitted"},
+		{Kind: 8, Length: 10, Name: "Timestamps", Value: "TSval 1, TSecr 2"},
+		{Kind: 1, Length: 1, Name: "No-Operation (NOP)"},
+		{Kind: 3, Length: 3, Name: "Window scale", Value: "7 (multiply by 128)"},
+		{Kind: 5, Length: 10, Name: "SACK", Value: "3-4"},
+		{Kind: 99, Length: 3, Name: "Unknown"},
+		{Kind: 0, Length: 1, Name: "End of Option List (EOL)"},
+	}
+	if !reflect.DeepEqual(p.TCP.Options.List, want) {
+		t.Errorf("options listed as\n%+v\nwant\n%+v", p.TCP.Options.List, want)
 	}
 }
 
@@ -182,16 +216,17 @@ func TestDecodeFragments(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		frag   uint16
-		mf     bool
+		mf, rb bool
 		offset uint16
 	}{
-		{"first fragment", 0x2000, true, 0},
-		{"middle fragment", 0x2000 | 10, true, 80},
-		{"last fragment", 0x4000 | 10, false, 80},
+		{"first fragment", 0x2000, true, false, 0},
+		{"middle fragment", 0x2000 | 10, true, false, 80},
+		{"last fragment", 0x4000 | 10, false, false, 80},
+		{"reserved bit", 0x8000 | 0x2000 | 10, true, true, 80},
 	} {
 		p := mustDecode(t, buildTCPIP(seg, ipOpts{id: 0xabc, frag: tc.frag}))
 		if p.Protocol != "IPv4" || p.TCP != nil || p.Src != "10.0.0.2" || p.Dst != "10.0.0.1" ||
-			p.IPv4.MoreFrags != tc.mf || p.IPv4.FragOffset != tc.offset {
+			p.IPv4.MoreFrags != tc.mf || p.IPv4.Reserved != tc.rb || p.IPv4.FragOffset != tc.offset {
 			t.Errorf("%s: got %+v", tc.name, p)
 		}
 	}
@@ -207,6 +242,7 @@ func TestDecodeUDP(t *testing.T) {
 }
 
 func TestDecodeICMP(t *testing.T) {
+	const unreachable = "Destination unreachable"
 	udp := buildUDP("10.0.0.2:49152", "10.0.0.1:9", []byte("discard me"))
 	tcp := buildTCP(tcpSeg{src: "10.0.0.2:49153", dst: "10.0.0.1:80", flags: fSYN})
 	for _, tc := range []struct {
@@ -215,24 +251,24 @@ func TestDecodeICMP(t *testing.T) {
 		want lab.ICMP
 	}{
 		{"port unreachable, whole datagram quoted", buildICMP("10.0.0.1", "10.0.0.2", 3, 3, [4]byte{}, udp),
-			lab.ICMP{Type: 3, Code: 3, Original: "10.0.0.2:49152 → 10.0.0.1:9 UDP"}},
+			lab.ICMP{Type: 3, Code: 3, TypeName: unreachable, CodeName: "Port unreachable", Original: "10.0.0.2:49152 → 10.0.0.1:9 UDP"}},
 		{"port unreachable, header and 8 bytes quoted", buildICMP("10.0.0.1", "10.0.0.2", 3, 3, [4]byte{}, udp[:28]),
-			lab.ICMP{Type: 3, Code: 3, Original: "10.0.0.2:49152 → 10.0.0.1:9 UDP"}},
+			lab.ICMP{Type: 3, Code: 3, TypeName: unreachable, CodeName: "Port unreachable", Original: "10.0.0.2:49152 → 10.0.0.1:9 UDP"}},
 		{"time exceeded for tcp", buildICMP("10.0.0.254", "10.0.0.2", 11, 0, [4]byte{}, tcp[:28]),
-			lab.ICMP{Type: 11, Code: 0, Original: "10.0.0.2:49153 → 10.0.0.1:80 TCP"}},
+			lab.ICMP{Type: 11, Code: 0, TypeName: "Time-to-live exceeded", CodeName: "Time to live exceeded in transit", Original: "10.0.0.2:49153 → 10.0.0.1:80 TCP"}},
 		{"quote too short for ports", buildICMP("10.0.0.1", "10.0.0.2", 3, 1, [4]byte{}, udp[:22]),
-			lab.ICMP{Type: 3, Code: 1, Original: "10.0.0.2 → 10.0.0.1 UDP"}},
+			lab.ICMP{Type: 3, Code: 1, TypeName: unreachable, CodeName: "Host unreachable", Original: "10.0.0.2 → 10.0.0.1 UDP"}},
 		{"quote of another protocol", buildICMP("10.0.0.1", "10.0.0.2", 3, 2,
 			[4]byte{}, ipv4Packet(mustAddr(t, "10.0.0.2"), mustAddr(t, "10.0.0.1"), 47, ipOpts{}, []byte{1, 2, 3, 4})),
-			lab.ICMP{Type: 3, Code: 2, Original: "10.0.0.2 → 10.0.0.1 protocol 47"}},
+			lab.ICMP{Type: 3, Code: 2, TypeName: unreachable, CodeName: "Protocol unreachable", Original: "10.0.0.2 → 10.0.0.1 protocol 47"}},
 		{"quote not ipv4", buildICMP("10.0.0.1", "10.0.0.2", 3, 3, [4]byte{}, make([]byte, 28)),
-			lab.ICMP{Type: 3, Code: 3}},
+			lab.ICMP{Type: 3, Code: 3, TypeName: unreachable, CodeName: "Port unreachable"}},
 		{"no quote", buildICMP("10.0.0.1", "10.0.0.2", 3, 3, [4]byte{}, nil),
-			lab.ICMP{Type: 3, Code: 3}},
+			lab.ICMP{Type: 3, Code: 3, TypeName: unreachable, CodeName: "Port unreachable"}},
 		{"echo request", buildICMP("10.0.0.2", "10.0.0.1", 8, 0, [4]byte{0xbe, 0xef, 0, 7}, []byte("ping")),
-			lab.ICMP{Type: 8, ID: 0xbeef, Seq: 7}},
+			lab.ICMP{Type: 8, TypeName: "Echo (ping) request", ID: 0xbeef, Seq: 7}},
 		{"echo reply", buildICMP("10.0.0.1", "10.0.0.2", 0, 0, [4]byte{0xbe, 0xef, 0, 7}, []byte("ping")),
-			lab.ICMP{Type: 0, ID: 0xbeef, Seq: 7}},
+			lab.ICMP{Type: 0, TypeName: "Echo (ping) reply", ID: 0xbeef, Seq: 7}},
 	} {
 		p := mustDecode(t, tc.b)
 		if p.ICMP == nil {

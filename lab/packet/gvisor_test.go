@@ -3,6 +3,7 @@ package packet_test
 import (
 	"net/netip"
 	"reflect"
+	"slices"
 	"testing"
 
 	"gvisor.dev/gvisor/pkg/tcpip/checksum"
@@ -42,11 +43,22 @@ func TestDecodeGVisorTCP(t *testing.T) {
 	}, gvSynOptions, nil)
 	p := mustDecode(t, syn)
 	want := &lab.TCP{
-		SrcPort: 49152, DstPort: 7, Seq: 0x01020304, DataOffset: 44, Flags: lab.TCPFlags{SYN: true},
+		SrcPort: 49152, DstPort: 7, Seq: 0x01020304, DataOffset: 44, Flags: lab.TCPFlags{SYN: true, Bits: uint16(header.TCPFlagSyn)},
 		Window: 65535, Checksum: header.TCP(syn[20:]).Checksum(), ChecksumOK: true,
 		Options: lab.TCPOptions{MSS: 1460, HasWScale: true, WScale: 7, HasTimestamp: true, TSVal: 1111, SACKPermitted: true},
 	}
-	if !reflect.DeepEqual(p.TCP, want) || !p.IPv4.ChecksumOK || !p.IPv4.DontFrag || p.IPv4.ID != 0x4242 ||
+	kinds := func(list []lab.TCPOption) (k []uint8) {
+		for _, o := range list {
+			k = append(k, o.Kind)
+		}
+		return k
+	}
+	if k := kinds(p.TCP.Options.List); !slices.Equal(k, []uint8{2, 1, 3, 1, 1, 8, 1, 1, 4}) {
+		t.Errorf("gVisor SYN's options listed as kinds %v, want gVisor's order", k)
+	}
+	got := *p.TCP
+	got.Options.List = nil
+	if !reflect.DeepEqual(&got, want) || !p.IPv4.ChecksumOK || !p.IPv4.DontFrag || p.IPv4.ID != 0x4242 ||
 		p.Src != "10.0.0.2:49152" || p.Dst != "10.0.0.1:7" {
 		t.Errorf("gVisor SYN decoded as %+v\ntcp %+v\nwant %+v", p, p.TCP, want)
 	}
@@ -69,7 +81,11 @@ func TestDecodeGVisorTCP(t *testing.T) {
 	}, []byte("data!"))
 	p = mustDecode(t, sack)
 	wantOpts := lab.TCPOptions{HasTimestamp: true, TSVal: 7, TSEcr: 8, SACK: []lab.SACKBlock{{Left: 100, Right: 200}, {Left: 300, Right: 400}, {Left: 500, Right: 600}}}
-	if !reflect.DeepEqual(p.TCP.Options, wantOpts) || p.TCP.Flags != (lab.TCPFlags{FIN: true, PSH: true, ACK: true}) ||
+	if k := kinds(p.TCP.Options.List); !slices.Equal(k, []uint8{1, 1, 8, 1, 1, 5}) {
+		t.Errorf("gVisor SACK segment's options listed as kinds %v, want gVisor's order", k)
+	}
+	p.TCP.Options.List = nil
+	if !reflect.DeepEqual(p.TCP.Options, wantOpts) || p.TCP.Flags != (lab.TCPFlags{FIN: true, PSH: true, ACK: true, Bits: 0x19}) ||
 		p.TCP.PayloadLen != 5 || !p.TCP.ChecksumOK || p.TCP.Ack != 99 {
 		t.Errorf("gVisor SACK segment decoded as %+v", p.TCP)
 	}
@@ -93,7 +109,7 @@ func TestDecodeGVisorUDPAndICMP(t *testing.T) {
 	copy(msg[header.ICMPv4MinimumSize:], quote)
 	icmp.SetChecksum(header.ICMPv4Checksum(icmp[:header.ICMPv4MinimumSize], checksum.Checksum(quote, 0)))
 	p = mustDecode(t, labtest.IPv4(gvServer, gvClient, header.ICMPv4ProtocolNumber, msg))
-	want := lab.ICMP{Type: 3, Code: 3, Checksum: icmp.Checksum(), ChecksumOK: true, Original: "10.0.0.2:49152 → 10.0.0.1:7 UDP"}
+	want := lab.ICMP{Type: 3, Code: 3, TypeName: "Destination unreachable", CodeName: "Port unreachable", Checksum: icmp.Checksum(), ChecksumOK: true, Original: "10.0.0.2:49152 → 10.0.0.1:7 UDP"}
 	if p.ICMP == nil || *p.ICMP != want || p.Src != "10.0.0.1" || p.Dst != "10.0.0.2" {
 		t.Errorf("gVisor port unreachable decoded as %+v from %s to %s, want %+v", p.ICMP, p.Src, p.Dst, want)
 	}
@@ -125,9 +141,12 @@ func TestGVisorReadsTestPackets(t *testing.T) {
 			got := lab.TCPFlags{
 				FIN: f.Contains(header.TCPFlagFin), SYN: f.Contains(header.TCPFlagSyn), RST: f.Contains(header.TCPFlagRst),
 				PSH: f.Contains(header.TCPFlagPsh), ACK: f.Contains(header.TCPFlagAck), URG: f.Contains(header.TCPFlagUrg),
-				ECE: f.Contains(header.TCPFlagEce), CWR: f.Contains(header.TCPFlagCwr),
+				ECE: f.Contains(header.TCPFlagEce), CWR: f.Contains(header.TCPFlagCwr), Bits: uint16(f),
 			}
-			if got != p.TCP.Flags || tcp.SequenceNumber() != p.TCP.Seq || tcp.AckNumber() != p.TCP.Ack ||
+			// gVisor reads the flags byte only, not AE and the reserved bits.
+			want := lab.TCPFlags{FIN: p.TCP.Flags.FIN, SYN: p.TCP.Flags.SYN, RST: p.TCP.Flags.RST, PSH: p.TCP.Flags.PSH,
+				ACK: p.TCP.Flags.ACK, URG: p.TCP.Flags.URG, ECE: p.TCP.Flags.ECE, CWR: p.TCP.Flags.CWR, Bits: p.TCP.Flags.Bits & 0xff}
+			if got != want || tcp.SequenceNumber() != p.TCP.Seq || tcp.AckNumber() != p.TCP.Ack ||
 				tcp.WindowSize() != p.TCP.Window || int(tcp.DataOffset()) != p.TCP.DataOffset || len(payload) != p.TCP.PayloadLen {
 				t.Errorf("packet %d: gVisor reads the TCP header otherwise than %+v", i+1, p.TCP)
 			}

@@ -108,9 +108,19 @@ func sackExchange() []step {
 	}
 }
 
+// oddBits is a segment with the bits and options a lab's stacks do not
+// send: Accurate ECN, a reserved bit, an option of unknown kind, and EOL
+// with something after it.
+func oddBits() []step {
+	return []step{
+		{buildTCP(tcpSeg{src: client + ":40001", dst: server + ":7", seq: 100, ack: 200, flags: fAE | fACK | 0x200, opts: []byte{99, 3, 0, 0, 1, 1}}),
+			"40001 → 7 [ACK, AE, Reserved] Seq=1 Ack=1 Win=0 Len=0", 1, 1},
+	}
+}
+
 // labSession is every scenario packet, in order.
 func labSession() []step {
-	return slices.Concat(echoConversation(), otherTraffic(), midStream(), sackExchange())
+	return slices.Concat(echoConversation(), otherTraffic(), midStream(), sackExchange(), oddBits())
 }
 
 // reframe returns a copy of the IPv4 packet pkt cut to n bytes, with its

@@ -1,6 +1,7 @@
 package packet
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/socketlab/socketlab/lab"
@@ -14,22 +15,25 @@ const arrow = " → "
 type tcpNumbers struct {
 	seq, ack uint32 // relative or raw
 	win      uint32 // the window, scaled when the handshake set a scale
+	scale    int    // what the window was multiplied by, or a lab.WindowScale constant
 	sackBase uint32 // subtracted from SACK edges: the peer's ISN, or zero
 }
 
 // rawNumbers are a TCP packet's numbers as on the wire.
 func rawNumbers(t *lab.TCP) tcpNumbers {
-	return tcpNumbers{seq: t.Seq, ack: t.Ack, win: uint32(t.Window)}
+	return tcpNumbers{seq: t.Seq, ack: t.Ack, win: uint32(t.Window), scale: lab.WindowScaleUnknown}
 }
 
 // Summarize sets p.Summary, in the style of Wireshark's Info column, for p
 // seen alone: TCP sequence and acknowledgement numbers are the raw ones and
-// windows are not scaled, as both need the connection's handshake. A
-// Tracker's Annotate gives the connection-aware summary instead.
+// windows are not scaled, as both need the connection's handshake (so
+// p.TCP.CalcWindow is the window, its scale unknown). A Tracker's Annotate
+// gives the connection-aware summary instead.
 func Summarize(p *lab.Packet) {
 	var n tcpNumbers
 	if p.TCP != nil {
 		n = rawNumbers(p.TCP)
+		p.TCP.CalcWindow, p.TCP.WindowScale = n.win, n.scale
 	}
 	p.Summary = summary(p, n)
 }
@@ -105,23 +109,17 @@ func appendTCP(b []byte, p *lab.Packet, n tcpNumbers) []byte {
 const maxWScale = 14
 
 // optionOrder appends to dst the kinds of p's TCP options in the order
-// Wireshark lists them: the order on the wire, read again from p.Data. For a
-// packet whose Data does not hold its TCP header (one built by hand) it uses
-// the order Linux sends them in.
+// Wireshark lists them: the order on the wire, as Options.List has it. For
+// a packet without a List (one built by hand) it uses the order Linux
+// sends them in.
 func optionOrder(dst []uint8, p *lab.Packet) []uint8 {
-	t := p.TCP
-	start, end := p.IPv4.IHL+tcpMinLen, p.IPv4.IHL+t.DataOffset
-	if p.IPv4.IHL >= ipv4MinLen && start <= end && end <= len(p.Data) {
-		it := optionIter{opts: p.Data[start:end]}
-		for {
-			kind, _, ok, err := it.next()
-			if !ok || err != nil {
-				return dst
-			}
-			dst = append(dst, kind)
+	o := &p.TCP.Options
+	if len(o.List) > 0 {
+		for _, opt := range o.List {
+			dst = append(dst, opt.Kind)
 		}
+		return dst
 	}
-	o := &t.Options
 	for _, k := range [...]struct {
 		kind    uint8
 		present bool
@@ -139,24 +137,18 @@ func optionOrder(dst []uint8, p *lab.Packet) []uint8 {
 	return dst
 }
 
-// appendFlags appends the names of the flags set, in Wireshark's order, or
-// "<None>".
+// appendFlags appends the names of the flags set, in Wireshark's order
+// (lowest bit first), or "<None>".
 func appendFlags(b []byte, f lab.TCPFlags) []byte {
 	start := len(b)
-	for _, fl := range [...]struct {
-		set  bool
-		name string
-	}{
-		{f.FIN, "FIN"}, {f.SYN, "SYN"}, {f.RST, "RST"}, {f.PSH, "PSH"},
-		{f.ACK, "ACK"}, {f.URG, "URG"}, {f.ECE, "ECE"}, {f.CWR, "CWR"},
-	} {
-		if !fl.set {
+	for _, fl := range slices.Backward(lab.TCPFlagBits) {
+		if f.Bits&fl.Mask == 0 {
 			continue
 		}
 		if len(b) > start {
 			b = append(b, ", "...)
 		}
-		b = append(b, fl.name...)
+		b = append(b, fl.Name...)
 	}
 	if len(b) == start {
 		b = append(b, "<None>"...)

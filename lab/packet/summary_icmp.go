@@ -1,6 +1,10 @@
 package packet
 
-import "github.com/socketlab/socketlab/lab"
+import (
+	"strconv"
+
+	"github.com/socketlab/socketlab/lab"
+)
 
 // icmpTypeNames are Wireshark's names of ICMP message types.
 var icmpTypeNames = map[uint8]string{
@@ -13,12 +17,12 @@ var icmpTypeNames = map[uint8]string{
 	10:               "Router solicitation",
 	icmpTimeExceeded: "Time-to-live exceeded",
 	icmpParamProblem: "Parameter problem",
-	13:               "Timestamp request",
+	icmpTimestamp:    "Timestamp request",
 	14:               "Timestamp reply",
 	15:               "Information request",
 	16:               "Information reply",
 	17:               "Address mask request",
-	18:               "Address mask reply",
+	icmpMaskReply:    "Address mask reply",
 }
 
 // icmpCodeNames are Wireshark's names of the codes of the ICMP types whose
@@ -59,16 +63,30 @@ var icmpCodeNames = map[uint8][]string{
 	},
 }
 
+// icmpNames names an ICMP message's type and code as Wireshark does. code
+// is "" for a type whose codes Wireshark does not name.
+func icmpNames(typ, code uint8) (typeName, codeName string) {
+	typeName, ok := icmpTypeNames[typ]
+	if !ok {
+		typeName = "Unknown ICMP (obsolete or malformed?)"
+	}
+	if codes, ok := icmpCodeNames[typ]; ok {
+		if int(code) < len(codes) {
+			codeName = codes[code]
+		} else {
+			codeName = "Unknown code: " + strconv.Itoa(int(code))
+		}
+	}
+	return typeName, codeName
+}
+
 // appendICMP appends an ICMP message's line, such as
 // "Destination unreachable (Port unreachable)" or
 // "Echo (ping) request  id=0x0001, seq=1/256, ttl=64". ttl is the IPv4
-// header's, which Wireshark shows for echoes.
+// header's, which Wireshark shows for messages with an identifier.
 func appendICMP(b []byte, m *lab.ICMP, ttl uint8) []byte {
 	start := len(b)
-	name, ok := icmpTypeNames[m.Type]
-	if !ok {
-		name = "Unknown ICMP (obsolete or malformed?)"
-	}
+	name, code := icmpNames(m.Type, m.Code)
 	b = append(b, name...)
 	// Wireshark pads the type's name to 20 characters when more follows.
 	pad := func(b []byte) []byte {
@@ -77,16 +95,12 @@ func appendICMP(b []byte, m *lab.ICMP, ttl uint8) []byte {
 		}
 		return b
 	}
-	if codes, ok := icmpCodeNames[m.Type]; ok {
+	if code != "" {
 		b = append(pad(b), " ("...)
-		if int(m.Code) < len(codes) {
-			b = append(b, codes[m.Code]...)
-		} else {
-			b = appendField(b, "Unknown code: ", uint64(m.Code))
-		}
+		b = append(b, code...)
 		b = append(b, ')')
 	}
-	if m.Type == icmpEchoRequest || m.Type == icmpEchoReply {
+	if icmpHasID(m.Type) {
 		b = append(pad(b), " id=0x"...)
 		b = appendHex4(b, m.ID)
 		b = appendField(b, ", seq=", uint64(m.Seq))

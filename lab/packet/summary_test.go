@@ -57,7 +57,7 @@ func TestSummarizeWithoutData(t *testing.T) {
 	// A packet built by hand, with no bytes: options come in Linux's order.
 	p := lab.Packet{
 		Protocol: "TCP",
-		TCP: &lab.TCP{SrcPort: 49152, DstPort: 7, Seq: 1, Flags: lab.TCPFlags{SYN: true}, Window: 64240, DataOffset: 40,
+		TCP: &lab.TCP{SrcPort: 49152, DstPort: 7, Seq: 1, Flags: lab.TCPFlags{SYN: true, Bits: 2}, Window: 64240, DataOffset: 40,
 			Options: lab.TCPOptions{MSS: 1460, HasWScale: true, WScale: 7, SACKPermitted: true, HasTimestamp: true, TSVal: 9,
 				SACK: []lab.SACKBlock{{Left: 1, Right: 2}}}},
 	}

@@ -67,8 +67,9 @@ type half struct {
 }
 
 // Annotate sets p.Summary in the style of Wireshark's Info column and, for
-// TCP, sets p.TCP.RelSeq and p.TCP.RelAck. RelAck is 0 when the ACK flag is
-// not set. Annotating the same packet twice, as when two hosts of a lab both
+// TCP, sets p.TCP.RelSeq and p.TCP.RelAck (RelAck is 0 when the ACK flag is
+// not set), the calculated window and its scaling factor, and makes the
+// SACK edges in p.TCP.Options.List relative to the peer's ISN. Annotating the same packet twice, as when two hosts of a lab both
 // see it, numbers it the same way twice.
 func (t *Tracker) Annotate(p *lab.Packet) {
 	if p.TCP == nil {
@@ -77,6 +78,8 @@ func (t *Tracker) Annotate(p *lab.Packet) {
 	}
 	n := t.number(p)
 	p.TCP.RelSeq, p.TCP.RelAck = n.seq, n.ack
+	p.TCP.CalcWindow, p.TCP.WindowScale = n.win, n.scale
+	relativeSACK(&p.TCP.Options, n.sackBase)
 	p.Summary = summary(p, n)
 }
 
@@ -107,7 +110,7 @@ func (t *Tracker) number(p *lab.Packet) tcpNumbers {
 		rev.base, rev.baseSet = tcp.Ack-1, true
 	}
 
-	n := tcpNumbers{seq: tcp.Seq - fwd.base, win: uint32(tcp.Window)}
+	n := tcpNumbers{seq: tcp.Seq - fwd.base, win: uint32(tcp.Window), scale: lab.WindowScaleUnknown}
 	if tcp.Flags.ACK {
 		n.ack = tcp.Ack - rev.base
 	}
@@ -116,10 +119,30 @@ func (t *Tracker) number(p *lab.Packet) tcpNumbers {
 	}
 	// RFC 7323: windows are scaled once both SYNs offered scaling, never
 	// in a SYN itself.
-	if !tcp.Flags.SYN && fwd.hasWS && rev.hasWS {
-		n.win <<= min(fwd.wsShift, maxWScale)
+	// Wireshark knows there is no scaling once either SYN went without.
+	switch {
+	case tcp.Flags.SYN:
+	case fwd.synSeen && !fwd.hasWS || rev.synSeen && !rev.hasWS:
+		n.scale = lab.WindowScaleNone
+	case fwd.hasWS && rev.hasWS:
+		shift := min(fwd.wsShift, maxWScale)
+		n.win <<= shift
+		n.scale = 1 << shift
 	}
 	return n
+}
+
+// relativeSACK rewrites the values of the SACK options in o's List with
+// their edges less base, the peer's ISN.
+func relativeSACK(o *lab.TCPOptions, base uint32) {
+	if base == 0 || len(o.SACK) == 0 {
+		return
+	}
+	for i := range o.List {
+		if o.List[i].Kind == optSACK {
+			o.List[i].Value = string(appendSACK(nil, o.SACK, base))
+		}
+	}
 }
 
 // lookup returns the connection for key, remembering a new one if need be

@@ -2,6 +2,7 @@ package packet_test
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -73,7 +74,7 @@ func retarget(steps []step, from, to string) []step {
 		if err != nil {
 			panic(err)
 		}
-		tc := tcpSeg{src: p.Src, dst: p.Dst, seq: p.TCP.Seq, ack: p.TCP.Ack, flags: flagBits(p.TCP.Flags),
+		tc := tcpSeg{src: p.Src, dst: p.Dst, seq: p.TCP.Seq, ack: p.TCP.Ack, flags: p.TCP.Flags.Bits,
 			win: p.TCP.Window, opts: p.Data[40 : p.IPv4.IHL+p.TCP.DataOffset], payload: p.Data[p.IPv4.IHL+p.TCP.DataOffset:]}
 		tc.src, tc.dst = replacePort(tc.src, from, to), replacePort(tc.dst, from, to)
 		s.pkt = buildTCP(tc)
@@ -91,17 +92,6 @@ func replacePort(s, from, to string) string {
 		}
 	}
 	return s
-}
-
-// flagBits is f as the flags byte.
-func flagBits(f lab.TCPFlags) uint8 {
-	var b uint8
-	for i, set := range []bool{f.FIN, f.SYN, f.RST, f.PSH, f.ACK, f.URG, f.ECE, f.CWR} {
-		if set {
-			b |= 1 << i
-		}
-	}
-	return b
 }
 
 func TestTrackerMidStream(t *testing.T) {
@@ -217,4 +207,35 @@ func TestTrackerConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestTrackerWindowsAndSACK checks the calculated windows, their scaling
+// factors and the SACK option's relative edges, as Wireshark has them.
+func TestTrackerWindowsAndSACK(t *testing.T) {
+	var tr packet.Tracker
+	type want struct {
+		win   uint32
+		scale int
+	}
+	var got []want
+	var sack string
+	for _, s := range slices.Concat(echoConversation()[:3], midStream()[:1], sackExchange()) {
+		p := annotate(t, &tr, s.pkt)
+		got = append(got, want{p.TCP.CalcWindow, p.TCP.WindowScale})
+		for _, o := range p.TCP.Options.List {
+			if o.Kind == 5 {
+				sack = o.Value
+			}
+		}
+	}
+	if w := []want{
+		{64240, lab.WindowScaleUnknown}, {65160, lab.WindowScaleUnknown}, {502 << 7, 128}, // SYN, SYN-ACK, ACK
+		{502, lab.WindowScaleUnknown}, // mid-stream
+		{64240, lab.WindowScaleUnknown}, {65160, lab.WindowScaleUnknown}, {64240, lab.WindowScaleNone}, {64240, lab.WindowScaleNone}, {65160, lab.WindowScaleNone},
+	}; !slices.Equal(got, w) {
+		t.Errorf("windows and scales\n%v\nwant\n%v", got, w)
+	}
+	if sack != "1461-2921" {
+		t.Errorf("SACK option's value %q, want the edges relative to the client's ISN, 1461-2921", sack)
+	}
 }

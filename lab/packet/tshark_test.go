@@ -3,10 +3,12 @@ package packet_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,7 +22,8 @@ import (
 // tsharkFields are the fields TestTshark asks tshark for, in order.
 var tsharkFields = []string{
 	"frame.number", "ip.src", "ip.dst",
-	"tcp.srcport", "tcp.dstport", "tcp.flags.str", "tcp.seq", "tcp.ack",
+	"tcp.srcport", "tcp.dstport", "tcp.flags", "tcp.flags.str", "tcp.seq", "tcp.ack",
+	"tcp.window_size", "tcp.window_size_scalefactor", "tcp.option_kind", "tcp.option_len",
 	"udp.srcport", "udp.dstport", "udp.length",
 	"icmp.type", "icmp.code", "_ws.col.Info",
 }
@@ -31,7 +34,102 @@ var tsharkFields = []string{
 func TestTshark(t *testing.T) {
 	tshark := labtest.Need(t, "tshark", "tshark", "the decoder against Wireshark")
 
+	path, ours := writeCapture(t, labSession())
+	args := []string{"-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"}
+	for _, field := range tsharkFields {
+		args = append(args, "-e", field)
+	}
+	out := runTshark(t, tshark, path, args...)
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != len(ours) {
+		t.Fatalf("tshark lists %d packets, we wrote %d:\n%s", len(lines), len(ours), out)
+	}
+	for i, line := range lines {
+		values := strings.Split(line, "\t")
+		if len(values) != len(tsharkFields) {
+			t.Fatalf("tshark line %q: %d fields, want %d", line, len(values), len(tsharkFields))
+		}
+		// Each field lists its occurrences: an ICMP error holds a second
+		// IPv4 header and a transport header, those of the quoted datagram.
+		got := map[string][]string{}
+		for j, field := range tsharkFields {
+			switch field {
+			case "_ws.col.Info":
+				got[field] = []string{withoutAnalysis(values[j])}
+			case "tcp.option_kind", "tcp.option_len":
+				got[field] = []string{values[j]} // every occurrence: the options in order
+			default:
+				got[field] = strings.Split(values[j], ",")
+			}
+		}
+		p := &ours[i]
+		for field, want := range tsharkView(i+1, p) {
+			if g := got[field][0]; g != want {
+				t.Errorf("packet %d %s: tshark says %q, we say %q", i+1, field, g, want)
+			}
+		}
+		if p.ICMP != nil && p.ICMP.Original != "" {
+			if want := quoted(got); p.ICMP.Original != want {
+				t.Errorf("packet %d: original %q, tshark sees %q", i+1, p.ICMP.Original, want)
+			}
+		}
+	}
+}
+
+// TestTsharkNames compares the names and values of TCP options and the
+// names of ICMP messages with the lines tshark -V prints for them.
+func TestTsharkNames(t *testing.T) {
+	tshark := labtest.Need(t, "tshark", "tshark", "the decoder's names against Wireshark's")
 	steps := labSession()
+	// ICMP messages of the types socketlab names, and of one it does not.
+	for _, m := range [][2]uint8{{4, 0}, {5, 1}, {10, 0}, {11, 1}, {12, 1}, {13, 0}, {15, 0}, {17, 0}, {18, 0}, {3, 13}, {3, 99}, {99, 0}} {
+		steps = append(steps, step{pkt: buildICMP(server, client, m[0], m[1], [4]byte{}, make([]byte, 12))})
+	}
+	// Type 9 is left out: tshark 4.0 shows even a plain router
+	// advertisement (RFC 1256) as "Mobile IP Advertisement".
+	path, ours := writeCapture(t, steps)
+	frames := strings.Split(runTshark(t, tshark, path, "-V"), "\nFrame ")
+	if len(frames) != len(ours) {
+		t.Fatalf("tshark -V shows %d frames, we wrote %d", len(frames), len(ours))
+	}
+	for i, frame := range frames {
+		var got, want []string
+		for _, line := range strings.Split(frame, "\n") {
+			// The top level's ICMP lines (a quoted datagram's are deeper).
+			if strings.HasPrefix(line, "        TCP Option - ") || strings.HasPrefix(line, "    Type: ") || strings.HasPrefix(line, "    Code: ") {
+				got = append(got, strings.TrimSpace(line))
+			}
+		}
+		p := &ours[i]
+		if p.TCP != nil {
+			for _, o := range p.TCP.Options.List {
+				line := "TCP Option - " + o.Name
+				switch {
+				case o.Value == "":
+				case o.Kind == 5:
+					line += " " + o.Value
+				default:
+					line += ": " + o.Value
+				}
+				want = append(want, line)
+			}
+		}
+		if m := p.ICMP; m != nil {
+			want = append(want, fmt.Sprintf("Type: %d (%s)", m.Type, m.TypeName), fmt.Sprintf("Code: %d", m.Code))
+			if m.CodeName != "" {
+				want[len(want)-1] += " (" + m.CodeName + ")"
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("frame %d: tshark -V shows\n%s\nwe say\n%s", i+1, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}
+
+// writeCapture writes the packets of steps to a pcap file, a millisecond
+// apart, and returns its path and the packets as a Tracker annotates them.
+func writeCapture(t *testing.T, steps []step) (string, []lab.Packet) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "session.pcap")
 	f, err := os.Create(path)
 	if err != nil {
@@ -54,18 +152,20 @@ func TestTshark(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return path, ours
+}
 
+// runTshark has tshark read the capture at path, with relative sequence
+// numbers and args, and returns what it prints.
+func runTshark(t *testing.T, tshark, path string, args ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	args := []string{"-n", "-r", path,
+	args = append([]string{"-n", "-r", path,
 		// Port 7's echo dissector would replace TCP's Info column.
 		"--disable-protocol", "echo",
 		"-o", "tcp.relative_sequence_numbers:TRUE",
-		"-o", "tcp.analyze_sequence_numbers:TRUE",
-		"-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"}
-	for _, field := range tsharkFields {
-		args = append(args, "-e", field)
-	}
+		"-o", "tcp.analyze_sequence_numbers:TRUE"}, args...)
 	cmd := exec.CommandContext(ctx, tshark, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr // as root tshark warns there; only shown on failure
@@ -73,37 +173,7 @@ func TestTshark(t *testing.T) {
 	if err != nil {
 		t.Fatalf("tshark: %v\n%s", err, stderr.Bytes())
 	}
-	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
-	if len(lines) != len(ours) {
-		t.Fatalf("tshark lists %d packets, we wrote %d:\n%s\n%s", len(lines), len(ours), out, stderr.Bytes())
-	}
-	for i, line := range lines {
-		values := strings.Split(line, "\t")
-		if len(values) != len(tsharkFields) {
-			t.Fatalf("tshark line %q: %d fields, want %d", line, len(values), len(tsharkFields))
-		}
-		// Each field lists its occurrences: an ICMP error holds a second
-		// IPv4 header and a transport header, those of the quoted datagram.
-		got := map[string][]string{}
-		for j, field := range tsharkFields {
-			if field == "_ws.col.Info" {
-				got[field] = []string{withoutAnalysis(values[j])}
-			} else {
-				got[field] = strings.Split(values[j], ",")
-			}
-		}
-		p := &ours[i]
-		for field, want := range tsharkView(i+1, p) {
-			if g := got[field][0]; g != want {
-				t.Errorf("packet %d %s: tshark says %q, we say %q", i+1, field, g, want)
-			}
-		}
-		if p.ICMP != nil && p.ICMP.Original != "" {
-			if want := quoted(got); p.ICMP.Original != want {
-				t.Errorf("packet %d: original %q, tshark sees %q", i+1, p.ICMP.Original, want)
-			}
-		}
-	}
+	return string(out)
 }
 
 // tsharkView is what tshark should print for p, frame n, by field: the
@@ -123,7 +193,21 @@ func tsharkView(n int, p *lab.Packet) map[string]string {
 	}
 	if t := p.TCP; t != nil {
 		v["tcp.srcport"], v["tcp.dstport"] = itoa(t.SrcPort), itoa(t.DstPort)
+		v["tcp.flags"] = fmt.Sprintf("0x%04x", t.Flags.Bits)
 		v["tcp.flags.str"] = flagString(t.Flags)
+		v["tcp.window_size"] = itoa(t.CalcWindow)
+		// Wireshark has no scaling factor for a SYN.
+		if !t.Flags.SYN {
+			v["tcp.window_size_scalefactor"] = strconv.Itoa(t.WindowScale)
+		}
+		var kinds, lens []string
+		for _, o := range t.Options.List {
+			kinds = append(kinds, itoa(o.Kind))
+			if o.Length > 1 {
+				lens = append(lens, strconv.Itoa(o.Length))
+			}
+		}
+		v["tcp.option_kind"], v["tcp.option_len"] = strings.Join(kinds, ","), strings.Join(lens, ",")
 		v["tcp.seq"] = itoa(t.RelSeq)
 		// Without the ACK flag tshark shows the raw number, which means
 		// nothing; RelAck is then 0.
@@ -159,10 +243,10 @@ func itoa[T uint8 | uint16 | uint32](n T) string { return strconv.FormatUint(uin
 // flagString is tcp.flags.str: twelve characters, from the reserved bits to
 // FIN, each a letter if set and a middle dot if not.
 func flagString(f lab.TCPFlags) string {
-	s := []rune("····CEUAPRSF")
-	for i, set := range []bool{f.CWR, f.ECE, f.URG, f.ACK, f.PSH, f.RST, f.SYN, f.FIN} {
-		if !set {
-			s[4+i] = '·'
+	s := []rune("RRRACEUAPRSF")
+	for i := range s {
+		if f.Bits&(0x800>>i) == 0 {
+			s[i] = '·'
 		}
 	}
 	return string(s)

@@ -183,10 +183,10 @@ func (st *Stack) record(c *lab.Call, err error) {
 	c.End = st.host.Now()
 	if err != nil {
 		c.Result = ""
-		c.Error = Python(err)
+		c.Error, c.Exception = Python(err), "OSError"
 		var e *Error
 		if asError(err, &e) {
-			c.Errno = e.Errno
+			c.Errno, c.Exception = e.Errno, e.Exception()
 		}
 	}
 	if st.rec != nil {

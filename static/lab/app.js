@@ -6,17 +6,24 @@
 import { loadLab, missingFeature } from "/static/loader.js";
 import { bus, emit } from "./bus.js";
 import { mountConsole } from "./console.js";
+import { errorText, find } from "./format.js";
 
-const $ = (sel) => document.querySelector(sel);
+/** @import { SessionEventEvent, SocketLab } from "../socketlab" */
+
+/**
+ * $ is the page's element that sel selects (server/pages/lab.templ).
+ * @param {string} sel
+ */
+const $ = (sel) => find(null, sel, HTMLElement);
 
 const grid = $(".lab-grid");
 const bridge = $(".bridge");
 const bridgeStatus = $("#bridge-status");
 const loading = $("#loading");
-const progress = $("#progress");
+const progress = find(null, "#progress", HTMLProgressElement);
 const progressText = $("#progress-text");
 const loadError = $("#load-error");
-const input = $("#console-input");
+const input = find(null, "#console-input", HTMLInputElement);
 
 // The views, imported on their own so that one failing to load or to
 // mount leaves the console and the others working.
@@ -27,8 +34,10 @@ const VIEWS = [
   ["#worksheet", "./worksheet.js", "mountWorksheet"], // on an exercise's page only
 ];
 
-let lab = null; // window.socketlab once it exists
-let con = null; // the console, once mounted
+/** @type {SocketLab | null} window.socketlab once it exists */
+let lab = null;
+/** @type {ReturnType<typeof mountConsole> | null} the console, once mounted */
+let con = null;
 let everConnected = false;
 let hostAddr = "";
 let outage = false; // a "lost" notice is showing for the current outage
@@ -38,6 +47,11 @@ grid.setAttribute("aria-busy", "true");
 
 // ---- bridge status --------------------------------------------------------
 
+/**
+ * @param {string} state
+ * @param {string} text
+ * @param {string} [detail]
+ */
 function setBridge(state, text, detail = "") {
   bridge.dataset.state = state;
   bridgeStatus.textContent = text;
@@ -45,9 +59,9 @@ function setBridge(state, text, detail = "") {
   else bridge.removeAttribute("title");
 }
 
+/** @param {SessionEventEvent} e */
 function onSession(e) {
-  const { what = "", message = "" } = e.session || {};
-  const addr = (/your host is (?:now )?([\d.]+)/i.exec(message) || [])[1];
+  const { what = "", message = "", address: addr = "", reason = "" } = e.session || {};
   switch (what) {
     case "hello":
       if (e.host) hostAddr = e.host;
@@ -79,7 +93,7 @@ function onSession(e) {
       setBridge("reconnecting", "Session ended; starting a fresh one…", message);
       if (what === "reconnecting" && !outage) {
         outage = true;
-        con?.notice(`The session ended (${sessionReason(message)}). Starting a fresh one…`, "warn");
+        con?.notice(`The session ended (${reason || message}). Starting a fresh one…`, "warn");
       }
       break;
     case "lost":
@@ -93,12 +107,6 @@ function onSession(e) {
   }
 }
 
-// sessionReason is the why of "the session ended (why); starting a fresh one".
-function sessionReason(message) {
-  const m = /^the session ended \((.*)\); starting a fresh one$/.exec(message);
-  return m ? m[1] : message;
-}
-
 // ---- actions ----------------------------------------------------------------
 
 const actions = {
@@ -108,7 +116,7 @@ const actions = {
     try {
       bytes = lab.pcap();
     } catch (err) {
-      con?.notice(`Could not make the capture: ${err?.message || err}`, "err");
+      con?.notice(`Could not make the capture: ${errorText(err)}`, "err");
       return;
     }
     const url = URL.createObjectURL(new Blob([bytes], { type: "application/vnd.tcpdump.pcap" }));
@@ -119,9 +127,10 @@ const actions = {
     document.body.append(a);
     a.click();
     a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 30_000);
+    window.setTimeout(() => URL.revokeObjectURL(url), 30_000);
   },
 
+  /** @param {HTMLElement} button */
   async "copy-transcript"(button) {
     const text = con ? con.text() : $("#transcript").innerText;
     const ok = await copyText(text);
@@ -150,8 +159,10 @@ const actions = {
 };
 
 $(".actions").addEventListener("click", (ev) => {
-  const button = ev.target.closest("button[data-action]");
-  if (button && !button.disabled) actions[button.dataset.action]?.(button);
+  const button = ev.target instanceof Element ? ev.target.closest("button[data-action]") : null;
+  if (!(button instanceof HTMLButtonElement) || button.disabled) return;
+  const name = /** @type {keyof typeof actions} */ (button.dataset.action);
+  actions[name]?.(button);
 });
 $('[data-action="fresh-session"]').title =
   "Reload the page: a fresh page is a fresh session, on a new host, with no sockets or variables";
@@ -159,11 +170,13 @@ $('[data-action="clear"]').title = "Clear the transcript, diagram and packet lis
 $('[data-action="download-pcap"]').title = "Download everything your host's link carried, for Wireshark";
 
 // stamp is YYYYMMDD-HHMMSS in local time.
+/** @param {Date} d */
 function stamp(d) {
-  const p = (n) => String(n).padStart(2, "0");
+  const p = (/** @type {number} */ n) => String(n).padStart(2, "0");
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }
 
+/** @param {string} text */
 async function copyText(text) {
   try {
     await navigator.clipboard.writeText(text);
@@ -193,6 +206,11 @@ announcer.setAttribute("role", "status");
 $(".actions").append(announcer);
 
 // flash shows a short confirmation on a button, keeping its width.
+/**
+ * @param {HTMLElement & {flashTimer?: number}} button
+ * @param {string} label
+ * @param {string} spoken
+ */
 function flash(button, label, spoken) {
   if (!button.dataset.label) button.dataset.label = button.textContent;
   button.style.minWidth = `${button.offsetWidth}px`;
@@ -200,8 +218,8 @@ function flash(button, label, spoken) {
   button.classList.add("flash");
   announcer.textContent = spoken;
   clearTimeout(button.flashTimer);
-  button.flashTimer = setTimeout(() => {
-    button.textContent = button.dataset.label;
+  button.flashTimer = window.setTimeout(() => {
+    button.textContent = button.dataset.label || "";
     button.classList.remove("flash");
     button.style.minWidth = "";
     announcer.textContent = "";
@@ -210,8 +228,13 @@ function flash(button, label, spoken) {
 
 // ---- loading ----------------------------------------------------------------
 
+/** @param {number} n */
 const mb = (n) => `${(n / 1048576).toFixed(1)} MB`;
 
+/**
+ * @param {number} loaded
+ * @param {number} total
+ */
 function onProgress(loaded, total) {
   progress.max = total || 1;
   progress.value = total ? Math.min(loaded, total) : 0;
@@ -219,6 +242,7 @@ function onProgress(loaded, total) {
   else progressText.textContent = total ? `${mb(loaded)} of ${mb(total)}` : mb(loaded);
 }
 
+/** @param {string} message */
 function fail(message) {
   document.body.dataset.lab = "failed";
   grid.removeAttribute("aria-busy");
@@ -229,7 +253,7 @@ function fail(message) {
   $('#loading label[for="progress"]').hidden = true;
   setBridge("lost", "The lab did not start");
   // Reloading is the way to try again.
-  const fresh = $('[data-action="fresh-session"]');
+  const fresh = find(null, '[data-action="fresh-session"]', HTMLButtonElement);
   fresh.disabled = false;
   fresh.textContent = "Reload";
 }
@@ -249,8 +273,8 @@ async function watchSession() {
 async function mountViews() {
   await Promise.all(
     VIEWS.map(async ([sel, path, fn]) => {
-      const section = $(sel);
-      if (!section) return;
+      const section = document.querySelector(sel);
+      if (!(section instanceof HTMLElement)) return;
       try {
         const mod = await import(path);
         mod[fn](section, lab, bus);
@@ -259,7 +283,7 @@ async function mountViews() {
         const p = document.createElement("p");
         p.className = "error view-error";
         p.setAttribute("role", "alert");
-        p.textContent = `This view failed to load: ${err?.message || err}`;
+        p.textContent = `This view failed to load: ${errorText(err)}`;
         section.append(p);
       }
     }),
@@ -280,7 +304,7 @@ async function start() {
     info = await lab.ready;
   } catch (err) {
     console.error(err);
-    fail(err?.message || String(err));
+    fail(errorText(err));
     return;
   }
   hostAddr = info.address || hostAddr;
@@ -293,7 +317,7 @@ async function start() {
   grid.removeAttribute("aria-busy");
   loading.hidden = true;
   input.disabled = false;
-  for (const b of document.querySelectorAll(".actions button[data-action]")) b.disabled = false;
+  for (const b of document.querySelectorAll(".actions button[data-action]")) if (b instanceof HTMLButtonElement) b.disabled = false;
 
   con = mountConsole($("#console"), lab, bus, { host: hostAddr });
   input.focus();
@@ -302,7 +326,7 @@ async function start() {
 }
 
 window.addEventListener("socketlab-panic", (ev) => {
-  const first = String(ev.detail || "").split("\n")[0];
+  const first = String(/** @type {CustomEvent<string>} */ (ev).detail || "").split("\n")[0];
   con?.notice(`${first}. The lab may misbehave from here; Fresh session starts over.`, "err");
 });
 

@@ -10,6 +10,10 @@
 
 export const bus = new EventTarget();
 
+/**
+ * @param {"select-packet" | "clear"} type
+ * @param {number} detail
+ */
 export function emit(type, detail) {
   bus.dispatchEvent(new CustomEvent(type, { detail }));
 }

@@ -11,6 +11,32 @@
 // #console-input, and #cancel. It adds one element of its own: a row of
 // Tab completions, between the suggestions and the prompt.
 
+import { errorText, find } from "./format.js";
+
+/** @import { ExecResult, LabEvent, SocketLab } from "../socketlab" */
+/** @typedef {{el: HTMLElement, text: () => string, running?: boolean}} Rec a piece of the transcript */
+/**
+ * @typedef {object} Entry a line and what it printed
+ * @property {HTMLElement} el
+ * @property {() => string} text
+ * @property {string} line
+ * @property {string} output
+ * @property {string} error
+ * @property {boolean} running
+ * @property {boolean} [nudged]
+ * @property {HTMLElement} [pending]
+ */
+/**
+ * @typedef {object} Sock a socket of the student's host, as its calls tell
+ * @property {number} fd
+ * @property {string} proto
+ * @property {"new" | "bound" | "listening" | "connected"} phase
+ * @property {string} peer
+ * @property {boolean} waiting
+ * @property {boolean} peerClosed
+ * @property {boolean} [accepted]
+ */
+
 const HISTORY_KEY = "socketlab.history";
 const HISTORY_MAX = 200;
 const PENDING_DELAY = 150; // ms before a running line shows as waiting
@@ -21,12 +47,18 @@ const SOCKET_ASSIGN = /^\s*([A-Za-z_]\w*)\s*=\s*(?:socket\s*\.\s*)?socket\s*\(/;
 // The variable a line binds an accepted connection to: "conn, addr = s.accept()".
 const ACCEPT_ASSIGN = /^\s*([A-Za-z_]\w*)\s*,\s*[A-Za-z_]\w*\s*=\s*[A-Za-z_]\w*\s*\.\s*accept\s*\(/;
 
+/**
+ * @param {HTMLElement} section
+ * @param {SocketLab} lab
+ * @param {EventTarget} bus
+ * @param {{host?: string}} [options]
+ */
 export function mountConsole(section, lab, bus, { host = "" } = {}) {
-  const transcript = section.querySelector("#transcript");
-  const suggestions = section.querySelector("#suggestions");
-  const form = section.querySelector("#console-form");
-  const input = section.querySelector("#console-input");
-  const cancel = section.querySelector("#cancel");
+  const transcript = find(section, "#transcript", HTMLElement);
+  const suggestions = find(section, "#suggestions", HTMLElement);
+  const form = find(section, "#console-form", HTMLFormElement);
+  const input = find(section, "#console-input", HTMLInputElement);
+  const cancel = find(section, "#cancel", HTMLButtonElement);
 
   const completions = document.createElement("div");
   completions.id = "completions";
@@ -42,18 +74,27 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
 
   // ---- transcript -------------------------------------------------------
 
-  let records = []; // {el, text()} in order, for Copy transcript and Clear
+  /** @type {Rec[]} in order, for Copy transcript and Clear */
+  let records = [];
 
   function nearBottom() {
     return transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 32;
   }
   // keepBottom runs change, then scrolls to the end if the reader was there.
+  /** @param {() => void} change */
   function keepBottom(change) {
     const stick = nearBottom();
     change();
     if (stick) transcript.scrollTop = transcript.scrollHeight;
   }
 
+  /**
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag
+   * @param {string} [className]
+   * @param {string} [text]
+   * @returns {HTMLElementTagNameMap[K]}
+   */
   function el(tag, className, text) {
     const e = document.createElement(tag);
     if (className) e.className = className;
@@ -61,18 +102,24 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
     return e;
   }
 
+  /**
+   * @param {string} text
+   * @param {"info" | "warn" | "err" | "ok"} [kind]
+   */
   function notice(text, kind = "info") {
     const n = el("div", `notice notice-${kind}`);
     n.dataset.testid = "notice";
     const icon = { info: "ℹ", warn: "⚠", err: "✗", ok: "✓" }[kind] || "ℹ";
-    n.append(el("span", "mark", icon), el("span", "notice-text", text));
-    n.firstChild.setAttribute("aria-hidden", "true");
+    const mark = el("span", "mark", icon);
+    mark.setAttribute("aria-hidden", "true");
+    n.append(mark, el("span", "notice-text", text));
     const rec = { el: n, text: () => text.split("\n").map((l) => "# " + l).join("\n") + "\n" };
     keepBottom(() => transcript.append(n));
     records.push(rec);
     return rec;
   }
 
+  /** @param {string} line */
   function addEntry(line) {
     const entry = el("div", "entry");
     entry.dataset.testid = "entry";
@@ -81,13 +128,14 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
     ps1.setAttribute("aria-hidden", "true");
     l.append(ps1, el("code", "src", line));
     entry.append(l);
-    const rec = { el: entry, line, output: "", error: "", running: false };
-    rec.text = () => `>>> ${rec.line}\n${rec.output}${rec.error ? rec.error + "\n" : ""}`;
+    /** @type {Entry} */
+    const rec = { el: entry, line, output: "", error: "", running: false, text: () => `>>> ${rec.line}\n${rec.output}${rec.error ? rec.error + "\n" : ""}` };
     keepBottom(() => transcript.append(entry));
     records.push(rec);
     return rec;
   }
 
+  /** @param {Entry} rec */
   function showPending(rec) {
     if (!rec.running) return;
     keepBottom(() => {
@@ -103,6 +151,10 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
     cancel.classList.remove("deferred");
   }
 
+  /**
+   * @param {Entry} rec
+   * @param {ExecResult} r
+   */
   function showResult(rec, r) {
     rec.running = false;
     rec.output = r.output || "";
@@ -117,6 +169,10 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
 
   // errorBlock shows an exception as Python prints it, marked with ✗ and its
   // name in bold, so that it is not told by colour alone.
+  /**
+   * @param {string} text
+   * @param {string} exception
+   */
   function errorBlock(text, exception) {
     const box = el("div", "err");
     box.dataset.testid = "error";
@@ -126,9 +182,9 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
     const lines = text.replace(/\n$/, "").split("\n");
     lines.forEach((line, i) => {
       if (i) pre.append("\n");
-      const m = /^([A-Za-z_][\w.]*)(:.*|)$/.exec(line);
-      if (m && (m[1] === exception || (!exception && i === lines.length - 1))) {
-        pre.append(el("strong", "exc", m[1]), m[2]);
+      const rest = exception && line.startsWith(exception) ? line.slice(exception.length) : null;
+      if (rest !== null && (rest === "" || rest.startsWith(":"))) {
+        pre.append(el("strong", "exc", exception), rest);
       } else {
         pre.append(line);
       }
@@ -149,8 +205,10 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
 
   // ---- running lines ----------------------------------------------------
 
-  let busy = null; // the record of the running line
+  /** @type {Entry | null} the record of the running line */
+  let busy = null;
 
+  /** @param {string} line */
   async function run(line) {
     hideCompletions();
     remember(line);
@@ -163,12 +221,13 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
     // stays out of sight until the line has run long enough to be waiting.
     cancel.classList.add("deferred");
     cancel.hidden = false;
-    const timer = setTimeout(() => showPending(rec), PENDING_DELAY);
+    const timer = window.setTimeout(() => showPending(rec), PENDING_DELAY);
+    /** @type {ExecResult} */
     let r;
     try {
       r = await lab.exec(line);
     } catch (err) {
-      r = { output: "", error: `SystemError: the lab failed on this line: ${err?.message || err}`, exception: "SystemError" };
+      r = { output: "", error: `SystemError: the lab failed on this line: ${errorText(err)}`, exception: "SystemError" };
     }
     clearTimeout(timer);
     busy = null;
@@ -231,6 +290,7 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
   let at = history.length; // history[at] is on the prompt; at === length: the draft
   let draft = "";
 
+  /** @returns {string[]} */
   function loadHistory() {
     try {
       const h = JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]");
@@ -240,6 +300,7 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
     }
   }
 
+  /** @param {string} line */
   function remember(line) {
     history = loadHistory(); // with what other tabs added meanwhile
     if (line.trim() && history[history.length - 1] !== line) {
@@ -255,6 +316,7 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
     draft = "";
   }
 
+  /** @param {number} step */
   function recall(step) {
     const to = at + step;
     if (to < 0 || to > history.length) return;
@@ -270,11 +332,13 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
 
   // trailingName is the name or dotted name text ends with, as the lab's
   // completer takes it.
+  /** @param {string} text */
   function trailingName(text) {
-    const word = /[\w.]*$/.exec(text)[0];
+    const word = text.slice(text.search(/[\w.]*$/));
     return /^[\d.]/.test(word) ? "" : word;
   }
 
+  /** @param {string[]} words */
   function commonPrefix(words) {
     let p = words[0];
     for (const w of words) while (!w.startsWith(p)) p = p.slice(0, -1);
@@ -282,10 +346,11 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
   }
 
   // replaceWord puts with in place of the name before the cursor.
+  /** @param {string} withText */
   function replaceWord(withText) {
-    const pos = input.selectionStart;
+    const pos = input.selectionStart ?? input.value.length;
     const before = input.value.slice(0, pos);
-    const after = input.value.slice(input.selectionEnd);
+    const after = input.value.slice(input.selectionEnd ?? pos);
     const head = before.slice(0, before.length - trailingName(before).length);
     input.value = head + withText + after;
     const caret = head.length + withText.length;
@@ -295,9 +360,10 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
   // complete completes the name before the cursor; false if there is none,
   // so that Tab keeps moving the focus.
   function complete() {
-    const before = input.value.slice(0, input.selectionStart);
+    const before = input.value.slice(0, input.selectionStart ?? input.value.length);
     const word = trailingName(before);
     if (!word) return false;
+    /** @type {string[]} */
     let found = [];
     try {
       found = lab.complete(before) || [];
@@ -312,6 +378,7 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
     return true;
   }
 
+  /** @param {string[]} found */
   function showCompletions(found) {
     const label = el("span", "chips-label", `${found.length} completions:`);
     const chips = found.slice(0, 40).map((text) => {
@@ -359,16 +426,21 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
   // ---- suggestions ------------------------------------------------------
 
   // The sockets of the student's host, from its call events.
-  let sockets = new Map(); // fd → {fd, proto, phase, peer, waiting, peerClosed, accepted}
-  let names = new Map(); // fd → the variable the student gave it
-  let order = []; // fds, least recently used first
+  /** @type {Map<number, Sock>} fd → socket */
+  let sockets = new Map();
+  /** @type {Map<number, string>} fd → the variable the student gave it */
+  let names = new Map();
+  /** @type {number[]} fds, least recently used first */
+  let order = [];
   let lastSeq = 0;
 
+  /** @param {number} fd */
   function used(fd) {
     order = order.filter((x) => x !== fd);
     order.push(fd);
   }
 
+  /** @param {LabEvent} e */
   function apply(e) {
     if (e.kind !== "call" || e.host !== host || e.seq <= lastSeq) return;
     lastSeq = e.seq;
@@ -427,6 +499,7 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
 
   // touch makes the socket a line uses, by its variable, the one to
   // suggest for, before its call returns (recv may wait a long time).
+  /** @param {string} line */
   function touch(line) {
     const m = /^\s*([A-Za-z_]\w*)\s*\./.exec(line);
     if (!m) return;
@@ -440,6 +513,7 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
   }
 
   // learnNames remembers the variable a successful line bound a socket to.
+  /** @param {string} line */
   function learnNames(line) {
     let m = SOCKET_ASSIGN.exec(line);
     let want = "socket";
@@ -448,6 +522,7 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
       want = "accept";
     }
     if (!m) return;
+    /** @type {LabEvent[]} */
     let trace = [];
     try {
       trace = lab.trace();
@@ -470,12 +545,14 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
 
   // current is the socket to suggest calls for: the most recently used open
   // one with a known name, else the most recently used open one.
+  /** @returns {Sock | null} */
   function current() {
-    for (let i = order.length - 1; i >= 0; i--) if (names.has(order[i]) && sockets.has(order[i])) return sockets.get(order[i]);
-    for (let i = order.length - 1; i >= 0; i--) if (sockets.has(order[i])) return sockets.get(order[i]);
+    for (let i = order.length - 1; i >= 0; i--) if (names.has(order[i]) && sockets.has(order[i])) return sockets.get(order[i]) || null;
+    for (let i = order.length - 1; i >= 0; i--) if (sockets.has(order[i])) return sockets.get(order[i]) || null;
     return null;
   }
 
+  /** @returns {string[]} */
   function nextCalls() {
     const s = current();
     if (!s) return ["s = socket(AF_INET, SOCK_STREAM)", "u = socket(AF_INET, SOCK_DGRAM)", "help()"];

@@ -9,9 +9,22 @@
 //   mountDiagram(sectionEl, lab, bus)
 
 import {
-  Hosts, addrOf, callOutcome, callText, errorName, h, isSetupCall, micros, packetKind, packetLabel,
+  Hosts, addrOf, callOutcome, callText, errorName, find, h, isSetupCall, micros, packetKind, packetLabel,
   readyAddress, s, shortResult, subscribe,
 } from "./format.js";
+
+/** @import { CallEvent, LabEvent, PacketEvent, SessionEventEvent, SocketLab, StateEvent } from "../socketlab" */
+/**
+ * @typedef {object} Item a row of the diagram
+ * @property {"session" | "setup" | "packet" | "call" | "state"} type
+ * @property {LabEvent[]} events the events it shows: one, or a run of session or set-up events
+ * @property {string} [host] a set-up's host
+ * @property {number} seq its first event's
+ * @property {number} y
+ * @property {SVGGElement | null} [node] as drawn
+ * @property {SVGGElement} [g] an arrow's
+ */
+/** @typedef {{x: number, index: number, role: string}} Lane */
 
 // Vertical pitch of each kind of row, in pixels: order, not time, places
 // things, so a busy second does not squash and a pause does not stretch.
@@ -20,6 +33,7 @@ const TOP = 10; // room above the first row
 const SLOPE = 10; // how far an arrow falls from sender to receiver
 const HEAD = 9; // arrowhead length
 
+/** @type {Record<string, [number, string]>} */
 const SESSION_LABELS = {
   reconnected: [6, "fresh session"],
   hello: [5, "session started"],
@@ -30,10 +44,14 @@ const SESSION_LABELS = {
   connecting: [1, "joining the lab"],
 };
 
+/**
+ * @param {HTMLElement | null} sectionEl
+ * @param {SocketLab} lab
+ * @param {EventTarget} bus
+ */
 export function mountDiagram(sectionEl, lab, bus) {
-  const root = sectionEl || document;
-  const canvas = root.querySelector("#diagram-canvas") || document.getElementById("diagram-canvas");
-  const textList = root.querySelector("#diagram-text") || document.getElementById("diagram-text");
+  const canvas = find(sectionEl, "#diagram-canvas", HTMLElement);
+  const textList = find(sectionEl, "#diagram-text", HTMLElement);
   canvas.classList.add("sl-diagram-canvas");
   canvas.replaceChildren();
 
@@ -53,24 +71,34 @@ export function mountDiagram(sectionEl, lab, bus) {
   canvas.append(head, svg, empty);
 
   const hosts = new Hosts();
-  const items = []; // rows of the diagram, in order
-  const arrows = []; // items of kind "packet", in order
-  const bySeq = new Map(); // packet seq → item
-  let pendingItems = []; // items not drawn yet
-  let pendingText = []; // <li>s not appended yet
-  const dirty = new Set(); // drawn items that merged an event, to redraw
+  /** @type {Item[]} rows of the diagram, in order */
+  const items = [];
+  /** @type {Item[]} items of kind "packet", in order */
+  const arrows = [];
+  /** @type {Map<number, Item>} packet seq → item */
+  const bySeq = new Map();
+  /** @type {Item[]} items not drawn yet */
+  let pendingItems = [];
+  /** @type {HTMLLIElement[]} <li>s not appended yet */
+  let pendingText = [];
+  /** @type {Set<Item>} drawn items that merged an event, to redraw */
+  const dirty = new Set();
   let rebuild = true;
   let frame = 0;
   let width = 0;
   let charW = 7.2;
-  let lanes = new Map(); // addr → {x, index, role}
+  /** @type {Map<string, Lane>} addr → lane */
+  let lanes = new Map();
   let nextY = TOP;
+  /** @type {Item | null} */
   let selected = null;
-  let roving = null; // the arrow item with tabindex 0
+  /** @type {Item | null} the arrow item with tabindex 0 */
+  let roving = null;
   let follow = true;
 
   // --- model ---------------------------------------------------------
 
+  /** @param {LabEvent} e */
   function add(e) {
     if (hosts.learn(e)) rebuild = true;
     const last = items[items.length - 1];
@@ -80,9 +108,10 @@ export function mountDiagram(sectionEl, lab, bus) {
       // the lab server's set-up or a packet: they belong to the hello's
       // separator.
       if (e.session && (e.session.what === "connected" || e.session.what === "reconnected")) {
+        /** @type {Item | null} */
         let prev = null;
         for (let i = items.length - 1; i >= 0 && !prev; i--) if (items[i].type === "session") prev = items[i];
-        const whats = prev ? prev.events.map((x) => x.session.what) : [];
+        const whats = prev ? prev.events.map((x) => x.session?.what) : [];
         if (prev && whats.includes("hello") && !whats.includes("connected") && !whats.includes("reconnected")) { merge(prev, e); return; }
       }
       push({ type: "session", events: [e] });
@@ -90,8 +119,7 @@ export function mountDiagram(sectionEl, lab, bus) {
       if (last && last.type === "setup" && last.host === e.host) { merge(last, e); return; }
       push({ type: "setup", host: e.host, events: [e] });
     } else if (e.kind === "packet" && e.packet) {
-      const it = { type: "packet", events: [e] };
-      push(it);
+      const it = push({ type: "packet", events: [e] });
       arrows.push(it);
       bySeq.set(e.seq, it);
     } else if (e.kind === "call" && e.call) {
@@ -105,6 +133,7 @@ export function mountDiagram(sectionEl, lab, bus) {
 
   // isSetup: a server's own set-up (socket, bind, listen, and the LISTEN
   // state it brings), folded into one note instead of a dozen rows.
+  /** @param {LabEvent} e */
   function isSetup(e) {
     if (!e.host || hosts.role(e.host) === "client") return false;
     if (e.kind === "call" && e.call) return isSetupCall(e.call);
@@ -112,16 +141,22 @@ export function mountDiagram(sectionEl, lab, bus) {
     return false;
   }
 
-  function push(it) {
-    it.seq = it.events[0].seq;
+  /** @param {Omit<Item, "seq" | "y">} item */
+  function push(item) {
+    /** @type {Item} */
+    const it = { ...item, seq: item.events[0].seq, y: nextY };
     items.push(it);
-    it.y = nextY;
     nextY += heightOf(it);
     pendingItems.push(it);
     pendingText.push(...it.events.map(textItem));
     schedule();
+    return it;
   }
 
+  /**
+   * @param {Item} it
+   * @param {LabEvent} e
+   */
   function merge(it, e) {
     it.events.push(e);
     if (it === items[items.length - 1]) nextY = it.y + heightOf(it);
@@ -130,12 +165,15 @@ export function mountDiagram(sectionEl, lab, bus) {
     schedule();
   }
 
+  /** @param {Item} it */
   function heightOf(it) {
     if (it.type === "setup") return 12 + setupLines(it).length * PITCH.setupLine;
     return PITCH[it.type];
   }
 
+  /** @param {number} lastSeq */
   function forget(lastSeq) {
+    /** @type {Item[]} */
     const keep = [];
     for (const it of items) {
       it.events = it.events.filter((e) => e.seq > lastSeq);
@@ -153,7 +191,7 @@ export function mountDiagram(sectionEl, lab, bus) {
     }
     if (selected && !bySeq.has(selected.seq)) selected = null;
     if (roving && !bySeq.has(roving.seq)) roving = null;
-    for (const li of [...textList.children]) if (Number(li.dataset.seq) <= lastSeq) li.remove();
+    for (const li of [...textList.children]) if (li instanceof HTMLElement && Number(li.dataset.seq) <= lastSeq) li.remove();
     pendingText = pendingText.filter((li) => Number(li.dataset.seq) > lastSeq);
     pendingItems = [];
     dirty.clear();
@@ -194,8 +232,8 @@ export function mountDiagram(sectionEl, lab, bus) {
       pendingText = [];
     }
     const height = Math.max(nextY + 12, 80);
-    svg.setAttribute("height", height);
-    for (const line of lifelines.querySelectorAll("line")) line.setAttribute("y2", height);
+    svg.setAttribute("height", String(height));
+    for (const line of lifelines.querySelectorAll("line")) line.setAttribute("y2", String(height));
     empty.hidden = items.length > 0;
     if (!roving && arrows.length) setRoving(arrows[0]);
     if (selected) markSelected(selected, false);
@@ -203,7 +241,7 @@ export function mountDiagram(sectionEl, lab, bus) {
   }
 
   function layoutLanes() {
-    svg.setAttribute("width", width);
+    svg.setAttribute("width", String(width));
     const len = probe.getComputedTextLength ? probe.getComputedTextLength() : 0;
     if (len > 0) charW = len / 10;
     const order = [...hosts.students, ...hosts.servers, ...hosts.others];
@@ -227,6 +265,10 @@ export function mountDiagram(sectionEl, lab, bus) {
 
   // laneOf is the lane of an address, placing one not seen before (the
   // next rebuild gives it a proper lifeline).
+  /**
+   * @param {string} addr
+   * @returns {Lane}
+   */
   function laneOf(addr) {
     let lane = lanes.get(addr);
     if (!lane) {
@@ -241,6 +283,7 @@ export function mountDiagram(sectionEl, lab, bus) {
   // side says where notes of a lane go: toward the next lane on its
   // right, or, for the last lane, toward the one on its left; and how much
   // room there is.
+  /** @param {Lane} lane */
   function side(lane) {
     const n = lanes.size;
     const xs = [...lanes.values()].map((l) => l.x).sort((a, b) => a - b);
@@ -252,33 +295,35 @@ export function mountDiagram(sectionEl, lab, bus) {
     return { dir: -1, room: lane.x - xs[i - 1] - 14, edge: lane.x - 10 };
   }
 
+  /**
+   * @param {string} text
+   * @param {number} px
+   */
   function fit(text, px) {
     const max = Math.max(4, Math.floor(px / charW));
     return text.length <= max ? text : text.slice(0, max - 1) + "…";
   }
 
+  /**
+   * @param {Item} it
+   * @returns {SVGGElement}
+   */
   function draw(it) {
-    let node;
-    switch (it.type) {
-      case "packet": node = drawPacket(it); break;
-      case "call": node = drawCall(it); break;
-      case "state": node = drawState(it); break;
-      case "session": node = drawSession(it); break;
-      case "setup": node = drawSetup(it); break;
-    }
+    const node = { packet: drawPacket, call: drawCall, state: drawState, session: drawSession, setup: drawSetup }[it.type](it);
     it.node = node;
     return node;
   }
 
+  /** @param {Item} it */
   function drawPacket(it) {
-    const e = it.events[0];
+    const e = /** @type {PacketEvent} */ (it.events[0]);
     const p = e.packet;
     const from = p.dir === "out" ? e.host : addrOf(p.src);
     const to = p.dir === "out" ? addrOf(p.dst) : e.host;
     const a = laneOf(from);
     const b = laneOf(to);
     const kind = packetKind(p);
-    const label = packetLabel(p);
+    const label = packetLabel(p, lab.tcpFlagBits);
     const y1 = it.y + 19;
     const y2 = y1 + SLOPE;
     const g = s("g", {
@@ -293,6 +338,7 @@ export function mountDiagram(sectionEl, lab, bus) {
     });
     let x1 = a.x;
     let x2 = b.x;
+    /** @type {SVGElement[]} */
     const parts = [];
     if (Math.abs(x2 - x1) < 1) {
       // A host talking to itself: a loop out to the side and back.
@@ -321,6 +367,12 @@ export function mountDiagram(sectionEl, lab, bus) {
     return g;
   }
 
+  /**
+   * @param {number} x1
+   * @param {number} y1
+   * @param {number} x2
+   * @param {number} y2
+   */
   function arrowHead(x1, y1, x2, y2) {
     const len = Math.hypot(x2 - x1, y2 - y1) || 1;
     const ux = (x2 - x1) / len;
@@ -331,8 +383,9 @@ export function mountDiagram(sectionEl, lab, bus) {
     return s("path", { class: "sl-head", d: `M${x2},${y2} L${bx - uy * w},${by + ux * w} L${bx + uy * w},${by - ux * w} Z` });
   }
 
+  /** @param {Item} it */
   function drawCall(it) {
-    const e = it.events[0];
+    const e = /** @type {CallEvent} */ (it.events[0]);
     const c = e.call;
     const lane = laneOf(e.host);
     const sd = side(lane);
@@ -374,8 +427,9 @@ export function mountDiagram(sectionEl, lab, bus) {
     return g;
   }
 
+  /** @param {Item} it */
   function drawState(it) {
-    const e = it.events[0];
+    const e = /** @type {StateEvent} */ (it.events[0]);
     const st = e.state;
     const lane = laneOf(e.host);
     const sd = side(lane);
@@ -393,27 +447,31 @@ export function mountDiagram(sectionEl, lab, bus) {
     return g;
   }
 
+  /** @param {Item} it */
   function drawSession(it) {
-    const [label, what] = sessionLabel(it.events);
+    const events = /** @type {SessionEventEvent[]} */ (it.events);
+    const [label, what] = sessionLabel(events);
     const y = it.y + PITCH.session / 2;
     const w = Math.ceil(label.length * charW * 0.92) + 16;
     const g = s("g", { class: "sl-session", "data-testid": "session-mark", "data-seq": it.seq, "data-what": what },
       s("line", { class: "sl-session-line", x1: 4, x2: width - 4, y1: y, y2: y }),
       s("rect", { class: "sl-session-bg", x: width / 2 - w / 2, y: y - 9, width: w, height: 18, rx: 9 }),
       s("text", { class: "sl-session-text", x: width / 2, y: y + 4, "text-anchor": "middle" }, label),
-      s("title", {}, it.events.map((e) => `${e.session.what}: ${e.session.message}`).join("\n")));
+      s("title", {}, events.map((e) => `${e.session.what}: ${e.session.message}`).join("\n")));
     return g;
   }
 
   // sessionLabel sums up a run of session events: "session started ·
   // 10.0.1.1", "fresh session · 10.0.1.1", "session ended", …
+  /**
+   * @param {SessionEventEvent[]} events
+   * @returns {[string, string]}
+   */
   function sessionLabel(events) {
     const whats = new Set(events.map((e) => e.session.what));
     let addr = "";
     for (const e of events) {
-      if (e.session.what === "hello" && e.host) addr = e.host;
-      const m = /your host is (?:now )?(\d+\.\d+\.\d+\.\d+)/.exec(e.session.message || "");
-      if (m) addr = m[1];
+      if (e.session.address) addr = e.session.address;
     }
     const ended = whats.has("closed") || whats.has("reconnecting");
     const joined = whats.has("hello") || whats.has("connected") || whats.has("reconnected");
@@ -425,27 +483,31 @@ export function mountDiagram(sectionEl, lab, bus) {
     return [(SESSION_LABELS[last] || [0, last])[1], last];
   }
 
+  /** @param {Item} it */
   function setupLines(it) {
-    const socks = new Map(); // fd → {proto, local, state}
+    /** @type {Map<number, {proto: string, local: string, state: string}>} fd → its set-up */
+    const socks = new Map();
     for (const e of it.events) {
-      if (e.kind === "call") {
+      if (e.kind === "call" && e.call) {
         const c = e.call;
         const sk = socks.get(c.socket) || { proto: c.proto, local: "", state: c.proto === "udp" ? "" : "" };
         if (c.local) sk.local = c.local;
         if (c.name === "listen") sk.state = "LISTEN";
         if (c.name === "bind" && c.proto === "udp") sk.state = "UNCONN";
         socks.set(c.socket, sk);
-      } else if (e.kind === "state") {
+      } else if (e.kind === "state" && e.state) {
         const sk = socks.get(e.state.socket) || { proto: e.state.proto, local: e.state.local, state: "" };
         sk.state = e.state.to;
         socks.set(e.state.socket, sk);
       }
     }
-    return [...socks.entries()].map(([fd, sk]) => `${sk.proto.toUpperCase()} ${sk.local || "unbound"}${sk.state ? " " + sk.state : ""}`);
+    return [...socks.values()].map((sk) => `${sk.proto.toUpperCase()} ${sk.local || "unbound"}${sk.state ? " " + sk.state : ""}`);
   }
 
+  /** @param {Item} it */
   function drawSetup(it) {
-    const lane = laneOf(it.host);
+    const host = it.host || "";
+    const lane = laneOf(host);
     const sd = side(lane);
     const lines = setupLines(it);
     const room = Math.min(sd.room, 320) - 12;
@@ -454,21 +516,23 @@ export function mountDiagram(sectionEl, lab, bus) {
     const bh = 6 + lines.length * PITCH.setupLine;
     const x = sd.dir > 0 ? lane.x + 6 : lane.x - 6 - w;
     const y = it.y + 3;
-    const g = s("g", { class: `sl-setup sl-call sl-${lane.role}`, "data-testid": "setup-mark", "data-seq": it.seq, "data-host": it.host },
+    const g = s("g", { class: `sl-setup sl-call sl-${lane.role}`, "data-testid": "setup-mark", "data-seq": it.seq, "data-host": host },
       s("line", { class: "sl-tick", x1: lane.x, x2: x + (sd.dir > 0 ? 0 : w), y1: y + 10, y2: y + 10 }),
       s("rect", { class: "sl-call-box", x, y, width: w, height: bh, rx: 3 }),
       texts.map((t, i) => s("text", { class: "sl-call-text", x: x + 6, y: y + 14 + i * PITCH.setupLine }, t)),
-      s("title", {}, `${hosts.label(it.host)} ${it.host} sets up its services:\n` + it.events.map((e) => textOf(e)).join("\n")));
+      s("title", {}, `${hosts.label(host)} ${host} sets up its services:\n` + it.events.map((e) => textOf(e)).join("\n")));
     return g;
   }
 
   // --- words -----------------------------------------------------------
 
+  /** @param {string} host */
   function who(host) {
     const label = hosts.label(host);
     return label === "host" ? host : label;
   }
 
+  /** @param {CallEvent} e */
   function callTitle(e) {
     const c = e.call;
     const lines = [`${who(e.host)} (${e.host}), fd ${c.socket} ${c.proto}: ${callText(c)}`];
@@ -480,26 +544,32 @@ export function mountDiagram(sectionEl, lab, bus) {
     return lines.join("\n");
   }
 
+  /** @param {StateEvent} e */
   function stateTitle(e) {
     const st = e.state;
     return `${who(e.host)} (${e.host}), ${st.socket ? "fd " + st.socket : "a connection not yet accepted"} ${st.proto}` +
       ` ${st.local}${st.peer ? " ↔ " + st.peer : ""}: ${st.from || "?"} → ${st.to}`;
   }
 
+  /** @param {PacketEvent} e */
   function arrowAria(e) {
     const p = e.packet;
     const from = p.dir === "out" ? e.host : addrOf(p.src);
     const to = p.dir === "out" ? addrOf(p.dst) : e.host;
-    return `Packet ${e.seq}: ${from} to ${to}, ${p.protocol}, ${p.length} bytes: ${p.summary || packetLabel(p)}`;
+    return `Packet ${e.seq}: ${from} to ${to}, ${p.protocol}, ${p.length} bytes: ${p.summary || packetLabel(p, lab.tcpFlagBits)}`;
   }
 
+  /**
+   * @param {LabEvent} e
+   * @returns {string}
+   */
   function textOf(e) {
     switch (e.kind) {
       case "packet": {
         const p = e.packet;
         const from = p.dir === "out" ? e.host : addrOf(p.src);
         const to = p.dir === "out" ? addrOf(p.dst) : e.host;
-        return `${from} → ${to}: ${packetLabel(p)} (${p.protocol}, ${p.length} bytes: ${p.summary})`;
+        return `${from} → ${to}: ${packetLabel(p, lab.tcpFlagBits)} (${p.protocol}, ${p.length} bytes: ${p.summary})`;
       }
       case "call": {
         const c = e.call;
@@ -511,15 +581,17 @@ export function mountDiagram(sectionEl, lab, bus) {
       case "session":
         return `session: ${(SESSION_LABELS[e.session.what] || [0, e.session.what])[1]} — ${e.session.message}`;
     }
-    return `${e.kind}`;
+    return String(/** @type {{kind: string}} */ (e).kind); // a kind newer than this page
   }
 
+  /** @param {LabEvent} e */
   function textItem(e) {
     return h("li", { "data-seq": e.seq, "data-kind": e.kind }, textOf(e));
   }
 
   // --- selection and keys ---------------------------------------------
 
+  /** @param {Item | null} it */
   function setRoving(it) {
     if (roving === it) return;
     if (roving && roving.g) roving.g.setAttribute("tabindex", "-1");
@@ -527,6 +599,10 @@ export function mountDiagram(sectionEl, lab, bus) {
     if (it && it.g) it.g.setAttribute("tabindex", "0");
   }
 
+  /**
+   * @param {Item | null} it
+   * @param {boolean} scroll
+   */
   function markSelected(it, scroll) {
     for (const el of rows.querySelectorAll(".sl-arrow.sl-selected")) {
       el.classList.remove("sl-selected");
@@ -544,18 +620,20 @@ export function mountDiagram(sectionEl, lab, bus) {
     }
   }
 
+  /** @param {Item} it */
   function select(it) {
     bus.dispatchEvent(new CustomEvent("select-packet", { detail: it.seq }));
   }
 
+  /** @param {EventTarget | null} target */
   function arrowOf(target) {
-    const g = target && target.closest ? target.closest(".sl-arrow") : null;
-    return g ? bySeq.get(Number(g.dataset.seq)) : null;
+    const g = target instanceof Element ? target.closest(".sl-arrow") : null;
+    return g instanceof SVGGElement ? bySeq.get(Number(g.dataset.seq)) || null : null;
   }
 
   svg.addEventListener("click", (ev) => {
     const it = arrowOf(ev.target);
-    if (!it) return;
+    if (!it || !it.g) return;
     setRoving(it);
     it.g.focus({ preventScroll: true });
     select(it);
@@ -590,14 +668,16 @@ export function mountDiagram(sectionEl, lab, bus) {
     follow = canvas.scrollHeight - canvas.scrollTop - canvas.clientHeight < 40;
   }, { passive: true });
 
+  /** @param {Event} ev */
   const onSelect = (ev) => {
-    const it = bySeq.get(Number(ev.detail));
+    const it = bySeq.get(Number(/** @type {CustomEvent<number>} */ (ev).detail));
     if (frame) { cancelAnimationFrame(frame); flush(); }
     selected = it || null;
     if (it) setRoving(it);
     markSelected(selected, true);
   };
-  const onClear = (ev) => forget(Number(ev.detail) || 0);
+  /** @param {Event} ev */
+  const onClear = (ev) => forget(Number(/** @type {CustomEvent<number>} */ (ev).detail) || 0);
   bus.addEventListener("select-packet", onSelect);
   bus.addEventListener("clear", onClear);
 
@@ -615,7 +695,7 @@ export function mountDiagram(sectionEl, lab, bus) {
   const stop = subscribe(lab, add);
   readyAddress(lab).then((addr) => {
     if (addr && hosts.student !== addr && !hosts.students.includes(addr)) {
-      hosts.learn({ kind: "session", host: addr, session: { what: "hello", message: "" } });
+      hosts.addStudent(addr);
       rebuild = true;
       schedule();
     }

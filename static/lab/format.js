@@ -1,12 +1,24 @@
 // format.js: small helpers shared by the lab's views (diagram.js,
-// packets.js, sockets.js): DOM builders, the names of TCP flags and ICMP
-// messages, the short labels of packets and calls, hex dumps, times, and
-// which address plays which part (the student's host, the lab server).
+// packets.js, sockets.js): DOM builders, the short labels of packets and
+// calls, hex dumps, times, and which address plays which part (the
+// student's host, the lab server). Every fact about a packet comes decoded
+// from Go (socketlab.d.ts); these only word it.
+
+/** @import { Call, ICMP, LabEvent, Packet, SocketLab, TCPFlagBit } from "../socketlab" */
+/** @typedef {Record<string, string | number | boolean | null | undefined>} Attrs */
+/** @typedef {Node | string | number | boolean | null | undefined | Child[]} Child */
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 // h builds an HTML element: h("td", {class: "x", "data-seq": 3}, "text", child…).
 // Attributes with the value null, undefined or false are left out.
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {Attrs} [attrs]
+ * @param {...Child} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   setAttrs(el, attrs);
@@ -15,6 +27,13 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 // s builds an SVG element the same way.
+/**
+ * @template {keyof SVGElementTagNameMap} K
+ * @param {K} tag
+ * @param {Attrs} [attrs]
+ * @param {...Child} children
+ * @returns {SVGElementTagNameMap[K]}
+ */
 export function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG_NS, tag);
   setAttrs(el, attrs);
@@ -22,6 +41,10 @@ export function s(tag, attrs = {}, ...children) {
   return el;
 }
 
+/**
+ * @param {Element} el
+ * @param {Attrs} attrs
+ */
 function setAttrs(el, attrs) {
   for (const [k, v] of Object.entries(attrs)) {
     if (v === null || v === undefined || v === false) continue;
@@ -29,13 +52,40 @@ function setAttrs(el, attrs) {
   }
 }
 
+/**
+ * @param {Element} el
+ * @param {Child} c
+ */
 function append(el, c) {
   if (c === null || c === undefined || c === false) return;
   if (Array.isArray(c)) { for (const x of c) append(el, x); return; }
   el.append(c instanceof Node ? c : String(c));
 }
 
+// find is the element sel selects under root, or else in the document;
+// it must be a type (HTMLElement, HTMLTableElement, …): a page without it
+// is a broken page.
+/**
+ * @template {Element} T
+ * @param {ParentNode | null} root
+ * @param {string} sel
+ * @param {{new (): T, prototype: T}} type
+ * @returns {T}
+ */
+export function find(root, sel, type) {
+  const el = (root && root.querySelector(sel)) || document.querySelector(sel);
+  if (!(el instanceof type)) throw new Error(`socketlab: the page has no ${sel}`);
+  return el;
+}
+
+// errorText is what a caught error says.
+/** @param {unknown} err */
+export function errorText(err) {
+  return err instanceof Error ? err.message : String(err);
+}
+
 // addrOf is the address of "10.0.0.1:7" (or of "10.0.0.1").
+/** @param {string | undefined} hostPort */
 export function addrOf(hostPort) {
   if (!hostPort) return "";
   const i = hostPort.lastIndexOf(":");
@@ -43,89 +93,45 @@ export function addrOf(hostPort) {
 }
 
 // portOf is the port of "10.0.0.1:7", "" when there is none.
+/** @param {string | undefined} hostPort */
 export function portOf(hostPort) {
   if (!hostPort) return "";
   const i = hostPort.lastIndexOf(":");
   return i < 0 ? "" : hostPort.slice(i + 1);
 }
 
-// TCP flags in Wireshark's order, with their bit and long name.
-export const TCP_FLAGS = [
-  { key: "fin", name: "FIN", bit: 0x001, long: "Fin" },
-  { key: "syn", name: "SYN", bit: 0x002, long: "Syn" },
-  { key: "rst", name: "RST", bit: 0x004, long: "Reset" },
-  { key: "psh", name: "PSH", bit: 0x008, long: "Push" },
-  { key: "ack", name: "ACK", bit: 0x010, long: "Acknowledgment" },
-  { key: "urg", name: "URG", bit: 0x020, long: "Urgent" },
-  { key: "ece", name: "ECE", bit: 0x040, long: "ECN-Echo" },
-  { key: "cwr", name: "CWR", bit: 0x080, long: "Congestion Window Reduced" },
-];
-
-// flagNames lists the set flags, e.g. ["SYN", "ACK"].
-export function flagNames(flags) {
-  return TCP_FLAGS.filter((f) => flags && flags[f.key]).map((f) => f.name);
+// flagNames lists the names of the TCP flags set in bits (a packet's
+// tcp.flags.bits), lowest bit first as Wireshark does: ["SYN", "ACK"].
+// table is socketlab.tcpFlagBits.
+/**
+ * @param {number} bits
+ * @param {TCPFlagBit[]} table
+ * @returns {string[]}
+ */
+export function flagNames(bits, table) {
+  return table.filter((b) => bits & b.mask).map((b) => b.name).reverse();
 }
 
-// flagBits is the flags as a number (without the reserved bits).
-export function flagBits(flags) {
-  return TCP_FLAGS.reduce((n, f) => (flags && flags[f.key] ? n | f.bit : n), 0);
-}
-
-const ICMP_TYPES = {
-  0: "Echo (ping) reply",
-  3: "Destination unreachable",
-  4: "Source quench",
-  5: "Redirect",
-  8: "Echo (ping) request",
-  11: "Time-to-live exceeded",
-  12: "Parameter problem",
-  13: "Timestamp request",
-  14: "Timestamp reply",
-};
-
-const ICMP_UNREACHABLE = {
-  0: "Network unreachable",
-  1: "Host unreachable",
-  2: "Protocol unreachable",
-  3: "Port unreachable",
-  4: "Fragmentation needed",
-  5: "Source route failed",
-  6: "Destination network unknown",
-  7: "Destination host unknown",
-  9: "Network administratively prohibited",
-  10: "Host administratively prohibited",
-  13: "Communication administratively filtered",
-};
-
-// icmpTypeName and icmpCodeName name an ICMP message as Wireshark does.
-export function icmpTypeName(type) {
-  return ICMP_TYPES[type] || `Unknown type ${type}`;
-}
-
-export function icmpCodeName(type, code) {
-  if (type === 3) return ICMP_UNREACHABLE[code] || `Code ${code}`;
-  if (type === 11) return code === 0 ? "Time to live exceeded in transit" : code === 1 ? "Fragment reassembly time exceeded" : `Code ${code}`;
-  return code === 0 ? "" : `Code ${code}`;
-}
-
-// icmpShort is a short name: "port unreachable", "echo request".
+// icmpShort is a short name: "port unreachable", "echo (ping) request".
+/** @param {ICMP} icmp */
 export function icmpShort(icmp) {
-  if (icmp.type === 3) return (ICMP_UNREACHABLE[icmp.code] || `unreachable, code ${icmp.code}`).replace(/^./, (c) => c.toLowerCase());
-  if (icmp.type === 0) return "echo reply";
-  if (icmp.type === 8) return "echo request";
-  if (icmp.type === 11) return "time exceeded";
-  return `type ${icmp.type} code ${icmp.code}`;
+  const name = icmp.code_name || icmp.type_name;
+  return name.charAt(0).toLowerCase() + name.slice(1);
 }
 
 // packetLabel is the short label of a packet on its diagram arrow:
 // "SYN Seq=0", "SYN, ACK Seq=0 Ack=1", "PSH, ACK Seq=1 Ack=1 Len=6",
-// "UDP Len=3", "ICMP port unreachable".
-export function packetLabel(p) {
+// "UDP Len=3", "ICMP port unreachable". table is socketlab.tcpFlagBits.
+/**
+ * @param {Packet} p
+ * @param {TCPFlagBit[]} table
+ */
+export function packetLabel(p, table) {
   if (p.tcp) {
     const t = p.tcp;
-    const names = flagNames(t.flags);
+    const names = flagNames(t.flags.bits, table);
     let label = (names.length ? names.join(", ") : "no flags") + ` Seq=${t.rel_seq}`;
-    if (t.flags && t.flags.ack) label += ` Ack=${t.rel_ack}`;
+    if (t.flags.ack) label += ` Ack=${t.rel_ack}`;
     if (t.payload_length > 0) label += ` Len=${t.payload_length}`;
     return label;
   }
@@ -137,6 +143,7 @@ export function packetLabel(p) {
 // packetKind is the kind of a packet for its line style: "syn", "fin",
 // "rst", "data", "ack", "udp", "icmp", "other". RST wins over FIN over
 // SYN.
+/** @param {Packet} p */
 export function packetKind(p) {
   if (p.tcp) {
     const f = p.tcp.flags || {};
@@ -152,22 +159,32 @@ export function packetKind(p) {
 }
 
 // callText is a call as written: "connect(('10.0.0.1', 7))".
+/** @param {Call} c */
 export function callText(c) {
   return `${c.name}(${(c.args || []).join(", ")})`;
 }
 
-// shortResult is a call's result, with socket objects shortened to "fd 3".
+// shortResult is a call's result, with socket objects shortened to "fd
+// 3": socket() returns one, accept() one and the peer's address.
+/**
+ * @param {Call} c
+ * @returns {string}
+ */
 export function shortResult(c) {
-  return (c.result || "").replace(/<socket\.socket fd=(\d+)[^>]*>/g, "fd $1");
+  if (c.error) return "";
+  if (c.name === "socket") return `fd ${c.socket}`;
+  if (c.name === "accept" && c.new_socket) return `(fd ${c.new_socket}, ('${addrOf(c.peer)}', ${portOf(c.peer)}))`;
+  return c.result;
 }
 
 // errorName is the exception's name: "ConnectionRefusedError".
+/** @param {Call} c */
 export function errorName(c) {
-  const m = /^([A-Za-z_][\w.]*)/.exec(c.error || "");
-  return m ? m[1] : c.error || "error";
+  return c.exception || "error";
 }
 
 // callOutcome is "→ None", "→ fd 3", or the error's name.
+/** @param {Call} c */
 export function callOutcome(c) {
   if (c.error) return errorName(c);
   const r = shortResult(c);
@@ -176,12 +193,14 @@ export function callOutcome(c) {
 
 // isSetupCall says whether a call is one of a server's own set-up calls
 // (socket, bind, listen, setsockopt of a socket with no peer yet).
+/** @param {Call} c */
 export function isSetupCall(c) {
   return ["socket", "bind", "listen", "setsockopt", "setblocking", "settimeout"].includes(c.name) && !c.peer && !c.error;
 }
 
 // micros is an RFC 3339 time as microseconds since the epoch, keeping the
 // sub-millisecond digits that Date.parse drops.
+/** @param {string} iso */
 export function micros(iso) {
   if (!iso) return 0;
   const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$/.exec(iso);
@@ -192,6 +211,7 @@ export function micros(iso) {
 }
 
 // seconds formats microseconds as seconds with 6 decimals.
+/** @param {number} us */
 export function seconds(us) {
   const neg = us < 0;
   const a = Math.abs(Math.round(us));
@@ -200,6 +220,7 @@ export function seconds(us) {
 }
 
 // bytesOf decodes base64 (as Go marshals []byte) into bytes.
+/** @param {string | Uint8Array | null} b64 */
 export function bytesOf(b64) {
   if (!b64) return new Uint8Array(0);
   if (b64 instanceof Uint8Array) return b64;
@@ -209,12 +230,17 @@ export function bytesOf(b64) {
   return out;
 }
 
+/**
+ * @param {number} n
+ * @param {number} width
+ */
 export function hex(n, width) {
   return "0x" + n.toString(16).padStart(width, "0");
 }
 
 // hexDump formats bytes as Wireshark's bytes pane does: offset, 16 bytes in
 // hex (a gap after 8), and the ASCII, dots for what does not print.
+/** @param {Uint8Array} bytes */
 export function hexDump(bytes) {
   const lines = [];
   for (let off = 0; off < bytes.length; off += 16) {
@@ -241,13 +267,20 @@ export function hexDump(bytes) {
 // reports events of its own), and other addresses seen only in packets.
 export class Hosts {
   constructor() {
-    this.students = []; // in order of appearance; the last is the current one
+    /** @type {string[]} in order of appearance; the last is the current one */
+    this.students = [];
+    /** @type {string[]} */
     this.servers = [];
+    /** @type {string[]} */
     this.others = [];
   }
 
   get student() { return this.students[this.students.length - 1] || ""; }
 
+  /**
+   * @param {string} addr
+   * @returns {"client" | "server" | "other"}
+   */
   role(addr) {
     if (this.students.includes(addr)) return "client";
     if (this.servers.includes(addr)) return "server";
@@ -256,6 +289,7 @@ export class Hosts {
 
   // label is what a lifeline or a row calls a host: "your host",
   // "lab server", "host".
+  /** @param {string} addr */
   label(addr) {
     const r = this.role(addr);
     if (r === "client") return addr === this.student ? "your host" : "your earlier host";
@@ -263,6 +297,7 @@ export class Hosts {
     return "host";
   }
 
+  /** @param {string} a */
   addStudent(a) {
     if (!a || this.students[this.students.length - 1] === a) return false;
     this.students = this.students.filter((x) => x !== a);
@@ -272,6 +307,7 @@ export class Hosts {
     return true;
   }
 
+  /** @param {string} a */
   addServer(a) {
     if (!a || this.students.includes(a) || this.servers.includes(a)) return false;
     this.servers.push(a);
@@ -279,6 +315,7 @@ export class Hosts {
     return true;
   }
 
+  /** @param {string} a */
   addOther(a) {
     if (!a || this.students.includes(a) || this.servers.includes(a) || this.others.includes(a)) return false;
     this.others.push(a);
@@ -287,15 +324,12 @@ export class Hosts {
 
   // learn takes what an event tells about hosts; it returns true when
   // something changed.
+  /** @param {LabEvent} e */
   learn(e) {
     let changed = false;
     if (e.kind === "session" && e.session) {
-      const msg = e.session.message || "";
-      if (e.session.what === "hello" && e.host) changed = this.addStudent(e.host) || changed;
-      const srv = /lab server is (\d+\.\d+\.\d+\.\d+)/.exec(msg);
-      if (srv) changed = this.addServer(srv[1]) || changed;
-      const me = /your host is (?:now )?(\d+\.\d+\.\d+\.\d+)/.exec(msg);
-      if (me) changed = this.addStudent(me[1]) || changed;
+      if (e.session.address) changed = this.addStudent(e.session.address) || changed;
+      if (e.session.server) changed = this.addServer(e.session.server) || changed;
     } else if (e.kind === "packet" && e.packet) {
       if (!this.students.includes(e.host)) changed = this.addStudent(e.host) || changed;
       const p = e.packet;
@@ -308,6 +342,7 @@ export class Hosts {
 }
 
 // prefersReducedMotion says whether the student asked for less motion.
+/** @returns {boolean} */
 export function prefersReducedMotion() {
   return typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
 }
@@ -317,16 +352,26 @@ export function prefersReducedMotion() {
 // function. The views share one lab.on("*") subscription, so that an
 // event reaches all of them in the same task (and they draw it in the
 // same frame), and is converted from Go once, not once per view.
+/** @typedef {{listeners: Set<(e: LabEvent) => void>, stop: () => void}} Hub */
+/** @type {WeakMap<SocketLab, Hub>} */
 const hubs = new WeakMap();
 
+/**
+ * @param {SocketLab} lab
+ * @param {(e: LabEvent) => void} fn
+ * @returns {() => void}
+ */
 export function subscribe(lab, fn) {
-  let hub = hubs.get(lab);
-  if (!hub) {
-    hub = { listeners: new Set(), stop: null };
-    hub.stop = lab.on("*", (e) => { for (const l of [...hub.listeners]) l(e); });
-    hubs.set(lab, hub);
+  let h = hubs.get(lab);
+  if (!h) {
+    /** @type {Set<(e: LabEvent) => void>} */
+    const listeners = new Set();
+    h = { listeners, stop: lab.on("*", (e) => { for (const l of [...listeners]) l(e); }) };
+    hubs.set(lab, h);
   }
+  const hub = h;
   let last = 0;
+  /** @param {LabEvent} e */
   const deliver = (e) => {
     if (!e || typeof e.seq !== "number" || e.seq <= last) return;
     last = e.seq;
@@ -339,7 +384,7 @@ export function subscribe(lab, fn) {
   return () => {
     hub.listeners.delete(deliver);
     if (!hub.listeners.size) {
-      if (typeof hub.stop === "function") hub.stop();
+      hub.stop();
       hubs.delete(lab);
     }
   };
@@ -347,6 +392,10 @@ export function subscribe(lab, fn) {
 
 // readyAddress resolves to the student's address from lab.ready, or ""
 // when it does not say.
+/**
+ * @param {SocketLab} lab
+ * @returns {Promise<string>}
+ */
 export function readyAddress(lab) {
   return Promise.resolve(lab && lab.ready).then((r) => (r && r.address) || "", () => "");
 }

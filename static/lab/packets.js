@@ -6,30 +6,43 @@
 //   mountPackets(sectionEl, lab, bus)
 
 import {
-  TCP_FLAGS, addrOf, bytesOf, flagBits, flagNames, h, hex, hexDump, icmpCodeName, icmpTypeName, micros,
-  seconds, subscribe,
+  addrOf, bytesOf, find, flagNames, h, hex, hexDump, micros, seconds, subscribe,
 } from "./format.js";
 
+/** @import { ICMP, IPv4, LabEvent, Packet, PacketEvent, SocketLab, TCP, TCPFlagBit, UDP } from "../socketlab" */
+/** @typedef {{e: PacketEvent, no: number, t: number, tr?: HTMLTableRowElement}} Rec a packet's row */
+
+/** @type {Record<number, string>} */
 const PROTOCOLS = { 1: "ICMP", 6: "TCP", 17: "UDP" };
 
+/**
+ * @param {HTMLElement | null} sectionEl
+ * @param {SocketLab} lab
+ * @param {EventTarget} bus
+ */
 export function mountPackets(sectionEl, lab, bus) {
-  const root = sectionEl || document;
-  const table = root.querySelector("#packet-list") || document.getElementById("packet-list");
+  const table = find(sectionEl, "#packet-list", HTMLTableElement);
   const tbody = table.tBodies[0] || table.appendChild(document.createElement("tbody"));
-  const details = root.querySelector("#packet-details") || document.getElementById("packet-details");
-  const hexPane = root.querySelector("#packet-hex") || document.getElementById("packet-hex");
-  const scroller = table.closest(".table-scroll") || table.parentElement;
+  const details = find(sectionEl, "#packet-details", HTMLElement);
+  const hexPane = find(sectionEl, "#packet-hex", HTMLElement);
+  const scroller = table.closest(".table-scroll") || table.parentElement || table;
   table.classList.add("sl-packet-list");
   details.classList.add("sl-details");
   hexPane.classList.add("sl-hex");
   tbody.replaceChildren();
 
-  const packets = []; // {e, tr, no}
+  /** @type {Rec[]} */
+  const packets = [];
+  /** @type {Map<number, Rec>} */
   const bySeq = new Map();
+  /** @type {Rec[]} */
   let pending = [];
   let frame = 0;
-  let base = null; // micros of the first packet
+  /** @type {number | null} micros of the first packet */
+  let base = null;
+  /** @type {Rec | null} */
   let selected = null;
+  /** @type {Rec | null} */
   let roving = null;
   let follow = true;
   const open = { frame: false, ip: false, transport: true, data: true, flags: false, options: false, ipflags: false };
@@ -37,10 +50,12 @@ export function mountPackets(sectionEl, lab, bus) {
   const emptyRow = h("tr", { class: "sl-empty-row" }, h("td", { colspan: 7 }, "No packets yet."));
   tbody.append(emptyRow);
 
+  /** @param {LabEvent} e */
   function add(e) {
     if (e.kind !== "packet" || !e.packet) return;
     const t = micros(e.time);
     if (base === null) base = t;
+    /** @type {Rec} */
     const rec = { e, no: packets.length + 1, t };
     packets.push(rec);
     bySeq.set(e.seq, rec);
@@ -48,6 +63,7 @@ export function mountPackets(sectionEl, lab, bus) {
     if (!frame) frame = requestAnimationFrame(flush);
   }
 
+  /** @param {Rec} rec */
   function rowOf(rec) {
     const p = rec.e.packet;
     const tr = h("tr", {
@@ -59,7 +75,7 @@ export function mountPackets(sectionEl, lab, bus) {
       "aria-selected": "false",
     },
     h("td", { class: "num" }, rec.no),
-    h("td", { class: "num time" }, seconds(rec.t - base)),
+    h("td", { class: "num time" }, seconds(rec.t - (base ?? rec.t))),
     h("td", { class: "addr" }, addrOf(p.src)),
     h("td", { class: "addr" }, addrOf(p.dst)),
     h("td", { class: "proto" }, p.protocol),
@@ -81,6 +97,7 @@ export function mountPackets(sectionEl, lab, bus) {
     if (follow) scroller.scrollTop = scroller.scrollHeight;
   }
 
+  /** @param {number} lastSeq */
   function forget(lastSeq) {
     if (frame) { cancelAnimationFrame(frame); frame = 0; }
     pending = [];
@@ -94,8 +111,8 @@ export function mountPackets(sectionEl, lab, bus) {
       packets.push(r);
       bySeq.set(r.e.seq, r);
       if (r.tr) {
-        r.tr.cells[0].textContent = r.no;
-        r.tr.cells[1].textContent = seconds(r.t - base);
+        r.tr.cells[0].textContent = String(r.no);
+        r.tr.cells[1].textContent = seconds(r.t - (base ?? r.t));
       } else {
         pending.push(r);
       }
@@ -108,6 +125,7 @@ export function mountPackets(sectionEl, lab, bus) {
 
   // --- selection ---------------------------------------------------------
 
+  /** @param {Rec | null} rec */
   function setRoving(rec) {
     if (roving === rec) return;
     if (roving && roving.tr) roving.tr.setAttribute("tabindex", "-1");
@@ -115,14 +133,16 @@ export function mountPackets(sectionEl, lab, bus) {
     if (rec && rec.tr) rec.tr.setAttribute("tabindex", "0");
   }
 
+  /** @param {Rec} rec */
   function select(rec) {
     bus.dispatchEvent(new CustomEvent("select-packet", { detail: rec.e.seq }));
   }
 
+  /** @param {Event} ev */
   function onSelect(ev) {
     if (frame) { cancelAnimationFrame(frame); flush(); }
-    const rec = bySeq.get(Number(ev.detail));
-    if (!rec) return;
+    const rec = bySeq.get(Number(/** @type {CustomEvent<number>} */ (ev).detail));
+    if (!rec || !rec.tr) return;
     if (selected && selected.tr) selected.tr.setAttribute("aria-selected", "false");
     selected = rec;
     rec.tr.setAttribute("aria-selected", "true");
@@ -132,6 +152,7 @@ export function mountPackets(sectionEl, lab, bus) {
   }
 
   // reveal scrolls the list, and only the list, to show a row.
+  /** @param {HTMLElement} tr */
   function reveal(tr) {
     const head = table.tHead ? table.tHead.offsetHeight : 0;
     const top = tr.offsetTop;
@@ -140,21 +161,22 @@ export function mountPackets(sectionEl, lab, bus) {
     else if (bottom > scroller.scrollTop + scroller.clientHeight) scroller.scrollTop = bottom - scroller.clientHeight;
   }
 
+  /** @param {EventTarget | null} target */
   function recOf(target) {
-    const tr = target && target.closest ? target.closest("tr[data-seq]") : null;
-    return tr ? bySeq.get(Number(tr.dataset.seq)) : null;
+    const tr = target instanceof Element ? target.closest("tr[data-seq]") : null;
+    return tr instanceof HTMLElement ? bySeq.get(Number(tr.dataset.seq)) || null : null;
   }
 
   tbody.addEventListener("click", (ev) => {
     const rec = recOf(ev.target);
-    if (!rec) return;
+    if (!rec || !rec.tr) return;
     rec.tr.focus({ preventScroll: true });
     select(rec);
   });
 
   tbody.addEventListener("keydown", (ev) => {
     const rec = recOf(ev.target);
-    if (!rec) return;
+    if (!rec || !rec.tr) return;
     const i = rec.no - 1;
     let to = null;
     const page = Math.max(1, Math.floor(scroller.clientHeight / (rec.tr.offsetHeight || 20)) - 1);
@@ -190,16 +212,17 @@ export function mountPackets(sectionEl, lab, bus) {
     hexPane.textContent = "";
   }
 
+  /** @param {Rec} rec */
   function showDetails(rec) {
     const e = rec.e;
     const p = e.packet;
     const bytes = bytesOf(p.data);
     const tree = h("div", { class: "sl-tree", "data-seq": e.seq });
     tree.append(frameTree(rec, bytes));
-    tree.append(ipTree(p.ipv4, bytes));
-    if (p.tcp) tree.append(tcpTree(p, bytes));
-    else if (p.udp) tree.append(udpTree(p));
-    else if (p.icmp) tree.append(icmpTree(p));
+    tree.append(ipTree(p.ipv4));
+    if (p.tcp) tree.append(tcpTree(p.tcp));
+    else if (p.udp) tree.append(udpTree(p.udp));
+    else if (p.icmp) tree.append(icmpTree(p.icmp));
     const payload = payloadOf(p, bytes);
     if (payload && payload.length) tree.append(dataTree(payload));
     details.replaceChildren(tree);
@@ -208,6 +231,12 @@ export function mountPackets(sectionEl, lab, bus) {
   }
 
   // node is a collapsible subtree that remembers being opened or closed.
+  /**
+   * @param {keyof typeof open} key
+   * @param {string} summary
+   * @param {import("./format.js").Child[]} children
+   * @param {import("./format.js").Attrs} [attrs]
+   */
   function node(key, summary, children, attrs = {}) {
     const d = h("details", { class: "sl-node", "data-key": key, open: open[key] ? true : null });
     const sm = h("summary", attrs, summary);
@@ -216,28 +245,37 @@ export function mountPackets(sectionEl, lab, bus) {
     return d;
   }
 
+  /**
+   * @param {string} text
+   * @param {import("./format.js").Attrs} [attrs]
+   */
   function field(text, attrs = {}) {
     return h("div", { class: "sl-field", ...attrs }, text);
   }
 
+  /**
+   * @param {Rec} rec
+   * @param {Uint8Array} bytes
+   */
   function frameTree(rec, bytes) {
     const e = rec.e;
     const p = e.packet;
     const sender = p.dir === "out" ? "sent by" : "received by";
     return node("frame", `Frame ${rec.no}: ${bytes.length || p.length} bytes on wire (${(bytes.length || p.length) * 8} bits), ${sender} ${e.host}`, [
       field(`Arrival Time: ${e.time}`),
-      field(`Time since first packet: ${seconds(rec.t - base)} seconds`),
+      field(`Time since first packet: ${seconds(rec.t - (base ?? rec.t))} seconds`),
       field(`Direction: ${p.dir === "out" ? "outgoing" : "incoming"} (recorded on ${e.host})`),
       field(`Event: ${e.seq}`),
     ]);
   }
 
-  function ipTree(ip, bytes) {
+  /** @param {IPv4} ip */
+  function ipTree(ip) {
     const ihlWords = Math.round((ip.ihl || 20) / 4);
     const proto = PROTOCOLS[ip.protocol] || "Unknown";
     const flagsVal = (ip.df ? 2 : 0) | (ip.mf ? 1 : 0);
     const flagNamesIP = [ip.df && "Don't fragment", ip.mf && "More fragments"].filter(Boolean).join(", ");
-    const reserved = bytes.length > 6 ? (bytes[6] & 0x80) !== 0 : false;
+    const reserved = ip.rb;
     const dscp = ip.tos >> 2;
     const ecn = ip.tos & 3;
     return node("ip", `Internet Protocol Version ${ip.version}, Src: ${ip.src}, Dst: ${ip.dst}`, [
@@ -260,24 +298,18 @@ export function mountPackets(sectionEl, lab, bus) {
     ]);
   }
 
-  function tcpTree(p, bytes) {
-    const t = p.tcp;
-    const f = t.flags || {};
-    const names = flagNames(f);
-    const ihl = p.ipv4.ihl || 20;
-    const flagByte = bytes.length > ihl + 12 ? bytes[ihl + 12] : 0;
-    const reservedBits = (flagByte >> 1) & 7;
-    const ae = (flagByte & 1) === 1;
-    const value = (reservedBits << 9) | (ae ? 0x100 : 0) | flagBits(f);
+  /** @param {TCP} t */
+  function tcpTree(t) {
+    const f = t.flags;
+    const table = lab.tcpFlagBits;
+    const names = flagNames(f.bits, table);
     const nextSeq = t.rel_seq + t.payload_length + (f.syn ? 1 : 0) + (f.fin ? 1 : 0);
     const words = Math.round(t.data_offset / 4);
     const summary = `Transmission Control Protocol, Src Port: ${t.src_port}, Dst Port: ${t.dst_port}, Seq: ${t.rel_seq}` +
       (f.ack ? `, Ack: ${t.rel_ack}` : "") + `, Len: ${t.payload_length}`;
     const flagLines = [
-      field(`${bitPattern(0xe00, value)} = Reserved: ${reservedBits ? "Set" : "Not set"}`),
-      field(`${bitPattern(0x100, value)} = Accurate ECN: ${setOrNot(ae)}`),
-      ...[...TCP_FLAGS].reverse().map((fl) => field(`${bitPattern(fl.bit, value)} = ${fl.long}: ${setOrNot(f[fl.key])}`, { "data-flag": fl.name, class: "sl-field" + (f[fl.key] ? " sl-set" : "") })),
-      field(`[TCP Flags: ${compactFlags(value)}]`),
+      ...table.map((b) => field(`${bitPattern(b.mask, f.bits)} = ${b.label}: ${setOrNot((f.bits & b.mask) !== 0)}`, { "data-flag": b.name, class: "sl-field" + (f.bits & b.mask ? " sl-set" : "") })),
+      field(`[TCP Flags: ${compactFlags(f.bits, table)}]`),
     ];
     const children = [
       field(`Source Port: ${t.src_port}`),
@@ -291,66 +323,23 @@ export function mountPackets(sectionEl, lab, bus) {
         : field(`Acknowledgment Number: 0 (ACK not set, ignored)`, { "data-testid": "detail-tcp-ack" }),
       field(`Acknowledgment Number (raw): ${t.ack}`),
       field(`${bits4(words)} .... = Header Length: ${t.data_offset} bytes (${words})`),
-      node("flags", `Flags: ${hex(value, 3)} (${names.length ? names.join(", ") : "none"})`, flagLines, { "data-testid": "detail-tcp-flags" }),
+      node("flags", `Flags: ${hex(f.bits, 3)} (${names.length ? names.join(", ") : "none"})`, flagLines, { "data-testid": "detail-tcp-flags" }),
       field(`Window: ${t.window}`),
-      ...calculatedWindow(p),
+      field(`[Calculated window size: ${t.calc_window}]`),
+      f.syn ? null : field(`[Window size scaling factor: ${scaleFactor(t.window_scale_factor)}]`),
       field(`Checksum: ${hex(t.checksum, 4)} [${t.checksum_ok ? "correct" : "incorrect"}]`, { class: "sl-field" + (t.checksum_ok ? "" : " sl-bad") }),
       field(`Urgent Pointer: ${t.urgent}`),
     ];
-    const opts = tcpOptions(t, bytes, ihl);
+    const opts = t.options.list || [];
     if (opts.length) {
-      const optBytes = t.data_offset - 20;
-      children.push(node("options", `Options: (${optBytes} bytes), ${opts.map((o) => o.name).join(", ")}`, opts.map((o) => field(o.text))));
+      children.push(node("options", `Options: (${t.data_offset - 20} bytes), ${opts.map((o) => o.name).join(", ")}`,
+        opts.map((o) => field(`TCP Option - ${o.name}${o.value ? ": " + o.value : ""}`))));
     }
     return node("transport", summary, children);
   }
 
-  // tcpOptions lists the options in the order they are on the wire, read
-  // from the raw header where there is one, else from the decoded fields.
-  function tcpOptions(t, bytes, ihl) {
-    const o = t.options || {};
-    const peerBase = (t.ack - t.rel_ack) >>> 0; // SACK blocks are in the peer's numbers
-    const rel = (n) => ((n - peerBase) >>> 0);
-    const out = [];
-    const start = ihl + 20;
-    const end = ihl + t.data_offset;
-    if (bytes.length >= end && end > start) {
-      for (let i = start; i < end;) {
-        const kind = bytes[i];
-        if (kind === 0) { out.push({ name: "End of Option List (EOL)", text: "TCP Option - End of Option List (EOL)" }); break; }
-        if (kind === 1) { out.push({ name: "No-Operation (NOP)", text: "TCP Option - No-Operation (NOP)" }); i++; continue; }
-        const len = bytes[i + 1] || 2;
-        const v = bytes.subarray(i + 2, i + len);
-        const u16 = (k) => (v[k] << 8) | v[k + 1];
-        const u32 = (k) => ((v[k] << 24) | (v[k + 1] << 16) | (v[k + 2] << 8) | v[k + 3]) >>> 0;
-        switch (kind) {
-          case 2: out.push({ name: "Maximum segment size", text: `TCP Option - Maximum segment size: ${u16(0)} bytes` }); break;
-          case 3: out.push({ name: "Window scale", text: `TCP Option - Window scale: ${v[0]} (multiply by ${2 ** v[0]})` }); break;
-          case 4: out.push({ name: "SACK permitted", text: "TCP Option - SACK permitted" }); break;
-          case 5: {
-            const blocks = [];
-            for (let k = 0; k + 8 <= v.length; k += 8) blocks.push(`${rel(u32(k))}-${rel(u32(k + 4))}`);
-            out.push({ name: "SACK", text: `TCP Option - SACK ${blocks.join(" ")} (relative; raw ${t.options && t.options.sack ? t.options.sack.map((b) => `${b.left}-${b.right}`).join(" ") : ""})` });
-            break;
-          }
-          case 8: out.push({ name: "Timestamps", text: `TCP Option - Timestamps: TSval ${u32(0)}, TSecr ${u32(4)}` }); break;
-          default: out.push({ name: `Unknown (${kind})`, text: `TCP Option - Unknown kind ${kind}, length ${len}` });
-        }
-        i += Math.max(2, len);
-      }
-      return out;
-    }
-    if (o.mss) out.push({ name: "Maximum segment size", text: `TCP Option - Maximum segment size: ${o.mss} bytes` });
-    if (o.has_wscale) out.push({ name: "Window scale", text: `TCP Option - Window scale: ${o.wscale || 0} (multiply by ${2 ** (o.wscale || 0)})` });
-    if (o.sack_permitted) out.push({ name: "SACK permitted", text: "TCP Option - SACK permitted" });
-    if (o.sack && o.sack.length) out.push({ name: "SACK", text: `TCP Option - SACK ${o.sack.map((b) => `${rel(b.left)}-${rel(b.right)}`).join(" ")} (relative)` });
-    if (o.has_timestamp) out.push({ name: "Timestamps", text: `TCP Option - Timestamps: TSval ${o.tsval || 0}, TSecr ${o.tsecr || 0}` });
-    for (const k of o.unknown || []) out.push({ name: `Unknown (${k})`, text: `TCP Option - Unknown kind ${k}` });
-    return out;
-  }
-
-  function udpTree(p) {
-    const u = p.udp;
+  /** @param {UDP} u */
+  function udpTree(u) {
     return node("transport", `User Datagram Protocol, Src Port: ${u.src_port}, Dst Port: ${u.dst_port}`, [
       field(`Source Port: ${u.src_port}`),
       field(`Destination Port: ${u.dst_port}`),
@@ -360,11 +349,11 @@ export function mountPackets(sectionEl, lab, bus) {
     ]);
   }
 
-  function icmpTree(p) {
-    const c = p.icmp;
-    const code = icmpCodeName(c.type, c.code);
+  /** @param {ICMP} c */
+  function icmpTree(c) {
+    const code = c.code_name;
     const kids = [
-      field(`Type: ${c.type} (${icmpTypeName(c.type)})`),
+      field(`Type: ${c.type} (${c.type_name})`),
       field(`Code: ${c.code}${code ? ` (${code})` : ""}`),
       field(`Checksum: ${hex(c.checksum, 4)} [${c.checksum_ok ? "correct" : "incorrect"}]`, { class: "sl-field" + (c.checksum_ok ? "" : " sl-bad") }),
     ];
@@ -373,9 +362,13 @@ export function mountPackets(sectionEl, lab, bus) {
       kids.push(field(`Sequence Number: ${c.seq || 0} (${hex(c.seq || 0, 4)})`));
     }
     if (c.original) kids.push(field(`Original datagram: ${c.original}`));
-    return node("transport", `Internet Control Message Protocol, ${icmpTypeName(c.type)}${code ? " (" + code + ")" : ""}`, kids);
+    return node("transport", `Internet Control Message Protocol, ${c.type_name}${code ? " (" + code + ")" : ""}`, kids);
   }
 
+  /**
+   * @param {Packet} p
+   * @param {Uint8Array} bytes
+   */
   function payloadOf(p, bytes) {
     const ihl = p.ipv4.ihl || 20;
     if (p.tcp && p.tcp.payload_length > 0) return bytes.subarray(ihl + p.tcp.data_offset, ihl + p.tcp.data_offset + p.tcp.payload_length);
@@ -383,6 +376,7 @@ export function mountPackets(sectionEl, lab, bus) {
     return null;
   }
 
+  /** @param {Uint8Array} payload */
   function dataTree(payload) {
     let hx = "";
     for (const b of payload.subarray(0, 64)) hx += b.toString(16).padStart(2, "0");
@@ -401,7 +395,8 @@ export function mountPackets(sectionEl, lab, bus) {
 
   // --- wiring ------------------------------------------------------------
 
-  const onClear = (ev) => forget(Number(ev.detail) || 0);
+  /** @param {Event} ev */
+  const onClear = (ev) => forget(Number(/** @type {CustomEvent<number>} */ (ev).detail) || 0);
   bus.addEventListener("select-packet", onSelect);
   bus.addEventListener("clear", onClear);
   const stop = subscribe(lab, add);
@@ -417,29 +412,30 @@ export function mountPackets(sectionEl, lab, bus) {
   };
 }
 
-// calculatedWindow is Wireshark's [Calculated window size], read from the
-// summary (which scales the window by the connection's window scale).
-function calculatedWindow(p) {
-  const m = /\bWin=(\d+)/.exec(p.summary || "");
-  if (!m || Number(m[1]) === p.tcp.window || p.tcp.flags.syn) return [];
-  const scaled = Number(m[1]);
-  const factor = p.tcp.window ? Math.round(scaled / p.tcp.window) : 0;
-  return [
-    h("div", { class: "sl-field" }, `[Calculated window size: ${scaled}]`),
-    factor > 1 ? h("div", { class: "sl-field" }, `[Window size scaling factor: ${factor}]`) : null,
-  ].filter(Boolean);
+// scaleFactor words Wireshark's [Window size scaling factor].
+/** @param {number} n */
+function scaleFactor(n) {
+  if (n === -1) return "-1 (unknown)";
+  if (n === -2) return "-2 (no window scaling used)";
+  return String(n);
 }
 
+/** @param {boolean} b */
 function setOrNot(b) {
   return b ? "Set" : "Not set";
 }
 
+/** @param {number} n */
 function bits4(n) {
   return (n & 15).toString(2).padStart(4, "0");
 }
 
 // bitPattern draws a 12-bit field's mask as Wireshark does:
 // ".... ...1 ...." for the bits of mask, dots elsewhere.
+/**
+ * @param {number} mask
+ * @param {number} value
+ */
 function bitPattern(mask, value) {
   let out = "";
   for (let i = 11; i >= 0; i--) {
@@ -450,10 +446,18 @@ function bitPattern(mask, value) {
   return out;
 }
 
-// compactFlags is Wireshark's [TCP Flags: ·······A··S·].
-function compactFlags(value) {
-  const letters = ["R", "R", "R", "A", "C", "E", "U", "A", "P", "R", "S", "F"];
+// compactFlags is Wireshark's [TCP Flags: ·······A··S·]: a letter for
+// each bit set (its flag's initial), a dot for each bit not set.
+/**
+ * @param {number} bits
+ * @param {TCPFlagBit[]} table
+ */
+function compactFlags(bits, table) {
   let out = "";
-  for (let i = 11; i >= 0; i--) out += value & (1 << i) ? letters[11 - i] : "·";
+  for (const b of table) {
+    for (let bit = 0x800; bit; bit >>= 1) {
+      if (b.mask & bit) out += bits & bit ? b.name[0] : "·";
+    }
+  }
   return out;
 }

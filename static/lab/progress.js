@@ -6,8 +6,11 @@
 // answered the steps whose question was answered right, with the answer.
 // since is the trace's event number at the last reset: only later events count.
 
+/** @typedef {import("../socketlab").WorksheetProgress} Progress */
+
 const KEY = "socketlab.progress";
 
+/** @returns {Record<string, Progress>} */
 export function loadAll() {
   try {
     const all = JSON.parse(localStorage.getItem(KEY) || "{}");
@@ -17,6 +20,10 @@ export function loadAll() {
   }
 }
 
+/**
+ * @param {string} id
+ * @returns {Progress}
+ */
 export function load(id) {
   const p = loadAll()[id];
   if (!p || !Array.isArray(p.done)) return { steps: 0, done: [], checked: [], answered: {}, since: 0 };
@@ -26,6 +33,10 @@ export function load(id) {
   return p;
 }
 
+/**
+ * @param {string} id
+ * @param {Progress} record
+ */
 export function save(id, record) {
   const all = loadAll();
   all[id] = { ...record, updated: new Date().toISOString() };
@@ -37,6 +48,10 @@ export function save(id, record) {
 }
 
 // summary is the words for a record: "not started", "2 of 6 steps", "done".
+/**
+ * @param {Progress} record
+ * @param {number} steps
+ */
 export function summary(record, steps) {
   const n = record.done.length;
   if (n === 0) return "not started";

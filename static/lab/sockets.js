@@ -5,24 +5,48 @@
 //
 //   mountSockets(sectionEl, lab, bus)
 
-import { Hosts, h, portOf, readyAddress, subscribe } from "./format.js";
+import { Hosts, find, h, portOf, readyAddress, subscribe } from "./format.js";
+
+/** @import { LabEvent, SocketLab, StateChange } from "../socketlab" */
+/**
+ * @typedef {object} Row a row of the table
+ * @property {string} key
+ * @property {string} host
+ * @property {string} role
+ * @property {number} fd
+ * @property {string} proto
+ * @property {string} local
+ * @property {string} peer
+ * @property {string} state
+ * @property {number | null} recvQ
+ * @property {number | null} sendQ
+ * @property {number} [closedAt]
+ */
 
 const POLL_MIN_MS = 200;
 const POLL_EVERY_MS = 1000;
 const CLOSED_LINGER_MS = 3000; // a server connection that reached CLOSED stays this long
 const FLASH_MS = 1200;
 
+/**
+ * @param {HTMLElement | null} sectionEl
+ * @param {SocketLab} lab
+ * @param {EventTarget} bus
+ */
 export function mountSockets(sectionEl, lab, bus) {
-  const root = sectionEl || document;
-  const table = root.querySelector("#socket-table") || document.getElementById("socket-table");
+  const table = find(sectionEl, "#socket-table", HTMLTableElement);
   const tbody = table.tBodies[0] || table.appendChild(document.createElement("tbody"));
   table.classList.add("sl-socket-table");
   tbody.replaceChildren();
 
   const hosts = new Hosts();
-  let student = []; // rows of the student's host, from lab.sockets()
-  const server = new Map(); // key → row, for every other host
-  const trs = new Map(); // key → {tr, row}
+  /** @type {Row[]} rows of the student's host, from lab.sockets() */
+  let student = [];
+  /** @type {Map<string, Row>} key → row, for every other host */
+  const server = new Map();
+  /** @type {Map<string, {tr: HTMLTableRowElement, row: Partial<Row>}>} key → its row */
+  const trs = new Map();
+  /** @type {Set<number>} */
   const timers = new Set();
   const emptyRow = h("tr", { class: "sl-empty-row" }, h("td", { colspan: 8 }, "No sockets yet."));
   let lastPoll = 0;
@@ -34,6 +58,7 @@ export function mountSockets(sectionEl, lab, bus) {
   function poll() {
     lastPoll = performance.now();
     if (pollTimer) { clearTimeout(pollTimer); pollTimer = 0; }
+    /** @type {import("../socketlab").SocketRow[]} */
     let list = [];
     try { list = (lab.sockets && lab.sockets()) || []; } catch (err) { console.error("socketlab sockets():", err); }
     const host = hosts.student;
@@ -55,6 +80,7 @@ export function mountSockets(sectionEl, lab, bus) {
   // patchStudent applies a state change of the student's host to its row
   // at once, so that the table moves with the diagram; the next poll
   // confirms it (and brings the queues).
+  /** @param {StateChange} st */
   function patchStudent(st) {
     const row = student.find((r) => (st.socket && r.fd === st.socket) || (r.local === st.local && r.peer === (st.peer || r.peer)));
     if (!row || row.state === st.to) return false;
@@ -67,24 +93,43 @@ export function mountSockets(sectionEl, lab, bus) {
   function pollSoon() {
     const wait = POLL_MIN_MS - (performance.now() - lastPoll);
     if (wait <= 0) { queueMicrotask(poll); lastPoll = performance.now(); return; }
-    if (!pollTimer) pollTimer = setTimeout(poll, wait);
+    if (!pollTimer) pollTimer = window.setTimeout(poll, wait);
   }
 
   // --- the lab server, from its trace ------------------------------------
 
+  /**
+   * @param {string} host
+   * @param {number} fd
+   */
   function fdKey(host, fd) { return `${host}|fd${fd}`; }
+  /**
+   * @param {string} host
+   * @param {string} proto
+   * @param {string} local
+   * @param {string} peer
+   */
   function connKey(host, proto, local, peer) { return `${host}|${proto}|${local}|${peer}`; }
 
+  /**
+   * @param {string} key
+   * @param {Partial<Row>} init
+   * @returns {Row}
+   */
   function serverRow(key, init) {
     let row = server.get(key);
     if (!row) {
-      row = { key, role: "server", fd: 0, proto: "", local: "", peer: "", state: "", recvQ: null, sendQ: null, ...init };
+      row = { key, host: "", role: "server", fd: 0, proto: "", local: "", peer: "", state: "", recvQ: null, sendQ: null, ...init };
       server.set(key, row);
     }
     return row;
   }
 
   // rekey moves a row to another key (a connection accepted: it gets an fd).
+  /**
+   * @param {Row} row
+   * @param {string} key
+   */
   function rekey(row, key) {
     if (row.key === key) return row;
     const oldKey = row.key;
@@ -94,7 +139,7 @@ export function mountSockets(sectionEl, lab, bus) {
     const there = server.get(key);
     if (there) {
       // Keep what each knows.
-      for (const k of ["local", "peer", "state", "proto"]) if (!there[k] && row[k]) there[k] = row[k];
+      for (const k of /** @type {const} */ (["local", "peer", "state", "proto"])) if (!there[k] && row[k]) there[k] = row[k];
       if (v) v.tr.remove();
       return there;
     }
@@ -104,6 +149,11 @@ export function mountSockets(sectionEl, lab, bus) {
     return row;
   }
 
+  /**
+   * @param {string} host
+   * @param {string} proto
+   * @param {string | undefined} peer
+   */
   function findConn(host, proto, peer) {
     for (const row of server.values()) {
       if (row.host === host && row.proto === proto && row.peer === peer && row.state !== "CLOSED") return row;
@@ -111,15 +161,17 @@ export function mountSockets(sectionEl, lab, bus) {
     return null;
   }
 
+  /** @param {Row} row */
   function closeLater(row) {
     row.closedAt = performance.now();
-    const t = setTimeout(() => {
+    const t = window.setTimeout(() => {
       timers.delete(t);
       if (server.get(row.key) === row && row.state === "CLOSED") { server.delete(row.key); render(); }
     }, CLOSED_LINGER_MS);
     timers.add(t);
   }
 
+  /** @param {LabEvent} e */
   function fromTrace(e) {
     const host = e.host;
     if (e.kind === "call" && e.call) {
@@ -154,6 +206,7 @@ export function mountSockets(sectionEl, lab, bus) {
       }
     } else if (e.kind === "state" && e.state) {
       const st = e.state;
+      /** @type {Row | undefined} */
       let row;
       if (st.socket) {
         row = server.get(fdKey(host, st.socket));
@@ -181,11 +234,19 @@ export function mountSockets(sectionEl, lab, bus) {
     requestAnimationFrame(draw);
   }
 
+  /**
+   * @param {Row} r
+   * @returns {(string | number)[]}
+   */
   function sortKey(r) {
     const role = r.host === hosts.student ? 0 : hosts.role(r.host) === "client" ? 1 : 2;
     return [role, r.host, r.fd || 1e9, r.local, r.peer];
   }
 
+  /**
+   * @param {Row} a
+   * @param {Row} b
+   */
   function cmp(a, b) {
     const x = sortKey(a);
     const y = sortKey(b);
@@ -215,11 +276,16 @@ export function mountSockets(sectionEl, lab, bus) {
     });
   }
 
+  /** @param {Row} row */
   function makeRow(row) {
     const cells = ["host", "fd num", "proto", "addr", "addr", "state", "num", "num"].map((c) => h("td", { class: c }));
     return h("tr", { "data-testid": "socket-row", "data-key": row.key }, cells);
   }
 
+  /**
+   * @param {{tr: HTMLTableRowElement, row: Partial<Row>}} v
+   * @param {Row} row
+   */
   function update(v, row) {
     const tr = v.tr;
     const prev = v.row;
@@ -246,19 +312,29 @@ export function mountSockets(sectionEl, lab, bus) {
     v.row = { ...row, role };
   }
 
+  /**
+   * @param {HTMLElement} td
+   * @param {string} text
+   */
   function setText(td, text) {
     if (td.textContent !== text) td.textContent = text;
   }
 
+  /**
+   * @param {HTMLTableRowElement & {_slFlash?: number}} tr
+   * @param {string | undefined} from
+   * @param {string} to
+   */
   function flash(tr, from, to) {
     tr.classList.add("sl-changed");
     tr.title = `was ${from || "–"}, now ${to || "–"}`;
     clearTimeout(tr._slFlash);
-    tr._slFlash = setTimeout(() => tr.classList.remove("sl-changed"), FLASH_MS);
+    tr._slFlash = window.setTimeout(() => tr.classList.remove("sl-changed"), FLASH_MS);
   }
 
   // --- wiring ------------------------------------------------------------
 
+  /** @param {LabEvent} e */
   function onEvent(e) {
     const changed = hosts.learn(e);
     if (e.kind === "session" && e.session && e.session.what === "hello" && e.host) {

@@ -5,18 +5,28 @@
 // step ticks when its check has passed and its question, if any, is
 // answered right; it then shows what just happened on the wire, and stays
 // ticked (saved in this browser) until Reset.
+import { find } from "./format.js";
 import { load, save, summary } from "./progress.js";
 
-export function mountWorksheet(section, lab, bus) {
-  const id = section.dataset.exercise;
-  const checks = section.dataset.checks; // JSON, one check a step
-  const steps = [...section.querySelectorAll("[data-testid=step]")];
-  const progressText = section.querySelector("[data-testid=worksheet-progress]");
-  const doneNote = section.querySelector("[data-testid=worksheet-done]");
+/** @import { SocketLab } from "../socketlab" */
+
+/**
+ * @param {HTMLElement} section
+ * @param {SocketLab} lab
+ * @param {EventTarget} _bus
+ */
+export function mountWorksheet(section, lab, _bus) {
+  const id = section.dataset.exercise || "";
+  const checks = section.dataset.checks || "[]"; // JSON, one check a step
+  const steps = /** @type {HTMLElement[]} */ ([...section.querySelectorAll("[data-testid=step]")]);
+  const progressText = find(section, "[data-testid=worksheet-progress]", HTMLElement);
+  const doneNote = find(section, "[data-testid=worksheet-done]", HTMLElement);
   let record = load(id);
   record.steps = steps.length;
 
-  const question = (i) => steps[i].querySelector("[data-testid=question]");
+  /** @param {number} i */
+  const question = (i) => /** @type {HTMLElement | null} */ (steps[i].querySelector("[data-testid=question]"));
+  /** @param {number} i */
   const complete = (i) =>
     record.checked.includes(i) && (!question(i) || record.answered[i] !== undefined);
 
@@ -24,12 +34,12 @@ export function mountWorksheet(section, lab, bus) {
     steps.forEach((li, i) => {
       const passed = record.done.includes(i);
       li.dataset.passed = String(passed);
-      li.querySelector(".status").textContent = passed ? "done" : "not done yet";
-      const explain = li.querySelector("[data-testid=explain]");
+      find(li, ".status", HTMLElement).textContent = passed ? "done" : "not done yet";
+      const explain = /** @type {HTMLElement | null} */ (li.querySelector("[data-testid=explain]"));
       if (explain) explain.hidden = !passed;
       const form = question(i);
       if (form && record.answered[i] !== undefined && form.dataset.result !== "right") {
-        form.querySelector("input").value = record.answered[i];
+        input(form).value = record.answered[i];
         verdict(form, { result: "right", message: "You answered this from your trace." });
       }
     });
@@ -76,31 +86,40 @@ export function mountWorksheet(section, lab, bus) {
   const soon = () => {
     if (!pending) {
       pending = true;
-      setTimeout(judge, 100);
+      window.setTimeout(judge, 100);
     }
   };
   lab.on("*", soon);
 
+  /**
+   * @param {HTMLElement} form
+   * @param {{result: string, message: string}} v
+   */
   function verdict(form, v) {
     form.dataset.result = v.result;
-    form.querySelector("[data-testid=answer-verdict]").textContent = v.message;
+    find(form, "[data-testid=answer-verdict]", HTMLElement).textContent = v.message;
+  }
+
+  /** @param {HTMLElement} form */
+  function input(form) {
+    return find(form, "input", HTMLInputElement);
   }
 
   // Answers: Enter in the input submits its form.
   section.addEventListener("submit", async (ev) => {
-    const form = ev.target.closest("[data-testid=question]");
-    if (!form) return;
+    const form = ev.target instanceof Element ? ev.target.closest("[data-testid=question]") : null;
+    if (!(form instanceof HTMLElement)) return;
     ev.preventDefault();
-    const i = steps.indexOf(form.closest("[data-testid=step]"));
-    const input = form.querySelector("input");
-    const text = input.value.trim();
+    const i = steps.indexOf(/** @type {HTMLElement} */ (form.closest("[data-testid=step]")));
+    const field = input(form);
+    const text = field.value.trim();
     if (!text) {
       verdict(form, { result: "not-a-number", message: "Type your answer first." });
       return;
     }
     let v;
     try {
-      v = await lab.answer(form.dataset.question, text, record.since || 0);
+      v = await lab.answer(form.dataset.question || "", text, record.since || 0);
     } catch (err) {
       console.error(err);
       verdict(form, { result: "not-yet", message: "This answer could not be judged: see the browser's console." });
@@ -112,15 +131,15 @@ export function mountWorksheet(section, lab, bus) {
       save(id, record);
       update();
     } else {
-      input.select();
+      field.select();
     }
   });
 
   section.addEventListener("click", (ev) => {
-    const button = ev.target.closest("button[data-action]");
-    if (!button) return;
+    const button = ev.target instanceof Element ? ev.target.closest("button[data-action]") : null;
+    if (!(button instanceof HTMLElement)) return;
     if (button.dataset.action === "hint") {
-      const hidden = [...button.parentElement.querySelectorAll(".ws-hint[hidden]")];
+      const hidden = /** @type {HTMLElement[]} */ ([...(button.parentElement || section).querySelectorAll(".ws-hint[hidden]")]);
       if (hidden.length) hidden[0].hidden = false;
       const left = hidden.length - 1;
       button.hidden = left <= 0;
@@ -130,8 +149,8 @@ export function mountWorksheet(section, lab, bus) {
       const trace = lab.trace();
       record = { steps: steps.length, done: [], checked: [], answered: {}, since: trace.length ? trace[trace.length - 1].seq : 0 };
       save(id, record);
-      for (const form of section.querySelectorAll("[data-testid=question]")) {
-        form.querySelector("input").value = "";
+      for (const form of /** @type {NodeListOf<HTMLElement>} */ (section.querySelectorAll("[data-testid=question]"))) {
+        input(form).value = "";
         verdict(form, { result: "", message: "" });
       }
       show();
@@ -141,7 +160,7 @@ export function mountWorksheet(section, lab, bus) {
   // socketlab.progress(): every exercise's progress in this browser.
   lab.progress = () => {
     const all = JSON.parse(localStorage.getItem("socketlab.progress") || "{}");
-    for (const [key, r] of Object.entries(all)) r.complete = r.done.length >= r.steps;
+    for (const r of Object.values(all)) r.complete = r.done.length >= r.steps;
     return all;
   };
   show();

@@ -1,0 +1,312 @@
+// socketlab.d.ts: window.socketlab, the API lab.wasm exposes (wasm/js.go),
+// and the events it reports (package lab: event.go, packet.go, state.go).
+// The lab page's modules are checked against it (tsc --checkJs, see
+// tsconfig.json); static/dts_test.go keeps the interfaces' fields the
+// JSON fields of the Go types. Field comments say what Go's say.
+//
+// Go's omitempty fields are optional here; a Go slice may be null.
+
+export {};
+
+declare global {
+  interface Window {
+    socketlab: SocketLab;
+  }
+  // wasm_exec.js's Go, as loader.js uses it.
+  var Go: new () => GoRuntime;
+  var socketlab: SocketLab | undefined;
+}
+
+/** wasm_exec.js's Go class, as loader.js uses it. */
+export interface GoRuntime {
+  importObject: WebAssembly.Imports;
+  run(instance: WebAssembly.Instance): Promise<void>;
+}
+
+/** window.socketlab (wasm/js.go). */
+export interface SocketLab {
+  readonly version: string;
+  /** Resolves once the student's host is up. */
+  readonly ready: Promise<Ready>;
+  /** Runs one console line. */
+  exec(line: string): Promise<ExecResult>;
+  /** Cancels the running line (Ctrl-C); true if one was running. */
+  interrupt(): boolean;
+  /** Completions of the name before the cursor. */
+  complete(text: string): string[] | null;
+  /** Every event so far, of both hosts, in order of seq. */
+  trace(): LabEvent[];
+  /** The student's host's socket table, as ss -tanu. */
+  sockets(): SocketRow[] | null;
+  /** The lab server's socket table, rows for the student's connections. */
+  serverSockets(): Promise<SocketRow[]>;
+  /** The capture of the host's link, a pcap file. */
+  pcap(): Uint8Array<ArrayBuffer>;
+  /** Whether the trace after event number since (0: all of it) passes each check (a JSON array of lab/check.Check). */
+  judge(checks: string, since?: number): boolean[];
+  /** The student's answer to a question (JSON, lab/check.Question), judged from the trace after event number since. */
+  answer(question: string, text: string, since?: number): Promise<Verdict>;
+  /** Live events of a kind; returns the function that unsubscribes. */
+  on<K extends EventKind | "*">(kind: K, fn: (e: K extends EventKind ? EventOf<K> : LabEvent) => void): () => void;
+  /** The bits of TCP's flags field, highest first (lab.TCPFlagBits). */
+  readonly tcpFlagBits: TCPFlagBit[];
+  /** Every exercise's progress in this browser; set by static/lab/worksheet.js on an exercise's page. */
+  progress?: () => Record<string, WorksheetProgress>;
+}
+
+/** An exercise's progress, as static/lab/progress.js keeps it. */
+export interface WorksheetProgress {
+  steps: number;
+  /** The steps ticked. */
+  done: number[];
+  /** The steps whose check has passed. */
+  checked: number[];
+  /** The steps answered right, with the answer. */
+  answered: Record<string, string>;
+  /** The trace's event number at the last reset. */
+  since: number;
+  updated?: string;
+  /** Set by socketlab.progress(). */
+  complete?: boolean;
+}
+
+export interface Ready {
+  address: string;
+  session: string;
+}
+
+/** console.Result. */
+export interface ExecResult {
+  output: string;
+  error: string;
+  exception: string;
+}
+
+/** check.Verdict. */
+export interface Verdict {
+  ok: boolean;
+  result: "right" | "wrong" | "not-a-number" | "not-yet";
+  message: string;
+}
+
+export type EventKind = "call" | "packet" | "state" | "session";
+
+/** lab.Event: exactly one of call, packet, state and session is set, as kind says. */
+export interface EventBase {
+  /** Order of recording within a trace, from 1. */
+  seq: number;
+  /** RFC 3339, nanoseconds. */
+  time: string;
+  /** The address of the host it happened on ("" for some session events). */
+  host: string;
+  kind: EventKind;
+  call?: Call;
+  packet?: Packet;
+  state?: StateChange;
+  session?: SessionEvent;
+}
+
+export interface CallEvent extends EventBase { kind: "call"; call: Call }
+export interface PacketEvent extends EventBase { kind: "packet"; packet: Packet }
+export interface StateEvent extends EventBase { kind: "state"; state: StateChange }
+export interface SessionEventEvent extends EventBase { kind: "session"; session: SessionEvent }
+
+export type LabEvent = CallEvent | PacketEvent | StateEvent | SessionEventEvent;
+
+export type EventOf<K extends EventKind> = Extract<LabEvent, { kind: K }>;
+
+/** lab.Call: one socket call, from its start to its return. */
+export interface Call {
+  socket: number;
+  proto: string;
+  name: string;
+  args: string[] | null;
+  /** As Python would print it; "" when it raised. */
+  result: string;
+  error?: string;
+  errno?: number;
+  /** The exception's class, "ConnectionRefusedError". */
+  exception?: string;
+  local?: string;
+  peer?: string;
+  bytes?: number;
+  new_socket?: number;
+  start: string;
+  end: string;
+}
+
+export type SocketState =
+  | "" | "CLOSED" | "LISTEN" | "SYN-SENT" | "SYN-RECEIVED" | "ESTABLISHED" | "FIN-WAIT-1" | "FIN-WAIT-2"
+  | "CLOSE-WAIT" | "CLOSING" | "LAST-ACK" | "TIME-WAIT" | "UNCONN";
+
+/** lab.StateChange. */
+export interface StateChange {
+  socket: number;
+  proto: string;
+  local: string;
+  peer?: string;
+  from: SocketState;
+  to: SocketState;
+}
+
+/** lab.SessionEvent. */
+export interface SessionEvent {
+  what: "hello" | "connecting" | "connected" | "lost" | "reconnecting" | "reconnected" | "closed";
+  message: string;
+  /** The student's host (hello, connected, reconnected). */
+  address?: string;
+  /** The lab server's address (hello). */
+  server?: string;
+  /** The session's id (hello). */
+  session?: string;
+  /** Why the session ended or could not start (closed, reconnecting, lost). */
+  reason?: string;
+  /** The WebSocket close code it ended with. */
+  close_code?: number;
+}
+
+/** lab.SocketInfo: a row of a socket table. */
+export interface SocketRow {
+  socket: number;
+  proto: string;
+  state: SocketState;
+  local: string;
+  peer: string;
+  recv_q: number;
+  send_q: number;
+}
+
+/** lab.Packet: one IPv4 packet on a host's link, decoded. */
+export interface Packet {
+  dir: "in" | "out";
+  protocol: "TCP" | "UDP" | "ICMP" | "IPv4";
+  src: string;
+  dst: string;
+  length: number;
+  /** Wireshark's Info column. */
+  summary: string;
+  ipv4: IPv4;
+  tcp?: TCP;
+  udp?: UDP;
+  icmp?: ICMP;
+  /** The whole packet, base64 (Go's []byte). */
+  data: string | null;
+}
+
+/** lab.IPv4. */
+export interface IPv4 {
+  version: number;
+  ihl: number;
+  tos: number;
+  total_length: number;
+  id: number;
+  rb: boolean;
+  df: boolean;
+  mf: boolean;
+  frag_offset: number;
+  ttl: number;
+  protocol: number;
+  checksum: number;
+  checksum_ok: boolean;
+  src: string;
+  dst: string;
+}
+
+/** lab.TCP. */
+export interface TCP {
+  src_port: number;
+  dst_port: number;
+  seq: number;
+  ack: number;
+  rel_seq: number;
+  rel_ack: number;
+  data_offset: number;
+  flags: TCPFlags;
+  window: number;
+  /** The window scaled as the handshake said: Wireshark's [Calculated window size]. */
+  calc_window: number;
+  /** What window is multiplied by; -1 unknown, -2 no window scaling used. */
+  window_scale_factor: number;
+  checksum: number;
+  checksum_ok: boolean;
+  urgent: number;
+  options: TCPOptions;
+  payload_length: number;
+}
+
+/** lab.TCPFlags: the 12 bits of the flags field. */
+export interface TCPFlags {
+  fin: boolean;
+  syn: boolean;
+  rst: boolean;
+  psh: boolean;
+  ack: boolean;
+  urg: boolean;
+  ece: boolean;
+  cwr: boolean;
+  ae: boolean;
+  /** The three reserved bits, 0 to 7. */
+  reserved: number;
+  /** The whole field, Wireshark's tcp.flags. */
+  bits: number;
+}
+
+/** lab.TCPFlagBit. */
+export interface TCPFlagBit {
+  mask: number;
+  name: string;
+  label: string;
+}
+
+/** lab.TCPOptions. */
+export interface TCPOptions {
+  mss?: number;
+  has_wscale?: boolean;
+  wscale?: number;
+  sack_permitted?: boolean;
+  sack?: SACKBlock[];
+  has_timestamp?: boolean;
+  tsval?: number;
+  tsecr?: number;
+  /** Kinds of options not decoded, base64 (Go's []uint8). */
+  unknown?: string;
+  /** Every option in wire order. */
+  list?: TCPOption[];
+}
+
+/** lab.TCPOption. */
+export interface TCPOption {
+  kind: number;
+  length: number;
+  name: string;
+  value?: string;
+}
+
+/** lab.SACKBlock. */
+export interface SACKBlock {
+  left: number;
+  right: number;
+}
+
+/** lab.UDP. */
+export interface UDP {
+  src_port: number;
+  dst_port: number;
+  length: number;
+  checksum: number;
+  checksum_ok: boolean;
+  payload_length: number;
+}
+
+/** lab.ICMP. */
+export interface ICMP {
+  type: number;
+  code: number;
+  type_name: string;
+  code_name?: string;
+  checksum: number;
+  checksum_ok: boolean;
+  id?: number;
+  seq?: number;
+  original?: string;
+}
