@@ -11,6 +11,9 @@ package main
 //	socketlab.complete(text)   completions of the name before the cursor
 //	socketlab.trace()          [event]: every event so far, of both hosts
 //	socketlab.sockets()        [row]: the host's socket table, as ss -tanu
+//	socketlab.serverSockets()  Promise<[row]>: the lab server's socket table, its
+//	                           listeners and its connections with this host (asked
+//	                           of the server over the bridge)
 //	socketlab.pcap()           Uint8Array: the capture of the host's link
 //	socketlab.judge(checks, since)  [bool]: whether the trace, after event number
 //	                           since (0: all of it), passes each check (JSON, lab/check)
@@ -30,6 +33,7 @@ package main
 // "socketlab-panic" event on window) and rejects the promise it broke.
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"runtime/debug"
@@ -61,6 +65,15 @@ func expose(l *labSession) {
 	method(api, "complete", func(args []js.Value) any { return toJS(l.complete(argString(args, 0))) })
 	method(api, "trace", func([]js.Value) any { return toJS(l.trace.Events()) })
 	method(api, "sockets", func([]js.Value) any { return toJS(l.sockets()) })
+	method(api, "serverSockets", func([]js.Value) any {
+		return promise(func() (any, error) {
+			rows, err := l.serverSockets(context.Background())
+			if err != nil {
+				return nil, err
+			}
+			return toJS(rows), nil
+		})
+	})
 	method(api, "judge", func(args []js.Value) any {
 		var checks []check.Check
 		if err := json.Unmarshal([]byte(argString(args, 0)), &checks); err != nil || len(checks) > 100 {

@@ -109,6 +109,18 @@ func (l *labSession) sockets() []lab.SocketInfo {
 	return c.Sockets().Table()
 }
 
+// serverSockets is the lab server's socket table as it concerns this
+// session's host, asked of the server over the bridge.
+func (l *labSession) serverSockets(ctx context.Context) ([]lab.SocketInfo, error) {
+	l.mu.Lock()
+	c := l.client
+	l.mu.Unlock()
+	if c == nil {
+		return []lab.SocketInfo{}, nil
+	}
+	return c.ServerSockets(ctx)
+}
+
 // judge says, for each check, whether the events after number since pass
 // it, with this session's host as "you".
 func (l *labSession) judge(checks []check.Check, since uint64) []bool {

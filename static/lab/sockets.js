@@ -1,11 +1,13 @@
-// sockets.js: the socket table, like ss -tanu, for every host: the
+// sockets.js: the socket table, like ss -tanu, for both hosts: the
 // student's host from lab.sockets() (polled when events arrive, at most
-// every 200 ms, and every second), the lab server's derived from its
-// trace (its set-up calls, its accept calls and its state changes).
+// every 200 ms, and every second), the lab server's from
+// lab.serverSockets() (asked of the server when its calls or states
+// arrive, at most every 200 ms). Go keeps both tables; this only draws
+// them.
 //
 //   mountSockets(sectionEl, lab, bus)
 
-import { Hosts, find, h, portOf, readyAddress, subscribe } from "./format.js";
+import { Hosts, find, h, readyAddress, subscribe } from "./format.js";
 
 /** @import { LabEvent, SocketLab, StateChange } from "../socketlab" */
 /**
@@ -20,12 +22,10 @@ import { Hosts, find, h, portOf, readyAddress, subscribe } from "./format.js";
  * @property {string} state
  * @property {number | null} recvQ
  * @property {number | null} sendQ
- * @property {number} [closedAt]
  */
 
 const POLL_MIN_MS = 200;
 const POLL_EVERY_MS = 1000;
-const CLOSED_LINGER_MS = 3000; // a server connection that reached CLOSED stays this long
 const FLASH_MS = 1200;
 
 /**
@@ -46,8 +46,6 @@ export function mountSockets(sectionEl, lab, bus) {
   const server = new Map();
   /** @type {Map<string, {tr: HTMLTableRowElement, row: Partial<Row>}>} key → its row */
   const trs = new Map();
-  /** @type {Set<number>} */
-  const timers = new Set();
   const emptyRow = h("tr", { class: "sl-empty-row" }, h("td", { colspan: 8 }, "No sockets yet."));
   let lastPoll = 0;
   let pollTimer = 0;
@@ -96,134 +94,36 @@ export function mountSockets(sectionEl, lab, bus) {
     if (!pollTimer) pollTimer = window.setTimeout(poll, wait);
   }
 
-  // --- the lab server, from its trace ------------------------------------
+  // --- the lab server, from the server --------------------------------
 
-  /**
-   * @param {string} host
-   * @param {number} fd
-   */
-  function fdKey(host, fd) { return `${host}|fd${fd}`; }
-  /**
-   * @param {string} host
-   * @param {string} proto
-   * @param {string} local
-   * @param {string} peer
-   */
-  function connKey(host, proto, local, peer) { return `${host}|${proto}|${local}|${peer}`; }
+  // pollServer asks the lab server for its socket table as it concerns
+  // this host (its listeners and its connections with us); one request
+  // at a time, and one more if something changed while it was out.
+  let serverBusy = false;
+  let serverAgain = false;
+  let serverTimer = 0;
 
-  /**
-   * @param {string} key
-   * @param {Partial<Row>} init
-   * @returns {Row}
-   */
-  function serverRow(key, init) {
-    let row = server.get(key);
-    if (!row) {
-      row = { key, host: "", role: "server", fd: 0, proto: "", local: "", peer: "", state: "", recvQ: null, sendQ: null, ...init };
-      server.set(key, row);
-    }
-    return row;
-  }
-
-  // rekey moves a row to another key (a connection accepted: it gets an fd).
-  /**
-   * @param {Row} row
-   * @param {string} key
-   */
-  function rekey(row, key) {
-    if (row.key === key) return row;
-    const oldKey = row.key;
-    server.delete(oldKey);
-    const v = trs.get(oldKey);
-    trs.delete(oldKey);
-    const there = server.get(key);
-    if (there) {
-      // Keep what each knows.
-      for (const k of /** @type {const} */ (["local", "peer", "state", "proto"])) if (!there[k] && row[k]) there[k] = row[k];
-      if (v) v.tr.remove();
-      return there;
-    }
-    row.key = key;
-    server.set(key, row);
-    if (v) { trs.set(key, v); v.tr.dataset.key = key; }
-    return row;
-  }
-
-  /**
-   * @param {string} host
-   * @param {string} proto
-   * @param {string | undefined} peer
-   */
-  function findConn(host, proto, peer) {
-    for (const row of server.values()) {
-      if (row.host === host && row.proto === proto && row.peer === peer && row.state !== "CLOSED") return row;
-    }
-    return null;
-  }
-
-  /** @param {Row} row */
-  function closeLater(row) {
-    row.closedAt = performance.now();
-    const t = window.setTimeout(() => {
-      timers.delete(t);
-      if (server.get(row.key) === row && row.state === "CLOSED") { server.delete(row.key); render(); }
-    }, CLOSED_LINGER_MS);
-    timers.add(t);
-  }
-
-  /** @param {LabEvent} e */
-  function fromTrace(e) {
-    const host = e.host;
-    if (e.kind === "call" && e.call) {
-      const c = e.call;
-      if (c.name === "socket") {
-        serverRow(fdKey(host, c.socket), { host, fd: c.socket, proto: c.proto, state: c.proto === "udp" ? "UNCONN" : "CLOSED" });
-      } else if (c.name === "bind" || c.name === "listen") {
-        const row = serverRow(fdKey(host, c.socket), { host, fd: c.socket, proto: c.proto });
-        if (c.local) row.local = c.local;
-        if (c.name === "listen") row.state = "LISTEN";
-        else if (c.proto === "udp" && !row.state) row.state = "UNCONN";
-      } else if (c.name === "accept" && c.new_socket) {
-        const listener = server.get(fdKey(host, c.socket));
-        let row = server.get(fdKey(host, c.new_socket)) || findConn(host, c.proto, c.peer);
-        if (row) row = rekey(row, fdKey(host, c.new_socket));
-        else {
-          const port = portOf(c.local || (listener && listener.local) || "");
-          row = serverRow(fdKey(host, c.new_socket), { host, proto: c.proto, local: port ? `${host}:${port}` : "", state: "ESTABLISHED" });
-        }
-        row.fd = c.new_socket;
-        if (c.peer) row.peer = c.peer;
-      } else if (c.name === "connect" && !c.error) {
-        const row = serverRow(fdKey(host, c.socket), { host, fd: c.socket, proto: c.proto });
-        if (c.local) row.local = c.local;
-        if (c.peer) row.peer = c.peer;
-      } else if (c.name === "close") {
-        const row = server.get(fdKey(host, c.socket));
-        if (row && (row.proto === "udp" || row.state === "LISTEN" || row.state === "CLOSED" || row.state === "")) server.delete(row.key);
-      } else if (c.socket && !server.has(fdKey(host, c.socket)) && c.local) {
-        // A socket we missed the start of (the view was cleared, or the trace bounded).
-        serverRow(fdKey(host, c.socket), { host, fd: c.socket, proto: c.proto, local: c.local, peer: c.peer || "", state: c.proto === "udp" ? "UNCONN" : "ESTABLISHED" });
+  function pollServer() {
+    serverTimer = 0;
+    if (serverBusy) { serverAgain = true; return; }
+    const addr = hosts.servers[hosts.servers.length - 1];
+    if (!addr || !lab.serverSockets) return;
+    serverBusy = true;
+    lab.serverSockets().then((list) => {
+      server.clear();
+      for (const r of list || []) {
+        const key = `${addr}|${r.socket ? "fd" + r.socket : `${r.proto}|${r.local}|${r.peer}`}`;
+        server.set(key, { key, host: addr, role: "server", fd: r.socket, proto: r.proto, local: r.local, peer: r.peer, state: r.state, recvQ: r.recv_q, sendQ: r.send_q });
       }
-    } else if (e.kind === "state" && e.state) {
-      const st = e.state;
-      /** @type {Row | undefined} */
-      let row;
-      if (st.socket) {
-        row = server.get(fdKey(host, st.socket));
-        if (!row && st.peer) {
-          const pending = server.get(connKey(host, st.proto, st.local, st.peer));
-          if (pending) row = rekey(pending, fdKey(host, st.socket));
-        }
-        if (!row) row = serverRow(fdKey(host, st.socket), { host, proto: st.proto });
-        row.fd = st.socket;
-      } else {
-        row = serverRow(connKey(host, st.proto, st.local, st.peer || ""), { host, proto: st.proto });
-      }
-      if (!row.local || (st.peer && row.state !== "LISTEN")) row.local = row.state === "LISTEN" && row.local ? row.local : st.local;
-      if (st.peer && row.state !== "LISTEN") row.peer = st.peer;
-      row.state = st.to;
-      if (st.to === "CLOSED") closeLater(row);
-    }
+      render();
+    }, (err) => console.error("socketlab serverSockets():", err)).finally(() => {
+      serverBusy = false;
+      if (serverAgain) { serverAgain = false; pollServerSoon(); }
+    });
+  }
+
+  function pollServerSoon() {
+    if (!serverTimer) serverTimer = window.setTimeout(pollServer, POLL_MIN_MS);
   }
 
   // --- rendering ---------------------------------------------------------
@@ -335,17 +235,16 @@ export function mountSockets(sectionEl, lab, bus) {
   // --- wiring ------------------------------------------------------------
 
   /** @param {LabEvent} e */
+  /** @param {LabEvent} e */
   function onEvent(e) {
     const changed = hosts.learn(e);
-    if (e.kind === "session" && e.session && e.session.what === "hello" && e.host) {
+    if (e.kind === "session" && e.session.what === "hello") {
       // A fresh session is a fresh room: its lab server starts anew.
       server.clear();
+      pollServerSoon();
     }
-    if (e.host && e.host !== hosts.student && hosts.role(e.host) !== "client" && (e.kind === "call" || e.kind === "state")) {
-      fromTrace(e);
-      render();
-    }
-    if (e.kind === "state" && e.state && e.host === hosts.student && patchStudent(e.state)) render();
+    if (e.host && e.host !== hosts.student && hosts.role(e.host) === "server" && (e.kind === "call" || e.kind === "state")) pollServerSoon();
+    if (e.kind === "state" && e.host === hosts.student && patchStudent(e.state)) render();
     if (changed) render();
     if (live) pollSoon();
   }
@@ -359,6 +258,7 @@ export function mountSockets(sectionEl, lab, bus) {
     if (addr && !hosts.students.includes(addr)) { hosts.addStudent(addr); poll(); }
   });
   poll();
+  pollServer();
   const every = setInterval(poll, POLL_EVERY_MS);
 
   return {
@@ -366,7 +266,7 @@ export function mountSockets(sectionEl, lab, bus) {
       stop();
       clearInterval(every);
       if (pollTimer) clearTimeout(pollTimer);
-      for (const t of timers) clearTimeout(t);
+      if (serverTimer) clearTimeout(serverTimer);
     },
   };
 }
