@@ -3,16 +3,14 @@ package postgres_test
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"net/url"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/labtest"
 	"github.com/socketlab/socketlab/lab/postgres"
 	"github.com/socketlab/socketlab/lab/storetest"
 )
@@ -23,32 +21,7 @@ import (
 const Env = "SOCKETLAB_TEST_POSTGRES"
 
 func TestMain(m *testing.M) {
-	before := runtime.NumGoroutine()
-	code := m.Run()
-	if code == 0 {
-		if err := settle(before, 10*time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// settle waits for the number of goroutines to come down to want.
-func settle(want int, patience time.Duration) error {
-	deadline := time.Now().Add(patience)
-	for {
-		n := runtime.NumGoroutine()
-		if n <= want {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			return fmt.Errorf("leaked goroutines: %d, want %d:\n%s", n, want, buf)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	labtest.Main(m)
 }
 
 // need returns the test database's URL. Without one the test is

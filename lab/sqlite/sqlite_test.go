@@ -10,13 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/labtest"
 	"github.com/socketlab/socketlab/lab/sqlite"
 	"github.com/socketlab/socketlab/lab/storetest"
 )
@@ -44,32 +43,7 @@ func TestMain(m *testing.M) {
 	if path := os.Getenv(childEnv); path != "" {
 		writeAndDie(path)
 	}
-	before := runtime.NumGoroutine()
-	code := m.Run()
-	if code == 0 {
-		if err := settle(before, 10*time.Second); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// settle waits for the number of goroutines to come down to want.
-func settle(want int, patience time.Duration) error {
-	deadline := time.Now().Add(patience)
-	for {
-		n := runtime.NumGoroutine()
-		if n <= want {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			return fmt.Errorf("leaked goroutines: %d, want %d:\n%s", n, want, buf)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	labtest.Main(m)
 }
 
 // childEnv names the database TestKilled's child writes to.
