@@ -97,3 +97,45 @@ func TestStepNeedsCheckOrQuestion(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckForms(t *testing.T) {
+	src := front + "## Forms\n\n```check\nexpect:\n  - call: bind\n    error: EADDRINUSE\n  - packet: PSH, ACK\n    dir: in\n    payload: \"HTTP/1.1 200 \"\n" +
+		"  - packet: UDP\n    payload: \"2\\n\"\n  - call: connect\n    lookup: echo.lab\n    raises: TimeoutError\n```\n" + solution
+	ex, probs := worksheet.Parse("q.md", []byte(src), services)
+	for _, p := range probs {
+		t.Error(p)
+	}
+	e := ex.Steps[0].Check.Expect
+	if len(e) != 4 || e[0].Errno != "EADDRINUSE" || e[0].OK == nil || *e[0].OK ||
+		e[1].Payload != "HTTP/1.1 200 " || e[2].Payload != "2\n" || e[3].Lookup != "echo.lab" || e[3].Raises != "TimeoutError" {
+		t.Errorf("patterns: %+v", e)
+	}
+}
+
+func TestCheckFormProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name, pattern, want string
+	}{
+		{"unknown errno", "call: bind\n    error: EWHAT", `q.md:15: check: unknown errno "EWHAT"`},
+		{"ok and error", "call: bind\n    ok: true\n    error: EINVAL", "q.md:14: check: ok: true with raises or error can never match"},
+		{"error of a packet", "packet: RST\n    error: ECONNREFUSED", "q.md:14: check: ok, raises, error and lookup are for call patterns"},
+		{"payload of a call", "call: recv\n    payload: HTTP", "q.md:14: check: dir, port, data, payload and icmp are for packet patterns"},
+		{"payload of ICMP", "packet: ICMP\n    payload: x", "q.md:14: check: payload is for TCP and UDP packets"},
+		{"payload and no data", "packet: UDP\n    data: false\n    payload: x", "q.md:14: check: payload with data: false can never match"},
+		{"binary payload", "packet: UDP\n    payload: \"\\x00\"", "q.md:15: check: payload has the byte 0x00"},
+		{"long payload", "packet: UDP\n    payload: " + strings.Repeat("x", 257), "q.md:15: check: payload is 257 bytes, over the bound of 256"},
+		{"lookup of an address", "call: connect\n    lookup: 10.0.0.1", `q.md:15: check: lookup wants a name, such as echo.lab, not "10.0.0.1"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := front + "## Check\n\n```check\nexpect:\n  - " + tc.pattern + "\n```\n" + solution
+			_, probs := worksheet.Parse("q.md", []byte(src), services)
+			var got []string
+			for _, p := range probs {
+				got = append(got, p.String())
+			}
+			if all := strings.Join(got, "\n"); !strings.Contains(all, tc.want) {
+				t.Errorf("problems lack %q:\n%s", tc.want, all)
+			}
+		})
+	}
+}
