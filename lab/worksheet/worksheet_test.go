@@ -1,6 +1,7 @@
 package worksheet_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,14 +13,14 @@ var services = []string{"echo/tcp", "echo/udp"}
 
 const front = "---\nid: q\ntitle: Questions\nsummary: S\nservices: [echo/tcp]\norder: 1\n---\nIntro\n\n"
 
-const solution = "\n## Solution\n\n```solution\ns = socket()\n```\n"
+const solution = "\n## Solution\n\n```wrong\ns = socket()\n```\n"
 
 func TestQuestionParsed(t *testing.T) {
 	src := front + "## Connect\n\nConnect, then:\n\n```\ns.connect((\"10.0.0.1\", 7))\n```\n\n" +
 		"```check\nexpect:\n  - call: connect\n```\n\n" +
 		"```question\nask: Which port did your host send its SYN from?\npacket: SYN\ndir: out\nport: 7\nfield: sport\n```\n\n" +
 		"```explain\nWhy.\n```\n\n" +
-		"## Count\n\n```question\nask: How many packets did the handshake take?\nfrom: {packet: SYN, dir: out}\nto: {call: connect}\nfirst: Connect first.\n```\n" + solution
+		"## Count\n\n```solution\n```\n\n```question\nask: How many packets did the handshake take?\nfrom: {packet: SYN, dir: out}\nto: {call: connect}\nfirst: Connect first.\n```\n" + solution
 	ex, probs := worksheet.Parse("q.md", []byte(src), services)
 	for _, p := range probs {
 		t.Error(p)
@@ -99,7 +100,7 @@ func TestStepNeedsCheckOrQuestion(t *testing.T) {
 }
 
 func TestCheckForms(t *testing.T) {
-	src := front + "## Forms\n\n```check\nexpect:\n  - call: bind\n    error: EADDRINUSE\n  - packet: PSH, ACK\n    dir: in\n    payload: \"HTTP/1.1 200 \"\n" +
+	src := front + "## Forms\n\n```\ns = socket()\n```\n\n```check\nexpect:\n  - call: bind\n    error: EADDRINUSE\n  - packet: PSH, ACK\n    dir: in\n    payload: \"HTTP/1.1 200 \"\n" +
 		"  - packet: UDP\n    payload: \"2\\n\"\n  - call: connect\n    lookup: echo.lab\n    raises: TimeoutError\n```\n" + solution
 	ex, probs := worksheet.Parse("q.md", []byte(src), services)
 	for _, p := range probs {
@@ -129,6 +130,57 @@ func TestCheckFormProblems(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			src := front + "## Check\n\n```check\nexpect:\n  - " + tc.pattern + "\n```\n" + solution
 			_, probs := worksheet.Parse("q.md", []byte(src), services)
+			var got []string
+			for _, p := range probs {
+				got = append(got, p.String())
+			}
+			if all := strings.Join(got, "\n"); !strings.Contains(all, tc.want) {
+				t.Errorf("problems lack %q:\n%s", tc.want, all)
+			}
+		})
+	}
+}
+
+func TestStepCode(t *testing.T) {
+	src := front + "## Shown\n\n```\ns = socket()\n```\n\nThen:\n\n```\ns.close()\n```\n\n```check\nexpect:\n  - call: close\n```\n\n" +
+		"## Hidden\n\nWork it out.\n\n```solution\nt = socket()\n```\n\n```check\nexpect:\n  - call: socket\n```\n\n" +
+		"## Nothing to type\n\n```solution\n```\n\n```check\nexpect:\n  - call: socket\n```\n\n" +
+		"## Solution\n\n```wrong 2\nu = socket()\n```\n"
+	ex, probs := worksheet.Parse("q.md", []byte(src), services)
+	for _, p := range probs {
+		t.Error(p)
+	}
+	var code []string
+	for _, s := range ex.Steps {
+		code = append(code, s.Code)
+	}
+	if want := []string{"s = socket()\ns.close()\n", "t = socket()\n", ""}; !slices.Equal(code, want) {
+		t.Errorf("steps' code %q, want %q", code, want)
+	}
+	if ex.Solution != "s = socket()\ns.close()\nt = socket()\n" {
+		t.Errorf("solution %q", ex.Solution)
+	}
+	if !strings.Contains(ex.Steps[0].Text, "```\ns.close()\n```") || strings.Contains(ex.Steps[1].Text, "t = socket()") {
+		t.Errorf("shown code is the text, a solution block is not: %q, %q", ex.Steps[0].Text, ex.Steps[1].Text)
+	}
+	if len(ex.Wrong) != 1 || ex.Wrong[0].Fails != 2 || ex.Wrong[0].Script != "u = socket()" || ex.Wrong[0].Line != 52 {
+		t.Errorf("wrong routes %+v", ex.Wrong)
+	}
+}
+
+func TestStepCodeProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, want string
+	}{
+		{"no code", "## Words\n\nType something.\n\n```check\nexpect:\n  - call: socket\n```\n", `q.md:10: step "Words" shows no console code`},
+		{"a solution of the exercise", "## S\n\n```\ns = socket()\n```\n\n```check\nexpect:\n  - call: socket\n```\n\n## Solution\n\n```solution\ns = socket()\n```\n",
+			"q.md:23: ```solution belongs to the step it solves"},
+		{"two solution blocks", "## S\n\n```solution\n```\n\n```solution\n```\n\n```check\nexpect:\n  - call: socket\n```\n", `q.md:15: step "S" has a second ` + "```solution block"},
+		{"wrong of no step", "## S\n\n```solution\n```\n\n```check\nexpect:\n  - call: socket\n```\n\n## Solution\n\n```wrong 2\nu = socket()\n```\n", "q.md:22: ```wrong 2: there are 1 steps"},
+		{"wrong of a word", "## S\n\n```solution\n```\n\n```check\nexpect:\n  - call: socket\n```\n\n## Solution\n\n```wrong two\nu = socket()\n```\n", "q.md:22: ```wrong two: name the step it must fail by its number"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, probs := worksheet.Parse("q.md", []byte(front+tc.body), services)
 			var got []string
 			for _, p := range probs {
 				got = append(got, p.String())
