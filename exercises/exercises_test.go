@@ -2,7 +2,11 @@ package exercises_test
 
 import (
 	"context"
+	"fmt"
+	"io/fs"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -138,10 +142,10 @@ func TestQuestionsFromTheSolution(t *testing.T) {
 // answer is a problem at its line.
 func TestQuestionNeverAnswered(t *testing.T) {
 	src := "---\nid: never\ntitle: T\nsummary: S\nservices: [echo/tcp]\norder: 1\n---\nIntro\n\n## Connect\n\n" +
+		"```\ns = socket(AF_INET, SOCK_STREAM)\ns.connect((\"10.0.0.1\", 7))\ns.close()\n```\n\n" +
 		"```check\nexpect:\n  - call: connect\n```\n\n" +
 		"```question\nask: Which port sent the RST?\npacket: RST\ndir: in\nfield: sport\n```\n\n" +
-		"## Solution\n\n```solution\ns = socket(AF_INET, SOCK_STREAM)\ns.connect((\"10.0.0.1\", 7))\ns.close()\n```\n\n" +
-		"```wrong\nu = socket(AF_INET, SOCK_DGRAM)\n```\n"
+		"## Solution\n\n```wrong\nu = socket(AF_INET, SOCK_DGRAM)\n```\n"
 	ex, probs := worksheet.Parse("never.md", []byte(src), exercises.ServiceNames())
 	for _, p := range probs {
 		t.Fatal(p)
@@ -150,7 +154,41 @@ func TestQuestionNeverAnswered(t *testing.T) {
 	for _, p := range exercises.Verify(context.Background(), ex) {
 		got = append(got, p.String())
 	}
-	if want := "never.md:18: question can never be answered"; !strings.Contains(strings.Join(got, "\n"), want) {
+	if want := "never.md:24: step 1 \"Connect\": question can never be answered"; !strings.Contains(strings.Join(got, "\n"), want) {
 		t.Errorf("problems lack %q:\n%s", want, strings.Join(got, "\n"))
+	}
+}
+
+// TestStepTextIsEnough: a step whose text omits what it takes fails where
+// the step is, though the rest of the exercise passes. A copy of request
+// and response whose third step does not show w.close() cannot pass it:
+// the student's FIN never goes out.
+func TestStepTextIsEnough(t *testing.T) {
+	src, err := fs.ReadFile(exercises.Embedded(), "08-request-response.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(src)
+	step := strings.Index(text, "\n## Connection: close\n")
+	closing := strings.Index(text[step:], "w.close()\n")
+	if step < 0 || closing < 0 {
+		t.Fatal("request and response has no step 3 that shows w.close()")
+	}
+	text = text[:step+closing] + text[step+closing+len("w.close()\n"):]
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "08-request-response.md"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exs, probs := exercises.Load(os.DirFS(dir))
+	for _, p := range probs {
+		t.Fatal(p)
+	}
+	for _, ex := range exs {
+		probs = append(probs, exercises.Verify(context.Background(), ex)...)
+	}
+	line := strings.Count(text[:step+1], "\n") + 1
+	want := fmt.Sprintf(`08-request-response.md:%d: step 3 "Connection: close" does not pass right after its code, run in order from the start of the exercise`, line)
+	if len(probs) != 1 || !strings.HasPrefix(probs[0].String(), want) {
+		t.Errorf("problems %v, want one: %s…", probs, want)
 	}
 }

@@ -15,35 +15,56 @@ import (
 	"github.com/socketlab/socketlab/lab/worksheet"
 )
 
-// Verify runs an exercise's solution in a real lab, in this process, and
-// its wrong routes each in a lab of their own: every step must pass with
-// the solution (its check passes and its question, if any, can be answered
-// from the solution's trace: else the step can never be passed), and some
-// step must fail with each wrong route (else its checks prove nothing).
+// Verify runs an exercise in a real lab, in this process, as a student
+// reading it would: each step's code (the console code its text shows,
+// then its ```solution block), in order from the start, must pass that
+// step right after it (its check passes and its question, if any, can be
+// answered from the trace: else the step cannot be finished from its own
+// text). Then each wrong route runs in a lab of its own, and some step
+// must fail with it (else its checks prove nothing).
 func Verify(ctx context.Context, ex *worksheet.Exercise) []worksheet.Problem {
 	var probs []worksheet.Problem
 	bad := func(line int, format string, args ...any) {
 		probs = append(probs, worksheet.Problem{File: ex.File, Line: line, Msg: fmt.Sprintf(format, args...)})
 	}
-	checked, answerable, err := runJudged(ctx, ex, ex.Solution, func(p []bool) bool { return !slices.Contains(p, false) })
-	if err != nil {
-		bad(1, "solution: %v", err)
-	}
+	code := make([]string, len(ex.Steps))
 	for i, s := range ex.Steps {
-		if !checked[i] {
-			bad(s.Line, "step %q does not pass with the solution", s.Title)
+		code[i] = s.Code
+	}
+	var checked, answerable []bool
+	errs := runSteps(ctx, code, func(step int, events []lab.Event, you netip.Addr) bool {
+		checked, answerable = ex.Judge(events, you), ex.Answerable(events, you)
+		return checked[step] && answerable[step]
+	}, func(step int) {
+		s := ex.Steps[step]
+		switch {
+		case !checked[step]:
+			bad(s.Line, "step %d %q does not pass right after its code, run in order from the start of the exercise: "+
+				"its text must show all it takes (or its ```solution block hold what it does not show)", step+1, s.Title)
+		case !answerable[step]:
+			bad(s.Question.Line, "step %d %q: question can never be answered: its trace, right after the step's code, holds no answer to it", step+1, s.Title)
 		}
-		if s.Question != nil && !answerable[i] {
-			bad(s.Question.Line, "question can never be answered: the solution's trace holds no answer to it")
+	})
+	for i, err := range errs {
+		if err != nil {
+			bad(ex.Steps[i].Line, "step %d %q: its code: %v", i+1, ex.Steps[i].Title, err)
 		}
 	}
 	if len(ex.Wrong) == 0 {
 		bad(1, "no ```wrong route: add one to show the checks can fail")
 	}
-	for i, script := range ex.Wrong {
-		checked, answerable, _ := runJudged(ctx, ex, script, func([]bool) bool { return false })
-		if !slices.Contains(passing(checked, answerable), false) {
-			bad(1, "wrong route %d passes every step", i+1)
+	for i, w := range ex.Wrong {
+		var checked, answerable []bool
+		Run(ctx, w.Script, func(events []lab.Event, you netip.Addr) bool {
+			checked, answerable = ex.Judge(events, you), ex.Answerable(events, you)
+			return false
+		})
+		p := passing(checked, answerable)
+		switch {
+		case w.Fails > 0 && w.Fails <= len(p) && p[w.Fails-1]:
+			bad(w.Line, "wrong route %d passes step %d %q, which it must fail", i+1, w.Fails, ex.Steps[w.Fails-1].Title)
+		case !slices.Contains(p, false):
+			bad(w.Line, "wrong route %d passes every step", i+1)
 		}
 	}
 	return probs
@@ -64,39 +85,45 @@ func passing(checked, answerable []bool) []bool {
 // long before, unless a timer keeps it busy.
 const settleLimit = 3 * time.Second
 
-// runJudged runs script in a fresh lab and judges the trace until done
-// says so of the steps that can pass, or the lab has settled: which
-// steps' checks pass, and which steps' questions the trace answers. An
-// error a script line raised that it did not expect is returned with the
-// judgement.
-func runJudged(ctx context.Context, ex *worksheet.Exercise, script string, done func([]bool) bool) (checked, answerable []bool, err error) {
-	checked, answerable = make([]bool, len(ex.Steps)), make([]bool, len(ex.Steps))
-	err = Run(ctx, script, func(events []lab.Event, you netip.Addr) bool {
-		checked, answerable = ex.Judge(events, you), ex.Answerable(events, you)
-		return done(passing(checked, answerable))
-	})
-	return checked, answerable, err
-}
-
 // Run runs script in a fresh lab (the lab server and one host), then shows
 // the trace to judge; if it does not return true, judge sees the trace
 // again once the lab is quiet (room.WaitQuiet), or after settleLimit. An
 // error a script line raised that it did not expect is returned.
 func Run(ctx context.Context, script string, judge func(events []lab.Event, you netip.Addr) bool) error {
+	return runSteps(ctx, []string{script}, func(_ int, events []lab.Event, you netip.Addr) bool {
+		return judge(events, you)
+	}, func(int) {})[0]
+}
+
+// runSteps runs scripts one after the other in one fresh lab, as a
+// student types one step after another. After each, judge sees the trace
+// (told which script ran last); if it does not return true, it sees the
+// trace again once the lab is quiet, or after settleLimit, and then
+// failed is told. Each script's unexpected error is returned, by its
+// index.
+func runSteps(ctx context.Context, scripts []string, judge func(i int, events []lab.Event, you netip.Addr) bool, failed func(i int)) []error {
+	errs := make([]error, len(scripts))
 	l, err := room.NewLab(room.Config{TimeWait: time.Second})
 	if err != nil {
-		return err
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
 	}
 	defer l.Close()
-	runCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	runErr := console.RunScript(runCtx, l.Console, strings.NewReader(script), io.Discard)
-	if judge(l.Host.Trace().Events(), l.Host.Addr()) {
-		return runErr
+	for i, script := range scripts {
+		runCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		errs[i] = console.RunScript(runCtx, l.Console, strings.NewReader(script), io.Discard)
+		cancel()
+		if judge(i, l.Host.Trace().Events(), l.Host.Addr()) {
+			continue
+		}
+		settleCtx, cancel := context.WithTimeout(ctx, settleLimit)
+		l.Room.WaitQuiet(settleCtx) // past the limit, the trace is judged as it is
+		cancel()
+		if !judge(i, l.Host.Trace().Events(), l.Host.Addr()) {
+			failed(i)
+		}
 	}
-	settleCtx, cancel := context.WithTimeout(ctx, settleLimit)
-	defer cancel()
-	l.Room.WaitQuiet(settleCtx) // past the limit, the trace is judged as it is
-	judge(l.Host.Trace().Events(), l.Host.Addr())
-	return runErr
+	return errs
 }

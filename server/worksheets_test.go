@@ -21,7 +21,7 @@ func TestWorksheetCodeHighlighted(t *testing.T) {
 		"```check\nexpect:\n  - call: connect\n```\n\n" +
 		"```question\nask: Which port did `connect` use?\npacket: SYN\ndir: out\nfield: sport\n```\n\n" +
 		"```explain\nWhy.\n```\n\n" +
-		"## Solution\n\n```solution\ns = socket()\n```\n\n```wrong\nu = socket()\n```\n"
+		"## Solution\n\n```wrong\nu = socket()\n```\n"
 	ex, probs := worksheet.Parse("hl.md", []byte(src), exercises.ServiceNames())
 	for _, p := range probs {
 		t.Fatal(p)

@@ -4,6 +4,7 @@
 package check
 
 import (
+	"bytes"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -35,12 +36,16 @@ import (
 // Fields of every pattern: host (you, the default; server; any), count
 // (how many such events, in order; default 1).
 // call: name; proto (tcp, udp); peer (address:port, or :port); ok (true:
-// returned, false: raised); raises (an exception name).
+// returned, false: raised); raises (the exception's class, as
+// lab.Call.Exception names it); error (the errno's name, EADDRINUSE);
+// lookup (a name: the call's peer address is the one the latest DNS
+// answer your host received before the call gave for that name).
 // packet: flags ("SYN", "SYN, ACK", "FIN", "RST", "PSH, ACK"… all of them
 // set, others free) or UDP or ICMP; dir (out: from your host, in: to it);
 // port (the server side's port: the destination of out, the source of in);
-// data (true: carries a payload; false: carries none); icmp
-// (port-unreachable).
+// data (true: carries a payload; false: carries none); payload (text the
+// payload begins with: a literal prefix of the one packet's bytes, never a
+// regular expression); icmp (port-unreachable).
 // state: name (LISTEN, SYN-SENT, …); peer.
 type Check struct {
 	Expect []Pattern `json:"expect,omitempty"` // in order
@@ -59,14 +64,19 @@ type Pattern struct {
 	Proto  string `json:"proto,omitempty"`
 	Peer   string `json:"peer,omitempty"`
 	OK     *bool  `json:"ok,omitempty"`
-	Raises string `json:"raises,omitempty"`
+	Raises string `json:"raises,omitempty"` // the exception's class
+	Errno  string `json:"errno,omitempty"`  // the errno's name, "EADDRINUSE"
+	Lookup string `json:"lookup,omitempty"` // the name the peer's address was looked up by
 
 	Flags []string      `json:"flags,omitempty"` // TCP flags that must be set
 	L4    string        `json:"l4,omitempty"`    // "TCP", "UDP" or "ICMP"
 	Dir   lab.Direction `json:"dir,omitempty"`
 	Port  int           `json:"port,omitempty"`
 	Data  *bool         `json:"data,omitempty"`
-	ICMP  string        `json:"icmp,omitempty"`
+	// Payload is what the packet's payload begins with: printable text,
+	// with \r, \n and \t, at most MaxPayload bytes.
+	Payload string `json:"payload,omitempty"`
+	ICMP    string `json:"icmp,omitempty"`
 
 	State lab.SocketState `json:"state,omitempty"`
 }
@@ -81,6 +91,9 @@ var KnownFlags = []string{"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"
 // KnownStates are the socket states a state pattern names.
 var KnownStates = []lab.SocketState{lab.StateListen, lab.StateSynSent, lab.StateSynReceived, lab.StateEstablished, lab.StateFinWait1, lab.StateFinWait2, lab.StateCloseWait, lab.StateClosing, lab.StateLastAck, lab.StateTimeWait, lab.StateClosed}
 
+// MaxPayload bounds a pattern's payload.
+const MaxPayload = 256
+
 // Server is the lab server's address, the "server" of a pattern.
 var Server = netip.MustParseAddr("10.0.0.1")
 
@@ -90,17 +103,17 @@ func (c Check) Match(events []lab.Event, you netip.Addr) bool {
 	i := 0
 	for _, p := range c.Expect {
 		for range p.Count {
-			j := slices.IndexFunc(events[i:], func(e lab.Event) bool { return p.matches(e, you) })
+			j := p.next(events, i, you)
 			if j < 0 {
 				return false
 			}
-			i += j + 1
+			i = j + 1
 		}
 	}
 	for _, p := range c.All {
 		n := 0
-		for _, e := range events {
-			if p.matches(e, you) {
+		for i := range events {
+			if p.matches(events, i, you) {
 				n++
 			}
 		}
@@ -111,7 +124,21 @@ func (c Check) Match(events []lab.Event, you netip.Addr) bool {
 	return true
 }
 
-func (p Pattern) matches(e lab.Event, you netip.Addr) bool {
+// next is the index of the first event from index i on that p matches,
+// or -1.
+func (p Pattern) next(events []lab.Event, i int, you netip.Addr) int {
+	for ; i < len(events); i++ {
+		if p.matches(events, i, you) {
+			return i
+		}
+	}
+	return -1
+}
+
+// matches reports whether p matches events[i]; the events before it are
+// what a lookup pattern reads.
+func (p Pattern) matches(events []lab.Event, i int, you netip.Addr) bool {
+	e := events[i]
 	if e.Kind != p.Kind {
 		return false
 	}
@@ -130,7 +157,9 @@ func (p Pattern) matches(e lab.Event, you netip.Addr) bool {
 		c := e.Call
 		return c.Name == p.Call && (p.Proto == "" || c.Proto == p.Proto) && peerMatches(p.Peer, c.Peer) &&
 			(p.OK == nil || *p.OK == !c.Failed()) &&
-			(p.Raises == "" || strings.HasPrefix(c.Error, p.Raises+":") || c.Error == p.Raises)
+			(p.Raises == "" || c.Exception == p.Raises) &&
+			(p.Errno == "" || (c.Errno != 0 && c.Errno.Name() == p.Errno)) &&
+			(p.Lookup == "" || lookedUp(events[:i], e.Host, p.Lookup, c.Peer.Addr()))
 	case lab.KindState:
 		s := e.State
 		return s.To == p.State && (p.Proto == "" || s.Proto == p.Proto) && peerMatches(p.Peer, s.Peer)
@@ -176,6 +205,11 @@ func (p Pattern) packetMatches(pk *lab.Packet) bool {
 		if pk.UDP == nil || (p.Data != nil && *p.Data != (pk.UDP.PayloadLen > 0)) {
 			return false
 		}
+	}
+	if p.Payload != "" && !bytes.HasPrefix(payload(pk), []byte(p.Payload)) {
+		return false
+	}
+	switch p.L4 {
 	case "ICMP":
 		if pk.ICMP == nil || (p.ICMP == "port-unreachable" && !(pk.ICMP.Type == 3 && pk.ICMP.Code == 3)) {
 			return false

@@ -116,8 +116,8 @@ func (q Question) Answers(events []lab.Event, you netip.Addr) []uint64 {
 func (q Question) answers(events []lab.Event, you netip.Addr) []answer {
 	if q.Event != nil {
 		var out []answer
-		for _, e := range events {
-			if q.Event.matches(e, you) {
+		for i, e := range events {
+			if q.Event.matches(events, i, you) {
 				out = append(out, read(e, q.Field)...)
 			}
 		}
@@ -128,12 +128,12 @@ func (q Question) answers(events []lab.Event, you netip.Addr) []answer {
 	}
 	var out []answer
 	for i := 0; i < len(events); i++ {
-		if !q.From.matches(events[i], you) {
+		if !q.From.matches(events, i, you) {
 			continue
 		}
 		end, seen := -1, 0
 		for j := i + 1; j < len(events) && end < 0; j++ {
-			if q.To.matches(events[j], you) {
+			if q.To.matches(events, j, you) {
 				if seen++; seen == q.To.Count {
 					end = j
 				}

@@ -124,10 +124,29 @@ func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Patt
 			} else {
 				p.Data = &b
 			}
-		case "raises":
-			p.Raises = val
-			f := false
-			p.OK = &f
+		case "raises", "error":
+			if k.Value == "raises" {
+				p.Raises = val
+			} else {
+				p.Errno = val
+				if !knownErrno(val) {
+					bad(v, "unknown errno %q (such as EADDRINUSE, ECONNREFUSED)", val)
+				}
+			}
+			if p.OK == nil {
+				f := false
+				p.OK = &f
+			}
+		case "lookup":
+			p.Lookup = val
+			if _, err := netip.ParseAddr(val); err == nil || val == "" || strings.ContainsAny(val, " \t/:") {
+				bad(v, "lookup wants a name, such as echo.lab, not %q", val)
+			}
+		case "payload":
+			p.Payload = v.Value // spaces and line ends are its bytes
+			if why := badPayload(p.Payload); why != "" {
+				bad(v, "payload %s", why)
+			}
 		case "dir":
 			if val != "out" && val != "in" {
 				bad(v, "dir is out or in")
@@ -153,10 +172,46 @@ func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Patt
 		bad(n, "a pattern needs one of call, packet or state")
 	case p.Kind == lab.KindPacket && p.Host == "server":
 		bad(n, "packets are seen on your host's link: a packet pattern takes dir, not host")
-	case p.Kind != lab.KindPacket && (p.Dir != "" || p.Port != 0 || p.Data != nil || p.ICMP != ""):
-		bad(n, "dir, port, data and icmp are for packet patterns")
-	case p.Kind != lab.KindCall && (p.OK != nil || p.Raises != ""):
-		bad(n, "ok and raises are for call patterns")
+	case p.Kind != lab.KindPacket && (p.Dir != "" || p.Port != 0 || p.Data != nil || p.ICMP != "" || p.Payload != ""):
+		bad(n, "dir, port, data, payload and icmp are for packet patterns")
+	case p.Kind != lab.KindCall && (p.OK != nil || p.Raises != "" || p.Errno != "" || p.Lookup != ""):
+		bad(n, "ok, raises, error and lookup are for call patterns")
+	case p.Payload != "" && p.L4 == "ICMP":
+		bad(n, "payload is for TCP and UDP packets")
+	case p.Payload != "" && p.Data != nil && !*p.Data:
+		bad(n, "payload with data: false can never match")
+	case p.OK != nil && *p.OK && (p.Raises != "" || p.Errno != ""):
+		bad(n, "ok: true with raises or error can never match")
 	}
 	return p
+}
+
+// knownErrno reports whether name is an errno lab knows, such as
+// EADDRINUSE.
+func knownErrno(name string) bool {
+	for e := lab.Errno(1); e < 256; e++ {
+		if e.Name() == name {
+			return true
+		}
+	}
+	return false
+}
+
+// badPayload says what is wrong with a payload pattern, or "": it is
+// printable text (tabs and line ends allowed), at most check.MaxPayload
+// bytes, so that it means the same bytes in the YAML, in the JSON the
+// browser judges and on the wire.
+func badPayload(s string) string {
+	switch {
+	case s == "":
+		return "is empty: for any payload, write data: true"
+	case len(s) > check.MaxPayload:
+		return fmt.Sprintf("is %d bytes, over the bound of %d", len(s), check.MaxPayload)
+	}
+	for _, c := range []byte(s) {
+		if (c < 0x20 || c > 0x7e) && c != '\r' && c != '\n' && c != '\t' {
+			return fmt.Sprintf("has the byte 0x%02x: printable text, \\r, \\n and \\t only", c)
+		}
+	}
+	return ""
 }

@@ -14,13 +14,21 @@
 //	             check.Question); the step passes when its check passes and
 //	             its question is answered right
 //
+//	```solution  the code a step expects but deliberately does not show
+//	             (empty: the step has nothing to type)
+//
 // A step has a check, a question, or both. Other fenced blocks are the
 // step's text: code, highlighted as Python when they name no language.
+// The blocks that name no language are console code: run in order from
+// the start of the exercise, a step's shown code (then its ```solution
+// block, if it has one) must pass it, as the Go Tour runs every snippet
+// it shows; the steps' code in order is the exercise's solution. A step
+// that shows no console code must say so with a ```solution block.
 //
-// A last "## Solution" section is not a step: its ```solution block is a
-// console script that passes every step, and its ```wrong blocks are
-// scripts that must not (a wrong route, such as UDP where TCP is asked
-// for). Tests run both in a real lab.
+// A last "## Solution" section is not a step: its ```wrong blocks are
+// scripts that must not pass every step (a wrong route, such as UDP where
+// TCP is asked for; "```wrong 3": one that must fail step 3). Tests run the steps' code and the wrong routes in a
+// real lab.
 package worksheet
 
 import (
@@ -28,6 +36,7 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/socketlab/socketlab/lab"
@@ -44,11 +53,11 @@ type Exercise struct {
 	Services []string `yaml:"services" json:"services"` // "echo/tcp", "daytime/udp", …
 	Order    int      `yaml:"order" json:"order"`
 
-	Intro    string   `yaml:"-" json:"intro"` // Markdown
-	Steps    []Step   `yaml:"-" json:"steps"`
-	Solution string   `yaml:"-" json:"-"`
-	Wrong    []string `yaml:"-" json:"-"`
-	File     string   `yaml:"-" json:"-"`
+	Intro    string  `yaml:"-" json:"intro"` // Markdown
+	Steps    []Step  `yaml:"-" json:"steps"`
+	Solution string  `yaml:"-" json:"-"` // every step's Code, in order
+	Wrong    []Wrong `yaml:"-" json:"-"`
+	File     string  `yaml:"-" json:"-"`
 }
 
 // Step is one thing for the student to do, and its check, its question, or
@@ -61,6 +70,21 @@ type Step struct {
 	Check    check.Check     `json:"check"`              // empty: the step is its question
 	Question *check.Question `json:"question,omitempty"` // nil: the step is its check
 	Line     int             `json:"line"`
+	// Code is what passes the step, run after the steps before it: the
+	// console code its text shows, then its ```solution block.
+	Code string `json:"-"`
+	// shown: the text shows console code; marked: the step has a
+	// ```solution block.
+	shown, marked bool
+}
+
+// Wrong is a wrong route: a script that must not pass every step. A
+// ```wrong block may name the step it must fail, by number: ```wrong 3,
+// for a route that once ticked that step for the wrong reason.
+type Wrong struct {
+	Script string
+	Fails  int // the step it must fail, from 1; 0: any
+	Line   int
 }
 
 // Problem is something wrong with an exercise file, at a line of it.
@@ -148,8 +172,15 @@ func Parse(file string, src []byte, services []string) (*Exercise, []Problem) {
 	if len(ex.Steps) == 0 {
 		bad(end+1, "no steps: each step is a \"## \" heading")
 	}
-	if ex.Solution == "" {
-		bad(end+1, "no solution: add a ## Solution section with a ```solution block")
+	var code []string
+	for _, st := range ex.Steps {
+		code = append(code, st.Code)
+	}
+	ex.Solution = strings.Join(code, "")
+	for _, w := range ex.Wrong {
+		if w.Fails > len(ex.Steps) {
+			bad(w.Line, "```wrong %d: there are %d steps", w.Fails, len(ex.Steps))
+		}
 	}
 	return ex, probs
 }
@@ -173,6 +204,10 @@ func parseBody(ex *Exercise, lines []string, start int, bad func(int, string, ..
 			if len(step.Check.Expect)+len(step.Check.All) == 0 && step.Question == nil {
 				bad(step.Line, "step %q has no ```check or ```question block", step.Title)
 			}
+			if !step.shown && !step.marked {
+				bad(step.Line, "step %q shows no console code: show what to type in a fenced block that names no language, "+
+					"or mark a step that deliberately shows none with a ```solution block (the code it expects; empty when there is nothing to type)", step.Title)
+			}
 			ex.Steps = append(ex.Steps, *step)
 			step = nil
 		case !inSolution:
@@ -195,10 +230,23 @@ func parseBody(ex *Exercise, lines []string, start int, bad func(int, string, ..
 		}
 		info, fenced := strings.CutPrefix(strings.TrimSpace(line), "```")
 		info = strings.TrimSpace(info)
-		if !fenced || !slices.Contains(blockKinds, info) {
+		if fenced && info == "" && step != nil {
+			// Console code: shown, and run.
+			j := i + 1
+			for ; j < len(lines) && strings.TrimSpace(lines[j]) != "```"; j++ {
+				step.Code += lines[j] + "\n"
+			}
+			step.shown = true
+			text = append(text, lines[i:min(j+1, len(lines))]...)
+			i = j
+			continue
+		}
+		kind, arg, _ := strings.Cut(info, " ")
+		if !fenced || !slices.Contains(blockKinds, kind) || (arg != "" && kind != "wrong") {
 			text = append(text, line)
 			continue
 		}
+		info = kind
 		// A special block: read to its closing fence.
 		var block []string
 		j := i + 1
@@ -210,20 +258,35 @@ func parseBody(ex *Exercise, lines []string, start int, bad func(int, string, ..
 		}
 		body := strings.Join(block, "\n")
 		switch {
-		case info == "solution" || info == "wrong":
+		case info == "wrong":
 			if !inSolution {
-				bad(i+1, "```%s belongs in the ## Solution section", info)
-			} else if info == "solution" {
-				ex.Solution = body
-			} else {
-				ex.Wrong = append(ex.Wrong, body)
+				bad(i+1, "```wrong belongs in the ## Solution section")
 			}
+			w := Wrong{Script: body, Line: i + 1}
+			if arg != "" {
+				n, err := strconv.Atoi(strings.TrimSpace(arg))
+				if err != nil || n < 1 {
+					bad(i+1, "```wrong %s: name the step it must fail by its number, as ```wrong 3", arg)
+				}
+				w.Fails = n
+			}
+			ex.Wrong = append(ex.Wrong, w)
+		case info == "solution" && step == nil:
+			bad(i+1, "```solution belongs to the step it solves: the steps' code is the solution")
 		case step == nil:
 			bad(i+1, "```%s outside a step", info)
 		case info == "hint":
 			step.Hints = append(step.Hints, strings.TrimSpace(body))
 		case info == "explain":
 			step.Explain = strings.TrimSpace(body)
+		case info == "solution":
+			if step.marked {
+				bad(i+1, "step %q has a second ```solution block", step.Title)
+			}
+			step.marked = true
+			if body != "" {
+				step.Code += body + "\n"
+			}
 		case info == "check":
 			if len(step.Check.Expect)+len(step.Check.All) > 0 {
 				bad(i+1, "step %q has a second ```check block", step.Title)

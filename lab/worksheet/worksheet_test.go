@@ -1,6 +1,7 @@
 package worksheet_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,14 +13,14 @@ var services = []string{"echo/tcp", "echo/udp"}
 
 const front = "---\nid: q\ntitle: Questions\nsummary: S\nservices: [echo/tcp]\norder: 1\n---\nIntro\n\n"
 
-const solution = "\n## Solution\n\n```solution\ns = socket()\n```\n"
+const solution = "\n## Solution\n\n```wrong\ns = socket()\n```\n"
 
 func TestQuestionParsed(t *testing.T) {
 	src := front + "## Connect\n\nConnect, then:\n\n```\ns.connect((\"10.0.0.1\", 7))\n```\n\n" +
 		"```check\nexpect:\n  - call: connect\n```\n\n" +
 		"```question\nask: Which port did your host send its SYN from?\npacket: SYN\ndir: out\nport: 7\nfield: sport\n```\n\n" +
 		"```explain\nWhy.\n```\n\n" +
-		"## Count\n\n```question\nask: How many packets did the handshake take?\nfrom: {packet: SYN, dir: out}\nto: {call: connect}\nfirst: Connect first.\n```\n" + solution
+		"## Count\n\n```solution\n```\n\n```question\nask: How many packets did the handshake take?\nfrom: {packet: SYN, dir: out}\nto: {call: connect}\nfirst: Connect first.\n```\n" + solution
 	ex, probs := worksheet.Parse("q.md", []byte(src), services)
 	for _, p := range probs {
 		t.Error(p)
@@ -95,5 +96,98 @@ func TestStepNeedsCheckOrQuestion(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("problems lack %q:\n%s", want, all)
 		}
+	}
+}
+
+func TestCheckForms(t *testing.T) {
+	src := front + "## Forms\n\n```\ns = socket()\n```\n\n```check\nexpect:\n  - call: bind\n    error: EADDRINUSE\n  - packet: PSH, ACK\n    dir: in\n    payload: \"HTTP/1.1 200 \"\n" +
+		"  - packet: UDP\n    payload: \"2\\n\"\n  - call: connect\n    lookup: echo.lab\n    raises: TimeoutError\n```\n" + solution
+	ex, probs := worksheet.Parse("q.md", []byte(src), services)
+	for _, p := range probs {
+		t.Error(p)
+	}
+	e := ex.Steps[0].Check.Expect
+	if len(e) != 4 || e[0].Errno != "EADDRINUSE" || e[0].OK == nil || *e[0].OK ||
+		e[1].Payload != "HTTP/1.1 200 " || e[2].Payload != "2\n" || e[3].Lookup != "echo.lab" || e[3].Raises != "TimeoutError" {
+		t.Errorf("patterns: %+v", e)
+	}
+}
+
+func TestCheckFormProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name, pattern, want string
+	}{
+		{"unknown errno", "call: bind\n    error: EWHAT", `q.md:15: check: unknown errno "EWHAT"`},
+		{"ok and error", "call: bind\n    ok: true\n    error: EINVAL", "q.md:14: check: ok: true with raises or error can never match"},
+		{"error of a packet", "packet: RST\n    error: ECONNREFUSED", "q.md:14: check: ok, raises, error and lookup are for call patterns"},
+		{"payload of a call", "call: recv\n    payload: HTTP", "q.md:14: check: dir, port, data, payload and icmp are for packet patterns"},
+		{"payload of ICMP", "packet: ICMP\n    payload: x", "q.md:14: check: payload is for TCP and UDP packets"},
+		{"payload and no data", "packet: UDP\n    data: false\n    payload: x", "q.md:14: check: payload with data: false can never match"},
+		{"binary payload", "packet: UDP\n    payload: \"\\x00\"", "q.md:15: check: payload has the byte 0x00"},
+		{"long payload", "packet: UDP\n    payload: " + strings.Repeat("x", 257), "q.md:15: check: payload is 257 bytes, over the bound of 256"},
+		{"lookup of an address", "call: connect\n    lookup: 10.0.0.1", `q.md:15: check: lookup wants a name, such as echo.lab, not "10.0.0.1"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := front + "## Check\n\n```check\nexpect:\n  - " + tc.pattern + "\n```\n" + solution
+			_, probs := worksheet.Parse("q.md", []byte(src), services)
+			var got []string
+			for _, p := range probs {
+				got = append(got, p.String())
+			}
+			if all := strings.Join(got, "\n"); !strings.Contains(all, tc.want) {
+				t.Errorf("problems lack %q:\n%s", tc.want, all)
+			}
+		})
+	}
+}
+
+func TestStepCode(t *testing.T) {
+	src := front + "## Shown\n\n```\ns = socket()\n```\n\nThen:\n\n```\ns.close()\n```\n\n```check\nexpect:\n  - call: close\n```\n\n" +
+		"## Hidden\n\nWork it out.\n\n```solution\nt = socket()\n```\n\n```check\nexpect:\n  - call: socket\n```\n\n" +
+		"## Nothing to type\n\n```solution\n```\n\n```check\nexpect:\n  - call: socket\n```\n\n" +
+		"## Solution\n\n```wrong 2\nu = socket()\n```\n"
+	ex, probs := worksheet.Parse("q.md", []byte(src), services)
+	for _, p := range probs {
+		t.Error(p)
+	}
+	var code []string
+	for _, s := range ex.Steps {
+		code = append(code, s.Code)
+	}
+	if want := []string{"s = socket()\ns.close()\n", "t = socket()\n", ""}; !slices.Equal(code, want) {
+		t.Errorf("steps' code %q, want %q", code, want)
+	}
+	if ex.Solution != "s = socket()\ns.close()\nt = socket()\n" {
+		t.Errorf("solution %q", ex.Solution)
+	}
+	if !strings.Contains(ex.Steps[0].Text, "```\ns.close()\n```") || strings.Contains(ex.Steps[1].Text, "t = socket()") {
+		t.Errorf("shown code is the text, a solution block is not: %q, %q", ex.Steps[0].Text, ex.Steps[1].Text)
+	}
+	if len(ex.Wrong) != 1 || ex.Wrong[0].Fails != 2 || ex.Wrong[0].Script != "u = socket()" || ex.Wrong[0].Line != 52 {
+		t.Errorf("wrong routes %+v", ex.Wrong)
+	}
+}
+
+func TestStepCodeProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name, body, want string
+	}{
+		{"no code", "## Words\n\nType something.\n\n```check\nexpect:\n  - call: socket\n```\n", `q.md:10: step "Words" shows no console code`},
+		{"a solution of the exercise", "## S\n\n```\ns = socket()\n```\n\n```check\nexpect:\n  - call: socket\n```\n\n## Solution\n\n```solution\ns = socket()\n```\n",
+			"q.md:23: ```solution belongs to the step it solves"},
+		{"two solution blocks", "## S\n\n```solution\n```\n\n```solution\n```\n\n```check\nexpect:\n  - call: socket\n```\n", `q.md:15: step "S" has a second ` + "```solution block"},
+		{"wrong of no step", "## S\n\n```solution\n```\n\n```check\nexpect:\n  - call: socket\n```\n\n## Solution\n\n```wrong 2\nu = socket()\n```\n", "q.md:22: ```wrong 2: there are 1 steps"},
+		{"wrong of a word", "## S\n\n```solution\n```\n\n```check\nexpect:\n  - call: socket\n```\n\n## Solution\n\n```wrong two\nu = socket()\n```\n", "q.md:22: ```wrong two: name the step it must fail by its number"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, probs := worksheet.Parse("q.md", []byte(front+tc.body), services)
+			var got []string
+			for _, p := range probs {
+				got = append(got, p.String())
+			}
+			if all := strings.Join(got, "\n"); !strings.Contains(all, tc.want) {
+				t.Errorf("problems lack %q:\n%s", tc.want, all)
+			}
+		})
 	}
 }
