@@ -127,6 +127,7 @@ func New(cfg Config) *Server {
 	})
 	s.mux.HandleFunc("GET /{$}", s.home)
 	s.mux.Handle("GET /static/", static.Handler(cfg.Client))
+	s.mux.Handle("GET /favicon.ico", static.Favicon())
 	s.mux.HandleFunc("GET /lab", func(w http.ResponseWriter, r *http.Request) { render(w, r, pages.LabPage(nil)) })
 	s.mux.HandleFunc("GET /lab/{exercise}", s.exercisePage)
 	s.mux.HandleFunc("GET /bridge", s.serveBridge)

@@ -18,7 +18,7 @@ import (
 	"sync"
 )
 
-//go:embed *.js lab
+//go:embed *.js favicon.svg lab
 var assets embed.FS
 
 // Handler serves the assets under /static/ and the built client under
@@ -26,6 +26,7 @@ var assets embed.FS
 func Handler(build fs.FS) http.Handler {
 	mime.AddExtensionType(".wasm", "application/wasm")
 	mime.AddExtensionType(".js", "text/javascript; charset=utf-8")
+	mime.AddExtensionType(".svg", "image/svg+xml")
 	return &handler{assets: assets, build: build, etags: map[string]string{}}
 }
 
@@ -47,7 +48,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		fsys, name, key = h.build, rest, "build:"
 	}
-	if !fs.ValidPath(name) || strings.HasSuffix(name, ".br") || strings.HasSuffix(name, ".gz") || strings.HasSuffix(name, ".stamp") {
+	// Compressed files are served for the name they compress; hidden
+	// ones are being written (see compress).
+	if !fs.ValidPath(name) || strings.HasSuffix(name, ".br") || strings.HasSuffix(name, ".gz") || strings.HasSuffix(name, ".stamp") || strings.HasPrefix(path.Base(name), ".") {
 		http.NotFound(w, r)
 		return
 	}
@@ -89,6 +92,20 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("ETag", h.etag(key+served, fsys, served, st.ModTime().UnixNano()))
 	http.ServeContent(w, r, "", st.ModTime(), f.(io.ReadSeeker))
+}
+
+// FaviconPath is where the site's icon is, which every page links to.
+const FaviconPath = "/static/favicon.svg"
+
+// Favicon answers /favicon.ico, which browsers ask for on their own, with
+// the site's icon (an SVG, which they take from there too).
+func Favicon() http.Handler {
+	h := Handler(nil)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = FaviconPath
+		h.ServeHTTP(w, r2)
+	})
 }
 
 // etag is a strong validator of a file's content, remembered for as long

@@ -18,6 +18,13 @@ var (
 // socketClass is socket.socket, which makes sockets.
 var socketClass = &builtinValue{name: "socket", repr: "<class 'socket.socket'>", call: newSocket}
 
+// timeoutClass is TimeoutError, which socket.timeout names too since
+// Python 3.10. The console has no try/except, so it is only a name: it
+// prints as Python's does, and calling it raises.
+var timeoutClass = &builtinValue{name: "TimeoutError", repr: "<class 'TimeoutError'>", call: func(*evaluator, *args) (value, *pyError) {
+	return nil, typeError("the lab console cannot make exceptions: TimeoutError is what a call that times out raises")
+}}
+
 // helpBuiltin is help, which prints as Python's does.
 var helpBuiltin = &builtinValue{
 	name: "help",
@@ -27,13 +34,16 @@ var helpBuiltin = &builtinValue{
 // moduleMembers are the socket module's names, which are also builtins,
 // as after "from socket import *".
 var moduleMembers = map[string]value{
-	"socket":      socketClass,
-	"AF_INET":     afInet,
-	"SOCK_STREAM": sockStream,
-	"SOCK_DGRAM":  sockDgram,
-	"SHUT_RD":     intValue(sock.ShutRD),
-	"SHUT_WR":     intValue(sock.ShutWR),
-	"SHUT_RDWR":   intValue(sock.ShutRDWR),
+	"socket":       socketClass,
+	"AF_INET":      afInet,
+	"SOCK_STREAM":  sockStream,
+	"SOCK_DGRAM":   sockDgram,
+	"SHUT_RD":      intValue(sock.ShutRD),
+	"SHUT_WR":      intValue(sock.ShutWR),
+	"SHUT_RDWR":    intValue(sock.ShutRDWR),
+	"SOL_SOCKET":   intValue(sock.SolSocket),
+	"SO_REUSEADDR": intValue(sock.SoReuseAddr),
+	"timeout":      timeoutClass,
 
 	"gethostname":   &builtinValue{name: "gethostname"},
 	"gethostbyname": &builtinValue{name: "gethostbyname"},
@@ -55,6 +65,7 @@ func init() {
 	builtins["TCP"] = shorthandValue{"TCP", sock.Stream}
 	builtins["UDP"] = shorthandValue{"UDP", sock.Datagram}
 	builtins["help"] = helpBuiltin
+	builtins["TimeoutError"] = timeoutClass
 	for _, b := range []*builtinValue{
 		{name: "print", call: printBuiltin},
 		{name: "len", call: lenBuiltin},

@@ -37,7 +37,9 @@ type Result struct {
 	// "ConnectionRefusedError: [Errno 111] Connection refused". A
 	// SyntaxError takes three lines: the source indented by four spaces,
 	// a caret under the offending column, and the message. Error is
-	// empty if the line raised nothing.
+	// empty if the line raised nothing. For a common mistake, a line
+	// Python does not print follows, "hint: " and what to do instead,
+	// such as `hint: send bytes: b"hello"`.
 	Error string
 	// Exception is the class of the exception the line raised, such as
 	// "ConnectionRefusedError" or "KeyboardInterrupt" ("gaierror" for
@@ -70,7 +72,11 @@ func (c *Console) Exec(ctx context.Context, line string) (res Result) {
 		}
 	}()
 	if err := ev.run(line); err != nil {
-		return Result{Output: ev.out.String(), Error: err.text, Exception: err.class}
+		text := err.text
+		if err.hint != "" {
+			text += "\nhint: " + err.hint
+		}
+		return Result{Output: ev.out.String(), Error: text, Exception: err.class}
 	}
 	return Result{Output: ev.out.String()}
 }

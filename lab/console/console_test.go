@@ -362,7 +362,7 @@ func TestComplete(t *testing.T) {
 		{"x = so", []string{"sock_a", "socket"}},
 		{"pr", []string{"print("}},
 		{"SHUT_", []string{"SHUT_RD", "SHUT_RDWR", "SHUT_WR"}},
-		{"socket.SO", []string{"socket.SOCK_DGRAM", "socket.SOCK_STREAM"}},
+		{"socket.SO", []string{"socket.SOCK_DGRAM", "socket.SOCK_STREAM", "socket.SOL_SOCKET", "socket.SO_REUSEADDR"}},
 		{"socket.so", []string{"socket.socket("}},
 		{"socket.socket.sh", []string{"socket.socket.shutdown("}},
 		{"data.de", []string{"data.decode("}},

@@ -68,9 +68,10 @@
 // 4096 bytes and 64 levels deep; a console keeps at most 64 variables
 // holding 16 MiB in all and 64 open sockets; a str, bytes or tuple holds
 // at most 1 MiB; a line makes at most 32 MiB of values and prints at most
-// 1 MiB; ints are 64-bit (OverflowError beyond); recv and recvfrom sizes
-// are clamped to 65536 (negative ones raise ValueError), listen backlogs
-// to 128. Going beyond raises MemoryError, RecursionError, OverflowError or
+// 1 MiB; ints are 64-bit (OverflowError beyond); recv and recvfrom read
+// at most 1 MiB, whatever size they ask for (a negative one raises
+// ValueError), and are traced with the size asked for; listen backlogs
+// are clamped to 128. Going beyond raises MemoryError, RecursionError, OverflowError or
 // OSError: [Errno 24] Too many open files, as Python would.
 //
 // # Scripts

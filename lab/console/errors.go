@@ -13,6 +13,7 @@ import (
 type pyError struct {
 	class string // the exception's class, "TypeError"
 	text  string // the exception as Python prints it, "TypeError: ..."
+	hint  string // what to do instead, in plain words, if the lab knows
 }
 
 func (e *pyError) Error() string { return e.text }

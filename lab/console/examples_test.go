@@ -25,6 +25,8 @@ var exampleSetup = map[string]string{
 	"settimeout":  stream,
 	"setblocking": stream,
 	"gettimeout":  stream,
+	"setsockopt":  stream,
+	"getsockopt":  stream,
 	"getsockname": stream,
 	"getpeername": connected,
 	"fileno":      stream,

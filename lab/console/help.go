@@ -35,7 +35,8 @@ func (d doc) render() string {
 var methodOrder = []string{
 	"bind", "listen", "accept", "connect", "send", "sendall", "recv",
 	"sendto", "recvfrom", "shutdown", "close", "settimeout", "setblocking",
-	"gettimeout", "getsockname", "getpeername", "fileno",
+	"gettimeout", "setsockopt", "getsockopt", "getsockname", "getpeername",
+	"fileno",
 }
 
 // methodDocs are the socket methods' help.
@@ -147,7 +148,8 @@ more (see shutdown and close).
 
 On the wire (UDP): returns one datagram; bytes beyond bufsize are lost.
 
-Blocks until data arrives; see settimeout. The lab caps bufsize at 65536.
+Blocks until data arrives; see settimeout. The lab reads at most 1048576
+bytes per call, whatever bufsize asks for.
 
 Example: s.recv(1024)`,
 	},
@@ -231,6 +233,26 @@ Example: s.setblocking(False)`,
 None if its calls wait for ever.
 
 Example: s.gettimeout()`,
+	},
+	"setsockopt": {
+		usage:   "s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)",
+		summary: "set an option: SO_REUSEADDR lets a server bind its port again at once",
+		text: `Set a socket option. The lab has one, SO_REUSEADDR at level SOL_SOCKET,
+as on Linux: with it set (1) before bind, a server may bind a port that
+connections still hold, such as one a closed connection keeps in
+TIME_WAIT, so that a restarted server gets its port back at once. Other
+options raise OSError: [Errno 92] Protocol not available.
+
+On the wire: nothing.
+
+Example: s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)`,
+	},
+	"getsockopt": {
+		usage:   "value = s.getsockopt(SOL_SOCKET, SO_REUSEADDR)",
+		summary: "read an option: 1 if SO_REUSEADDR is set, else 0",
+		text: `Return a socket option's value: for SO_REUSEADDR, 1 if it is set, else 0.
+
+Example: s.getsockopt(SOL_SOCKET, SO_REUSEADDR)`,
 	},
 	"getsockname": {
 		usage:   "s.getsockname()",
@@ -351,6 +373,26 @@ var otherDocs = map[string]doc{
 		summary: "shutdown(SHUT_RDWR): both",
 		text:    "For s.shutdown: stop sending (FIN) and receiving.",
 	},
+	"SOL_SOCKET": {
+		usage:   "SOL_SOCKET",
+		summary: "setsockopt level: options of the socket itself",
+		text:    "The level of the socket's own options, for setsockopt and getsockopt: s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1).",
+	},
+	"SO_REUSEADDR": {
+		usage:   "SO_REUSEADDR",
+		summary: "setsockopt option: bind a port connections still hold",
+		text:    "The option that lets bind take a port that connections still hold, such as one in TIME_WAIT: s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1) before s.bind(...).",
+	},
+	"timeout": {
+		usage:   "socket.timeout",
+		summary: "the exception a call that times out raises: TimeoutError",
+		text:    "Since Python 3.10, socket.timeout is another name for TimeoutError, the exception a call on a socket with a timeout (see settimeout) raises when the time runs out.\n\nExample:\n>>> socket.timeout\n<class 'TimeoutError'>",
+	},
+	"TimeoutError": {
+		usage:   "TimeoutError",
+		summary: "the exception a call that times out raises",
+		text:    "The exception a call on a socket with a timeout (see settimeout) raises when the time runs out; socket.timeout is another name for it.\n\nExample:\n>>> TimeoutError\n<class 'TimeoutError'>",
+	},
 	"TCP": {
 		usage:   "TCP",
 		summary: "lab shorthand: socket(TCP) is socket(AF_INET, SOCK_STREAM)",
@@ -383,7 +425,9 @@ Socket methods:
 	sb.WriteString(`
 Functions: print(...), len(x), repr(x), str(x), int(x), help(x),
            gethostname(), gethostbyname(host), getaddrinfo(host, port)
-Constants: AF_INET, SOCK_STREAM, SOCK_DGRAM, SHUT_RD, SHUT_WR, SHUT_RDWR, TCP, UDP
+Constants: AF_INET, SOCK_STREAM, SOCK_DGRAM, SHUT_RD, SHUT_WR, SHUT_RDWR, TCP, UDP,
+           SOL_SOCKET, SO_REUSEADDR
+Exceptions: TimeoutError (also socket.timeout)
 Values:    7, 2.5, None, True, "text", b"bytes\n", ("10.0.0.1", 7), x[0], x[1:]
            "text".encode() makes bytes, b"bytes".decode() makes a str,
            b"bytes".hex() shows bytes as hexadecimal digits

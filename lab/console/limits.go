@@ -13,7 +13,6 @@ const (
 	maxLineAlloc  = 32 << 20 // weight of the values one line may make
 	maxTupleDepth = 100      // tuples inside tuples
 	maxOutput     = 1 << 20  // what one line may print
-	maxRecv       = 65536    // recv and recvfrom sizes are clamped to this
 	maxBacklog    = 128      // listen backlogs are clamped to this, as SOMAXCONN does
 	maxTimeout    = 1 << 30  // seconds: longer timeouts raise OverflowError
 )

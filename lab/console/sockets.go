@@ -1,12 +1,16 @@
 package console
 
 import (
+	binenc "encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/sock"
@@ -72,6 +76,7 @@ var socketMethods = map[string]socketMethod{
 	"fileno":      sockFileno,
 	"getpeername": sockGetpeername,
 	"getsockname": sockGetsockname,
+	"getsockopt":  sockGetsockopt,
 	"gettimeout":  sockGettimeout,
 	"listen":      sockListen,
 	"recv":        sockRecv,
@@ -80,6 +85,7 @@ var socketMethods = map[string]socketMethod{
 	"sendall":     sockSendall,
 	"sendto":      sockSendto,
 	"setblocking": sockSetblocking,
+	"setsockopt":  sockSetsockopt,
 	"settimeout":  sockSettimeout,
 	"shutdown":    sockShutdown,
 }
@@ -215,7 +221,7 @@ func recvSize(method string, a *args) (int, *pyError) {
 			return 0, err
 		}
 	}
-	return int(min(n, maxRecv)), nil
+	return int(min(n, math.MaxInt)), nil
 }
 
 // flags checks the flags argument of a call: the language has none.
@@ -262,7 +268,7 @@ func sockRecvfrom(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
 
 // sendData reads the data and flags arguments of send and sendall.
 func sendData(a *args) ([]byte, *pyError) {
-	data, err := toBytes(a.pos[0])
+	data, err := toSendBytes(a.pos[0])
 	if err != nil {
 		return nil, err
 	}
@@ -272,6 +278,43 @@ func sendData(a *args) ([]byte, *pyError) {
 		}
 	}
 	return []byte(data), nil
+}
+
+// toSendBytes reads the data a send call sends: bytes, as toBytes does,
+// with a hint for a str, the commonest mistake.
+func toSendBytes(v value) (string, *pyError) {
+	data, err := toBytes(v)
+	if s, ok := v.(strValue); ok && err != nil {
+		err.hint = "send bytes: " + bytesLiteral(string(s))
+	}
+	return data, err
+}
+
+// bytesLiteral is how to write s as bytes: b"..." for short ASCII text,
+// else with encode.
+func bytesLiteral(s string) string {
+	const most = 40
+	var sb strings.Builder
+	sb.WriteString(`b"`)
+	for _, r := range s {
+		switch {
+		case r >= utf8.RuneSelf || sb.Len() > most:
+			return `"...".encode()`
+		case r == '"' || r == '\\':
+			sb.WriteString(`\` + string(r))
+		case r == '\n':
+			sb.WriteString(`\n`)
+		case r == '\r':
+			sb.WriteString(`\r`)
+		case r == '\t':
+			sb.WriteString(`\t`)
+		case r < ' ' || r == 0x7f:
+			fmt.Fprintf(&sb, `\x%02x`, r)
+		default:
+			sb.WriteRune(r)
+		}
+	}
+	return sb.String() + `"`
 }
 
 func sockSend(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
@@ -310,7 +353,7 @@ func sockSendto(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
 	if n := len(a.pos); n < 2 || n > 3 {
 		return nil, typeError("sendto() takes 2 or 3 arguments (%d given)", n)
 	}
-	data, err := toBytes(a.pos[0])
+	data, err := toSendBytes(a.pos[0])
 	if err != nil {
 		return nil, err
 	}
@@ -343,6 +386,76 @@ func sockSetblocking(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
 	}
 	so.s.SetBlocking(n != 0)
 	return none, nil
+}
+
+// sockoptArgs reads the level and option name of setsockopt and
+// getsockopt.
+func sockoptArgs(a *args) (level, name int, err *pyError) {
+	l, err := toInt(a.pos[0])
+	if err != nil {
+		return 0, 0, err
+	}
+	n, err := toInt(a.pos[1])
+	if err != nil {
+		return 0, 0, err
+	}
+	if int64(int32(l)) != l || int64(int32(n)) != n {
+		return 0, 0, raise("OverflowError", "signed integer is greater than maximum")
+	}
+	return int(l), int(n), nil
+}
+
+func sockSetsockopt(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(3, 3); err != nil {
+		return nil, err
+	}
+	level, name, err := sockoptArgs(a)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := asIndex(a.pos[2])
+	if !ok {
+		return nil, typeError("a bytes-like object is required, not '%s'", a.pos[2].typeName())
+	}
+	if int64(int32(v)) != v {
+		return nil, raise("OverflowError", "signed integer is greater than maximum")
+	}
+	if err := so.s.SetSockOpt(level, name, int(v)); err != nil {
+		return nil, fromSock(ev.ctx, err)
+	}
+	return none, nil
+}
+
+func sockGetsockopt(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(2, 3); err != nil {
+		return nil, err
+	}
+	buflen := int64(-1)
+	if len(a.pos) == 3 {
+		n, err := toInt(a.pos[2])
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 || n > 1024 {
+			return nil, raise("OSError", "getsockopt buflen out of range")
+		}
+		buflen = n
+	}
+	level, name, err := sockoptArgs(a)
+	if err != nil {
+		return nil, err
+	}
+	v, serr := so.s.GetSockOpt(level, name)
+	if serr != nil {
+		return nil, fromSock(ev.ctx, serr)
+	}
+	if buflen > 0 {
+		// The option's bytes, as the kernel gives them: a 4-byte int in
+		// the host's order, little-endian here as on x86.
+		b := binenc.LittleEndian.AppendUint32(nil, uint32(v))
+		return bytesValue(b[:min(int(buflen), len(b))]), nil
+	}
+	return intValue(v), nil
 }
 
 func sockSettimeout(ev *evaluator, so *socketObj, a *args) (value, *pyError) {

@@ -76,7 +76,7 @@ func (shorthandValue) typeName() string { return "shorthand" }
 func (moduleValue) typeName() string    { return "module" }
 func (*methodValue) typeName() string   { return "builtin_function_or_method" }
 func (b *builtinValue) typeName() string {
-	if b.name == "socket" {
+	if b == socketClass || b == timeoutClass {
 		return "type"
 	}
 	return "builtin_function_or_method"

@@ -107,7 +107,10 @@ func answer(resp []byte, id uint16, q dnsmessage.Question) (netip.Addr, error) {
 	p.SkipAllQuestions()
 	switch h.RCode {
 	case dnsmessage.RCodeSuccess:
-	case dnsmessage.RCodeNameError:
+	case dnsmessage.RCodeNameError, dnsmessage.RCodeRefused:
+		// The lab's server answers for lab. and refuses other names;
+		// with no other server to ask, those names do not exist, and a
+		// student is told so, as a resolver says of any missing name.
 		return netip.Addr{}, ErrNoSuchHost
 	default:
 		return netip.Addr{}, ErrNoAnswer

@@ -13,7 +13,9 @@ import (
 	"github.com/socketlab/socketlab/lab/netstack"
 )
 
-// MaxRecv bounds the bytes one recv or recvfrom may ask for.
+// MaxRecv bounds the bytes one recv or recvfrom reads: one that asks for
+// more is recorded as asked and gets at most MaxRecv, as a kernel gives no
+// more than it has.
 const MaxRecv = 1 << 20
 
 // Socket is one traced socket.
@@ -27,6 +29,8 @@ type Socket struct {
 	timeout time.Duration // < 0: blocking; 0: non-blocking; > 0: timeout
 	closed  bool
 	failed  bool // a connect failed: the next one starts afresh, as on Linux
+	// reuseAddr is SO_REUSEADDR, kept for a fresh endpoint (see afresh).
+	reuseAddr bool
 }
 
 // endpoint is the socket's endpoint in the stack.
@@ -230,6 +234,7 @@ func (s *Socket) afresh() error {
 	if err != nil {
 		return err
 	}
+	ep.SetReuseAddress(s.reuseAddr)
 	s.ep.Close()
 	s.ep, s.failed = ep, false
 	return nil
@@ -267,9 +272,10 @@ func (s *Socket) SendAll(ctx context.Context, b []byte) error {
 func (s *Socket) Recv(ctx context.Context, n int) ([]byte, error) {
 	var b []byte
 	err := s.call(ctx, "recv", []string{strconv.Itoa(n)}, func(ctx context.Context, c *lab.Call) error {
-		if n < 0 || n > MaxRecv {
+		if n < 0 {
 			return lab.EINVAL
 		}
+		n = min(n, MaxRecv)
 		s.mu.Lock()
 		failed := s.failed
 		s.mu.Unlock()
@@ -309,9 +315,10 @@ func (s *Socket) RecvFrom(ctx context.Context, n int) ([]byte, netip.AddrPort, e
 	var b []byte
 	var from netip.AddrPort
 	err := s.call(ctx, "recvfrom", []string{strconv.Itoa(n)}, func(ctx context.Context, c *lab.Call) error {
-		if n < 0 || n > MaxRecv {
+		if n < 0 {
 			return lab.EINVAL
 		}
+		n = min(n, MaxRecv)
 		var err error
 		b, from, err = s.endpoint().ReadFrom(ctx, n)
 		c.Bytes = len(b)
