@@ -24,13 +24,17 @@ func newLab(t *testing.T) *room.Lab {
 	return l
 }
 
-// packets lists the host's packet events as "iface flags", the flags as
-// the summary names them ("lo [SYN]").
+// packets lists the host's TCP packet events as "iface dir flags", the
+// flags as the summary names them ("lo out [SYN]"), and says when a
+// checksum is wrong.
 func packets(l *room.Lab) []string {
 	var out []string
 	for _, e := range l.Host.Trace().Events() {
 		if p := e.Packet; p != nil && p.TCP != nil {
 			flags := p.Summary[strings.Index(p.Summary, "[") : strings.Index(p.Summary, "]")+1]
+			if !p.TCP.ChecksumOK || !p.IPv4.ChecksumOK {
+				flags += " bad checksum"
+			}
 			out = append(out, p.Interface+" "+string(p.Dir)+" "+flags)
 		}
 	}
@@ -122,5 +126,46 @@ func TestServerAndClientOnOneHost(t *testing.T) {
 	}
 	if n := l.Room.Counters().Forwarded; n != 0 {
 		t.Errorf("the switch forwarded %d packets, want none", n)
+	}
+}
+
+func TestDatagramsOnLoopback(t *testing.T) {
+	l := newLab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st := l.Host.Sockets()
+	u, _ := st.Socket(sock.Datagram)
+	defer u.Close()
+	if err := u.Bind(netip.MustParseAddrPort("127.0.0.1:9000")); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := st.Socket(sock.Datagram)
+	defer v.Close()
+	if _, err := v.SendTo(ctx, []byte("x"), netip.MustParseAddrPort("127.0.0.1:9000")); err != nil {
+		t.Fatal(err)
+	}
+	b, from, err := u.RecvFrom(ctx, 10)
+	if err != nil || string(b) != "x" || from.Addr() != sock.Localhost {
+		t.Fatalf("recvfrom = %q, %v, %v; want x from 127.0.0.1", b, from, err)
+	}
+	// A datagram to a port nobody has: ICMP port unreachable, on lo.
+	if err := v.Connect(ctx, netip.MustParseAddrPort("127.0.0.1:9001")); err != nil {
+		t.Fatal(err)
+	}
+	v.Send(ctx, []byte("y"))
+	if _, err := v.Recv(ctx, 10); sock.Python(err) != "ConnectionRefusedError: [Errno 111] Connection refused" {
+		t.Errorf("recv after a datagram to a closed port: %v", sock.Python(err))
+	}
+	var ifaces []string
+	for _, e := range l.Host.Trace().Events() {
+		if p := e.Packet; p != nil {
+			ifaces = append(ifaces, p.Interface+" "+p.Protocol)
+			if p.UDP != nil && !p.UDP.ChecksumOK {
+				t.Errorf("%s: bad checksum", p.Summary)
+			}
+		}
+	}
+	if want := []string{"lo UDP", "lo UDP", "lo ICMP"}; !slices.Equal(ifaces, want) {
+		t.Errorf("packets %q, want %q", ifaces, want)
 	}
 }
