@@ -1,21 +1,25 @@
 package lab
 
-// Packet is one IPv4 packet as seen on a host's link: its headers decoded
-// into fields, a one-line summary in the style of Wireshark's Info column,
-// and the raw bytes. Exactly one of TCP, UDP and ICMP is set when the
-// transport header could be decoded.
+// Packet is one IPv4 packet as seen on one of a host's interfaces: its
+// headers decoded into fields, a one-line summary in the style of
+// Wireshark's Info column, and the raw bytes. Exactly one of TCP, UDP and
+// ICMP is set when the transport header could be decoded.
 type Packet struct {
-	Dir      Direction `json:"dir"`      // relative to the event's host
-	Protocol string    `json:"protocol"` // "TCP", "UDP", "ICMP" or "IPv4"
-	Src      string    `json:"src"`      // source address:port (address alone for ICMP)
-	Dst      string    `json:"dst"`
-	Length   int       `json:"length"`  // bytes on the wire (the IPv4 total length)
-	Summary  string    `json:"summary"` // Wireshark Info column style, relative seq/ack
-	IPv4     IPv4      `json:"ipv4"`
-	TCP      *TCP      `json:"tcp,omitempty"`
-	UDP      *UDP      `json:"udp,omitempty"`
-	ICMP     *ICMP     `json:"icmp,omitempty"`
-	Data     []byte    `json:"data"` // the whole packet, from the IPv4 header on
+	// Interface is the name of the interface the packet was seen on: the
+	// host's link ("eth0") or its loopback ("lo"), where a packet is seen
+	// once, as it is sent.
+	Interface string    `json:"iface"`
+	Dir       Direction `json:"dir"`      // relative to the event's host
+	Protocol  string    `json:"protocol"` // "TCP", "UDP", "ICMP" or "IPv4"
+	Src       string    `json:"src"`      // source address:port (address alone for ICMP)
+	Dst       string    `json:"dst"`
+	Length    int       `json:"length"`  // bytes on the wire (the IPv4 total length)
+	Summary   string    `json:"summary"` // Wireshark Info column style, relative seq/ack
+	IPv4      IPv4      `json:"ipv4"`
+	TCP       *TCP      `json:"tcp,omitempty"`
+	UDP       *UDP      `json:"udp,omitempty"`
+	ICMP      *ICMP     `json:"icmp,omitempty"`
+	Data      []byte    `json:"data"` // the whole packet, from the IPv4 header on
 }
 
 // IPv4 is a decoded IPv4 header.

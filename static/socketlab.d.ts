@@ -176,8 +176,10 @@ export interface SocketRow {
   send_q: number;
 }
 
-/** lab.Packet: one IPv4 packet on a host's link, decoded. */
+/** lab.Packet: one IPv4 packet on one of a host's interfaces, decoded. */
 export interface Packet {
+  /** The interface it was seen on: "eth0" (the link) or "lo" (the loopback, where a packet is seen once, "out"). */
+  iface: string;
   dir: "in" | "out";
   protocol: "TCP" | "UDP" | "ICMP" | "IPv4";
   src: string;

@@ -389,9 +389,9 @@ func (c *Client) request(ctx context.Context, typ string, answer any) error {
 	return fmt.Errorf("the server answered with a %q message", env.Type)
 }
 
-// observe records a packet crossing the host's link.
-func (c *Client) observe(dir lab.Direction, t time.Time, pkt []byte) {
-	c.trace.Record(c.tracker.Event(c.hello.Host.Address, dir, t, pkt))
+// observe records a packet crossing one of the host's interfaces.
+func (c *Client) observe(iface string, dir lab.Direction, t time.Time, pkt []byte) {
+	c.trace.Record(c.tracker.Event(c.hello.Host.Address, iface, dir, t, pkt))
 }
 
 // end ends the session once, for the first reason given.

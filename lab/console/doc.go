@@ -37,10 +37,10 @@
 // the help and the language name the same things, and runs every example
 // the help shows.
 //
-// The lab has no loopback interface: hosts are dotted quads, "" (any
-// address), "localhost" and gethostname(), which are the host's own
-// address, or names, which the host's resolver asks the lab's DNS server
-// (10.0.0.1) for.
+// Hosts are dotted quads, "" (any address), gethostname(), which is the
+// host's own address, "localhost", which is 127.0.0.1 (every host has a
+// loopback interface, lo), or names, which the host's resolver asks the
+// lab's DNS server (10.0.0.1) for.
 //
 // # What a line prints
 //

@@ -291,7 +291,7 @@ var otherDocs = map[string]doc{
 	"gethostbyname": {
 		usage:   "gethostbyname(host)",
 		summary: "a host's address, as a str",
-		text:    "Return the IPv4 address of host as a str. A name such as \"www.lab\" is asked of the lab's DNS server (10.0.0.1, UDP port 53) by your host's resolver: its socket, connect, send, recv and close are in your trace, the query and answer on the wire. An address is itself; your host's name and \"localhost\" are your host's address (the lab has no loopback interface).\n\nOn the wire: a DNS query and its answer, one UDP datagram each.",
+		text:    "Return the IPv4 address of host as a str. A name such as \"www.lab\" is asked of the lab's DNS server (10.0.0.1, UDP port 53) by your host's resolver: its socket, connect, send, recv and close are in your trace, the query and answer on the wire. An address is itself; your host's name is your host's address; \"localhost\" is 127.0.0.1, your host's loopback interface (lo), without a query.\n\nOn the wire: a DNS query and its answer, one UDP datagram each.",
 	},
 	"getaddrinfo": {
 		usage:   "getaddrinfo(host, port, family=0, type=0, proto=0, flags=0)",

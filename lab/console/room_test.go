@@ -342,7 +342,7 @@ b''
 	// accept prints as Python prints it.
 	port := strings.TrimSuffix(l.exec(`d.getsockname()[1]`).Output, "\n")
 	res := l.exec(`s.accept()`)
-	me := l.h.Sockets().Addr().String()
+	me := "127.0.0.1" // localhost: the connection is on lo
 	want := fmt.Sprintf("(<socket.socket fd=7, family=AF_INET, type=SOCK_STREAM, proto=0, laddr=('%s', 5000), raddr=('%s', %s)>, ('%s', %s))\n", me, me, port, me, port)
 	if res.Output != want || res.Error != "" {
 		t.Errorf("s.accept() printed %q, error %q; want %q", res.Output, res.Error, want)
@@ -443,5 +443,27 @@ func TestCompleteSocket(t *testing.T) {
 	}
 	if calls := l.calls(); len(calls) != 1 {
 		t.Errorf("completion made socket calls: %q", calls)
+	}
+}
+
+func TestLoopbackRefusesAtOnce(t *testing.T) {
+	l := newLab(t, room.Config{})
+	l.transcript(t, `
+>>> t = socket(AF_INET, SOCK_STREAM)
+>>> t.connect(("127.0.0.1", 7))
+ConnectionRefusedError: [Errno 111] Connection refused
+>>> gethostbyname("localhost"), getaddrinfo("localhost", 7)[0][4]
+('127.0.0.1', ('127.0.0.1', 7))
+`)
+	// The RST came back on lo, and no name was asked of the DNS server.
+	var rst, dns bool
+	for _, e := range l.h.Trace().Events() {
+		if p := e.Packet; p != nil {
+			rst = rst || p.Interface == "lo" && p.TCP != nil && p.TCP.Flags.RST
+			dns = dns || p.UDP != nil
+		}
+	}
+	if !rst || dns {
+		t.Errorf("RST on lo %v, DNS asked %v; want an RST and no DNS", rst, dns)
 	}
 }

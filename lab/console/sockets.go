@@ -536,17 +536,17 @@ func (ev *evaluator) toAddr(method string, v value) (netip.AddrPort, *pyError) {
 }
 
 // resolve turns a host into an IPv4 address: "" (any address),
-// "<broadcast>", this host's name (see gethostname) or "localhost", which
-// are its own address (the lab has no loopback interface), a dotted quad,
-// or a name, which the host's resolver asks the lab's DNS server for, its
-// calls traced like any others.
+// "<broadcast>", this host's name (see gethostname), which is its own
+// address, a dotted quad, or a name, which the host's resolver asks the
+// lab's DNS server for, its calls traced like any others ("localhost" the
+// resolver knows: 127.0.0.1, the loopback).
 func (ev *evaluator) resolve(host string) (netip.Addr, *pyError) {
 	switch host {
 	case "":
 		return netip.IPv4Unspecified(), nil
 	case "<broadcast>":
 		return netip.AddrFrom4([4]byte{255, 255, 255, 255}), nil
-	case "localhost", ev.c.hostname():
+	case ev.c.hostname():
 		if ev.c.st == nil {
 			return netip.AddrFrom4([4]byte{127, 0, 0, 1}), nil
 		}

@@ -99,18 +99,27 @@ func (e *Endpoint) Connect(ctx context.Context, addr netip.AddrPort) error {
 		return lab.EISCONN
 	}
 	// Bind first, as the kernel does implicitly, so that the connection's
-	// addresses are known before its SYN leaves.
+	// addresses are known before its SYN leaves: a port now, and the
+	// address the route to addr gives (127.0.0.1 through the loopback).
+	// Binding the address too would tie the socket to its interface.
 	local, err := e.LocalAddr()
 	if err != nil {
 		return err
 	}
 	if local.Port() == 0 {
-		if err := e.Bind(netip.AddrPortFrom(e.h.addr, 0)); err != nil {
+		if err := e.Bind(netip.AddrPortFrom(netip.IPv4Unspecified(), 0)); err != nil {
 			return err
 		}
 		if local, err = e.LocalAddr(); err != nil {
 			return err
 		}
+	}
+	if local.Addr().IsUnspecified() && to.Addr.BitLen() != 0 {
+		src, err := e.h.source(to.Addr)
+		if err != nil {
+			return err
+		}
+		local = netip.AddrPortFrom(src, local.Port())
 	}
 	e.h.watcher.watch(e.ep, e.id, local, addr, lab.StateClosed)
 

@@ -1,9 +1,11 @@
 // Package netstack is socketlab's one wrapper around gVisor's TCP/IP stack.
-// A Host is a real stack (IPv4, TCP, UDP, ICMP) with one address and one
-// link. Packets leave a host through Config.Output and enter it through
-// Deliver; every packet in or out is shown to Config.Observe with its time.
-// Socket states are read from the stack as packets cross the link and are
-// recorded as lab events.
+// A Host is a real stack (IPv4, TCP, UDP, ICMP) with two interfaces: its
+// link (LinkName), with one address, and its loopback (LoopbackName), with
+// 127.0.0.1/8. Packets leave a host's link through Config.Output and enter
+// it through Deliver; every packet in or out of the link, and every packet
+// on the loopback, is shown to Config.Observe with its interface and time.
+// Socket states are read from the stack as packets cross either interface
+// and are recorded as lab events.
 //
 // gVisor's tcpip.Error never leaves this package: errors are lab.Errno.
 package netstack
@@ -31,14 +33,30 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/transport/udp"
 )
 
-const nicID = 1
+// The host's interfaces: gVisor's NIC ids, and their names, as ip link
+// would show them.
+const (
+	nicID   = 1
+	loNICID = 2
+
+	// LinkName is the name of a host's link, the interface its address is on.
+	LinkName = "eth0"
+	// LoopbackName is the name of a host's loopback interface.
+	LoopbackName = "lo"
+)
+
+// loopback is the loopback interface's address and network, and the
+// network routed to it.
+var loopback = netip.MustParsePrefix("127.0.0.1/8")
 
 // Defaults for a lab host.
 const (
 	DefaultMTU      = 1500
 	DefaultTimeWait = 30 * time.Second
-	// InboundQueue is how many packets may wait to enter a host; more are
-	// dropped and counted, as a real interface's ring would.
+	// InboundQueue is how many packets may wait to enter a host, from its
+	// link and its loopback together (as Linux's backlog queue serves
+	// both); more are dropped and counted, as a real interface's ring
+	// would.
 	InboundQueue = 512
 )
 
@@ -56,28 +74,33 @@ type Config struct {
 	// Output carries each packet the host sends. It is called on the
 	// sending path and must not keep pkt after it returns.
 	Output func(pkt []byte)
-	// Observe, if set, sees every packet out of and into the host, with
-	// the time it crossed the link. It must not keep pkt after it returns.
-	Observe func(dir lab.Direction, t time.Time, pkt []byte)
+	// Observe, if set, sees every packet out of and into the host's link,
+	// and every packet on its loopback once, as it is sent (lab.Out, as
+	// tcpdump shows it), with the interface's name (LinkName or
+	// LoopbackName) and the time it crossed the interface. It must not
+	// keep pkt after it returns.
+	Observe func(iface string, dir lab.Direction, t time.Time, pkt []byte)
 	// Recorder, if set, receives the host's socket state changes.
 	Recorder lab.Recorder
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
-// Host is one lab host: a gVisor stack with a single address and link.
+// Host is one lab host: a gVisor stack with a single address on its link,
+// and a loopback interface.
 type Host struct {
 	cfg     Config
 	addr    netip.Addr
 	name    string
 	stack   *stack.Stack
 	link    *link
+	lo      *loopbackLink
 	watcher *watcher
 	now     func() time.Time
 
-	// inbound is the queue Deliver fills and the receive goroutine
-	// empties; both start with the first packet delivered.
-	inbound atomic.Pointer[chan *[]byte]
+	// inbound is the queue Deliver and the loopback fill and the receive
+	// goroutine empties; both start with the first packet queued.
+	inbound atomic.Pointer[chan queued]
 	pool    sync.Pool
 	done    chan struct{}
 	wg      sync.WaitGroup
@@ -128,7 +151,8 @@ func New(cfg Config) (*Host, error) {
 	h.stack = stack.New(stack.Options{
 		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4Protocol},
 		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocolProbe(h.watcher.probe), udp.NewProtocol, icmp.NewProtocol4},
-		// A host reaches its own address without its link, as a kernel does.
+		// A host reaches its own addresses without its link, through its
+		// loopback, as a kernel does.
 		HandleLocal:     true,
 		RandSource:      newRandSource(),
 		DefaultIPTables: noIPTables,
@@ -193,7 +217,7 @@ func (h *Host) configure() error {
 		return fmt.Errorf("set port range: %s", err)
 	}
 	h.link = &link{host: h, mtu: uint32(h.cfg.MTU)}
-	if err := h.stack.CreateNIC(nicID, h.link); err != nil {
+	if err := h.stack.CreateNICWithOptions(nicID, h.link, stack.NICOptions{Name: LinkName}); err != nil {
 		return fmt.Errorf("create nic: %s", err)
 	}
 	proto := tcpip.ProtocolAddress{
@@ -215,12 +239,52 @@ func (h *Host) configure() error {
 			NIC:         nicID,
 		})
 	}
-	h.stack.SetRouteTable(routes)
+	if err := h.addLoopback(); err != nil {
+		return err
+	}
+	lo := tcpip.Route{Destination: subnetOf(loopback), NIC: loNICID}
+	h.stack.SetRouteTable(append([]tcpip.Route{lo}, routes...))
 	return nil
+}
+
+// addLoopback gives the host its loopback interface, with 127.0.0.1/8.
+// gVisor then sends every packet for one of the host's own addresses
+// through it, as Linux does.
+func (h *Host) addLoopback() error {
+	h.lo = &loopbackLink{link{host: h, mtu: uint32(h.cfg.MTU)}}
+	if err := h.stack.CreateNICWithOptions(loNICID, h.lo, stack.NICOptions{Name: LoopbackName}); err != nil {
+		return fmt.Errorf("create loopback: %s", err)
+	}
+	proto := tcpip.ProtocolAddress{
+		Protocol: ipv4.ProtocolNumber,
+		AddressWithPrefix: tcpip.AddressWithPrefix{
+			Address:   tcpip.AddrFrom4(loopback.Addr().As4()),
+			PrefixLen: loopback.Bits(),
+		},
+	}
+	if err := h.stack.AddProtocolAddress(loNICID, proto, stack.AddressProperties{}); err != nil {
+		return fmt.Errorf("add loopback address: %s", err)
+	}
+	return nil
+}
+
+func subnetOf(p netip.Prefix) tcpip.Subnet {
+	return tcpip.AddressWithPrefix{Address: tcpip.AddrFrom4(p.Addr().As4()), PrefixLen: p.Bits()}.Subnet()
 }
 
 // Addr is the host's address.
 func (h *Host) Addr() netip.Addr { return h.addr }
+
+// source is the address the host sends from to reach dst: its link's
+// address, or 127.0.0.1 for the loopback's network.
+func (h *Host) source(dst tcpip.Address) (netip.Addr, error) {
+	r, err := h.stack.FindRoute(0, tcpip.Address{}, dst, ipv4.ProtocolNumber, false)
+	if err != nil {
+		return netip.Addr{}, errno(err)
+	}
+	defer r.Release()
+	return ipOf(r.LocalAddress()), nil
+}
 
 // Prefix is the host's address with its network's prefix length.
 func (h *Host) Prefix() netip.Prefix { return h.cfg.Addr }
@@ -232,7 +296,8 @@ func (h *Host) MTU() int { return h.cfg.MTU }
 func (h *Host) Now() time.Time { return h.now() }
 
 // Dropped counts inbound packets dropped because the host's queue was full
-// or the packet was not one the link carries.
+// (packets on its loopback included) or the packet was not one the link
+// carries.
 func (h *Host) Dropped() uint64 { return h.dropped.Load() }
 
 // Deliver puts one IPv4 packet on the host's link, inbound, from another
@@ -245,26 +310,40 @@ func (h *Host) Deliver(pkt []byte) {
 		h.dropped.Add(1)
 		return
 	}
-	q := h.queue()
-	if q == nil {
-		return // closed
-	}
 	bp := h.pool.Get().(*[]byte)
 	*bp = (*bp)[:len(pkt)]
 	copy(*bp, pkt)
+	h.enqueue(queued{bp, false})
+}
+
+// queued is a packet waiting in the inbound queue, in a buffer of the
+// host's pool, and whether it came through the loopback.
+type queued struct {
+	bp *[]byte
+	lo bool
+}
+
+// enqueue puts a packet in the host's inbound queue, or drops and counts
+// it when the queue is full. The queue takes over the buffer.
+func (h *Host) enqueue(p queued) {
+	q := h.queue()
+	if q == nil {
+		h.pool.Put(p.bp)
+		return // closed
+	}
 	select {
 	case <-h.done:
-		h.pool.Put(bp)
+		h.pool.Put(p.bp)
 		return
 	default:
 	}
 	h.pending.Add(1)
 	select {
-	case q <- bp:
+	case q <- p:
 	default:
 		h.pending.Add(-1)
 		h.dropped.Add(1)
-		h.pool.Put(bp)
+		h.pool.Put(p.bp)
 	}
 }
 
@@ -298,7 +377,7 @@ func (h *Host) Inject(pkt []byte) {
 	if h.closed {
 		return
 	}
-	h.inject(pkt)
+	h.inject(pkt, false)
 }
 
 // carries reports whether pkt is a packet the host's link carries.
@@ -310,7 +389,7 @@ func (h *Host) carries(pkt []byte) bool {
 // queue and its receive goroutine start with the first packet delivered,
 // so that a host that is only injected into (a bridge session's lab
 // server) has neither.
-func (h *Host) queue() chan *[]byte {
+func (h *Host) queue() chan queued {
 	if q := h.inbound.Load(); q != nil {
 		return *q
 	}
@@ -322,7 +401,7 @@ func (h *Host) queue() chan *[]byte {
 	if q := h.inbound.Load(); q != nil {
 		return *q
 	}
-	q := make(chan *[]byte, InboundQueue)
+	q := make(chan queued, InboundQueue)
 	h.inbound.Store(&q)
 	h.wg.Add(1)
 	go func() { defer h.wg.Done(); h.receive(q) }()
@@ -330,27 +409,34 @@ func (h *Host) queue() chan *[]byte {
 }
 
 // receive moves queued inbound packets into the stack, one at a time and
-// in order, so that a packet never enters a stack from inside the sending
-// path of another.
-func (h *Host) receive(q chan *[]byte) {
+// in order, so that a packet never enters a stack from inside a sending
+// path, another's or its own.
+func (h *Host) receive(q chan queued) {
 	for {
 		select {
 		case <-h.done:
 			return
-		case bp := <-q:
-			h.inject(*bp)
+		case p := <-q:
+			h.inject(*p.bp, p.lo)
 			h.pending.Add(-1)
-			*bp = (*bp)[:cap(*bp)]
-			h.pool.Put(bp)
+			*p.bp = (*p.bp)[:cap(*p.bp)]
+			h.pool.Put(p.bp)
 		}
 	}
 }
 
-func (h *Host) inject(b []byte) {
-	if h.cfg.Observe != nil {
-		h.cfg.Observe(lab.In, h.now(), b)
+// inject puts b into the stack, from the link or, with lo, from the
+// loopback. A packet on the loopback was observed as it was sent.
+func (h *Host) inject(b []byte, lo bool) {
+	var d stack.NetworkDispatcher
+	if lo {
+		d = h.lo.dispatcher()
+	} else {
+		if h.cfg.Observe != nil {
+			h.cfg.Observe(LinkName, lab.In, h.now(), b)
+		}
+		d = h.link.dispatcher()
 	}
-	d := h.link.dispatcher()
 	if d == nil {
 		return
 	}

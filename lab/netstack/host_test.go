@@ -41,7 +41,7 @@ func newPair(t *testing.T) *pair {
 			Addr:     netip.MustParsePrefix(addr),
 			TimeWait: 200 * time.Millisecond,
 			Output:   func(pkt []byte) { (*peer).Deliver(pkt) },
-			Observe: func(dir lab.Direction, _ time.Time, pkt []byte) {
+			Observe: func(_ string, dir lab.Direction, _ time.Time, pkt []byte) {
 				if pkt[9] == 6 { // TCP: log its flags
 					p.add(name + " " + string(dir) + " " + tcpFlags(pkt[20+13]))
 				}

@@ -41,7 +41,7 @@ func (l *link) WritePackets(pkts stack.PacketBufferList) (int, tcpip.Error) {
 		now := h.now()
 		h.watcher.outbound(now, b)
 		if h.cfg.Observe != nil {
-			h.cfg.Observe(lab.Out, now, b)
+			h.cfg.Observe(LinkName, lab.Out, now, b)
 		}
 		h.cfg.Output(b)
 		*bp = b[:cap(b)]

@@ -161,10 +161,13 @@ func (w *watcher) idle() bool {
 }
 
 // watch starts reading the states of ep, a TCP endpoint with the given
-// addresses (peer invalid for a listener). It takes over a connection
-// already seen in an accept queue.
+// addresses (peer invalid for a listener; a listener on any address is
+// recorded on the host's). It takes over a connection already seen in an
+// accept queue.
 func (w *watcher) watch(ep tcpip.Endpoint, socket int, local, peer netip.AddrPort, from lab.SocketState) {
-	local = netip.AddrPortFrom(w.h.addr, local.Port())
+	if local.Addr().IsUnspecified() {
+		local = netip.AddrPortFrom(w.h.addr, local.Port())
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !peer.IsValid() {

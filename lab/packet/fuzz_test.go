@@ -69,12 +69,25 @@ func btoi(b bool) int {
 
 func FuzzReadPcap(f *testing.F) {
 	f.Add(pcapFile(f))
+	var ng bytes.Buffer
+	w, _ := packet.NewPcapngWriter(&ng)
+	w.Interface("lo")
+	w.WritePacket(0, t0, labSession()[0].pkt)
+	f.Add(ng.Bytes())
 	f.Add([]byte{0xa1, 0xb2, 0x3c, 0x4d, 0, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 101})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		recs, err := packet.ReadPcap(bytes.NewReader(b))
 		if err != nil {
 			if recs != nil || !strings.HasPrefix(err.Error(), "read pcap: ") {
 				t.Errorf("error %v with %d records", err, len(recs))
+			}
+			return
+		}
+		if bytes.HasPrefix(b, []byte{0x0a, 0x0d, 0x0d, 0x0a}) {
+			for _, r := range recs {
+				if len(r.Data) > packet.MaxPcapRecord || r.OrigLen < len(r.Data) {
+					t.Fatalf("record of %d bytes, originally %d", len(r.Data), r.OrigLen)
+				}
 			}
 			return
 		}

@@ -9,13 +9,18 @@ import (
 	"time"
 )
 
-// ReadPcap reads a whole pcap file of raw IP packets (link type LINKTYPE_RAW
-// or LINKTYPE_IPV4) in either byte order and either timestamp resolution.
-// It rejects records longer than MaxPcapRecord, so a hostile file costs at
-// most that much memory beyond its own size. Errors wrap ErrTruncated or
-// ErrMalformed and name the record, counted from 1.
+// ReadPcap reads a whole capture of raw IP packets (link type LINKTYPE_RAW
+// or LINKTYPE_IPV4): a pcapng file, as WriteTrace writes, or a classic
+// pcap file, as socketlab wrote before it had a loopback, in either byte
+// order and any timestamp resolution. It rejects records longer than
+// MaxPcapRecord, so a hostile file costs at most that much memory beyond
+// its own size. Errors wrap ErrTruncated or ErrMalformed and name the
+// record (classic pcap) or block (pcapng), counted from 1.
 func ReadPcap(r io.Reader) ([]PcapRecord, error) {
 	br := bufio.NewReader(r)
+	if magic, err := br.Peek(4); err == nil && binary.LittleEndian.Uint32(magic) == blockSection {
+		return readPcapng(br)
+	}
 	var h [pcapHeaderLen]byte
 	if n, err := io.ReadFull(br, h[:]); err != nil {
 		return nil, fmt.Errorf("read pcap: %w", readErr("file header", n, len(h), err))
@@ -30,7 +35,7 @@ func ReadPcap(r io.Reader) ([]PcapRecord, error) {
 		case pcapMagicMicros, pcapMagicNanos:
 			order, nanos = binary.BigEndian, magic == pcapMagicNanos
 		default:
-			return nil, fmt.Errorf("read pcap: %w", malformed("magic number %#08x, not a pcap file", binary.BigEndian.Uint32(h[0:])))
+			return nil, fmt.Errorf("read pcap: %w", malformed("magic number %#08x, not a pcap or pcapng file", binary.BigEndian.Uint32(h[0:])))
 		}
 	}
 	if major := order.Uint16(h[4:]); major != pcapVersionMaj {

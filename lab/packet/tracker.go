@@ -165,15 +165,15 @@ func (t *Tracker) lookup(key connKey) *conn {
 	return c
 }
 
-// Event decodes and annotates a packet that crossed host's link in dir at
-// t, as a trace event. A packet that does not decode is still an event (a
+// Event decodes and annotates a packet that crossed host's interface iface
+// in dir at t, as a trace event. A packet that does not decode is still an event (a
 // stack sent or accepted it): its summary says what could not be read.
-func (t *Tracker) Event(host string, dir lab.Direction, at time.Time, data []byte) lab.Event {
+func (t *Tracker) Event(host, iface string, dir lab.Direction, at time.Time, data []byte) lab.Event {
 	p, err := Decode(data)
 	if err != nil {
 		p = lab.Packet{Protocol: "IPv4", Length: len(data), Summary: "malformed: " + err.Error(), Data: append([]byte(nil), data...)}
 	}
-	p.Dir = dir
+	p.Interface, p.Dir = iface, dir
 	t.Annotate(&p)
 	return lab.Event{Time: at, Host: host, Kind: lab.KindPacket, Packet: &p}
 }

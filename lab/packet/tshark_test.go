@@ -126,23 +126,26 @@ func TestTsharkNames(t *testing.T) {
 	}
 }
 
-// writeCapture writes the packets of steps to a pcap file, a millisecond
+// writeCapture writes the packets of steps to a pcapng file, a millisecond
 // apart, and returns its path and the packets as a Tracker annotates them.
 func writeCapture(t *testing.T, steps []step) (string, []lab.Packet) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "session.pcap")
+	path := filepath.Join(t.TempDir(), "session.pcapng")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := packet.NewPcapWriter(f, true)
+	w, err := packet.NewPcapngWriter(f)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Interface("eth0"); err != nil {
 		t.Fatal(err)
 	}
 	var ours []lab.Packet
 	tr := packet.NewTracker()
 	for i, s := range steps {
-		if err := w.WritePacket(t0.Add(time.Duration(i)*time.Millisecond), s.pkt); err != nil {
+		if err := w.WritePacket(0, t0.Add(time.Duration(i)*time.Millisecond), s.pkt); err != nil {
 			t.Fatal(err)
 		}
 		p := mustDecode(t, s.pkt)
@@ -260,4 +263,53 @@ var analysis = regexp.MustCompile(`^(\[[^\]]*\] )+| \((request|reply) in \d+\)$|
 // withoutAnalysis removes Wireshark's analysis from an Info column.
 func withoutAnalysis(info string) string {
 	return analysis.ReplaceAllString(info, "")
+}
+
+// TestTsharkInterfaces writes a trace whose packets were seen on a host's
+// link and on its loopback, and checks that tshark reads each packet on
+// the interface the trace says, as ReadPcap does.
+func TestTsharkInterfaces(t *testing.T) {
+	tshark := labtest.Need(t, "tshark", "tshark", "the capture's interfaces against Wireshark")
+	var events []lab.Event
+	var want []string
+	for i, s := range labSession()[:8] {
+		iface := []string{"lo", "eth0", "lo"}[i%3] // lo first: ids follow first appearance
+		p := mustDecode(t, s.pkt)
+		p.Interface = iface
+		events = append(events, lab.Event{Time: t0.Add(time.Duration(i) * time.Millisecond), Kind: lab.KindPacket, Packet: &p})
+		want = append(want, iface)
+	}
+	var buf bytes.Buffer
+	if err := packet.WriteTrace(&buf, events); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := packet.ReadPcap(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var read []string
+	for _, r := range recs {
+		read = append(read, r.Interface)
+	}
+	if !slices.Equal(read, want) {
+		t.Errorf("ReadPcap reads interfaces %q, want %q", read, want)
+	}
+	path := filepath.Join(t.TempDir(), "two.pcapng")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := runTshark(t, tshark, path, "-T", "fields", "-e", "frame.interface_name", "-e", "frame.interface_id", "-e", "frame.time_epoch")
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("tshark lists %d packets, we wrote %d:\n%s", len(lines), len(want), out)
+	}
+	for i, line := range lines {
+		f := strings.Split(line, "\t")
+		id := map[string]string{"lo": "0", "eth0": "1"}[want[i]]
+		at := events[i].Time
+		epoch := fmt.Sprintf("%d.%09d", at.Unix(), at.Nanosecond())
+		if len(f) != 3 || f[0] != want[i] || f[1] != id || f[2] != epoch {
+			t.Errorf("packet %d: tshark says %q, want %s (id %s) at %s", i+1, f, want[i], id, epoch)
+		}
+	}
 }

@@ -53,9 +53,9 @@ func (r *Room) AddHost() (*Host, error) {
 	return h, nil
 }
 
-// observe records a packet crossing the host's link.
-func (h *Host) observe(dir lab.Direction, t time.Time, pkt []byte) {
-	h.record(h.tracker.Event(h.port.addr.String(), dir, t, pkt))
+// observe records a packet crossing one of the host's interfaces.
+func (h *Host) observe(iface string, dir lab.Direction, t time.Time, pkt []byte) {
+	h.record(h.tracker.Event(h.port.addr.String(), iface, dir, t, pkt))
 }
 
 // record records one of the host's own events (its calls, its sockets'

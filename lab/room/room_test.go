@@ -382,6 +382,27 @@ func TestSpoofedAndCrossStudentPacketsAreDropped(t *testing.T) {
 	}
 }
 
+// The switch never carries a packet of the loopback's network: one from
+// 127.0.0.1 is a spoof, and nothing reaches the lab server.
+func TestLoopbackPacketsAreSpoofs(t *testing.T) {
+	r, a := newHost(t)
+	syn := []byte{
+		0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 127, 0, 0, 1, 10, 0, 0, 1,
+		0x30, 0x39, 0, 7, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0,
+	}
+	a.Port().Send(syn)
+	if c := r.Counters(); a.Port().Spoofed() != 1 || c.Spoofed != 1 || c.Forwarded != 0 {
+		t.Errorf("spoofed: port %d, room %+v; want 1 and nothing forwarded", a.Port().Spoofed(), c)
+	}
+	toLo := append([]byte(nil), syn...)
+	copy(toLo[12:], a.Addr().AsSlice())
+	copy(toLo[16:], []byte{127, 0, 0, 1})
+	a.Port().Send(toLo)
+	if c := r.Counters(); c.NoRoute != 1 || c.Forwarded != 0 {
+		t.Errorf("a packet for 127.0.0.1: %+v; want it without a route", c)
+	}
+}
+
 // TestTsharkReadsOurPcap checks our capture against Wireshark's own reading
 // of it: the same packets, flags and relative numbers.
 func TestTsharkReadsOurPcap(t *testing.T) {
@@ -436,6 +457,52 @@ func TestTsharkReadsOurPcap(t *testing.T) {
 	}
 }
 
+// TestTsharkReadsBothInterfaces captures a host's traffic on its link
+// (an echo) and on its loopback (a refused connection), and checks that
+// tshark reads each packet on the interface the trace says.
+func TestTsharkReadsBothInterfaces(t *testing.T) {
+	tshark := labtest.Need(t, "tshark", "tshark", "the room's capture against Wireshark")
+	r, h := newHost(t)
+	ctx := testContext(t)
+	s, _ := h.Sockets().Socket(sock.Stream)
+	if err := s.Connect(ctx, echoTCP); err != nil {
+		t.Fatal(err)
+	}
+	lo, _ := h.Sockets().Socket(sock.Stream)
+	if err := lo.Connect(ctx, netip.MustParseAddrPort("127.0.0.1:7")); sock.Python(err) != "ConnectionRefusedError: [Errno 111] Connection refused" {
+		t.Errorf("connect to 127.0.0.1:7: %v", sock.Python(err))
+	}
+	s.Close()
+	if err := r.WaitQuiet(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var ours []string
+	for _, e := range h.Trace().Events() {
+		if e.Kind == lab.KindPacket {
+			ours = append(ours, e.Packet.Interface+";"+e.Packet.IPv4.Dst)
+		}
+	}
+	if !slices.Contains(ours, "lo;127.0.0.1") || !slices.Contains(ours, "eth0;10.0.0.1") {
+		t.Fatalf("packets on %q, want some on each interface", ours)
+	}
+	path := filepath.Join(t.TempDir(), "both.pcapng")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.WritePcap(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	out, err := exec.Command(tshark, "-r", path, "-T", "fields", "-E", "separator=;", "-e", "frame.interface_name", "-e", "ip.dst").Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	if rows := strings.Split(strings.TrimSpace(string(out)), "\n"); !slices.Equal(rows, ours) {
+		t.Errorf("tshark reads\n%q\nthe trace says\n%q", rows, ours)
+	}
+}
+
 func TestConnectAgainAndToYourself(t *testing.T) {
 	_, h := newHost(t)
 	ctx := testContext(t)
@@ -451,7 +518,7 @@ func TestConnectAgainAndToYourself(t *testing.T) {
 		t.Errorf("recv(0) = %q, %v", b, err)
 	}
 
-	// A host reaches its own address, without its link.
+	// A host reaches its own address through its loopback, not its link.
 	ln, _ := st.Socket(sock.Stream)
 	ln.Bind(netip.AddrPortFrom(netip.IPv4Unspecified(), 5000))
 	ln.Listen(1)

@@ -34,11 +34,18 @@ func (st *Stack) NameServer() netip.AddrPort {
 	return netip.AddrPortFrom(st.host.Prefix().Masked().Addr().Next(), dnsPort)
 }
 
+// Localhost is the address of the name "localhost": the host's loopback.
+var Localhost = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+
 // LookupHost asks the name server for name's IPv4 address, as a C
 // library's resolver does and with the same calls, each traced: socket,
 // connect, send, recv (again on a timeout), close. Names are the
-// lab's, such as "www.lab".
+// lab's, such as "www.lab"; "localhost" is Localhost without a query, as
+// /etc/hosts says.
 func (st *Stack) LookupHost(ctx context.Context, name string) (netip.Addr, error) {
+	if strings.EqualFold(strings.TrimSuffix(name, "."), "localhost") {
+		return Localhost, nil
+	}
 	fqdn := strings.TrimSuffix(name, ".") + "."
 	qname, err := dnsmessage.NewName(fqdn)
 	if err != nil || len(fqdn) > 254 || strings.Contains(fqdn, "..") {
