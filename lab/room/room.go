@@ -361,6 +361,10 @@ func (r *Room) forward(from *Port, pkt []byte, now bool) {
 	}
 	src := netip.AddrFrom4([4]byte(pkt[12:16]))
 	dst := netip.AddrFrom4([4]byte(pkt[16:20]))
+	if from.detached.Load() {
+		r.noRoute.Add(1)
+		return
+	}
 	if src != from.addr {
 		from.spoofed.Add(1)
 		r.spoofed.Add(1)
@@ -424,7 +428,8 @@ type Port struct {
 	events  lab.Recorder
 	host    *Host // set for a host in this process
 
-	spoofed atomic.Uint64
+	spoofed  atomic.Uint64
+	detached atomic.Bool // off the switch: what it sends goes nowhere
 }
 
 // Addr is the address of the port's host.
@@ -449,8 +454,10 @@ func (p *Port) Send(pkt []byte) { p.room.forward(p, pkt, false) }
 // the caller waits while it does. It does not keep pkt.
 func (p *Port) SendNow(pkt []byte) { p.room.forward(p, pkt, true) }
 
-// Detach takes the port off the switch; its address may be given again.
+// Detach takes the port off the switch: what it sends after goes
+// nowhere, and its address may be given again.
 func (p *Port) Detach() {
+	p.detached.Store(true)
 	r := p.room
 	r.mu.Lock()
 	defer r.mu.Unlock()
