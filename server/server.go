@@ -1,7 +1,9 @@
 // Package server is socketlab's HTTP server: the pages, their assets, the
 // health check, the metrics (GET /metrics) and the bridge (GET /bridge),
 // where each WebSocket is a session, a student host's network cable to a
-// lab network; and, beside it, the lab's echo service on the host's own
+// lab network; the workshops (with a Config.Store): the instructor's API
+// (/api/workshops), the join flow (/join, /w) and one shared lab network
+// per workshop; and, beside it, the lab's echo service on the host's own
 // network for nc and telnet.
 package server
 
