@@ -18,6 +18,7 @@ import (
 
 	"github.com/socketlab/socketlab/exercises"
 	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/bridge"
 	"github.com/socketlab/socketlab/lab/sqlite"
 )
 
@@ -366,5 +367,54 @@ func TestGuessesForget(t *testing.T) {
 	}
 	if n := len(g.buckets); n > maxGuessers {
 		t.Errorf("%d addresses remembered, more than %d", n, maxGuessers)
+	}
+}
+
+// TestWorkshopNetworkLingers: a workshop's network outlives its last
+// student by WorkshopLinger, then closes; a student who comes back gets a
+// new one, at the same address.
+func TestWorkshopNetworkLingers(t *testing.T) {
+	ls := workshopServer(t, Config{WorkshopLinger: 200 * time.Millisecond})
+	w := ls.create(t, map[string]any{"title": "Linger"})
+	c := browser(t)
+	ls.joinAs(t, c, w.Code, "Ada")
+	u, _ := url.Parse("http://" + ls.addr)
+	cookie := http.Header{"Cookie": {c.Jar.Cookies(u)[0].String()}}
+	dial := func() *bridge.Client {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		cl, err := bridge.Dial(ctx, ls.url+"?workshop="+w.Code, &bridge.Options{Header: cookie})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cl
+	}
+	live := func() int {
+		ls.workshops.mu.Lock()
+		defer ls.workshops.mu.Unlock()
+		return len(ls.workshops.live)
+	}
+	first := dial()
+	addr := first.Addr()
+	if live() != 1 {
+		t.Fatalf("%d networks running with a student on one", live())
+	}
+	first.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for live() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the workshop's network still runs after its last student left and the linger passed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	again := dial()
+	defer again.Close()
+	if again.Addr() != addr || live() != 1 {
+		t.Errorf("back at %v (was %v), %d networks", again.Addr(), addr, live())
+	}
+	code, _ := lab.ParseCode(w.Code)
+	students, _ := ls.cfg.Store.Students(context.Background(), code)
+	if len(students) != 1 || students[0].LastSeen.IsZero() {
+		t.Errorf("students = %+v, want one, seen", students)
 	}
 }
