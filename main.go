@@ -1,7 +1,7 @@
 // Command socketlab is an interactive lab for learning how clients and
 // servers talk: real socket calls, and every packet they cause.
 //
-//	socketlab [serve] [--addr 127.0.0.1:8080] [--host-services 127.0.0.1]
+//	socketlab [serve] [--addr 127.0.0.1:8080] [--host-services 127.0.0.1] [--db PATH|postgres://…] [--instructor-key KEY]
 //	socketlab run SCRIPT [--pcap FILE] [--trace FILE]
 //	socketlab console ws://HOST:PORT
 //	socketlab bench [--server URL] [--sessions N] [--rate R] [--duration D] [--ramp D] [--json]

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/socketlab/socketlab/exercises"
+	"github.com/socketlab/socketlab/lab/store"
 	"github.com/socketlab/socketlab/lab/worksheet"
 	"github.com/socketlab/socketlab/server"
 	"github.com/socketlab/socketlab/static"
@@ -45,6 +46,11 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	})
 	exDir := fs.String("exercises", "", "also load the exercises (*.md) in this `dir`; one with a built-in exercise's id replaces it")
 	pprofAddr := fs.String("pprof", "", "also serve Go's profiles (net/http/pprof) at this `address`, such as 127.0.0.1:6060; empty for none")
+	dbTarget := fs.String("db", "", "keep workshops in this SQLite `file`, or in the PostgreSQL database at a postgres:// URL (default: socketlab.db under $XDG_STATE_HOME/socketlab, else ~/.local/state/socketlab)")
+	instructorKey := fs.String("instructor-key", "", "make creating a workshop (POST /api/workshops) need this `key` as its bearer token; empty: anyone who reaches the server may create one")
+	maxStudents := fs.Int("max-students", server.DefaultMaxStudents, "the most students a workshop may have")
+	maxWorkshops := fs.Int("max-workshops", server.DefaultMaxWorkshops, "the most workshops kept at once; creating one more is refused until one is deleted")
+	linger := fs.Duration("workshop-linger", server.DefaultWorkshopLinger, "how long a workshop's network runs after its last student has gone")
 	hostServices = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -65,7 +71,16 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return server.New(server.Config{Addr: *addr, HostServices: hostServices, Log: log, AllowOrigins: origins, Client: client, Exercises: exs}).Run(ctx)
+	db, where, err := store.Open(ctx, *dbTarget)
+	if err != nil {
+		return fmt.Errorf("open the workshop store at %s: %w", where, err)
+	}
+	defer db.Close()
+	log.Info("workshops are kept", "in", where)
+	return server.New(server.Config{
+		Addr: *addr, HostServices: hostServices, Log: log, AllowOrigins: origins, Client: client, Exercises: exs,
+		Store: db, InstructorKey: *instructorKey, MaxStudents: *maxStudents, MaxWorkshops: *maxWorkshops, WorkshopLinger: *linger,
+	}).Run(ctx)
 }
 
 // loadExercises is the built-in worksheet, with the exercises in dir (if

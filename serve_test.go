@@ -8,6 +8,9 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -18,6 +21,10 @@ func TestServeHealthAndHostServices(t *testing.T) {
 	httpAddr := freePort(t)
 	hostAddr := fmt.Sprintf("127.%d.%d.1", 100+rand.IntN(100), rand.IntN(250))
 	echoAddr, webAddr := hostAddr+":7007", hostAddr+":7080"
+	// With no --db, the store is the default file under the state
+	// directory: here, the test's own.
+	state := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", state)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var errs bytes.Buffer
@@ -70,6 +77,10 @@ func TestServeHealthAndHostServices(t *testing.T) {
 	case code := <-done:
 		if code != 0 {
 			t.Errorf("serve exited %d:\n%s", code, errs.String())
+		}
+		db := filepath.Join(state, "socketlab", "socketlab.db")
+		if _, err := os.Stat(db); err != nil || !strings.Contains(errs.String(), db) {
+			t.Errorf("serve did not keep workshops in %s and say so (%v):\n%s", db, err, errs.String())
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("serve did not stop within 5s of its context ending")

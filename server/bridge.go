@@ -55,6 +55,16 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "socketlab: this page's origin may not open the lab's bridge (see serve --allow-origin)", http.StatusForbidden)
 		return
 	}
+	var wk *sessionWorkshop
+	if r.URL.Query().Has("workshop") {
+		w2, st, status, msg := s.bridgeStudent(r)
+		if status != 0 {
+			s.refusedStudent.Add(1)
+			http.Error(w, msg, status)
+			return
+		}
+		wk = &sessionWorkshop{workshop: w2, student: st}
+	}
 	conn, err := s.upgrader.Upgrade(batching{w}, r, nil)
 	if err != nil {
 		// The upgrader has answered with an HTTP error.
@@ -66,7 +76,7 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 		s.refuseFull(conn, r)
 		return
 	}
-	sess, err := s.newSession(conn)
+	sess, err := s.newSession(conn, wk)
 	if err != nil {
 		s.errors.Add(1)
 		s.log.Error("bridge: no session", "remote", r.RemoteAddr, "err", err)
@@ -74,7 +84,7 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.sessions.add(sess, s.cfg.MaxSessions); err != nil {
-		sess.room.Close()
+		sess.leaveRoom()
 		if errors.Is(err, errFull) {
 			s.refuseFull(conn, r)
 		} else {
@@ -86,6 +96,9 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 	// net/http then lets go of what it keeps for a request (the
 	// connection's write buffer, the request, this goroutine's stack, grown
 	// in net/http), which a session would otherwise hold for its life.
+	if wk != nil {
+		s.touch(r.Context(), wk.student)
+	}
 	running = true
 	go func() {
 		defer s.sessions.exit()

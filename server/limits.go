@@ -3,6 +3,7 @@ package server
 import (
 	"time"
 
+	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/bridge"
 	"github.com/socketlab/socketlab/lab/netstack"
 )
@@ -22,6 +23,10 @@ const (
 	DefaultSendQueue      = 256 // packets
 	DefaultEventQueue     = 1024
 	DefaultWriteTimeout   = 10 * time.Second
+
+	DefaultMaxStudents    = 300
+	DefaultMaxWorkshops   = 1000
+	DefaultWorkshopLinger = 5 * time.Minute
 )
 
 // readLimit bounds any message a client sends: past it, the WebSocket
@@ -62,6 +67,16 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	if cfg.MaxStudents <= 0 {
+		cfg.MaxStudents = DefaultMaxStudents
+	}
+	cfg.MaxStudents = min(cfg.MaxStudents, lab.MaxStudents)
+	if cfg.MaxWorkshops <= 0 {
+		cfg.MaxWorkshops = DefaultMaxWorkshops
+	}
+	if cfg.WorkshopLinger <= 0 {
+		cfg.WorkshopLinger = DefaultWorkshopLinger
 	}
 	return cfg
 }

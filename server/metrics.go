@@ -104,6 +104,7 @@ func (c statsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(dropsDesc, st.Drops.BadText, "bad_text")
 	counter(refusedDesc, st.Refused.Origin, "origin")
 	counter(refusedDesc, st.Refused.Full, "full")
+	counter(refusedDesc, st.Refused.Student, "student")
 	counter(connsRefusedDesc, st.ConnsRefused)
 	counter(errorsDesc, st.Errors)
 }

@@ -1,7 +1,9 @@
 // Package server is socketlab's HTTP server: the pages, their assets, the
 // health check, the metrics (GET /metrics) and the bridge (GET /bridge),
 // where each WebSocket is a session, a student host's network cable to a
-// lab network; and, beside it, the lab's echo service on the host's own
+// lab network; the workshops (with a Config.Store): the instructor's API
+// (/api/workshops), the join flow (/join, /w) and one shared lab network
+// per workshop; and, beside it, the lab's echo service on the host's own
 // network for nc and telnet.
 package server
 
@@ -21,6 +23,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gorilla/websocket"
 
+	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/bridge"
 	"github.com/socketlab/socketlab/lab/services"
 	"github.com/socketlab/socketlab/lab/worksheet"
@@ -51,6 +54,24 @@ type Config struct {
 	// optional port ("lab.example.org:8443", any scheme) or "*" (any page).
 	// An upgrade without an Origin header (a native client) is allowed.
 	AllowOrigins []string
+
+	// Store keeps workshops, their students and their progress; nil
+	// means a server without workshops (/api/workshops, /join and
+	// /bridge?workshop= are not served).
+	Store lab.WorkshopStore
+	// InstructorKey, if set, is what POST /api/workshops needs as its
+	// bearer token; empty lets anyone who reaches the server create one.
+	InstructorKey string
+	// MaxStudents is a new workshop's bound on students, and the most a
+	// request may ask for.
+	MaxStudents int
+	// MaxWorkshops bounds the workshops stored at once: creating one
+	// more is refused until one is deleted.
+	MaxWorkshops int
+	// WorkshopLinger is how long a workshop's network runs after its last
+	// student has gone; it is built again, from the store, when one comes
+	// back.
+	WorkshopLinger time.Duration
 
 	// The bridge's bounds. A zero value means its default (Default…).
 
@@ -94,7 +115,10 @@ type Server struct {
 
 	worksheets map[string]*pages.Worksheet // by exercise id, rendered once
 
-	refusedOrigin, refusedFull, errors atomic.Uint64
+	workshops *workshops // nil without a store
+	guesses   *guesses   // wrong join codes and tokens, by client address
+
+	refusedOrigin, refusedFull, refusedStudent, errors atomic.Uint64
 }
 
 // New returns a server for cfg.
@@ -128,10 +152,15 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /{$}", s.home)
 	s.mux.Handle("GET /static/", static.Handler(cfg.Client))
 	s.mux.Handle("GET /favicon.ico", static.Favicon())
-	s.mux.HandleFunc("GET /lab", func(w http.ResponseWriter, r *http.Request) { render(w, r, pages.LabPage(nil)) })
+	s.mux.HandleFunc("GET /lab", func(w http.ResponseWriter, r *http.Request) { s.labPage(w, r, nil) })
 	s.mux.HandleFunc("GET /lab/{exercise}", s.exercisePage)
 	s.mux.HandleFunc("GET /bridge", s.serveBridge)
 	s.mux.Handle("GET /metrics", s.metricsHandler())
+	s.guesses = newGuesses(time.Now)
+	if cfg.Store != nil {
+		s.workshops = newWorkshops(cfg.Store, cfg.WorkshopLinger, cfg.MaxConnections, s.log)
+		s.routeWorkshops()
+	}
 	return s
 }
 
@@ -202,6 +231,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 	s.sessions.wait()
+	if s.workshops != nil {
+		s.workshops.close()
+	}
 	return serveErr
 }
 

@@ -42,9 +42,10 @@ type session struct {
 	batch *batchConn
 	log   *slog.Logger
 
-	room    *room.Room
-	port    *room.Port
-	ownRoom bool // the session made its room, and closes it
+	room     *room.Room
+	port     *room.Port
+	ownRoom  bool             // the session made its room, and closes it
+	workshop *sessionWorkshop // the student's, in a workshop; nil outside one
 
 	out      *queue
 	c        counters
@@ -79,9 +80,17 @@ const (
 	warnText
 )
 
-// newSession builds a session on conn with a room of its own, and attaches
-// the session's host to the room.
-func (s *Server) newSession(conn *websocket.Conn) (*session, error) {
+// sessionWorkshop is the workshop a session is in, and its student.
+type sessionWorkshop struct {
+	workshop *lab.Workshop
+	student  *lab.Student
+	live     *liveWorkshop // the workshop's network, once attached
+}
+
+// newSession builds a session on conn and attaches the session's host: to
+// a room of its own, or, in a workshop (wk not nil), to the workshop's
+// network at the student's address.
+func (s *Server) newSession(conn *websocket.Conn, wk *sessionWorkshop) (*session, error) {
 	var id [8]byte
 	rand.Read(id[:])
 	sess := &session{
@@ -97,18 +106,28 @@ func (s *Server) newSession(conn *websocket.Conn) (*session, error) {
 	sess.out = newQueue(s.cfg.SendQueue, s.cfg.EventQueue, func() { go sess.writeLoop() })
 	sess.batch, _ = sess.nc.(*batchConn)
 	sess.log = s.log.With("session", sess.id)
-	r, err := room.New(room.Config{MaxConnections: s.cfg.MaxConnections})
-	if err != nil {
-		return nil, fmt.Errorf("start session: %w", err)
+	if wk != nil {
+		sess.workshop = wk
+		sess.log = sess.log.With("workshop", lab.FormatCode(wk.workshop.Code), "student", wk.student.ID)
+		live, port, err := s.workshops.attach(wk.workshop, wk.student, sess)
+		if err != nil {
+			return nil, fmt.Errorf("start session: %w", err)
+		}
+		wk.live, sess.room, sess.port = live, live.room, port
+	} else {
+		r, err := room.New(room.Config{MaxConnections: s.cfg.MaxConnections})
+		if err != nil {
+			return nil, fmt.Errorf("start session: %w", err)
+		}
+		sess.room, sess.ownRoom = r, true
+		port, err := r.Attach(sess.deliver, lab.RecorderFunc(sess.record))
+		if err != nil {
+			r.Close()
+			return nil, fmt.Errorf("start session: %w", err)
+		}
+		sess.port = port
 	}
-	sess.room, sess.ownRoom = r, true
-	port, err := r.Attach(sess.deliver, lab.RecorderFunc(sess.record))
-	if err != nil {
-		r.Close()
-		return nil, fmt.Errorf("start session: %w", err)
-	}
-	sess.port = port
-	sess.log = sess.log.With("host", port.Addr().String())
+	sess.log = sess.log.With("host", sess.port.Addr().String())
 	conn.SetReadLimit(readLimit)
 	conn.SetPingHandler(sess.ping)
 	return sess, nil
@@ -127,6 +146,21 @@ func (s *session) hello() bridge.Hello {
 			MTU:     MTU,
 		},
 		Services: helloServices(s.room.Services()),
+		Workshop: s.workshopHello(),
+	}
+}
+
+// workshopHello is the Hello's workshop, nil outside one.
+func (s *session) workshopHello() *bridge.WorkshopHello {
+	if s.workshop == nil {
+		return nil
+	}
+	w, st := s.workshop.workshop, s.workshop.student
+	return &bridge.WorkshopHello{
+		Code:      lab.FormatCode(w.Code),
+		Title:     w.Title,
+		Exercises: w.Exercises,
+		Student:   bridge.Student{ID: st.ID, Name: st.Name},
 	}
 }
 
@@ -175,16 +209,24 @@ func (s *session) run() {
 		s.linger()
 	}
 	s.conn.Close()
-	s.port.Detach()
-	if s.ownRoom {
-		s.room.Close()
-	}
+	s.leaveRoom()
 	code, reason := s.cause()
 	s.log.Info("bridge session ended",
 		"duration", time.Since(s.start).Round(time.Millisecond),
 		"code", code, "reason", reason,
 		"packets_in", s.c.packetsIn.Load(), "packets_out", s.c.packetsOut.Load(),
 		"events_out", s.c.eventsOut.Load(), "dropped", s.c.dropped())
+}
+
+// leaveRoom takes the session's host off its network: the session's own
+// room closes; a workshop's lingers for its other students.
+func (s *session) leaveRoom() {
+	s.port.Detach()
+	if s.ownRoom {
+		s.room.Close()
+	} else {
+		s.srv.workshops.leave(s)
+	}
 }
 
 // end ends the session with a close code and a reason for the client; the

@@ -41,6 +41,9 @@ type Drops struct {
 type Refused struct {
 	Origin uint64 `json:"origin"` // cross-origin, not allowed (HTTP 403)
 	Full   uint64 `json:"full"`   // over MaxSessions (close 1013)
+	// Student: a workshop's upgrade without a student of it (no cookie,
+	// a bad one, an unknown code: HTTP 401, 403, 404 or 429).
+	Student uint64 `json:"student"`
 }
 
 // counters are one session's share of Stats. They are updated from the
@@ -84,6 +87,10 @@ func (s *Server) Stats() Stats {
 	st := s.sessions.stats()
 	st.Refused.Origin += s.refusedOrigin.Load()
 	st.Refused.Full += s.refusedFull.Load()
+	st.Refused.Student += s.refusedStudent.Load()
+	if s.workshops != nil {
+		s.workshops.addTo(&st)
+	}
 	st.Errors += s.errors.Load()
 	return st
 }

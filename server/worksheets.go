@@ -11,6 +11,7 @@ import (
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 	"github.com/alecthomas/chroma/v2/lexers"
 	"github.com/alecthomas/chroma/v2/styles"
+	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/worksheet"
 	"github.com/socketlab/socketlab/server/pages"
 	"github.com/yuin/goldmark"
@@ -130,7 +131,27 @@ func (s *Server) exercisePage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such exercise: see the worksheet on the home page", http.StatusNotFound)
 		return
 	}
-	render(w, r, pages.LabPage(ws))
+	s.labPage(w, r, ws)
+}
+
+// labPage serves the lab page, with ws's worksheet if not nil; in a
+// workshop (?workshop=CODE), for its student only: anyone else is sent to
+// its join page.
+func (s *Server) labPage(w http.ResponseWriter, r *http.Request, ws *pages.Worksheet) {
+	code := r.URL.Query().Get("workshop")
+	if code == "" {
+		render(w, r, pages.LabPage(ws, nil))
+		return
+	}
+	if s.workshops == nil {
+		http.Error(w, "this server runs no workshops", http.StatusNotFound)
+		return
+	}
+	wk, st, ok := s.workshopStudent(w, r, code)
+	if !ok {
+		return
+	}
+	render(w, r, pages.LabPage(ws, &pages.WorkshopBadge{Code: lab.FormatCode(wk.Code), Title: wk.Title, Name: st.Name}))
 }
 
 // exerciseLinks lists the exercises for the home page, in order.

@@ -10,21 +10,25 @@ import (
 	"testing"
 
 	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/bridge"
 	"github.com/socketlab/socketlab/lab/check"
 )
 
 // dtsInterface names the interface of socketlab.d.ts that types each Go
 // type window.socketlab hands to the page, where the names differ.
 var dtsInterface = map[reflect.Type]string{
-	reflect.TypeFor[lab.Event]():      "EventBase",
-	reflect.TypeFor[lab.SocketInfo](): "SocketRow",
+	reflect.TypeFor[lab.Event]():            "EventBase",
+	reflect.TypeFor[lab.SocketInfo]():       "SocketRow",
+	reflect.TypeFor[bridge.WorkshopHello](): "Workshop",
+	reflect.TypeFor[bridge.Student]():       "WorkshopStudent",
 }
 
 var textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
 
 // TestTypesDeclareEveryField keeps socketlab.d.ts honest: every JSON field
 // of lab.Event and the types it holds (walked by reflection), of the socket
-// table's rows, of TCP's flag bits and of an answer's verdict is a field of
+// table's rows, of TCP's flag bits, of an answer's verdict and of the
+// workshop (socketlab.workshop()) is a field of
 // the interface that types it, and that interface has no field Go does not
 // send.
 func TestTypesDeclareEveryField(t *testing.T) {
@@ -79,6 +83,7 @@ func TestTypesDeclareEveryField(t *testing.T) {
 		reflect.TypeFor[lab.SocketInfo](),
 		reflect.TypeFor[lab.TCPFlagBit](),
 		reflect.TypeFor[check.Verdict](),
+		reflect.TypeFor[bridge.WorkshopHello](),
 	} {
 		walk(typ)
 	}

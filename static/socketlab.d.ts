@@ -32,6 +32,8 @@ export interface SocketLab {
   exec(line: string): Promise<ExecResult>;
   /** Cancels the running line (Ctrl-C); true if one was running. */
   interrupt(): boolean;
+  /** The workshop the host is in and who the student is (the hello's); null outside a workshop or before the host is up. */
+  workshop(): Workshop | null;
   /** Completions of the name before the cursor. */
   complete(text: string): string[] | null;
   /** Every event so far, of both hosts, in order of seq. */
@@ -68,6 +70,22 @@ export interface WorksheetProgress {
   updated?: string;
   /** Set by socketlab.progress(). */
   complete?: boolean;
+}
+
+/** A workshop, as the bridge's hello names it (bridge.WorkshopHello). */
+export interface Workshop {
+  /** "ABCD-EFGH". */
+  code: string;
+  title: string;
+  /** The exercises' IDs, in order. */
+  exercises: string[] | null;
+  student: WorkshopStudent;
+}
+
+/** bridge.Student: the student's name is as typed; escape it to show it. */
+export interface WorkshopStudent {
+  id: number;
+  name: string;
 }
 
 export interface Ready {

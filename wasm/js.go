@@ -9,6 +9,7 @@ package main
 //	socketlab.exec(line)       Promise<{output, error, exception}>: one console line
 //	socketlab.interrupt()      cancel the running line (Ctrl-C); true if one was running
 //	socketlab.complete(text)   completions of the name before the cursor
+//	socketlab.workshop()       {code, title, exercises, student: {id, name}}, or null outside a workshop
 //	socketlab.trace()          [event]: every event so far, of both hosts
 //	socketlab.sockets()        [row]: the host's socket table, as ss -tanu
 //	socketlab.serverSockets()  Promise<[row]>: the lab server's socket table, its
@@ -36,6 +37,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"runtime/debug"
 	"syscall/js"
 
@@ -62,6 +64,12 @@ func expose(l *labSession) {
 		})
 	})
 	method(api, "interrupt", func([]js.Value) any { return l.interrupt() })
+	method(api, "workshop", func([]js.Value) any {
+		if w := l.workshop(); w != nil {
+			return toJS(w)
+		}
+		return js.Null()
+	})
 	method(api, "complete", func(args []js.Value) any { return toJS(l.complete(argString(args, 0))) })
 	method(api, "trace", func([]js.Value) any { return toJS(l.trace.Events()) })
 	method(api, "sockets", func([]js.Value) any { return toJS(l.sockets()) })
@@ -206,12 +214,30 @@ func argSince(args []js.Value, i int) uint64 {
 	return uint64(max(args[i].Int(), 0))
 }
 
-// bridgeURL is the page's own /bridge, over ws or wss as the page is.
+// bridgeURL is the page's own /bridge, over ws or wss as the page is;
+// in a workshop (the body's data-workshop, else the page's ?workshop=),
+// /bridge?workshop=CODE, which the server joins to the workshop's network
+// as the student the page's cookie says.
 func bridgeURL() string {
 	loc := js.Global().Get("location")
 	scheme := "ws:"
 	if loc.Get("protocol").String() == "https:" {
 		scheme = "wss:"
 	}
-	return scheme + "//" + loc.Get("host").String() + "/bridge"
+	u := scheme + "//" + loc.Get("host").String() + "/bridge"
+	code := ""
+	if body := js.Global().Get("document").Get("body"); body.Truthy() {
+		if v := body.Get("dataset").Get("workshop"); v.Type() == js.TypeString {
+			code = v.String()
+		}
+	}
+	if code == "" {
+		if v := js.Global().Get("URLSearchParams").New(loc.Get("search")).Call("get", "workshop"); v.Type() == js.TypeString {
+			code = v.String()
+		}
+	}
+	if code != "" {
+		u += "?workshop=" + url.QueryEscape(code)
+	}
+	return u
 }

@@ -54,6 +54,17 @@ func (l *labSession) run(ctx context.Context) {
 	})
 }
 
+// workshop is the workshop the host is in, and the student, as the last
+// hello said; nil outside a workshop or before the first hello.
+func (l *labSession) workshop() *bridge.WorkshopHello {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.client == nil {
+		return nil
+	}
+	return l.client.Hello().Workshop
+}
+
 // exec runs one console line; interrupt cancels it.
 func (l *labSession) exec(line string) console.Result {
 	l.execMu.Lock()

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -69,6 +70,10 @@ type Options struct {
 	// whose hosts' traces nobody reads: no packet is decoded, no call,
 	// socket state or server event is recorded, and Trace is nil.
 	Untraced bool
+	// Header is sent with the WebSocket's upgrade request, such as a
+	// workshop student's Cookie. A browser sends the page's cookies
+	// itself, and ignores it.
+	Header http.Header
 }
 
 // Dial joins a lab at url (ws://host:port/bridge), waits for the server's
@@ -77,7 +82,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	conn, _, err := websocket.Dial(ctx, url, nil)
+	conn, _, err := websocket.Dial(ctx, url, dialOptions(opts.Header))
 	if err != nil {
 		return nil, fmt.Errorf("dial bridge: %w", err)
 	}

@@ -13,8 +13,10 @@ import (
 // server keeps nothing of an ended session). Every step is a session event
 // in trace ("connecting", "connected", "lost", "reconnecting",
 // "reconnected"), so the student sees what happened and why. joined is
-// called with each new client, after the previous one is closed. Keep
-// returns when ctx ends.
+// called with each new client, after the previous one is closed. A
+// session closed with CloseReplaced (the workshop's student went on in
+// another tab) is not replaced: Keep records "closed" and joins no more.
+// Keep returns when ctx ends.
 func Keep(ctx context.Context, url string, trace *lab.Trace, joined func(*Client)) {
 	status := func(s *lab.SessionEvent) {
 		trace.Record(lab.Event{Time: time.Now(), Kind: lab.KindSession, Session: s})
@@ -47,6 +49,12 @@ func Keep(ctx context.Context, url string, trace *lab.Trace, joined func(*Client
 		select {
 		case <-ctx.Done():
 		case <-c.Done():
+			if e := ended("closed", c.Err()); e.CloseCode == CloseReplaced {
+				e.Message = "this workshop is open in another tab or browser, which took your host over; reload this page to go on here"
+				status(e)
+				<-ctx.Done()
+				break
+			}
 			e := ended("reconnecting", c.Err())
 			e.Message = "the session ended (" + c.Err().Error() + "); starting a fresh one"
 			status(e)

@@ -3,7 +3,12 @@
 //
 // The protocol runs over one WebSocket at GET /bridge. The server speaks
 // first, with a text message: a Hello giving the session and the student
-// host's address. From then on:
+// host's address. In a workshop (GET /bridge?workshop=CODE, with the
+// student's cookie, which the server checks before the upgrade: 401 or 403
+// with a plain reason without one) the Hello also names the workshop and
+// the student, and the address is the student's own for the workshop's
+// life; a second session of the same student takes the address over and
+// the first is closed with CloseReplaced. From then on:
 //
 //   - a binary message, either way, is exactly one IPv4 packet: the
 //     WebSocket is the host's network cable;
@@ -69,6 +74,11 @@ const (
 	CloseTooBig      = 1009 // a message over the MTU or MaxText
 	CloseTryAgain    = 1013 // the server is full
 	CloseInternalErr = 1011
+	// CloseReplaced: the workshop's student opened the lab in another tab
+	// or browser, whose session took the student's address over. A
+	// client does not reconnect after it (the two would take it from
+	// each other for ever).
+	CloseReplaced = 4001
 )
 
 // Hello is the server's first message.
@@ -78,6 +88,26 @@ type Hello struct {
 	Session  string     `json:"session"`
 	Host     HostConfig `json:"host"`
 	Services []Service  `json:"services"`
+	// Workshop is the workshop the session's host is in, and who the
+	// student is; absent outside a workshop (GET /bridge without
+	// ?workshop=CODE).
+	Workshop *WorkshopHello `json:"workshop,omitempty"`
+}
+
+// WorkshopHello says which workshop and student a session is: the
+// session's host is the student's, at the address kept for them for the
+// workshop's life, on the workshop's one lab network.
+type WorkshopHello struct {
+	Code      string   `json:"code"` // "ABCD-EFGH", as lab.FormatCode shows it
+	Title     string   `json:"title"`
+	Exercises []string `json:"exercises"` // the exercises' IDs, in order
+	Student   Student  `json:"student"`
+}
+
+// Student is a workshop's student, as a Hello names them.
+type Student struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"` // as the student typed it: escape it to show it
 }
 
 // Service is a service the lab server runs, as a Hello lists it. It is

@@ -1,14 +1,15 @@
 // Package room builds lab networks. A Room is one isolated network: a
 // switch that forwards IPv4 packets by destination address, a lab server
 // host at .1 running the lab's services, and student hosts attached to
-// ports of the switch as they join, each given a fresh address. A student
-// host may run in this process (AddHost) or elsewhere, reached over a
-// bridge (Attach).
+// ports of the switch as they join, each given a fresh address (Attach) or
+// one kept for it (AttachAt: a workshop's student). A student host may run
+// in this process (AddHost) or elsewhere, reached over a bridge.
 //
 // The switch drops, and counts, every packet whose source is not the
 // address of the port it came in on, and by default every packet from one
 // student to another: rooms never see each other's packets, and students
-// in one room see only the lab's hosts.
+// in one room see only the lab's hosts unless the room lets them see each
+// other (SetStudentsSeeEachOther, which a workshop's instructor flips).
 package room
 
 import (
@@ -42,7 +43,8 @@ type Config struct {
 	// as it is accepted, and counted (Counters.Refused). 0 means 64;
 	// negative means no bound.
 	MaxConnections int
-	// StudentsSeeEachOther lets students' hosts exchange packets.
+	// StudentsSeeEachOther lets students' hosts exchange packets at
+	// first; SetStudentsSeeEachOther changes it while the room runs.
 	StudentsSeeEachOther bool
 	// TimeWait for every host of the room; 0 means netstack's default.
 	TimeWait time.Duration
@@ -76,6 +78,8 @@ type Room struct {
 	closed  bool
 
 	forwarded, spoofed, malformed, noRoute, isolated atomic.Uint64
+
+	peers atomic.Bool // students' hosts may reach each other
 
 	// For WaitQuiet: packets and events so far, and packets the switch
 	// is carrying now.
@@ -119,6 +123,7 @@ func New(cfg Config) (*Room, error) {
 		cfg.Now = time.Now
 	}
 	r := &Room{cfg: cfg, ports: map[netip.Addr]*Port{}, held: map[int][]lab.Event{}}
+	r.peers.Store(cfg.StudentsSeeEachOther)
 	serverAddr := r.addrAt(1)
 	port := &Port{room: r, addr: serverAddr, lab: true}
 	srv, err := netstack.New(netstack.Config{
@@ -206,11 +211,8 @@ var ErrFull = errors.New("room is full")
 func (r *Room) Attach(deliver func(pkt []byte), events lab.Recorder) (*Port, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed {
-		return nil, errors.New("attach host: room is closed")
-	}
-	if len(r.ports)-1 >= r.cfg.MaxHosts {
-		return nil, fmt.Errorf("attach host: %w", ErrFull)
+	if err := r.canAttach(); err != nil {
+		return nil, err
 	}
 	size := uint32(1) << (32 - r.cfg.Network.Bits())
 	for range size {
@@ -223,17 +225,71 @@ func (r *Room) Attach(deliver func(pkt []byte), events lab.Recorder) (*Port, err
 		if _, used := r.ports[addr]; used {
 			continue
 		}
-		p := &Port{room: r, addr: addr, deliver: deliver, events: events}
-		r.ports[addr] = p
-		if events != nil {
-			for _, e := range r.setup {
-				events.Record(e)
-			}
-		}
-		return p, nil
+		return r.attachLocked(addr, deliver, events), nil
 	}
 	return nil, fmt.Errorf("attach host: %w", ErrFull)
 }
+
+// ErrInUse is returned by AttachAt when the address has a port already.
+var ErrInUse = errors.New("address in use")
+
+// AttachAt is Attach at a given address: a student's own, kept for them
+// (a workshop's). The address must be a student's in the room's network
+// (not its .0.x, not a .0 or .255) and free: a port still attached there
+// is ErrInUse, and is for the caller to Detach first.
+func (r *Room) AttachAt(addr netip.Addr, deliver func(pkt []byte), events lab.Recorder) (*Port, error) {
+	if !addr.Is4() || !r.cfg.Network.Contains(addr) || r.offset(addr) < firstStudent || addr.As4()[3] == 0 || addr.As4()[3] == 255 {
+		return nil, fmt.Errorf("attach host: %v is not a student's address in %v", addr, r.cfg.Network)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.canAttach(); err != nil {
+		return nil, err
+	}
+	if _, used := r.ports[addr]; used {
+		return nil, fmt.Errorf("attach host at %v: %w", addr, ErrInUse)
+	}
+	return r.attachLocked(addr, deliver, events), nil
+}
+
+// canAttach says why no host may be attached now, if so; r.mu is held.
+func (r *Room) canAttach() error {
+	if r.closed {
+		return errors.New("attach host: room is closed")
+	}
+	if len(r.ports)-1 >= r.cfg.MaxHosts {
+		return fmt.Errorf("attach host: %w", ErrFull)
+	}
+	return nil
+}
+
+// attachLocked puts a port at a free addr and replays the setup to it;
+// r.mu is held.
+func (r *Room) attachLocked(addr netip.Addr, deliver func(pkt []byte), events lab.Recorder) *Port {
+	p := &Port{room: r, addr: addr, deliver: deliver, events: events}
+	r.ports[addr] = p
+	if events != nil {
+		for _, e := range r.setup {
+			events.Record(e)
+		}
+	}
+	return p
+}
+
+// offset is addr's place in the room's network.
+func (r *Room) offset(addr netip.Addr) uint32 {
+	a, base := addr.As4(), r.cfg.Network.Addr().As4()
+	return binary.BigEndian.Uint32(a[:]) - binary.BigEndian.Uint32(base[:])
+}
+
+// SetStudentsSeeEachOther changes, at once and for every packet after,
+// whether students' hosts may exchange packets. Connections already open
+// between two students stop getting packets when it is turned off.
+func (r *Room) SetStudentsSeeEachOther(see bool) { r.peers.Store(see) }
+
+// StudentsSeeEachOther reports whether students' hosts may exchange
+// packets now.
+func (r *Room) StudentsSeeEachOther() bool { return r.peers.Load() }
 
 // serverEvent passes an event of the lab server's to the student it
 // concerns. One that concerns no student yet is kept: as setup, while the
@@ -305,6 +361,10 @@ func (r *Room) forward(from *Port, pkt []byte, now bool) {
 	}
 	src := netip.AddrFrom4([4]byte(pkt[12:16]))
 	dst := netip.AddrFrom4([4]byte(pkt[16:20]))
+	if from.detached.Load() {
+		r.noRoute.Add(1)
+		return
+	}
 	if src != from.addr {
 		from.spoofed.Add(1)
 		r.spoofed.Add(1)
@@ -316,7 +376,7 @@ func (r *Room) forward(from *Port, pkt []byte, now bool) {
 	switch {
 	case to == nil || to.deliver == nil:
 		r.noRoute.Add(1)
-	case !from.lab && !to.lab && !r.cfg.StudentsSeeEachOther:
+	case !from.lab && !to.lab && !r.peers.Load():
 		r.isolated.Add(1)
 	case now && to.inject != nil:
 		r.forwarded.Add(1)
@@ -368,7 +428,8 @@ type Port struct {
 	events  lab.Recorder
 	host    *Host // set for a host in this process
 
-	spoofed atomic.Uint64
+	spoofed  atomic.Uint64
+	detached atomic.Bool // off the switch: what it sends goes nowhere
 }
 
 // Addr is the address of the port's host.
@@ -393,8 +454,10 @@ func (p *Port) Send(pkt []byte) { p.room.forward(p, pkt, false) }
 // the caller waits while it does. It does not keep pkt.
 func (p *Port) SendNow(pkt []byte) { p.room.forward(p, pkt, true) }
 
-// Detach takes the port off the switch; its address may be given again.
+// Detach takes the port off the switch: what it sends after goes
+// nowhere, and its address may be given again.
 func (p *Port) Detach() {
+	p.detached.Store(true)
 	r := p.room
 	r.mu.Lock()
 	defer r.mu.Unlock()

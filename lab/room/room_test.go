@@ -581,3 +581,73 @@ func TestWaitQuiet(t *testing.T) {
 		t.Errorf("WaitQuiet with its context done = %v, want context.Canceled", err)
 	}
 }
+
+// TestPeersPolicyFlips turns students' reach of each other on and off
+// while the room runs: every packet after the change follows it.
+func TestPeersPolicyFlips(t *testing.T) {
+	r, a := newHost(t)
+	b, err := r.AddHost()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testContext(t)
+	ln, _ := b.Sockets().Socket(sock.Stream)
+	ln.Bind(netip.AddrPortFrom(netip.IPv4Unspecified(), 6000))
+	ln.Listen(4)
+	connect := func() error {
+		s, _ := a.Sockets().Socket(sock.Stream)
+		defer s.Close()
+		s.SetTimeout(300 * time.Millisecond)
+		return s.Connect(ctx, netip.AddrPortFrom(b.Addr(), 6000))
+	}
+	if r.StudentsSeeEachOther() {
+		t.Fatal("a room's students see each other by default")
+	}
+	r.SetStudentsSeeEachOther(true)
+	if err := connect(); err != nil {
+		t.Fatalf("connect with peers on: %v", sock.Python(err))
+	}
+	r.SetStudentsSeeEachOther(false)
+	before := r.Counters().Isolated
+	if err := connect(); sock.Python(err) != "TimeoutError: timed out" {
+		t.Errorf("connect with peers off: %v", sock.Python(err))
+	}
+	if r.Counters().Isolated == before {
+		t.Error("no packet counted as isolated after the policy changed")
+	}
+}
+
+// TestAttachAt attaches hosts at addresses of their own: a free student
+// address is given, one in use or outside the students' range is not.
+func TestAttachAt(t *testing.T) {
+	r, err := room.New(room.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	sink := func([]byte) {}
+	at := netip.MustParseAddr("10.0.1.7")
+	p, err := r.AttachAt(at, sink, nil)
+	if err != nil || p.Addr() != at {
+		t.Fatalf("AttachAt(%v) = %v, %v", at, p, err)
+	}
+	if _, err := r.AttachAt(at, sink, nil); !errors.Is(err, room.ErrInUse) {
+		t.Errorf("AttachAt an address in use: %v, want ErrInUse", err)
+	}
+	for _, bad := range []string{"10.0.0.1", "10.0.0.9", "10.0.1.0", "10.0.1.255", "10.1.1.1", "::1"} {
+		if _, err := r.AttachAt(netip.MustParseAddr(bad), sink, nil); err == nil {
+			t.Errorf("AttachAt(%s) attached", bad)
+		}
+	}
+	p.Detach()
+	if p2, err := r.AttachAt(at, sink, nil); err != nil {
+		t.Errorf("AttachAt after Detach: %v", err)
+	} else {
+		p2.Detach()
+	}
+	// Attach skips an address AttachAt holds.
+	p, _ = r.AttachAt(netip.MustParseAddr("10.0.1.1"), sink, nil)
+	if q, err := r.Attach(sink, nil); err != nil || q.Addr() == p.Addr() {
+		t.Errorf("Attach = %v, %v beside AttachAt's %v", q.Addr(), err, p.Addr())
+	}
+}

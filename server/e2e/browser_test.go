@@ -53,6 +53,13 @@ var buildErr error
 // serves the lab with it.
 func labServer(t testing.TB) string {
 	t.Helper()
+	return servertest.Start(t, labConfig(t))
+}
+
+// labConfig is a server's config with lab.wasm built from this checkout
+// (once per test binary) and the worksheet.
+func labConfig(t testing.TB) server.Config {
+	t.Helper()
 	dir, err := filepath.Abs(root)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +76,7 @@ func labServer(t testing.TB) string {
 	if len(probs) > 0 {
 		t.Fatal(probs[0])
 	}
-	return servertest.Start(t, server.Config{Client: os.DirFS(filepath.Join(dir, static.BuildDir)), Exercises: exs})
+	return server.Config{Client: os.DirFS(filepath.Join(dir, static.BuildDir)), Exercises: exs}
 }
 
 // TestBrowserRunsTheLab loads lab.wasm in Chromium, runs the TCP echo

@@ -25,7 +25,12 @@ func TestGolden(t *testing.T) {
 	for name, page := range map[string]templ.Component{
 		"home":         pages.Home("nc 127.0.0.1 7007", []pages.ExerciseLink{{ID: "round-trip", Title: "The round trip", Summary: "The eight steps.", Steps: 6}}),
 		"home-no-echo": pages.Home("", nil),
-		"lab":          pages.LabPage(nil),
+		"lab":          pages.LabPage(nil, nil),
+		"join":         pages.JoinPage(pages.JoinView{Code: "ABCD-EFGH", Title: "Networks <b>101</b>", Name: "<script>", Error: "name has 41 characters, more than 40"}),
+		"join-unknown": pages.JoinPage(pages.JoinView{Code: "ABCD-EFGH", Error: "a join code has 8 characters"}),
+		"workshop": pages.WorkshopPage(pages.WorkshopView{Code: "ABCD-EFGH", Title: "Networks 101", Name: "Ada <b>L</b>", Address: "10.0.1.7",
+			Exercises: []pages.ExerciseLink{{ID: "round-trip", Title: "The round trip", Summary: "The eight steps."}}, ResumeURL: "http://lab.example/join/ABCD-EFGH?resume=TOKEN"}),
+		"lab-workshop": pages.LabPage(nil, &pages.WorkshopBadge{Code: "ABCD-EFGH", Title: "Networks 101", Name: "Ada <b>L</b>"}),
 		"exercise": pages.LabPage(&pages.Worksheet{
 			ID: "round-trip", Title: "The round trip", Intro: "<p>Intro</p>",
 			Steps: []pages.Step{
@@ -34,7 +39,7 @@ func TestGolden(t *testing.T) {
 					Ask: "Which port did <code>connect</code> use?", Question: `{"ask":"Which port?","field":"sport","event":{"kind":"packet","host":"you","count":1,"flags":["SYN"],"l4":"TCP","dir":"out"}}`},
 			},
 			Checks: `[{"expect":[{"kind":"call","host":"you","count":1,"call":"socket"}]},{}]`,
-		}),
+		}, nil),
 	} {
 		t.Run(name, func(t *testing.T) {
 			var b bytes.Buffer
@@ -87,7 +92,7 @@ func TestAssetsExist(t *testing.T) {
 // rely on are in the page.
 func TestLabPageHooks(t *testing.T) {
 	var b bytes.Buffer
-	pages.LabPage(nil).Render(context.Background(), &b)
+	pages.LabPage(nil, nil).Render(context.Background(), &b)
 	html := b.String()
 	for _, id := range []string{"progress", "bridge-status", "console-input", "transcript", "suggestions", "cancel",
 		"diagram-canvas", "diagram-text", "packet-list", "packet-details", "packet-hex", "socket-table", "download-pcap"} {

@@ -59,9 +59,44 @@ function setBridge(state, text, detail = "") {
   else bridge.removeAttribute("title");
 }
 
+// ---- workshops ---------------------------------------------------------------
+
+const workshopCode = document.body.dataset.workshop || "";
+let workshopRefused = false;
+
+/**
+ * In a workshop, a bridge that cannot be joined may be the server refusing
+ * this browser (no student cookie, or one the workshop no longer knows):
+ * a browser hides an upgrade's status, so ask with a plain GET, and if so
+ * say it and link to the join page instead of retrying in silence.
+ */
+async function checkWorkshop() {
+  if (!workshopCode || workshopRefused) return;
+  let status = 0;
+  try {
+    status = (await fetch(`/bridge?workshop=${encodeURIComponent(workshopCode)}`, { credentials: "same-origin" })).status;
+  } catch {
+    return;
+  }
+  if (status !== 401 && status !== 403 && status !== 404) return;
+  workshopRefused = true;
+  const join = document.createElement("a");
+  join.href = `/join/${encodeURIComponent(workshopCode)}`;
+  join.textContent = "join it";
+  join.dataset.testid = "join-link";
+  setBridge("lost", "");
+  bridgeStatus.append(`This browser is not in workshop ${workshopCode}: `, join);
+  progressText.textContent = "Not joined to this workshop.";
+}
+
 /** @param {SessionEventEvent} e */
 function onSession(e) {
   const { what = "", message = "", address: addr = "", reason = "" } = e.session || {};
+  if (what === "closed" && e.session?.close_code === 4001) {
+    // bridge.CloseReplaced: another tab took this student's host over.
+    setBridge("lost", "Open in another tab: reload to go on here", message);
+    return;
+  }
   switch (what) {
     case "hello":
       if (e.host) hostAddr = e.host;
@@ -97,6 +132,8 @@ function onSession(e) {
       }
       break;
     case "lost":
+      if (workshopRefused) break;
+      void checkWorkshop();
       setBridge("lost", everConnected ? "Lost the lab; retrying…" : "Can't reach the lab; retrying…", message);
       if (!lab || !con) progressText.textContent = "Can't reach the lab server; trying again…";
       if (!outage) {

@@ -1,0 +1,212 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/bridge"
+	"github.com/socketlab/socketlab/lab/room"
+)
+
+// workshops runs the lab networks of the workshops that have students on
+// this server now: one room per workshop, made from the store's record
+// when its first student arrives (after a restart too), shared by all its
+// students, each at the address the store keeps for them, and closed when
+// its last student has been gone for the linger time.
+type workshops struct {
+	store          lab.WorkshopStore
+	linger         time.Duration
+	maxConnections int
+	log            *slog.Logger
+
+	mu     sync.Mutex
+	live   map[string]*liveWorkshop // by code
+	closed bool
+}
+
+// liveWorkshop is a workshop's running network and the sessions on it.
+type liveWorkshop struct {
+	code     string
+	room     *room.Room
+	sessions map[int64]*session // by student ID; one each
+	idle     *time.Timer        // set while it has no session: closes it
+	idleGen  uint64             // which idle timer is the current one
+	deleted  bool               // the workshop is gone: close the room with its last session
+}
+
+func newWorkshops(store lab.WorkshopStore, linger time.Duration, maxConnections int, log *slog.Logger) *workshops {
+	return &workshops{store: store, linger: linger, maxConnections: maxConnections, log: log, live: map[string]*liveWorkshop{}}
+}
+
+// attach puts sess's host on w's network at the student's address,
+// starting the network if it is not running. A session the student
+// already has there is closed with CloseReplaced: the newer one takes the
+// address over.
+func (ws *workshops) attach(w *lab.Workshop, st *lab.Student, sess *session) (*liveWorkshop, *room.Port, error) {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if ws.closed {
+		return nil, nil, errShutdown
+	}
+	lw := ws.live[w.Code]
+	if lw == nil {
+		r, err := room.New(room.Config{
+			MaxHosts:             w.MaxStudents,
+			MaxConnections:       ws.maxConnections,
+			StudentsSeeEachOther: w.Peers == lab.PeersAll,
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("start workshop %s: %w", w.Code, err)
+		}
+		lw = &liveWorkshop{code: w.Code, room: r, sessions: map[int64]*session{}}
+		ws.live[w.Code] = lw
+		ws.log.Info("workshop network started", "workshop", lab.FormatCode(w.Code))
+	}
+	if lw.idle != nil {
+		lw.idle.Stop()
+		lw.idle = nil
+	}
+	if old := lw.sessions[st.ID]; old != nil {
+		old.port.Detach()
+		old.end(bridge.CloseReplaced, "you opened this workshop in another tab or browser")
+		delete(lw.sessions, st.ID)
+	}
+	port, err := lw.room.AttachAt(st.Addr, sess.deliver, lab.RecorderFunc(sess.record))
+	if err != nil {
+		ws.idleLocked(lw)
+		return nil, nil, err
+	}
+	lw.sessions[st.ID] = sess
+	return lw, port, nil
+}
+
+// leave takes an ended session off its workshop, and marks when the
+// student was last seen. The session's port is detached already.
+func (ws *workshops) leave(sess *session) {
+	wk := sess.workshop
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := ws.store.TouchStudent(ctx, wk.student.ID, time.Now()); err != nil {
+		ws.log.Warn("mark a student last seen", "workshop", lab.FormatCode(wk.student.Workshop), "student", wk.student.ID, "err", err)
+	}
+	ws.mu.Lock()
+	lw := wk.live
+	if lw.sessions[wk.student.ID] == sess {
+		delete(lw.sessions, wk.student.ID)
+	}
+	closeNow := len(lw.sessions) == 0 && (lw.deleted || ws.closed)
+	if !closeNow {
+		ws.idleLocked(lw)
+	}
+	ws.mu.Unlock()
+	if closeNow {
+		lw.room.Close()
+	}
+}
+
+// idleLocked starts lw's linger timer if it has no session; ws.mu is
+// held.
+func (ws *workshops) idleLocked(lw *liveWorkshop) {
+	if len(lw.sessions) > 0 || lw.idle != nil || lw.deleted || ws.closed {
+		return
+	}
+	lw.idleGen++
+	gen := lw.idleGen
+	lw.idle = time.AfterFunc(ws.linger, func() { ws.expire(lw, gen) })
+}
+
+// expire closes lw's network if nobody came back while its idle timer
+// gen ran.
+func (ws *workshops) expire(lw *liveWorkshop, gen uint64) {
+	ws.mu.Lock()
+	if ws.live[lw.code] != lw || len(lw.sessions) > 0 || lw.idle == nil || lw.idleGen != gen {
+		ws.mu.Unlock()
+		return
+	}
+	delete(ws.live, lw.code)
+	ws.mu.Unlock()
+	lw.room.Close()
+	ws.log.Info("workshop network stopped: nobody there", "workshop", lab.FormatCode(lw.code))
+}
+
+// remove ends a deleted workshop's sessions; its network closes with the
+// last of them.
+func (ws *workshops) remove(code string) {
+	ws.mu.Lock()
+	lw := ws.live[code]
+	if lw == nil {
+		ws.mu.Unlock()
+		return
+	}
+	delete(ws.live, code)
+	lw.deleted = true
+	if lw.idle != nil {
+		lw.idle.Stop()
+		lw.idle = nil
+	}
+	open := make([]*session, 0, len(lw.sessions))
+	for _, s := range lw.sessions {
+		open = append(open, s)
+	}
+	ws.mu.Unlock()
+	if len(open) == 0 {
+		lw.room.Close()
+	}
+	for _, s := range open {
+		s.end(bridge.CloseGoingAway, "the workshop was deleted")
+	}
+}
+
+// setPeers applies a workshop's peers policy to its network, if it runs.
+func (ws *workshops) setPeers(code string, peers lab.Peers) {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if lw := ws.live[code]; lw != nil {
+		lw.room.SetStudentsSeeEachOther(peers == lab.PeersAll)
+	}
+}
+
+// online reports which of a workshop's students have a session now.
+func (ws *workshops) online(code string) map[int64]bool {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	on := map[int64]bool{}
+	if lw := ws.live[code]; lw != nil {
+		for id := range lw.sessions {
+			on[id] = true
+		}
+	}
+	return on
+}
+
+// addTo adds the running networks' refused connections to st.
+func (ws *workshops) addTo(st *Stats) {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	for _, lw := range ws.live {
+		st.ConnsRefused += lw.room.Counters().Refused
+	}
+}
+
+// close stops every network; the sessions on them have ended already
+// (Serve waits for them first).
+func (ws *workshops) close() {
+	ws.mu.Lock()
+	ws.closed = true
+	var rooms []*room.Room
+	for code, lw := range ws.live {
+		if lw.idle != nil {
+			lw.idle.Stop()
+		}
+		rooms = append(rooms, lw.room)
+		delete(ws.live, code)
+	}
+	ws.mu.Unlock()
+	for _, r := range rooms {
+		r.Close()
+	}
+}
