@@ -206,6 +206,7 @@ func TestAbuse(t *testing.T) {
 		for {
 			typ, b, err := bad.ws.ReadMessage()
 			if err != nil {
+				t.Logf("the abuser's read ended: %v", err)
 				return
 			}
 			if typ == websocket.TextMessage && strings.Contains(string(b), `"pong"`) {
