@@ -50,6 +50,8 @@ export interface SocketLab {
   judge(checks: string, since?: string | number): boolean[];
   /** The student's answer to a question (JSON, lab/check.Question), judged from the trace after since (as judge's). */
   answer(question: string, text: string, since?: string | number): Promise<Verdict>;
+  /** The names of the console's variables, sorted: what a session that ends takes with it. */
+  variables(): string[];
   /** Live events of a kind; returns the function that unsubscribes. */
   on<K extends EventKind | "*">(kind: K, fn: (e: K extends EventKind ? EventOf<K> : LabEvent) => void): () => void;
   /** The bits of TCP's flags field, highest first (lab.TCPFlagBits). */

@@ -23,6 +23,7 @@ package main
 //	                           student's answer to a question (JSON, lab/check.Question),
 //	                           judged from the trace after since (as judge's); result is
 //	                           "right", "wrong", "not-a-number" or "not-yet"
+//	socketlab.variables()      [name]: the console's variables, sorted
 //	socketlab.on(kind, fn)     live events of a kind ("call", "packet", "state",
 //	                           "session", or "*"); returns a function that unsubscribes
 //	socketlab.tcpFlagBits      [{mask, name, label}]: the bits of TCP's flags field,
@@ -84,6 +85,7 @@ func expose(l *labSession) {
 		}
 		return toJS(l.judge(checks, argSince(args, 1)))
 	})
+	method(api, "variables", func([]js.Value) any { return toJS(l.variables()) })
 	method(api, "answer", func(args []js.Value) any {
 		var q check.Question
 		if err := json.Unmarshal([]byte(argString(args, 0)), &q); err != nil {

@@ -171,6 +171,18 @@ func (l *labSession) since(since after) (events []lab.Event, you netip.Addr, ok 
 	return evs[i:], c.Addr(), true
 }
 
+// variables are the names of the console's variables, sorted: what a
+// session that ends takes with it.
+func (l *labSession) variables() []string {
+	l.mu.Lock()
+	c := l.console
+	l.mu.Unlock()
+	if c == nil {
+		return []string{}
+	}
+	return c.Variables()
+}
+
 // pcap is the capture of the host's link, every session's.
 func (l *labSession) pcap() ([]byte, error) {
 	var b bytes.Buffer

@@ -6,6 +6,7 @@
 import { loadLab, missingFeature } from "/static/loader.js";
 import { bus, emit } from "./bus.js";
 import { mountConsole } from "./console.js";
+import { endedWords, UNREACHABLE } from "./ended.js";
 import { errorText, find } from "./format.js";
 
 /** @import { SessionEventEvent, SocketLab } from "../socketlab" */
@@ -61,7 +62,7 @@ function setBridge(state, text, detail = "") {
 
 /** @param {SessionEventEvent} e */
 function onSession(e) {
-  const { what = "", message = "", address: addr = "", reason = "" } = e.session || {};
+  const { what = "", message = "", address: addr = "" } = e.session || {};
   switch (what) {
     case "hello":
       if (e.host) hostAddr = e.host;
@@ -83,8 +84,7 @@ function onSession(e) {
       hostAddr = addr || hostAddr;
       setBridge("connected", `Your host is ${hostAddr}`, "A fresh session, since the last one ended");
       con?.notice(
-        `Reconnected, to a fresh session: your host is now ${hostAddr}. ` +
-          "The old session's sockets and variables are gone: make new ones. (Its packets stay in the views and the capture.)",
+        `Reconnected, to a fresh session: your host is now ${hostAddr}. (The old session's packets stay in the views and the capture.)`,
         "warn",
       );
       break;
@@ -93,7 +93,7 @@ function onSession(e) {
       setBridge("reconnecting", "Session ended; starting a fresh one…", message);
       if (what === "reconnecting" && !outage) {
         outage = true;
-        con?.notice(`The session ended (${reason || message}). Starting a fresh one…`, "warn");
+        con?.notice(endedWords(e.session, con.takeVariables()), "warn");
       }
       break;
     case "lost":
@@ -101,7 +101,7 @@ function onSession(e) {
       if (!lab || !con) progressText.textContent = "Can't reach the lab server; trying again…";
       if (!outage) {
         outage = true;
-        con?.notice(`Can't reach the lab: ${message}`, "err");
+        con?.notice(UNREACHABLE, "err");
       }
       break;
   }
