@@ -320,7 +320,9 @@ async function start() {
   for (const b of document.querySelectorAll(".actions button[data-action]")) if (b instanceof HTMLButtonElement) b.disabled = false;
 
   con = mountConsole($("#console"), lab, bus, { host: hostAddr });
-  input.focus();
+  // Without scrolling: on a phone the page opens where the student reads
+  // (an exercise's step), not at the console below it.
+  input.focus({ preventScroll: true });
   await mountViews();
   document.body.dataset.views = "ready"; // every view listens: a test may act on them
 }

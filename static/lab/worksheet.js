@@ -59,7 +59,33 @@ export function mountWorksheet(section, lab, _bus) {
       ? `0 of ${steps.length} steps`
       : summary(record, steps.length);
     doneNote.hidden = record.done.length < steps.length;
+    showCurrent();
   };
+
+  // The current step, within reach of the console: on a phone, where the
+  // worksheet is far above it, a link back to the step under the prompt;
+  // beside it, the worksheet pane scrolled to the step when it changes.
+  const here = document.createElement("a");
+  here.className = "ws-current";
+  here.dataset.testid = "current-step";
+  document.getElementById("console-form")?.before(here);
+  /** @type {HTMLElement | undefined} */
+  let current;
+  function showCurrent() {
+    const next = steps.find((_, i) => !record.done.includes(i));
+    here.hidden = !next;
+    if (!next || next === current) return;
+    const first = current === undefined;
+    current = next;
+    const n = steps.indexOf(next) + 1;
+    here.href = `#${next.id}`;
+    here.textContent = `↑ Step ${n} of ${steps.length}: ${next.dataset.title || ""}`;
+    // Opening: the page shows the step (a fresh start shows the intro).
+    if (first && n > 1) next.scrollIntoView({ block: "start" });
+    else if (!first && section.scrollHeight > section.clientHeight && getComputedStyle(section).overflowY !== "visible") {
+      next.scrollIntoView({ block: "nearest" });
+    }
+  }
 
   // update ticks the steps that have just become complete, and saves and
   // shows them. A ticked step stays ticked until Reset.
