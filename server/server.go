@@ -137,6 +137,7 @@ func New(cfg Config) *Server {
 		s.log = slog.Default()
 	}
 	s.worksheets = map[string]*pages.Worksheet{}
+	var prev *pages.Worksheet // each links to the next, in the worksheet's order
 	for _, ex := range cfg.Exercises {
 		ws, err := renderWorksheet(ex)
 		if err != nil {
@@ -144,6 +145,10 @@ func New(cfg Config) *Server {
 			continue
 		}
 		s.worksheets[ex.ID] = ws
+		if prev != nil {
+			prev.Next = &pages.ExerciseLink{ID: ws.ID, Title: ws.Title}
+		}
+		prev = ws
 	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

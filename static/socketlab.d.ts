@@ -44,10 +44,16 @@ export interface SocketLab {
   serverSockets(): Promise<SocketRow[]>;
   /** The capture of the host's link, a pcap file. */
   pcap(): Uint8Array<ArrayBuffer>;
-  /** Whether the trace after event number since (0: all of it) passes each check (a JSON array of lab/check.Check). */
-  judge(checks: string, since?: number): boolean[];
-  /** The student's answer to a question (JSON, lab/check.Question), judged from the trace after event number since. */
-  answer(question: string, text: string, since?: number): Promise<Verdict>;
+  /**
+   * Whether the trace after since passes each check (a JSON array of lab/check.Check).
+   * since: an RFC 3339 time (the events after it; unlike event numbers, times
+   * do not start again in a new session) or an event number (0: all of it).
+   */
+  judge(checks: string, since?: string | number): boolean[];
+  /** The student's answer to a question (JSON, lab/check.Question), judged from the trace after since (as judge's). */
+  answer(question: string, text: string, since?: string | number): Promise<Verdict>;
+  /** The names of the console's variables, sorted: what a session that ends takes with it. */
+  variables(): string[];
   /** Live events of a kind; returns the function that unsubscribes. */
   on<K extends EventKind | "*">(kind: K, fn: (e: K extends EventKind ? EventOf<K> : LabEvent) => void): () => void;
   /** The bits of TCP's flags field, highest first (lab.TCPFlagBits). */
@@ -65,8 +71,8 @@ export interface WorksheetProgress {
   checked: number[];
   /** The steps answered right, with the answer. */
   answered: Record<string, string>;
-  /** The trace's event number at the last reset. */
-  since: number;
+  /** The time of the last event before the last Reset (RFC 3339): only later events count. */
+  reset?: string;
   updated?: string;
   /** Set by socketlab.progress(). */
   complete?: boolean;

@@ -16,12 +16,15 @@ package main
 //	                           listeners and its connections with this host (asked
 //	                           of the server over the bridge)
 //	socketlab.pcap()           Uint8Array: the capture of the host's link
-//	socketlab.judge(checks, since)  [bool]: whether the trace, after event number
-//	                           since (0: all of it), passes each check (JSON, lab/check)
+//	socketlab.judge(checks, since)  [bool]: whether the trace after since passes
+//	                           each check (JSON, lab/check); since is an event number
+//	                           (0: all of it) or an RFC 3339 time (the events after it:
+//	                           unlike numbers, times do not start again in a new session)
 //	socketlab.answer(question, text, since)  Promise<{ok, result, message}>: the
 //	                           student's answer to a question (JSON, lab/check.Question),
-//	                           judged from the trace after event number since; result is
+//	                           judged from the trace after since (as judge's); result is
 //	                           "right", "wrong", "not-a-number" or "not-yet"
+//	socketlab.variables()      [name]: the console's variables, sorted
 //	socketlab.on(kind, fn)     live events of a kind ("call", "packet", "state",
 //	                           "session", or "*"); returns a function that unsubscribes
 //	socketlab.tcpFlagBits      [{mask, name, label}]: the bits of TCP's flags field,
@@ -40,6 +43,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"syscall/js"
+	"time"
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/check"
@@ -89,6 +93,7 @@ func expose(l *labSession) {
 		}
 		return toJS(l.judge(checks, argSince(args, 1)))
 	})
+	method(api, "variables", func([]js.Value) any { return toJS(l.variables()) })
 	method(api, "answer", func(args []js.Value) any {
 		var q check.Question
 		if err := json.Unmarshal([]byte(argString(args, 0)), &q); err != nil {
@@ -205,13 +210,24 @@ func argString(args []js.Value, i int) string {
 	return args[i].String()
 }
 
-// argSince is args[i] as an event number: 0 (the whole trace) when it is
-// not a number, or less than 0.
-func argSince(args []js.Value, i int) uint64 {
-	if i >= len(args) || args[i].Type() != js.TypeNumber {
-		return 0
+// argSince is args[i] as where the judged trace begins: after an RFC 3339
+// time (a string), or after an event number (0, the whole trace, when it
+// is neither, or less than 0).
+func argSince(args []js.Value, i int) after {
+	if i >= len(args) {
+		return after{}
 	}
-	return uint64(max(args[i].Int(), 0))
+	switch args[i].Type() {
+	case js.TypeString:
+		t, err := time.Parse(time.RFC3339Nano, args[i].String())
+		if err != nil {
+			panic(fmt.Sprintf("since: want an RFC 3339 time or an event number: %v", err))
+		}
+		return after{time: t}
+	case js.TypeNumber:
+		return after{seq: uint64(max(args[i].Int(), 0))}
+	}
+	return after{}
 }
 
 // bridgeURL is the page's own /bridge, over ws or wss as the page is;

@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"sort"
 	"sync"
+	"time"
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/bridge"
@@ -132,9 +134,18 @@ func (l *labSession) serverSockets(ctx context.Context) ([]lab.SocketInfo, error
 	return c.ServerSockets(ctx)
 }
 
-// judge says, for each check, whether the events after number since pass
-// it, with this session's host as "you".
-func (l *labSession) judge(checks []check.Check, since uint64) []bool {
+// after is where the part of the trace a check judges begins: after the
+// event numbered seq or, when time is set, after that time. A trace is in
+// time order, and a new session's events come later than the last one's,
+// where their numbers start again: a Reset kept across a reload is a time.
+type after struct {
+	seq  uint64
+	time time.Time
+}
+
+// judge says, for each check, whether the events after since pass it,
+// with this session's host as "you".
+func (l *labSession) judge(checks []check.Check, since after) []bool {
 	evs, you, ok := l.since(since)
 	if !ok {
 		return make([]bool, len(checks))
@@ -143,8 +154,8 @@ func (l *labSession) judge(checks []check.Check, since uint64) []bool {
 }
 
 // answer judges the student's answer to a question from the events after
-// number since, with this session's host as "you".
-func (l *labSession) answer(q check.Question, text string, since uint64) check.Verdict {
+// since, with this session's host as "you".
+func (l *labSession) answer(q check.Question, text string, since after) check.Verdict {
 	evs, you, ok := l.since(since)
 	if !ok {
 		return check.Verdict{Result: "not-yet", Message: "The lab is not connected yet: wait for it, then answer."}
@@ -152,9 +163,9 @@ func (l *labSession) answer(q check.Question, text string, since uint64) check.V
 	return q.Answer(evs, you, text)
 }
 
-// since is the trace after event number since, and the host's address;
-// ok is false before the host is up.
-func (l *labSession) since(since uint64) (events []lab.Event, you netip.Addr, ok bool) {
+// since is the trace after since, and the host's address; ok is false
+// before the host is up.
+func (l *labSession) since(since after) (events []lab.Event, you netip.Addr, ok bool) {
 	l.mu.Lock()
 	c := l.client
 	l.mu.Unlock()
@@ -162,8 +173,25 @@ func (l *labSession) since(since uint64) (events []lab.Event, you netip.Addr, ok
 		return nil, netip.Addr{}, false
 	}
 	evs := l.trace.Events()
-	i, _ := slices.BinarySearchFunc(evs, since+1, func(e lab.Event, seq uint64) int { return cmp.Compare(e.Seq, seq) })
+	var i int
+	if since.time.IsZero() {
+		i, _ = slices.BinarySearchFunc(evs, since.seq+1, func(e lab.Event, seq uint64) int { return cmp.Compare(e.Seq, seq) })
+	} else {
+		i = sort.Search(len(evs), func(i int) bool { return evs[i].Time.After(since.time) })
+	}
 	return evs[i:], c.Addr(), true
+}
+
+// variables are the names of the console's variables, sorted: what a
+// session that ends takes with it.
+func (l *labSession) variables() []string {
+	l.mu.Lock()
+	c := l.console
+	l.mu.Unlock()
+	if c == nil {
+		return []string{}
+	}
+	return c.Variables()
 }
 
 // pcap is the capture of the host's link, every session's.

@@ -198,4 +198,28 @@ func TestScreenshots(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// An exercise mid-way: the round trip's socket and handshake done, its
+	// question waiting, as the page opens on a phone and a laptop.
+	addr := labServer(t)
+	for _, size := range []struct {
+		name string
+		w, h int64
+	}{{"exercise-1280x720.png", 1280, 720}, {"exercise-390x844.png", 390, 844}} {
+		ctx, cancel := context.WithTimeout(chromium(t), 60*time.Second)
+		defer cancel()
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(size.w, size.h)); err != nil {
+			t.Fatal(err)
+		}
+		loadExercise(t, ctx, "http://"+addr+"/lab/round-trip")
+		typeLine(t, ctx, `s = socket(AF_INET, SOCK_STREAM)`)
+		typeLine(t, ctx, `s.connect(("10.0.0.1", 7))`)
+		time.Sleep(time.Second)
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(*screenshots, size.name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

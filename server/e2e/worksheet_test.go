@@ -83,6 +83,10 @@ func TestWorksheetInTheBrowser(t *testing.T) {
 	if n := count(t, step, `[data-testid=explain]:not([hidden])`); n != steps {
 		t.Errorf("%d explanations shown, want one a step", n)
 	}
+	next, err := chromedp.Run(step, chromedp.Evaluate[string](`(a => a && !a.closest("[hidden]") ? a.getAttribute("href") : "")(document.querySelector("[data-testid=next-exercise]"))`))
+	if err != nil || next != "/lab/be-the-server" {
+		t.Errorf("the finished exercise links to the next at %q (%v), want /lab/be-the-server", next, err)
+	}
 	complete, err := chromedp.Run(step, chromedp.Evaluate[bool](`socketlab.progress()["round-trip"].complete`))
 	if err != nil || !complete {
 		t.Errorf("socketlab.progress() says round-trip complete = %v, %v", complete, err)

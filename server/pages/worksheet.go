@@ -7,7 +7,8 @@ type Worksheet struct {
 	Title  string
 	Intro  string // HTML
 	Steps  []Step
-	Checks string // JSON: one lab/check.Check a step, for the browser to judge
+	Checks string        // JSON: one lab/check.Check a step, for the browser to judge
+	Next   *ExerciseLink // the worksheet's next exercise; nil for the last
 }
 
 // Step is one step of a worksheet, rendered.

@@ -6,6 +6,7 @@
 import { loadLab, missingFeature } from "/static/loader.js";
 import { bus, emit } from "./bus.js";
 import { mountConsole } from "./console.js";
+import { endedWords, UNREACHABLE } from "./ended.js";
 import { errorText, find } from "./format.js";
 
 /** @import { SessionEventEvent, SocketLab } from "../socketlab" */
@@ -118,8 +119,7 @@ function onSession(e) {
       hostAddr = addr || hostAddr;
       setBridge("connected", `Your host is ${hostAddr}`, "A fresh session, since the last one ended");
       con?.notice(
-        `Reconnected, to a fresh session: your host is now ${hostAddr}. ` +
-          "The old session's sockets and variables are gone: make new ones. (Its packets stay in the views and the capture.)",
+        `Reconnected, to a fresh session: your host is now ${hostAddr}. (The old session's packets stay in the views and the capture.)`,
         "warn",
       );
       break;
@@ -128,7 +128,7 @@ function onSession(e) {
       setBridge("reconnecting", "Session ended; starting a fresh one…", message);
       if (what === "reconnecting" && !outage) {
         outage = true;
-        con?.notice(`The session ended (${reason || message}). Starting a fresh one…`, "warn");
+        con?.notice(endedWords(e.session, con.takeVariables()), "warn");
       }
       break;
     case "lost":
@@ -138,7 +138,7 @@ function onSession(e) {
       if (!lab || !con) progressText.textContent = "Can't reach the lab server; trying again…";
       if (!outage) {
         outage = true;
-        con?.notice(`Can't reach the lab: ${message}`, "err");
+        con?.notice(UNREACHABLE, "err");
       }
       break;
   }
@@ -357,7 +357,9 @@ async function start() {
   for (const b of document.querySelectorAll(".actions button[data-action]")) if (b instanceof HTMLButtonElement) b.disabled = false;
 
   con = mountConsole($("#console"), lab, bus, { host: hostAddr });
-  input.focus();
+  // Without scrolling: on a phone the page opens where the student reads
+  // (an exercise's step), not at the console below it.
+  input.focus({ preventScroll: true });
   await mountViews();
   document.body.dataset.views = "ready"; // every view listens: a test may act on them
 }

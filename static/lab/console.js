@@ -207,6 +207,8 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
 
   /** @type {Entry | null} the record of the running line */
   let busy = null;
+  /** @type {string[]} the console's variables after the last line (socketlab.variables()) */
+  let variables = [];
 
   /** @param {string} line */
   async function run(line) {
@@ -237,6 +239,11 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
     cancel.classList.remove("deferred");
     showResult(rec, r);
     if (!r.error) learnNames(line);
+    try {
+      variables = lab.variables();
+    } catch {
+      // The lab between sessions: the last list stands.
+    }
     if (hadFocus) input.focus();
     refreshSuggestions();
   }
@@ -639,6 +646,12 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
 
   return {
     notice,
+    /** The console's variables after its last line, forgotten once taken: a session that ended took them. */
+    takeVariables() {
+      const names = variables;
+      variables = [];
+      return names;
+    },
     text: () => records.map((r) => r.text()).join(""),
     focus: () => input.focus(),
   };

@@ -23,6 +23,7 @@ import {
  * @property {number} y
  * @property {SVGGElement | null} [node] as drawn
  * @property {SVGGElement} [g] an arrow's
+ * @property {number} [no] a packet's number, counted as the packet list's No. column counts
  */
 /** @typedef {{x: number, index: number, role: string}} Lane */
 
@@ -119,7 +120,7 @@ export function mountDiagram(sectionEl, lab, bus) {
       if (last && last.type === "setup" && last.host === e.host) { merge(last, e); return; }
       push({ type: "setup", host: e.host, events: [e] });
     } else if (e.kind === "packet" && e.packet) {
-      const it = push({ type: "packet", events: [e] });
+      const it = push({ type: "packet", events: [e], no: arrows.length + 1 });
       arrows.push(it);
       bySeq.set(e.seq, it);
     } else if (e.kind === "call" && e.call) {
@@ -187,7 +188,7 @@ export function mountDiagram(sectionEl, lab, bus) {
       items.push(it);
       it.y = nextY;
       nextY += heightOf(it);
-      if (it.type === "packet") { arrows.push(it); bySeq.set(it.seq, it); }
+      if (it.type === "packet") { arrows.push(it); it.no = arrows.length; bySeq.set(it.seq, it); }
     }
     if (selected && !bySeq.has(selected.seq)) selected = null;
     if (roving && !bySeq.has(roving.seq)) roving = null;
@@ -301,7 +302,10 @@ export function mountDiagram(sectionEl, lab, bus) {
    */
   function fit(text, px) {
     const max = Math.max(4, Math.floor(px / charW));
-    return text.length <= max ? text : text.slice(0, max - 1) + "…";
+    if (text.length <= max) return text;
+    // Whole words where it can: a name must hold the words shown.
+    const cut = text.lastIndexOf(" ", max - 1);
+    return (cut > 0 ? text.slice(0, cut).replace(/,$/, "") : text.slice(0, max - 1)) + "…";
   }
 
   /**
@@ -334,7 +338,7 @@ export function mountDiagram(sectionEl, lab, bus) {
       "data-kind": kind,
       tabindex: -1,
       role: "button",
-      "aria-label": arrowAria(e),
+      "aria-label": `${label} ${arrowTip(e, label, it.no || 0)}`,
     });
     let x1 = a.x;
     let x2 = b.x;
@@ -361,7 +365,8 @@ export function mountDiagram(sectionEl, lab, bus) {
       const mid = (x1 + x2) / 2;
       parts.push(s("text", { class: "sl-arrow-label", x: mid, y: y1 + SLOPE / 2 - 5, "text-anchor": "middle" }, fit(label, Math.abs(x2 - x1) - 16)));
     }
-    parts.push(s("title", {}, `${e.seq}. ${from} → ${to}: ${p.summary || label}`));
+    // The tooltip, after the label: the arrow's name is the two.
+    parts.push(s("title", {}, ` ${arrowTip(e, label, it.no || 0)}`));
     g.append(...parts);
     it.g = g;
     return g;
@@ -551,12 +556,20 @@ export function mountDiagram(sectionEl, lab, bus) {
       ` ${st.local}${st.peer ? " ↔ " + st.peer : ""}: ${st.from || "?"} → ${st.to}`;
   }
 
-  /** @param {PacketEvent} e */
-  function arrowAria(e) {
+  /**
+   * arrowTip is what an arrow's tooltip adds to its label: the packet's
+   * number in the packet list, its hosts, size and Info. An arrow's name is
+   * its label and its tooltip, so that it holds all the text the arrow
+   * shows.
+   * @param {PacketEvent} e
+   * @param {string} label
+   * @param {number} no
+   */
+  function arrowTip(e, label, no) {
     const p = e.packet;
     const from = p.dir === "out" ? e.host : addrOf(p.src);
     const to = p.dir === "out" ? addrOf(p.dst) : e.host;
-    return `Packet ${e.seq}: ${from} to ${to}, ${p.protocol}, ${p.length} bytes: ${p.summary || packetLabel(p, lab.tcpFlagBits)}`;
+    return `(packet No. ${no}: ${from} → ${to}, ${p.protocol}, ${p.length} bytes: ${p.summary || label})`;
   }
 
   /**

@@ -239,15 +239,19 @@ export function hex(n, width) {
 }
 
 // hexDump formats bytes as Wireshark's bytes pane does: offset, 16 bytes in
-// hex (a gap after 8), and the ASCII, dots for what does not print.
-/** @param {Uint8Array} bytes */
-export function hexDump(bytes) {
+// hex (a gap after 8), and the ASCII, dots for what does not print; or 8
+// bytes a line, for a phone's width.
+/**
+ * @param {Uint8Array} bytes
+ * @param {16 | 8} [perLine]
+ */
+export function hexDump(bytes, perLine = 16) {
   const lines = [];
-  for (let off = 0; off < bytes.length; off += 16) {
-    const row = bytes.subarray(off, off + 16);
+  for (let off = 0; off < bytes.length; off += perLine) {
+    const row = bytes.subarray(off, off + perLine);
     let hx = "";
     let ascii = "";
-    for (let i = 0; i < 16; i++) {
+    for (let i = 0; i < perLine; i++) {
       if (i === 8) hx += " ";
       if (i < row.length) {
         hx += row[i].toString(16).padStart(2, "0") + " ";

@@ -29,6 +29,8 @@ export function mountPackets(sectionEl, lab, bus) {
   table.classList.add("sl-packet-list");
   details.classList.add("sl-details");
   hexPane.classList.add("sl-hex");
+  // A phone's width (lab.css's breakpoint) fits 8 bytes a line, not 16.
+  const narrow = window.matchMedia("(max-width: 700px)");
   tbody.replaceChildren();
 
   /** @type {Rec[]} */
@@ -226,7 +228,7 @@ export function mountPackets(sectionEl, lab, bus) {
     const payload = payloadOf(p, bytes);
     if (payload && payload.length) tree.append(dataTree(payload));
     details.replaceChildren(tree);
-    hexPane.textContent = bytes.length ? hexDump(bytes) : "(no bytes recorded)";
+    hexPane.textContent = bytes.length ? hexDump(bytes, narrow.matches ? 8 : 16) : "(no bytes recorded)";
     hexPane.setAttribute("aria-label", `Packet ${rec.no} bytes in hex and ASCII, ${bytes.length} bytes`);
   }
 

@@ -4,9 +4,10 @@
 // lab.wasm too: the right answer is this student's, never a fixed one). A
 // step ticks when its check has passed and its question, if any, is
 // answered right; it then shows what just happened on the wire, and stays
-// ticked (saved in this browser) until Reset.
+// ticked (saved in this browser, shared with its other tabs) until Reset.
+// A step whose check passed but whose question is unanswered says so.
 import { find } from "./format.js";
-import { load, save, summary } from "./progress.js";
+import { KEY, later, load, merge, save, summary } from "./progress.js";
 
 /** @import { SocketLab } from "../socketlab" */
 
@@ -33,21 +34,58 @@ export function mountWorksheet(section, lab, _bus) {
   const show = () => {
     steps.forEach((li, i) => {
       const passed = record.done.includes(i);
+      const form = question(i);
+      // "answer": the check passed, the question waits (not a colour only:
+      // the status is shown in words).
+      const state = passed ? "done" : record.checked.includes(i) && form ? "answer" : "todo";
       li.dataset.passed = String(passed);
-      find(li, ".status", HTMLElement).textContent = passed ? "done" : "not done yet";
+      li.dataset.state = state;
+      const status = find(li, ".status", HTMLElement);
+      status.textContent = STATUS[state];
+      status.classList.toggle("visually-hidden", state !== "answer");
       const explain = /** @type {HTMLElement | null} */ (li.querySelector("[data-testid=explain]"));
       if (explain) explain.hidden = !passed;
-      const form = question(i);
-      if (form && record.answered[i] !== undefined && form.dataset.result !== "right") {
+      if (!form) return;
+      if (record.answered[i] !== undefined && form.dataset.result !== "right") {
         input(form).value = record.answered[i];
         verdict(form, { result: "right", message: "You answered this from your trace." });
+      } else if (record.answered[i] === undefined && form.dataset.result === "right") {
+        // Reset in another tab.
+        input(form).value = "";
+        verdict(form, { result: "", message: "" });
       }
     });
     progressText.textContent = summary(record, steps.length) === "not started"
       ? `0 of ${steps.length} steps`
       : summary(record, steps.length);
     doneNote.hidden = record.done.length < steps.length;
+    showCurrent();
   };
+
+  // The current step, within reach of the console: on a phone, where the
+  // worksheet is far above it, a link back to the step under the prompt;
+  // beside it, the worksheet pane scrolled to the step when it changes.
+  const here = document.createElement("a");
+  here.className = "ws-current";
+  here.dataset.testid = "current-step";
+  document.getElementById("console-form")?.before(here);
+  /** @type {HTMLElement | undefined} */
+  let current;
+  function showCurrent() {
+    const next = steps.find((_, i) => !record.done.includes(i));
+    here.hidden = !next;
+    if (!next || next === current) return;
+    const first = current === undefined;
+    current = next;
+    const n = steps.indexOf(next) + 1;
+    here.href = `#${next.id}`;
+    here.textContent = `↑ Step ${n} of ${steps.length}: ${next.dataset.title || ""}`;
+    // Opening: the page shows the step (a fresh start shows the intro).
+    if (first && n > 1) next.scrollIntoView({ block: "start" });
+    else if (!first && section.scrollHeight > section.clientHeight && getComputedStyle(section).overflowY !== "visible") {
+      next.scrollIntoView({ block: "nearest" });
+    }
+  }
 
   // update ticks the steps that have just become complete, and saves and
   // shows them. A ticked step stays ticked until Reset.
@@ -56,7 +94,7 @@ export function mountWorksheet(section, lab, _bus) {
     if (!now.length) return;
     record.done.push(...now);
     record.done.sort((a, b) => a - b);
-    save(id, record);
+    record = save(id, record);
     show();
   };
 
@@ -65,7 +103,7 @@ export function mountWorksheet(section, lab, _bus) {
     pending = false;
     let passed;
     try {
-      passed = lab.judge(checks, record.since || 0);
+      passed = lab.judge(checks, record.reset || 0);
     } catch (err) {
       console.error(err);
       return;
@@ -79,7 +117,8 @@ export function mountWorksheet(section, lab, _bus) {
     });
     if (changed) {
       record.checked.sort((a, b) => a - b);
-      save(id, record);
+      record = save(id, record);
+      show();
       update();
     }
   };
@@ -119,7 +158,7 @@ export function mountWorksheet(section, lab, _bus) {
     }
     let v;
     try {
-      v = await lab.answer(form.dataset.question || "", text, record.since || 0);
+      v = await lab.answer(form.dataset.question || "", text, record.reset || 0);
     } catch (err) {
       console.error(err);
       verdict(form, { result: "not-yet", message: "This answer could not be judged: see the browser's console." });
@@ -128,7 +167,7 @@ export function mountWorksheet(section, lab, _bus) {
     verdict(form, v);
     if (v.ok) {
       record.answered[i] = text;
-      save(id, record);
+      record = save(id, record);
       update();
     } else {
       field.select();
@@ -146,15 +185,29 @@ export function mountWorksheet(section, lab, _bus) {
       button.textContent = left > 0 ? `Show another hint (${left} left)` : "Show a hint";
     }
     if (button.dataset.action === "reset-progress") {
+      // Only events after this moment count: the later of the last
+      // event's time (Go's, to the nanosecond) and the clock's.
       const trace = lab.trace();
-      record = { steps: steps.length, done: [], checked: [], answered: {}, since: trace.length ? trace[trace.length - 1].seq : 0 };
-      save(id, record);
+      const now = new Date().toISOString();
+      const reset = trace.length ? later(trace[trace.length - 1].time, now) : now;
+      record = save(id, { steps: steps.length, done: [], checked: [], answered: {}, reset });
       for (const form of /** @type {NodeListOf<HTMLElement>} */ (section.querySelectorAll("[data-testid=question]"))) {
         input(form).value = "";
         verdict(form, { result: "", message: "" });
       }
       show();
     }
+  });
+
+  // Another tab of this browser saved: take its ticks (or its Reset).
+  window.addEventListener("storage", (ev) => {
+    if (ev.key !== KEY && ev.key !== null) return;
+    const before = record.reset;
+    record = merge(record, load(id));
+    record.steps = steps.length;
+    show();
+    if (record.reset !== before) judge(); // judged again after the new Reset
+    update();
   });
 
   // socketlab.progress(): every exercise's progress in this browser.
@@ -166,3 +219,10 @@ export function mountWorksheet(section, lab, _bus) {
   show();
   judge();
 }
+
+/** The words for a step's state (worksheet.css draws its mark). */
+const STATUS = {
+  todo: "not done yet",
+  answer: "check passed: answer the question to finish",
+  done: "done",
+};
