@@ -13,17 +13,17 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestAccessibility runs axe-core (npm's, pinned in package.json) on the
+// TestAccessibility runs axe-core (npm's, pinned in static/package.json) on the
 // home page, the lab after a TCP echo, and an exercise after a TCP echo,
 // with a packet selected, in the light colour scheme at 1280×720 and the
 // dark one at 390×844 (where panes scroll): no violations.
 func TestAccessibility(t *testing.T) {
-	axe, err := os.ReadFile(filepath.Join(root, "node_modules", "axe-core", "axe.min.js"))
+	axe, err := os.ReadFile(filepath.Join(root, "static", "node_modules", "axe-core", "axe.min.js"))
 	if err != nil {
 		if os.Getenv("CI") != "" {
-			t.Fatalf("axe-core: %v (npm ci installs it)", err)
+			t.Fatalf("axe-core: %v (cd static && npm ci installs it)", err)
 		}
-		t.Skipf("no axe-core: run npm ci (%v)", err)
+		t.Skipf("!!! no axe-core, the accessibility check is skipped: run (cd static && npm ci) (%v)", err)
 	}
 	addr := labServer(t)
 	for _, c := range []struct {
