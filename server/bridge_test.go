@@ -137,7 +137,15 @@ func TestTooBig(t *testing.T) {
 				c.ws = ws
 			}
 			c.write(tc.typ, make([]byte, tc.size))
-			ce := c.closed()
+			var ce *websocket.CloseError
+			if tc.size > readLimit {
+				// The WebSocket library closes the connection itself
+				// from the frame's header, before the server can say
+				// bye.
+				ce, _ = c.closedBy()
+			} else {
+				ce = c.closed()
+			}
 			if ce.Code != bridge.CloseTooBig || !strings.Contains(ce.Text, tc.reason) {
 				t.Errorf("close %d %q, want %d with a reason about %q", ce.Code, ce.Text, bridge.CloseTooBig, tc.reason)
 			}
@@ -401,10 +409,9 @@ func TestMaxSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.Close()
-	ws.SetReadDeadline(time.Now().Add(10 * time.Second))
-	_, _, err = ws.ReadMessage()
-	if ce, ok := err.(*websocket.CloseError); !ok || ce.Code != bridge.CloseTryAgain {
-		t.Errorf("second session: %v, want close %d", err, bridge.CloseTryAgain)
+	second := &client{t: t, ws: ws}
+	if ce := second.closed(); ce.Code != bridge.CloseTryAgain {
+		t.Errorf("second session: close %d, want %d", ce.Code, bridge.CloseTryAgain)
 	}
 	if st := ls.Stats(); st.Refused.Full != 1 {
 		t.Errorf("refused for being full: %d, want 1", st.Refused.Full)

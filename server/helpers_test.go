@@ -229,18 +229,39 @@ func (c *client) event(what string, match func(lab.Event) bool) lab.Event {
 
 // closed reads until the server closes the session and returns its close
 // frame.
+//
+// The message before the close frame must be the server's bye, with the
+// same code and reason (a browser learns them only from it).
 func (c *client) closed() *websocket.CloseError {
 	c.t.Helper()
+	ce, last := c.closedBy()
+	var bye bridge.ByeMessage
+	if json.Unmarshal(last, &bye) != nil || bye.Type != bridge.TypeBye || bye.Code != ce.Code || bye.Reason != ce.Text {
+		c.t.Errorf("before the close frame (%d %q) came %q, want the bye with the same code and reason", ce.Code, ce.Text, last)
+	}
+	return ce
+}
+
+// closedBy reads until the session's close frame, and returns it and the
+// last text message before it, if the message just before was text.
+func (c *client) closedBy() (*websocket.CloseError, []byte) {
+	c.t.Helper()
+	var last []byte
 	for {
-		_, _, err := c.next()
+		typ, b, err := c.next()
 		if err == nil {
+			if typ == websocket.TextMessage {
+				last = b
+			} else {
+				last = nil
+			}
 			continue
 		}
 		var ce *websocket.CloseError
 		if !errors.As(err, &ce) {
 			c.t.Fatalf("waiting for a close frame: %v", err)
 		}
-		return ce
+		return ce, last
 	}
 }
 

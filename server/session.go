@@ -316,7 +316,7 @@ func (s *session) linger() {
 // frame, the client's answer, then the connection's end.
 func closeNow(conn *websocket.Conn, code int, reason string) {
 	deadline := time.Now().Add(closeGrace)
-	conn.WriteControl(websocket.CloseMessage, closeMessage(code, reason), deadline)
+	writeBye(conn, code, reason, deadline)
 	conn.SetReadDeadline(deadline)
 	for {
 		if _, _, err := conn.NextReader(); err != nil {
@@ -324,6 +324,19 @@ func closeNow(conn *websocket.Conn, code int, reason string) {
 		}
 	}
 	conn.Close()
+}
+
+// writeBye ends conn's writing: the bye message, then the close frame,
+// with one code and reason (see bridge.ByeMessage). The caller is conn's
+// only writer.
+func writeBye(conn *websocket.Conn, code int, reason string, deadline time.Time) {
+	msg := closeMessage(code, reason)
+	bye, _ := json.Marshal(bridge.ByeMessage{Type: bridge.TypeBye, Code: code, Reason: string(msg[2:])})
+	conn.SetWriteDeadline(deadline)
+	if conn.WriteMessage(websocket.TextMessage, bye) != nil {
+		return
+	}
+	conn.WriteControl(websocket.CloseMessage, msg, deadline)
 }
 
 // closeMessage is a close frame's payload, its reason cut to fit.

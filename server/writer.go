@@ -234,5 +234,5 @@ func (s *session) writeClose() {
 	if answered || code == closeLost {
 		return
 	}
-	s.conn.WriteControl(websocket.CloseMessage, closeMessage(code, reason), time.Now().Add(closeGrace))
+	writeBye(s.conn, code, reason, time.Now().Add(closeGrace))
 }

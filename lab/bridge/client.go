@@ -51,6 +51,9 @@ type Client struct {
 	mu           sync.Mutex
 	waiting      map[uint64]chan<- []byte
 	serverErrors atomic.Uint64
+	// bye is why the server ended the session, from its bye message
+	// (guarded by mu).
+	bye *websocket.CloseError
 }
 
 // MaxRequests bounds the requests (ServerSockets) waiting to be written.
@@ -247,6 +250,14 @@ func (c *Client) readLoop() error {
 	for {
 		typ, r, err := c.conn.Reader(context.Background())
 		if err != nil {
+			c.mu.Lock()
+			bye := c.bye
+			c.mu.Unlock()
+			if bye != nil {
+				// A browser keeps the close frame's code to itself: the
+				// server's bye says it.
+				err = *bye
+			}
 			return fmt.Errorf("read bridge: %w", err)
 		}
 		buf.Reset()
@@ -281,8 +292,17 @@ func (c *Client) text(b []byte) {
 	if json.Unmarshal(b, &m) != nil {
 		return
 	}
-	if m.Type == TypeError {
+	switch m.Type {
+	case TypeError:
 		c.serverError(b)
+	case TypeBye:
+		var bye ByeMessage
+		if json.Unmarshal(b, &bye) == nil {
+			c.mu.Lock()
+			c.bye = &websocket.CloseError{Code: websocket.StatusCode(bye.Code), Reason: bye.Reason}
+			c.mu.Unlock()
+		}
+		return
 	}
 	if m.ID == 0 {
 		return

@@ -71,3 +71,39 @@ func TestServerError(t *testing.T) {
 		t.Errorf("error session events %q, want %q", msgs, want)
 	}
 }
+
+// A session whose connection ends without a close frame after the
+// server's bye (as a browser sees every close: its WebSocket API keeps the
+// frame's code) ends with the bye's code and reason.
+func TestBye(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		ctx := r.Context()
+		hello, _ := json.Marshal(Hello{Type: TypeHello, Version: Version, Session: "s",
+			Host: HostConfig{Address: "10.0.1.1", Prefix: 16, Gateway: "10.0.0.1", MTU: 1500}})
+		conn.Write(ctx, websocket.MessageText, hello)
+		bye, _ := json.Marshal(ByeMessage{Type: TypeBye, Code: ClosePolicy, Reason: "too slow reading events"})
+		conn.Write(ctx, websocket.MessageText, bye)
+		conn.CloseNow() // no close frame
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	select {
+	case <-c.Done():
+	case <-ctx.Done():
+		t.Fatal("the session did not end")
+	}
+	e := ended("closed", c.Err())
+	if e.CloseCode != ClosePolicy || e.Reason != "too slow reading events" {
+		t.Errorf("ended with %d %q (%v), want %d %q", e.CloseCode, e.Reason, c.Err(), ClosePolicy, "too slow reading events")
+	}
+}

@@ -39,6 +39,12 @@
 //
 // A binary message larger than the MTU closes the session with 1009; a
 // text message larger than MaxText, too.
+//
+// When the server ends a session it says why twice: a last text message,
+// {"type":"bye","code":1008,"reason":"…"} (ByeMessage), then the close
+// frame with the same code and reason. A browser's WebSocket API keeps a
+// close frame's code from the program reading it, so the bye is what a
+// client in a tab learns it from.
 package bridge
 
 import "github.com/socketlab/socketlab/lab"
@@ -59,7 +65,16 @@ const (
 	TypePong    = "pong"    // an Envelope
 	TypeSockets = "sockets" // answered with a SocketsMessage of the same type
 	TypeError   = "error"   // an ErrorMessage
+	TypeBye     = "bye"     // a ByeMessage: the server's last message
 )
+
+// ByeMessage is the server's last message on a session it ends: the close
+// code and reason its close frame carries next.
+type ByeMessage struct {
+	Type   string `json:"type"` // TypeBye
+	Code   int    `json:"code"`
+	Reason string `json:"reason"`
+}
 
 // MaxErrorMessage bounds an ErrorMessage's message, in bytes: a client's
 // bad type is quoted in it, cut short.

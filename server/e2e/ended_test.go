@@ -81,9 +81,9 @@ func TestSessionEndsInPlainWords(t *testing.T) {
 			break
 		}
 	}
-	// The tab is not told the close code (see ended.js): the words for a
-	// connection that broke.
-	for _, want := range []string{"the server stopped or restarted", "A fresh session is starting", "Your variables s, x went with it"} {
+	// The tab learns the close code from the server's bye message (a
+	// browser keeps the close frame's to itself): the words for 1001.
+	for _, want := range []string{"The lab server went away: it is restarting", "A fresh session is starting", "Your variables s, x went with it"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("after the server went away, the console does not say %q:\n%s", want, got)
 		}

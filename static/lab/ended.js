@@ -27,8 +27,8 @@ const TODO = {
 
 /**
  * When the connection broke without a close code: a network that dropped,
- * or a server that went away while the tab could not learn the code (in
- * the browser, coder/websocket's Read does not return the close frame's).
+ * or a server that went away without its bye message (which is how the tab
+ * learns the code: a browser keeps the close frame's to itself).
  */
 const BROKE = "The connection to the lab server broke: the server stopped or restarted, or your network dropped.";
 
