@@ -52,7 +52,22 @@ func (h *Host) NewEndpoint(proto Proto, id int) (*Endpoint, error) {
 	if err != nil {
 		return nil, errno(err)
 	}
-	return &Endpoint{h: h, proto: proto, ep: ep, wq: wq, id: id}, nil
+	return h.own(&Endpoint{h: h, proto: proto, ep: ep, wq: wq, id: id}), nil
+}
+
+// own records e as its socket's, for the socket table, until it closes.
+func (h *Host) own(e *Endpoint) *Endpoint {
+	h.ownersMu.Lock()
+	defer h.ownersMu.Unlock()
+	h.owners[e.ep] = e.id
+	return e
+}
+
+// owner is the id of the open socket that owns ep, 0 for none.
+func (h *Host) owner(ep tcpip.Endpoint) int {
+	h.ownersMu.Lock()
+	defer h.ownersMu.Unlock()
+	return h.owners[ep]
 }
 
 // Proto is the socket's transport protocol.
@@ -161,7 +176,7 @@ func (e *Endpoint) Accept(ctx context.Context, id int) (*Endpoint, netip.AddrPor
 	if err != nil {
 		return nil, netip.AddrPort{}, err
 	}
-	c := &Endpoint{h: e.h, proto: e.proto, ep: child, wq: wq, id: id}
+	c := e.h.own(&Endpoint{h: e.h, proto: e.proto, ep: child, wq: wq, id: id})
 	local, _ := c.LocalAddr()
 	p := addrPort(peer)
 	e.h.watcher.watch(child, id, local, p, lab.StateSynReceived)
@@ -240,6 +255,9 @@ func (e *Endpoint) Shutdown(read, write bool) error {
 // Close closes the socket. A TCP connection goes on closing (FIN, TIME-WAIT)
 // in the stack.
 func (e *Endpoint) Close() {
+	e.h.ownersMu.Lock()
+	delete(e.h.owners, e.ep)
+	e.h.ownersMu.Unlock()
 	e.ep.Close()
 	e.h.watcher.kick()
 }

@@ -98,6 +98,11 @@ type Host struct {
 	watcher *watcher
 	now     func() time.Time
 
+	// owners names each open socket's endpoint by its id (the socket's
+	// number), for the socket table.
+	ownersMu sync.Mutex
+	owners   map[tcpip.Endpoint]int
+
 	// inbound is the queue Deliver and the loopback fill and the receive
 	// goroutine empties; both start with the first packet queued.
 	inbound atomic.Pointer[chan queued]
@@ -148,6 +153,7 @@ func New(cfg Config) (*Host, error) {
 	mtu := cfg.MTU
 	h.pool.New = func() any { b := make([]byte, mtu); return &b }
 	h.watcher = newWatcher(h)
+	h.owners = map[tcpip.Endpoint]int{}
 	h.stack = stack.New(stack.Options{
 		NetworkProtocols:   []stack.NetworkProtocolFactory{ipv4Protocol},
 		TransportProtocols: []stack.TransportProtocolFactory{tcp.NewProtocolProbe(h.watcher.probe), udp.NewProtocol, icmp.NewProtocol4},

@@ -15,8 +15,9 @@ import (
 
 // Sockets lists every TCP and UDP endpoint the stack holds, as ss -tanu
 // does: listeners, connections (also those still in an accept queue or in
-// TIME-WAIT after their socket closed) and UDP sockets. Socket ids are left
-// 0: the caller knows which socket is whose.
+// TIME-WAIT after their socket closed) and UDP sockets, each with the id
+// of the open socket that owns it (0 for none: a connection still in an
+// accept queue, or one whose socket closed).
 func (h *Host) Sockets() []lab.SocketInfo {
 	return h.sockets(func(netip.Addr) bool { return true })
 }
@@ -42,7 +43,8 @@ func (h *Host) sockets(keep func(netip.Addr) bool) []lab.SocketInfo {
 			continue
 		}
 		row := lab.SocketInfo{
-			Local: netip.AddrPortFrom(ipOf(info.ID.LocalAddress), info.ID.LocalPort).String(),
+			Socket: h.owner(ep),
+			Local:  netip.AddrPortFrom(ipOf(info.ID.LocalAddress), info.ID.LocalPort).String(),
 		}
 		if info.ID.RemotePort != 0 {
 			peer := ipOf(info.ID.RemoteAddress)

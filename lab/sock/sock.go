@@ -144,32 +144,12 @@ func (st *Stack) Sockets() []*Socket {
 
 // Table is the host's socket table, as ss -tanu shows it, with each row's
 // socket number where an open socket owns it.
-func (st *Stack) Table() []lab.SocketInfo { return st.numbered(st.host.Sockets()) }
+func (st *Stack) Table() []lab.SocketInfo { return st.host.Sockets() }
 
 // TableWith is the rows of Table that concern the host at peer: those with
 // no peer (listeners, unconnected UDP sockets), and connections with peer.
 func (st *Stack) TableWith(peer netip.Addr) []lab.SocketInfo {
-	return st.numbered(st.host.SocketsWith(peer))
-}
-
-// numbered gives each of rows the number of the open socket that owns it.
-func (st *Stack) numbered(rows []lab.SocketInfo) []lab.SocketInfo {
-	type key struct{ proto, local, peer string }
-	owners := map[key]int{}
-	for _, s := range st.Sockets() {
-		k := key{proto: s.typ.proto().String()}
-		if a, err := s.endpoint().LocalAddr(); err == nil {
-			k.local = a.String()
-		}
-		if a, err := s.endpoint().PeerAddr(); err == nil {
-			k.peer = a.String()
-		}
-		owners[k] = s.fd
-	}
-	for i, r := range rows {
-		rows[i].Socket = owners[key{r.Proto, r.Local, r.Peer}]
-	}
-	return rows
+	return st.host.SocketsWith(peer)
 }
 
 // Close closes every socket still open.
