@@ -103,18 +103,27 @@ func newConn(s *Socket) *Conn {
 // Socket is the traced socket under the connection.
 func (c *Conn) Socket() *Socket { return c.s }
 
-func (c *Conn) opContext(write bool) (context.Context, context.CancelFunc) {
+// opContext is the context a read or a write runs in: it ends at the
+// deadline, or when the connection closes. A deadline already past is
+// os.ErrDeadlineExceeded at once, with no call made (as Go's net returns
+// it without a syscall): net/http sets one to cancel its background read,
+// and that housekeeping is no recv of the server's.
+func (c *Conn) opContext(write bool) (context.Context, context.CancelFunc, error) {
 	c.mu.Lock()
 	d := c.readDeadline
 	if write {
 		d = c.writeDeadline
 	}
 	c.mu.Unlock()
-	if d.IsZero() {
+	switch {
+	case d.IsZero():
 		// Closing the connection cancels c.ctx, which ends the call.
-		return c.ctx, func() {}
+		return c.ctx, func() {}, nil
+	case !time.Now().Before(d):
+		return nil, nil, os.ErrDeadlineExceeded
 	}
-	return context.WithDeadline(c.ctx, d)
+	ctx, cancel := context.WithDeadline(c.ctx, d)
+	return ctx, cancel, nil
 }
 
 // netError converts a call's error to what net's users expect: a deadline
@@ -134,7 +143,10 @@ func (c *Conn) netError(err error) error {
 
 // Read is a traced recv.
 func (c *Conn) Read(b []byte) (int, error) {
-	ctx, cancel := c.opContext(false)
+	ctx, cancel, err := c.opContext(false)
+	if err != nil {
+		return 0, err
+	}
 	defer cancel()
 	data, err := c.s.Recv(ctx, min(len(b), MaxRecv))
 	if err != nil {
@@ -148,7 +160,10 @@ func (c *Conn) Read(b []byte) (int, error) {
 
 // Write is a traced sendall.
 func (c *Conn) Write(b []byte) (int, error) {
-	ctx, cancel := c.opContext(true)
+	ctx, cancel, err := c.opContext(true)
+	if err != nil {
+		return 0, err
+	}
 	defer cancel()
 	if err := c.s.SendAll(ctx, b); err != nil {
 		return 0, c.netError(err)
@@ -158,7 +173,10 @@ func (c *Conn) Write(b []byte) (int, error) {
 
 // ReadFrom is a traced recvfrom.
 func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
-	ctx, cancel := c.opContext(false)
+	ctx, cancel, err := c.opContext(false)
+	if err != nil {
+		return 0, nil, err
+	}
 	defer cancel()
 	data, from, err := c.s.RecvFrom(ctx, min(len(b), MaxRecv))
 	if err != nil {
@@ -171,7 +189,10 @@ func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
 // slice of its own, rather than copying it into a buffer the caller holds
 // while it waits (see services.DatagramReader).
 func (c *Conn) ReadDatagram(n int) ([]byte, net.Addr, error) {
-	ctx, cancel := c.opContext(false)
+	ctx, cancel, err := c.opContext(false)
+	if err != nil {
+		return nil, nil, err
+	}
 	defer cancel()
 	data, from, err := c.s.RecvFrom(ctx, min(n, MaxRecv))
 	if err != nil {
@@ -186,7 +207,10 @@ func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	ctx, cancel := c.opContext(true)
+	ctx, cancel, err := c.opContext(true)
+	if err != nil {
+		return 0, err
+	}
 	defer cancel()
 	n, err := c.s.SendTo(ctx, b, ap)
 	return n, c.netError(err)
