@@ -550,3 +550,25 @@ func (k Kernel) Dial(ctx context.Context, addr netip.AddrPort) (net.Conn, error)
 	var d net.Dialer
 	return d.DialContext(ctx, "tcp", addr.String())
 }
+
+// tryOnHost is a command to try each service with on the host's network:
+// the host's address and the port fill in its verbs.
+var tryOnHost = map[string]string{
+	"echo/tcp": "nc %v %d",
+	"http/tcp": "curl http://%v:%d/hello",
+	"dns/udp":  "dig @%v -p %d www.lab",
+	"smtp/tcp": "curl smtp://%v:%d --mail-rcpt ada@lab -T msg.txt",
+	"pop3/tcp": "curl pop3://%v:%d/1 -u ada:any",
+	"kv/tcp":   "redis-cli -h %v -p %d",
+	"tftp/udp": "tftp %v %d -c get hello.txt",
+}
+
+// TryOnHost is a command that tries sp on the host's network at host,
+// with a standard client; "" if there is none worth showing.
+func (sp Spec) TryOnHost(host netip.Addr) string {
+	format, ok := tryOnHost[sp.String()]
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf(format, host, sp.Port+HostPortOffset)
+}
