@@ -87,7 +87,8 @@ func tftpError(code uint16, msg string) []byte {
 
 // tftp answers requests on the file server's port (69): a read request
 // starts a transfer from a port of its own (the server's transfer ID),
-// within maxTransfers at once; anything else gets an ERROR.
+// within maxTransfers at once; a DATA, ACK or ERROR, which belong to a
+// transfer, is ignored; anything else gets an ERROR.
 func (s *Server) tftp(n Network) func([]byte, net.Addr) []byte {
 	return func(b []byte, from net.Addr) []byte {
 		p, err := parseTFTP(b)
@@ -97,7 +98,7 @@ func (s *Server) tftp(n Network) func([]byte, net.Addr) []byte {
 		case p.op == tftpWRQ:
 			return tftpError(tftpAccess, "access violation: the lab's file server is read-only")
 		case p.op != tftpRRQ:
-			return tftpError(tftpIllegal, "illegal TFTP operation: send a read request (RRQ) to this port")
+			return nil // a transfer's packet, sent to the wrong port: answering could loop between two servers
 		case p.mode != "octet" && p.mode != "netascii":
 			return tftpError(tftpIllegal, "illegal TFTP operation: the mode is octet or netascii")
 		}
