@@ -27,7 +27,7 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "HTTP `address` to serve the lab on")
 	var hostServices netip.Addr
-	fs.Func("host-services", "also run the lab's services on the host's network at this `address` (default 127.0.0.1), each on its lab port + 7000: echo 7007, daytime 7013, DNS 7053, HTTP 7080, counter 9001, iterative echo 9007; for nc, telnet, curl and dig; \"none\" for none", func(v string) error {
+	fs.Func("host-services", "also run the lab's services on the host's network at this `address` (default 127.0.0.1), each on its lab port + 7000: echo 7007, daytime 7013, SMTP 7025, DNS 7053, TFTP 7069, HTTP 7080, POP3 7110, counter 9001, iterative echo 9007, the key-value database 13379; for nc, telnet, curl, dig, redis-cli and tftp; \"none\" for none", func(v string) error {
 		if v == "none" || v == "" {
 			hostServices = netip.Addr{}
 			return nil

@@ -246,15 +246,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // port in use is a warning: the lab works without it.
 func (s *Server) startHostServices(srv *services.Server) {
 	host := services.Kernel{Host: s.cfg.HostServices}
-	var on []string
+	var on, try []string
 	for _, sp := range services.OnHost() {
 		if err := srv.Start(host, []services.Spec{sp}); err != nil {
 			s.log.Warn("a service on the host's network is off", "err", err)
 			continue
 		}
 		on = append(on, fmt.Sprintf("%s/%s %d", sp.Name, sp.Proto, sp.Port+services.HostPortOffset))
+		if cmd := sp.TryOnHost(s.cfg.HostServices); cmd != "" {
+			try = append(try, cmd)
+		}
 	}
 	s.log.Info("services on the host's network", "addr", s.cfg.HostServices, "ports", strings.Join(on, ", "),
-		"try", fmt.Sprintf("nc %v %d; curl http://%[1]v:%d/hello; dig @%[1]v -p %d www.lab", s.cfg.HostServices,
-			7+services.HostPortOffset, 80+services.HostPortOffset, 53+services.HostPortOffset))
+		"try", strings.Join(try, "; "))
 }

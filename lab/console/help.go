@@ -435,6 +435,7 @@ Statements: x = ..., a, b = ..., del x, import socket, # comments, ';' between
 
 Addresses are (host, port) tuples: ("10.0.0.1", 7), or by name: ("echo.lab", 7).
 Type help(s.connect), or help("connect"), to see what a call does on the wire.
+The lab server's protocols: help("smtp"), help("pop3"), help("resp"), help("tftp").
 `)
 	return sb.String()
 }
@@ -506,6 +507,9 @@ func lookupDoc(name string) (doc, bool) {
 	}
 	name = strings.TrimSuffix(name, "()")
 	if d, ok := methodDocs[name]; ok {
+		return d, true
+	}
+	if d, ok := protocolDocs[strings.ToLower(name)]; ok {
 		return d, true
 	}
 	d, ok := otherDocs[name]

@@ -9,11 +9,11 @@ import (
 
 // LabNames are the names the lab's DNS server answers for, each with the
 // lab server's address.
-var LabNames = []string{"server.lab", "www.lab", "echo.lab", "peer.lab"}
+var LabNames = []string{"server.lab", "www.lab", "echo.lab", "peer.lab", MailHost}
 
 // Zone is the lab's DNS zone, "lab.": an authoritative server for it that
-// answers A queries and refuses every name outside it (it does not
-// recurse).
+// answers A queries, and MX queries for "lab." (mail for name@lab goes to
+// mail.lab), and refuses every name outside it (it does not recurse).
 type Zone struct {
 	names map[string]netip.Addr // "www.lab." → address
 	soa   dnsmessage.SOAResource
@@ -74,24 +74,41 @@ func (z *Zone) Answer(query []byte) []byte {
 		resp.RCode = dnsmessage.RCodeNameError
 		return build(resp, &q, nil, &z.soa)
 	}
-	if !ok || (q.Type != dnsmessage.TypeA && q.Type != dnsmessage.TypeALL) {
-		return build(resp, &q, nil, &z.soa) // the name is there, with no record of that type
+	switch {
+	case name == "lab." && (q.Type == dnsmessage.TypeMX || q.Type == dnsmessage.TypeALL):
+		return build(resp, &q, z.mx, nil)
+	case ok && (q.Type == dnsmessage.TypeA || q.Type == dnsmessage.TypeALL):
+		return build(resp, &q, func(b *dnsmessage.Builder) {
+			b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: ttl}, dnsmessage.AResource{A: addr.As4()})
+		}, nil)
 	}
-	return build(resp, &q, &dnsmessage.AResource{A: addr.As4()}, nil)
+	return build(resp, &q, nil, &z.soa) // the name is there, with no record of that type
 }
 
-// build packs a response with its question, an answer and an SOA in the
-// authority section, each if given.
-func build(h dnsmessage.Header, q *dnsmessage.Question, a *dnsmessage.AResource, soa *dnsmessage.SOAResource) []byte {
+// mx adds the zone's MX record, "lab." → mail.lab, to b's answers, and
+// mail.lab's address to its additional section, as a server does to
+// spare the next query.
+func (z *Zone) mx(b *dnsmessage.Builder) {
+	mail := dnsmessage.MustNewName(MailHost + ".")
+	b.MXResource(dnsmessage.ResourceHeader{Name: dnsmessage.MustNewName("lab."), Class: dnsmessage.ClassINET, TTL: ttl},
+		dnsmessage.MXResource{Pref: 10, MX: mail})
+	b.StartAdditionals()
+	b.AResource(dnsmessage.ResourceHeader{Name: mail, Class: dnsmessage.ClassINET, TTL: ttl},
+		dnsmessage.AResource{A: z.names[MailHost+"."].As4()})
+}
+
+// build packs a response with its question, the answers answer adds and
+// an SOA in the authority section, each if given.
+func build(h dnsmessage.Header, q *dnsmessage.Question, answer func(*dnsmessage.Builder), soa *dnsmessage.SOAResource) []byte {
 	b := dnsmessage.NewBuilder(make([]byte, 0, 128), h)
 	b.EnableCompression()
 	if q != nil {
 		b.StartQuestions()
 		b.Question(*q)
 	}
-	if a != nil {
+	if answer != nil {
 		b.StartAnswers()
-		b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: ttl}, *a)
+		answer(&b)
 	}
 	if soa != nil {
 		b.StartAuthorities()

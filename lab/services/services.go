@@ -1,7 +1,8 @@
 // Package services holds the lab server's services: echo (RFC 862) and
 // daytime (RFC 867) over TCP and UDP, a counter, an echo that serves one
-// client at a time, HTTP, DNS, and two that connect back to their caller
-// (call-me and a peer). They are written against net.Listener,
+// client at a time, HTTP, DNS, mail in (SMTP) and out (POP3), a
+// key-value database (RESP), a read-only file server (TFTP), and two that
+// connect back to their caller (call-me and a peer). They are written against net.Listener,
 // net.PacketConn and a dialer, so the same code serves the lab network,
 // where every call it makes is traced, and the host's kernel.
 package services
@@ -35,16 +36,21 @@ var Standard = []Spec{
 	{"echo", "udp", 7, "sends back every datagram it receives (RFC 862)"},
 	{"daytime", "tcp", 13, "sends the date and time, then closes (RFC 867)"},
 	{"daytime", "udp", 13, "answers any datagram with the date and time (RFC 867)"},
-	{"dns", "udp", 53, "answers A queries for the lab's names: server.lab, www.lab, echo.lab, peer.lab (RFC 1035)"},
+	{"dns", "udp", 53, "answers A queries for the lab's names: server.lab, www.lab, echo.lab, peer.lab, mail.lab; and MX for lab (RFC 1035)"},
 	{"http", "tcp", 80, "a web server: GET / and /hello, keep-alive unless you say Connection: close (RFC 9112)"},
 	{"callme", "tcp", 2000, "send it a port number and a newline: it connects to that port of yours and says hello"},
 	{"counter", "tcp", 2001, "answers each line you send with how many lines this connection has sent"},
 	{"iterecho", "tcp", 2007, "echo, serving one connection at a time: the next waits in the listen backlog"},
+	{"smtp", "tcp", 25, "mail in: takes a message for any name@lab and keeps it in that mailbox (RFC 5321)"},
+	{"pop3", "tcp", 110, "mail out: reads name@lab's mailbox, with any password (RFC 1939)"},
+	{"tftp", "udp", 69, "a read-only file server: hello.txt, and tftp.txt in several blocks (RFC 1350)"},
+	{"kv", "tcp", 6379, "a key-value database speaking Redis's protocol: SET, GET, DEL, INCR, EXISTS, KEYS, EXPIRE, PING (RESP)"},
 	{"peer", "tcp", 9000, "a peer: it answers like echo and, when you connect, connects back to your port 9000"},
 }
 
 // HostPortOffset is added to a service's port when it also runs on the
-// host's network: echo is 7007 there, HTTP 7080, DNS 7053.
+// host's network: echo is 7007 there, HTTP 7080, DNS 7053, SMTP 7025,
+// POP3 7110, TFTP 7069, the key-value database 13379.
 const HostPortOffset = 7000
 
 // OnHost are the services that also run on the host's network (see
@@ -84,6 +90,10 @@ type Server struct {
 	peers   map[netip.Addr]int // open TCP connections by peer address
 	refused atomic.Uint64
 	busy    atomic.Int64 // see Busy
+
+	mail      mailstore    // SMTP's and POP3's mailboxes
+	kv        kvstore      // the key-value database's keys
+	transfers atomic.Int32 // TFTP transfers under way
 }
 
 // NewServer returns a server whose daytime services read the clock now
@@ -180,7 +190,7 @@ func (s *Server) start(n Network, sp Spec) error {
 		if err != nil {
 			return err
 		}
-		s.ServePacket(pc, reply)
+		s.servePacket(pc, reply)
 		return nil
 	}
 	return errors.New("no such service")
@@ -207,20 +217,31 @@ func (s *Server) stream(n Network, sp Spec) func(net.Listener) {
 		return func(ln net.Listener) { s.ServeOneAtATime(ln, Echo) }
 	case "tcp/http":
 		return func(ln net.Listener) { s.ServeHTTP(ln, Web()) }
+	case "tcp/smtp":
+		return each(s.smtp)
+	case "tcp/pop3":
+		return each(s.pop3)
+	case "tcp/kv":
+		return each(s.keyValue)
 	}
 	return nil
 }
 
-// datagram is how the UDP service sp answers a datagram; nil if there is
-// no such UDP service.
-func (s *Server) datagram(n Network, sp Spec) func([]byte) []byte {
+// datagram is how the UDP service sp answers a datagram from an address;
+// nil if there is no such UDP service.
+func (s *Server) datagram(n Network, sp Spec) func([]byte, net.Addr) []byte {
+	each := func(reply func([]byte) []byte) func([]byte, net.Addr) []byte {
+		return func(b []byte, _ net.Addr) []byte { return reply(b) }
+	}
 	switch sp.Proto + "/" + sp.Name {
 	case "udp/echo":
-		return EchoDatagram
+		return each(EchoDatagram)
 	case "udp/daytime":
-		return s.DaytimeDatagram
+		return each(s.DaytimeDatagram)
 	case "udp/dns":
-		return LabZone(n.Addr()).Answer
+		return each(LabZone(n.Addr()).Answer)
+	case "udp/tftp":
+		return s.tftp(n)
 	}
 	return nil
 }
@@ -397,11 +418,16 @@ func (s *Server) goConn(c net.Conn, peer netip.Addr, handle func(net.Conn)) {
 // ServePacket answers each datagram on pc with what reply returns for it,
 // if anything.
 func (s *Server) ServePacket(pc net.PacketConn, reply func([]byte) []byte) {
+	s.servePacket(pc, func(b []byte, _ net.Addr) []byte { return reply(b) })
+}
+
+// servePacket is ServePacket for a reply that depends on the sender.
+func (s *Server) servePacket(pc net.PacketConn, reply func([]byte, net.Addr) []byte) {
 	if !s.track(pc) {
 		pc.Close()
 		return
 	}
-	read := bufferedReader(pc)
+	read := bufferedReader(pc, maxDatagram)
 	if dr, ok := pc.(DatagramReader); ok {
 		read = dr.ReadDatagram
 	}
@@ -410,7 +436,7 @@ func (s *Server) ServePacket(pc net.PacketConn, reply func([]byte) []byte) {
 		if err != nil {
 			return !errors.Is(err, net.ErrClosed)
 		}
-		if out := reply(b); out != nil {
+		if out := reply(b, from); out != nil {
 			pc.WriteTo(out, from)
 		}
 		return true
@@ -430,13 +456,12 @@ type DatagramReader interface {
 	ReadDatagram(n int) ([]byte, net.Addr, error)
 }
 
-// bufferedReader reads pc's datagrams into one buffer of maxDatagram
-// bytes.
-func bufferedReader(pc net.PacketConn) func(n int) ([]byte, net.Addr, error) {
+// bufferedReader reads pc's datagrams into one buffer of size bytes.
+func bufferedReader(pc net.PacketConn, size int) func(n int) ([]byte, net.Addr, error) {
 	var buf []byte
 	return func(n int) ([]byte, net.Addr, error) {
 		if buf == nil {
-			buf = make([]byte, maxDatagram)
+			buf = make([]byte, size)
 		}
 		k, from, err := pc.ReadFrom(buf[:n])
 		return buf[:k], from, err
@@ -491,8 +516,8 @@ func (s *Server) DaytimeDatagram([]byte) []byte {
 }
 
 // Kernel is the host's own network: services on it are reachable with nc,
-// telnet, curl and dig, each on its lab port plus HostPortOffset, and are
-// not traced.
+// telnet, curl, dig, redis-cli and tftp, each on its lab port plus
+// HostPortOffset, and are not traced.
 type Kernel struct {
 	Host netip.Addr // the address to listen on, such as 127.0.0.1
 }
@@ -500,8 +525,13 @@ type Kernel struct {
 // Addr is the address the services listen on.
 func (k Kernel) Addr() netip.Addr { return k.Host }
 
+// addr is port+HostPortOffset; port 0 stays 0, any free port, as bind
+// takes it (a TFTP transfer's own port).
 func (k Kernel) addr(port uint16) string {
-	return netip.AddrPortFrom(k.Host, port+HostPortOffset).String()
+	if port != 0 {
+		port += HostPortOffset
+	}
+	return netip.AddrPortFrom(k.Host, port).String()
 }
 
 // Listen listens on TCP port+HostPortOffset.
@@ -509,7 +539,8 @@ func (k Kernel) Listen(port uint16) (net.Listener, error) {
 	return net.Listen("tcp", k.addr(port))
 }
 
-// ListenPacket listens on UDP port+HostPortOffset.
+// ListenPacket listens on UDP port+HostPortOffset, or any free port for
+// port 0.
 func (k Kernel) ListenPacket(port uint16) (net.PacketConn, error) {
 	return net.ListenPacket("udp", k.addr(port))
 }
@@ -518,4 +549,26 @@ func (k Kernel) ListenPacket(port uint16) (net.PacketConn, error) {
 func (k Kernel) Dial(ctx context.Context, addr netip.AddrPort) (net.Conn, error) {
 	var d net.Dialer
 	return d.DialContext(ctx, "tcp", addr.String())
+}
+
+// tryOnHost is a command to try each service with on the host's network:
+// the host's address and the port fill in its verbs.
+var tryOnHost = map[string]string{
+	"echo/tcp": "nc %v %d",
+	"http/tcp": "curl http://%v:%d/hello",
+	"dns/udp":  "dig @%v -p %d www.lab",
+	"smtp/tcp": "curl smtp://%v:%d --mail-rcpt ada@lab -T msg.txt",
+	"pop3/tcp": "curl pop3://%v:%d/1 -u ada:any",
+	"kv/tcp":   "redis-cli -h %v -p %d",
+	"tftp/udp": "tftp %v %d -c get hello.txt",
+}
+
+// TryOnHost is a command that tries sp on the host's network at host,
+// with a standard client; "" if there is none worth showing.
+func (sp Spec) TryOnHost(host netip.Addr) string {
+	format, ok := tryOnHost[sp.String()]
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf(format, host, sp.Port+HostPortOffset)
 }

@@ -1,0 +1,75 @@
+package console
+
+// protocolDocs are the help pages of the lab server's protocols:
+// help("smtp"), help("pop3"), help("resp"), help("tftp"). Their examples
+// run in a lab of their own, as every example in the help does.
+var protocolDocs = map[string]doc{
+	"smtp": {
+		usage:   `help("smtp"): SMTP, mail in, TCP port 25 of mail.lab (10.0.0.1)`,
+		summary: "send mail to any name@lab",
+		text: `The server greets you with 220; then each command is a line, answered by a three-digit code: 2xx done, 3xx go on, 4xx try later, 5xx no (500: a command it does not know).
+  HELO name               say who you are
+  MAIL FROM:<you@lab>     who the message is from
+  RCPT TO:<ada@lab>       who it is for: any name@lab is a mailbox
+  DATA                    354: send the message, ended by a line "."
+  QUIT                    221, and the server closes
+A message is at most 16 KiB; a mailbox keeps 32. Read it back with POP3: help("pop3").
+
+Example:
+>>> m = socket(); m.connect(("10.0.0.1", 25)); m.recv(1024)
+b'220 mail.lab ESMTP Service Ready\r\n'
+>>> m.sendall(b"HELO me\r\n"); m.recv(1024)
+b'250 2.0.0 Hello me\r\n'`,
+	},
+	"pop3": {
+		usage:   `help("pop3"): POP3, mail out, TCP port 110 of mail.lab (10.0.0.1)`,
+		summary: "read name@lab's mailbox, any password",
+		text: `Each command is a line, answered +OK or -ERR. Any password is accepted: it is a lab.
+  USER ada            the mailbox ada@lab
+  PASS anything       opens it (one session at a time)
+  STAT                how many messages, how many bytes
+  LIST                each message's number and size, then "."
+  RETR 1              message 1, then a line "."
+  DELE 1              marks message 1, deleted when you QUIT
+  RSET                unmarks them all
+  NOOP                +OK, nothing more
+  QUIT                deletes what you marked, and closes
+
+Example:
+>>> p = socket(); p.connect(("10.0.0.1", 110)); p.recv(1024)
+b'+OK mail.lab POP3 server ready\r\n'
+>>> p.sendall(b"USER ada\r\n"); p.recv(1024)
+b'+OK ada@lab: now PASS, any password (it is a lab)\r\n'`,
+	},
+	"resp": {
+		usage:   `help("resp"): the key-value database, Redis's protocol (RESP), TCP port 6379`,
+		summary: "SET, GET, INCR… kept by the server across connections",
+		text: `Send a command as a line of words ("SET name ada\r\n") or as a RESP array (b"*2\r\n$3\r\nGET\r\n$4\r\nname\r\n"). Replies: +OK (a simple string), -ERR … (an error), :5 (an integer), $3\r\nada (a bulk string; $-1 is none), *2 (an array).
+  SET key value       EXPIRE key seconds     TTL key
+  GET key             INCR key               PING
+  DEL key…            EXISTS key…            KEYS pattern (KEYS *)
+The keys are the lab server's: every connection, and everyone in a workshop, sees the same. At most 256 keys, values of 4 KiB.
+
+Example:
+>>> k = socket(); k.connect(("10.0.0.1", 6379)); k.sendall(b"SET name ada\r\n"); k.recv(1024)
+b'+OK\r\n'
+>>> k.sendall(b"GET name\r\n"); k.recv(1024)
+b'$3\r\nada\r\n'`,
+	},
+	"tftp": {
+		usage:   `help("tftp"): TFTP, a read-only file server, UDP port 69`,
+		summary: "fetch hello.txt or tftp.txt in 512-byte blocks",
+		text: `Every packet starts with a 2-byte opcode: 1 RRQ (read request), 3 DATA, 4 ACK, 5 ERROR.
+  RRQ:   b"\x00\x01" + name + b"\x00octet\x00", to port 69
+  DATA:  b"\x00\x03", the block number (2 bytes), up to 512 bytes of the file,
+         from a new port of the server's: the transfer's own
+  ACK:   b"\x00\x04" and the block number, to that port; then the next block comes
+A block shorter than 512 bytes is the last. A block not ACKed comes again after 10 s.
+
+Example:
+>>> u = socket(AF_INET, SOCK_DGRAM); u.sendto(b"\x00\x01hello.txt\x00octet\x00", ("10.0.0.1", 69))
+18
+>>> u.recvfrom(1024)[0]
+b"\x00\x03\x00\x01hello from the lab's file server\n"`,
+	},
+}

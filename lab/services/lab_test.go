@@ -1,0 +1,134 @@
+package services_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// say writes line and expects the reply to begin with want.
+func say(t *testing.T, c net.Conn, r *bufio.Reader, line, want string) {
+	t.Helper()
+	if line != "" {
+		c.Write([]byte(line + "\r\n"))
+	}
+	got, err := r.ReadString('\n')
+	if !strings.HasPrefix(got, want) {
+		t.Fatalf("%q: got %q, %v; want %q…", line, got, err, want)
+	}
+}
+
+// In the lab, a mail sent over SMTP waits on the server until its reader
+// connects over POP3, which shows it once and deletes it on QUIT; a
+// malformed command gets the protocol's own error.
+func TestMailInTheLab(t *testing.T) {
+	s := newStudent(t)
+	c, r := s.dial(25)
+	say(t, c, r, "", "220 mail.lab ESMTP")
+	say(t, c, r, "XYZZ", "500 ")
+	say(t, c, r, "HELLO?", "501 ")
+	say(t, c, r, "HELO me", "250 ")
+	say(t, c, r, "MAIL FROM:<grace@lab>", "250 ")
+	say(t, c, r, "RCPT TO:<someone@example.com>", "550 ")
+	say(t, c, r, "RCPT TO:<Ada@lab>", "250 ")
+	say(t, c, r, "DATA", "354 ")
+	say(t, c, r, "Subject: hi\r\n\r\nhello, Ada\r\n..dot\r\n.", "250 ")
+	say(t, c, r, "QUIT", "221 ")
+
+	p, pr := s.dial(110)
+	say(t, p, pr, "", "+OK mail.lab POP3 server ready")
+	say(t, p, pr, "STAT", "-ERR log in first")
+	say(t, p, pr, "XYZZY 1 2 3", "-ERR ")
+	say(t, p, pr, "USER ada", "+OK ada@lab")
+	say(t, p, pr, "PASS anything", "+OK ada@lab has 1 messages (")
+	second, sr := s.dial(110)
+	say(t, second, sr, "", "+OK")
+	say(t, second, sr, "USER ada", "+OK")
+	say(t, second, sr, "PASS x", "-ERR maildrop already locked")
+	say(t, p, pr, "RETR 2", "-ERR no such message")
+	say(t, p, pr, "RETR 1", "+OK ")
+	for _, want := range []string{"Subject: hi\r\n", "\r\n", "hello, Ada\r\n", "..dot\r\n", ".\r\n"} {
+		say(t, p, pr, "", want)
+	}
+	say(t, p, pr, "DELE 1", "+OK message 1 deleted")
+	say(t, p, pr, "QUIT", "+OK bye: 1 messages deleted, 0 left")
+	say(t, second, sr, "PASS x", "+OK ada@lab has 0 messages")
+}
+
+// What one connection SETs, another GETs: the database's state outlives
+// them both, and is the lab server's (every student of a room shares it).
+func TestKeyValueInTheLab(t *testing.T) {
+	s := newStudent(t)
+	a, ar := s.dial(6379)
+	say(t, a, ar, "SET name ada", "+OK")
+	say(t, a, ar, "INCR name", "-ERR value is not an integer")
+	a.Close()
+	b, br := s.dial(6379)
+	say(t, b, br, "GET name", "$3")
+	say(t, b, br, "", "ada")
+	say(t, b, br, "SET "+strings.Repeat("k", 300)+" v", "-ERR the lab's database takes keys of at most 256 bytes")
+	b.Write([]byte(strings.Repeat("x", 9000)))
+	say(t, b, br, "", "-ERR Protocol error: request longer than 8192 bytes")
+}
+
+// A file comes over TFTP in blocks of 512 bytes from the transfer's own
+// port, each after the ACK of the one before, the last one short; a
+// block not acknowledged comes again, and a stranger on the transfer's
+// port gets ERROR 5.
+func TestTFTPInTheLab(t *testing.T) {
+	s := newStudent(t)
+	u, err := s.h.Sockets().ListenPacket(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	server := net.UDPAddrFromAddrPort(netip.MustParseAddrPort("10.0.0.1:69"))
+	u.WriteTo([]byte("\x00\x01tftp.txt\x00octet\x00"), server)
+	read := func() ([]byte, net.Addr) {
+		t.Helper()
+		u.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b := make([]byte, 600)
+		n, from, err := u.ReadFrom(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b[:n], from
+	}
+	var got []byte
+	for block := uint16(1); ; block++ {
+		b, from := read()
+		if from.String() == server.String() || binary.BigEndian.Uint16(b) != 3 || binary.BigEndian.Uint16(b[2:]) != block {
+			t.Fatalf("block %d: % x from %v, want DATA %d from the transfer's port", block, b[:4], from, block)
+		}
+		got = append(got, b[4:]...)
+		if block == 1 {
+			stranger, _ := s.h.Sockets().ListenPacket(0)
+			stranger.WriteTo([]byte("\x00\x04\x00\x01"), from)
+			stranger.SetReadDeadline(time.Now().Add(5 * time.Second))
+			e := make([]byte, 100)
+			n, _, err := stranger.ReadFrom(e)
+			if err != nil || !bytes.HasPrefix(e[:n], []byte("\x00\x05\x00\x05unknown transfer ID")) {
+				t.Errorf("a stranger's ACK: % x, %v; want ERROR 5", e[:n], err)
+			}
+			stranger.Close()
+		}
+		u.WriteTo(binary.BigEndian.AppendUint16([]byte{0, 4}, block), from)
+		if len(b) < 516 {
+			break
+		}
+	}
+	want, _ := os.ReadFile("files/tftp.txt")
+	if !bytes.Equal(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	u.WriteTo([]byte("\x00\x01nosuch\x00octet\x00"), server)
+	if b, _ := read(); !bytes.HasPrefix(b, []byte("\x00\x05\x00\x01file not found")) {
+		t.Errorf("RRQ nosuch: % x", b)
+	}
+}
