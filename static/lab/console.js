@@ -40,6 +40,7 @@ import { errorText, find } from "./format.js";
 const HISTORY_KEY = "socketlab.history";
 const HISTORY_MAX = 200;
 const PENDING_DELAY = 150; // ms before a running line shows as waiting
+const SHOWN_LINE = 500; // the longest line the transcript shows whole, in characters
 const SERVER = "10.0.0.1"; // the lab server: echo on 7, daytime on 13
 
 // The variable a line binds a socket to: "s = socket(AF_INET, SOCK_STREAM)".
@@ -119,8 +120,11 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
     return rec;
   }
 
-  /** @param {string} line */
-  function addEntry(line) {
+  /** @param {string} typed */
+  function addEntry(typed) {
+    // A line far longer than the console takes (it says so, in Go's
+    // error) is shown cut, not pasted whole into the transcript.
+    const line = typed.length > SHOWN_LINE ? `${typed.slice(0, SHOWN_LINE)}… (${typed.length - SHOWN_LINE} more characters)` : typed;
     const entry = el("div", "entry");
     entry.dataset.testid = "entry";
     const l = el("div", "line");
