@@ -435,8 +435,31 @@ Statements: x = ..., a, b = ..., del x, import socket, # comments, ';' between
 
 Addresses are (host, port) tuples: ("10.0.0.1", 7), or by name: ("echo.lab", 7).
 Type help(s.connect), or help("connect"), to see what a call does on the wire.
+
+Where the console differs from Python (a test runs the same lines in both):
 `)
+	for _, d := range differences {
+		sb.WriteString("  - " + d + "\n")
+	}
 	return sb.String()
+}
+
+// differences are the console's differences from CPython, which the
+// differential test (cpython_test.go) forgives: each is the reason a line
+// of its corpus gives, or one of its normalisations.
+var differences = []string{
+	"the console has no lists",
+	"socket is both the module and the class",
+	"TCP and UDP are the lab's shorthands",
+	"the console has only the socket module",
+	"the console's ints are 64-bit",
+	"the console cannot make exceptions",
+	"bytes.hex() takes no separator",
+	"help() explains what each call does on the wire",
+	"CPython's resolver does not know the lab's names: they are the lab DNS server's",
+	"a socket shows its family and type by name, where Python 3.11 shows numbers",
+	"a SyntaxError says where, in the console's words",
+	"some errors end with a hint: line that Python does not print",
 }
 
 // shortUsage is a usage line without its result: "s.accept()".
