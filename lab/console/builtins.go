@@ -49,6 +49,8 @@ var moduleMembers = map[string]value{
 	"gethostname":   &builtinValue{name: "gethostname"},
 	"gethostbyname": &builtinValue{name: "gethostbyname"},
 	"getaddrinfo":   &builtinValue{name: "getaddrinfo"},
+
+	"create_connection": &builtinValue{name: "create_connection"},
 }
 
 // builtins are the names every console knows; variables shadow them.
@@ -59,6 +61,7 @@ func init() {
 	moduleMembers["gethostname"].(*builtinValue).call = gethostname
 	moduleMembers["gethostbyname"].(*builtinValue).call = gethostbyname
 	moduleMembers["getaddrinfo"].(*builtinValue).call = getaddrinfo
+	moduleMembers["create_connection"].(*builtinValue).call = createConnection
 	for name, v := range moduleMembers {
 		builtins[name] = v
 	}

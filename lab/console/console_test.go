@@ -366,7 +366,7 @@ func TestComplete(t *testing.T) {
 		{"socket.so", []string{"socket.socket("}},
 		{"socket.socket.sh", []string{"socket.socket.shutdown("}},
 		{"data.de", []string{"data.decode("}},
-		{"print(data.", []string{"data.decode(", "data.hex("}},
+		{"print(data.", []string{"data.decode(", "data.hex(", "data.lower(", "data.split(", "data.strip(", "data.upper("}},
 		{"No", []string{"None"}},
 		{"nothing", nil},
 		{"", nil},

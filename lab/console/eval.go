@@ -368,8 +368,9 @@ func (ev *evaluator) call(x *callExpr) (value, *pyError) {
 		v, err = newSocket(ev, a)
 	case *methodValue:
 		a.name = fn.name
-		if _, ok := fn.self.(*socketObj); ok {
-			a.qual = "socket." + fn.name
+		switch fn.self.(type) {
+		case *socketObj, strValue, bytesValue:
+			a.qual = fn.self.typeName() + "." + fn.name
 		}
 		v, err = callMethod(ev, fn, a)
 	default:
@@ -461,7 +462,7 @@ func index(v, i value) (value, *pyError) {
 	if k < 0 || k >= int64(n) {
 		switch v.(type) {
 		case *tupleValue:
-			return nil, raise("IndexError", "tuple index out of range")
+			return nil, raise("IndexError", "%s index out of range", v.typeName())
 		case bytesValue:
 			return nil, raise("IndexError", "index out of range")
 		}

@@ -759,3 +759,36 @@ func newSocket(ev *evaluator, a *args) (value, *pyError) {
 	}
 	return ev.c.newSocket(ev, t)
 }
+
+// createConnection is create_connection(address, timeout=None,
+// source_address=None): a TCP socket, with the timeout, bound to the
+// source address if given, connected to address; closed again if the
+// connect fails.
+func createConnection(ev *evaluator, a *args) (value, *pyError) {
+	vals, err := a.bind("address", "timeout", "source_address", "all_errors")
+	if err != nil {
+		return nil, err
+	}
+	if vals[0] == nil {
+		return nil, typeError("create_connection() missing 1 required positional argument: 'address'")
+	}
+	so, err := ev.c.newSocket(ev, sock.Stream)
+	if err != nil {
+		return nil, err
+	}
+	steps := []struct {
+		arg value
+		do  socketMethod
+	}{{vals[1], sockSettimeout}, {vals[2], sockBind}, {vals[0], sockConnect}}
+	for _, step := range steps {
+		if _, isNone := step.arg.(noneValue); step.arg == nil || isNone {
+			continue
+		}
+		if _, err := step.do(ev, so, &args{name: "create_connection", pos: []value{step.arg}}); err != nil {
+			ev.c.forget(so)
+			so.close()
+			return nil, err
+		}
+	}
+	return so, nil
+}

@@ -98,7 +98,7 @@ def main():
         if "# lab-only:" in line:
             continue
         try:
-            exec(compile(line, "<stdin>", "single"), ns)
+            exec(compile(line + "\n", "<stdin>", "single"), ns)
         except SyntaxError as e:
             print("SyntaxError: " + str(e.msg))
         except BaseException as e:  # noqa: B036: the REPL shows them all
