@@ -13,6 +13,7 @@ var (
 	afInet     = enumValue{"AddressFamily", "AF_INET", 2}
 	sockStream = enumValue{"SocketKind", "SOCK_STREAM", 1}
 	sockDgram  = enumValue{"SocketKind", "SOCK_DGRAM", 2}
+	sockRaw    = enumValue{"SocketKind", "SOCK_RAW", 3} // only in getaddrinfo's answers
 )
 
 // socketClass is socket.socket, which makes sockets.
@@ -48,6 +49,8 @@ var moduleMembers = map[string]value{
 	"gethostname":   &builtinValue{name: "gethostname"},
 	"gethostbyname": &builtinValue{name: "gethostbyname"},
 	"getaddrinfo":   &builtinValue{name: "getaddrinfo"},
+
+	"create_connection": &builtinValue{name: "create_connection"},
 }
 
 // builtins are the names every console knows; variables shadow them.
@@ -58,6 +61,7 @@ func init() {
 	moduleMembers["gethostname"].(*builtinValue).call = gethostname
 	moduleMembers["gethostbyname"].(*builtinValue).call = gethostbyname
 	moduleMembers["getaddrinfo"].(*builtinValue).call = getaddrinfo
+	moduleMembers["create_connection"].(*builtinValue).call = createConnection
 	for name, v := range moduleMembers {
 		builtins[name] = v
 	}
@@ -95,6 +99,11 @@ func printBuiltin(ev *evaluator, a *args) (value, *pyError) {
 				sep = s
 			} else {
 				end = s
+			}
+		case "file":
+			// The console prints to its screen only: None is sys.stdout.
+			if _, ok := kw.val.(noneValue); !ok {
+				return nil, raise("AttributeError", "'%s' object has no attribute 'write'", kw.val.typeName())
 			}
 		case "flush":
 		default:
@@ -150,6 +159,9 @@ func strBuiltin(ev *evaluator, a *args) (value, *pyError) {
 		return strValue(strOf(vals[0])), nil
 	}
 	b, ok := vals[0].(bytesValue)
+	if _, isStr := vals[0].(strValue); isStr {
+		return nil, typeError("decoding str is not supported")
+	}
 	if !ok {
 		return nil, typeError("decoding to str: need a bytes-like object, %s found", vals[0].typeName())
 	}

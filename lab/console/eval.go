@@ -255,6 +255,10 @@ func (ev *evaluator) eval(x expr) (value, *pyError) {
 // args are the arguments of a call.
 type args struct {
 	name string // the called function's name, for messages
+	// qual is the name CPython gives a C method whose arguments are
+	// checked before it runs (socket.connect, not connect): a TypeError
+	// for no arguments, exactly one or a keyword says it.
+	qual string
 	pos  []value
 	kw   []kwValue
 }
@@ -268,23 +272,39 @@ type kwValue struct {
 // want fails unless the call has from min to max positional arguments and
 // no keyword arguments.
 func (a *args) want(min, max int) *pyError {
+	qual := a.name
+	if a.qual != "" {
+		qual = a.qual
+	}
 	if len(a.kw) > 0 {
-		return typeError("%s() takes no keyword arguments", a.name)
+		return typeError("%s() takes no keyword arguments", qual)
 	}
 	n := len(a.pos)
 	switch {
 	case n >= min && n <= max:
 		return nil
 	case max == 0:
-		return typeError("%s() takes no arguments (%d given)", a.name, n)
+		return typeError("%s() takes no arguments (%d given)", qual, n)
 	case min == max && min == 1:
-		return typeError("%s() takes exactly one argument (%d given)", a.name, n)
+		return typeError("%s() takes exactly one argument (%d given)", qual, n)
 	case min == max:
 		return typeError("%s() takes exactly %d arguments (%d given)", a.name, min, n)
 	case n < min:
 		return typeError("%s() takes at least %d %s (%d given)", a.name, min, plural(min, "argument"), n)
 	}
 	return typeError("%s() takes at most %d %s (%d given)", a.name, max, plural(max, "argument"), n)
+}
+
+// wantSelfOnly fails unless the call has no arguments, as CPython says
+// of a method written in Python (socket.py's accept and close).
+func (a *args) wantSelfOnly() *pyError {
+	if len(a.kw) > 0 {
+		return typeError("%s() got an unexpected keyword argument '%s'", a.qual, a.kw[0].name)
+	}
+	if n := len(a.pos); n > 0 {
+		return typeError("%s() takes 1 positional argument but %d were given", a.qual, n+1)
+	}
+	return nil
 }
 
 func plural(n int, word string) string {
@@ -348,6 +368,10 @@ func (ev *evaluator) call(x *callExpr) (value, *pyError) {
 		v, err = newSocket(ev, a)
 	case *methodValue:
 		a.name = fn.name
+		switch fn.self.(type) {
+		case *socketObj, strValue, bytesValue:
+			a.qual = fn.self.typeName() + "." + fn.name
+		}
 		v, err = callMethod(ev, fn, a)
 	default:
 		return nil, typeError("'%s' object is not callable", fn.typeName())
@@ -438,7 +462,7 @@ func index(v, i value) (value, *pyError) {
 	if k < 0 || k >= int64(n) {
 		switch v.(type) {
 		case *tupleValue:
-			return nil, raise("IndexError", "tuple index out of range")
+			return nil, raise("IndexError", "%s index out of range", v.typeName())
 		case bytesValue:
 			return nil, raise("IndexError", "index out of range")
 		}

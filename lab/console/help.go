@@ -343,6 +343,31 @@ var otherDocs = map[string]doc{
 		summary: "bytes as hexadecimal digits",
 		text:    "Return the bytes as a str of two hexadecimal digits each.\n\nExample:\n>>> b'hi'.hex()\n'6869'",
 	},
+	"create_connection": {
+		usage:   "create_connection(address, timeout=None)",
+		summary: "a TCP socket connected to (host, port), in one call",
+		text:    "Make a TCP socket, set its timeout if given, connect it to address and return it: socket(), settimeout and connect in one call, as tutorials often write it. If the connect fails, the socket is closed and the error raised.\n\nOn the wire: the three-way handshake, as s.connect.\n\nExample: c = create_connection((\"10.0.0.1\", 7), timeout=2)",
+	},
+	"upper": {
+		usage:   "text.upper()",
+		summary: "the str or bytes in capitals",
+		text:    "Return a copy in capitals (bytes: only ASCII letters).\n\nExample:\n>>> b\"hello\".upper()\nb'HELLO'",
+	},
+	"lower": {
+		usage:   "text.lower()",
+		summary: "the str or bytes in small letters",
+		text:    "Return a copy in small letters (bytes: only ASCII letters).\n\nExample:\n>>> \"QUIT\".lower()\n'quit'",
+	},
+	"strip": {
+		usage:   "text.strip([chars])",
+		summary: "without whitespace (or chars) at either end",
+		text:    "Return a copy without whitespace at either end, or without the characters in chars: data.strip() drops the \\r\\n a line ends with.\n\nExample:\n>>> b\"42\\r\\n\".strip()\nb'42'",
+	},
+	"split": {
+		usage:   "text.split(sep=None, maxsplit=-1)",
+		summary: "a list of the parts between sep (or whitespace)",
+		text:    "Return a list of the parts of the str or bytes between each sep, or between runs of whitespace if sep is None; at most maxsplit splits. Index the list as a tuple: data.split()[0]. The console makes no lists of its own: [...] is a tuple (...) there.\n\nExample:\n>>> b\"HTTP/1.0 200 OK\".split(b\" \", 2)\n[b'HTTP/1.0', b'200', b'OK']",
+	},
 	"AF_INET": {
 		usage:   "AF_INET",
 		summary: "address family: IPv4, addresses are (host, port)",
@@ -424,20 +449,48 @@ Socket methods:
 	}
 	sb.WriteString(`
 Functions: print(...), len(x), repr(x), str(x), int(x), help(x),
-           gethostname(), gethostbyname(host), getaddrinfo(host, port)
+           gethostname(), gethostbyname(host), getaddrinfo(host, port),
+           create_connection(address, timeout=None)
 Constants: AF_INET, SOCK_STREAM, SOCK_DGRAM, SHUT_RD, SHUT_WR, SHUT_RDWR, TCP, UDP,
            SOL_SOCKET, SO_REUSEADDR
 Exceptions: TimeoutError (also socket.timeout)
 Values:    7, 2.5, None, True, "text", b"bytes\n", ("10.0.0.1", 7), x[0], x[1:]
            "text".encode() makes bytes, b"bytes".decode() makes a str,
-           b"bytes".hex() shows bytes as hexadecimal digits
+           b"bytes".hex() shows bytes as hexadecimal digits;
+           str and bytes have upper(), lower(), strip() and split()
 Statements: x = ..., a, b = ..., del x, import socket, # comments, ';' between
 
 Addresses are (host, port) tuples: ("10.0.0.1", 7), or by name: ("echo.lab", 7).
 Type help(s.connect), or help("connect"), to see what a call does on the wire.
 The lab server's protocols: help("smtp"), help("pop3"), help("resp"), help("tftp").
+
+Where the console differs from Python (a test runs the same lines in both):
 `)
+	for _, d := range differences {
+		sb.WriteString("  - " + d + "\n")
+	}
 	return sb.String()
+}
+
+// differences are the console's differences from CPython, which the
+// differential test (cpython_test.go) forgives: each is the reason a line
+// of its corpus gives, or one of its normalisations.
+var differences = []string{
+	"the console has no lists",
+	"the console has no blocks: one statement per line",
+	"socket is both the module and the class",
+	"TCP and UDP are the lab's shorthands",
+	"the console has only the socket module",
+	"the console's ints are 64-bit",
+	"the console compares only with == and !=",
+	"a socket's proto is always 0",
+	"the console cannot make exceptions",
+	"bytes.hex() takes no separator",
+	"help() explains what each call does on the wire",
+	"CPython's resolver does not know the lab's names: they are the lab DNS server's",
+	"a socket shows its family and type by name, where Python 3.11 shows numbers",
+	"a SyntaxError says where, in the console's words",
+	"some errors end with a hint: line that Python does not print",
 }
 
 // shortUsage is a usage line without its result: "s.accept()".

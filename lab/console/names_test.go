@@ -19,7 +19,7 @@ func TestNamesResolvedOverDNS(t *testing.T) {
 >>> gethostbyname("WWW.LAB.")
 '10.0.0.1'
 >>> getaddrinfo("echo.lab", 7)
-[(<AddressFamily.AF_INET: 2>, <SocketKind.SOCK_STREAM: 1>, 6, '', ('10.0.0.1', 7)), (<AddressFamily.AF_INET: 2>, <SocketKind.SOCK_DGRAM: 2>, 17, '', ('10.0.0.1', 7))]
+[(<AddressFamily.AF_INET: 2>, <SocketKind.SOCK_STREAM: 1>, 6, '', ('10.0.0.1', 7)), (<AddressFamily.AF_INET: 2>, <SocketKind.SOCK_DGRAM: 2>, 17, '', ('10.0.0.1', 7)), (<AddressFamily.AF_INET: 2>, <SocketKind.SOCK_RAW: 3>, 0, '', ('10.0.0.1', 7))]
 >>> getaddrinfo("echo.lab", "7", type=SOCK_STREAM)
 [(<AddressFamily.AF_INET: 2>, <SocketKind.SOCK_STREAM: 1>, 6, '', ('10.0.0.1', 7))]
 >>> getaddrinfo("10.0.0.1", None)[0][4]

@@ -98,7 +98,9 @@ func (p *parser) closing(closer string) *syntaxError {
 // unsupportedKeyword explains a keyword the language lacks.
 func unsupportedKeyword(kw string) (string, bool) {
 	switch kw {
-	case "if", "elif", "else", "for", "while", "def", "class", "with", "try", "except", "finally", "async":
+	case "with":
+		return "the lab console has no 'with' blocks: type s = socket(...) on one line, then one call per line, and s.close() when done", true
+	case "if", "elif", "else", "for", "while", "def", "class", "try", "except", "finally", "async":
 		return fmt.Sprintf("the lab console has no '%s' blocks: type one statement per line", kw), true
 	case "and", "or", "not", "is", "in":
 		return fmt.Sprintf("the lab console has no '%s' operator", kw), true

@@ -239,9 +239,9 @@ OverflowError: timestamp out of range for platform time_t
 >>> s.shutdown(5)
 OSError: [Errno 22] Invalid argument
 >>> s.fileno(1)
-TypeError: fileno() takes no arguments (1 given)
+TypeError: socket.fileno() takes no arguments (1 given)
 >>> s.connect(address=("10.0.0.1", 7))
-TypeError: connect() takes no keyword arguments
+TypeError: socket.connect() takes no keyword arguments
 >>> s.foo
 AttributeError: 'socket' object has no attribute 'foo'
 >>> s.foo()

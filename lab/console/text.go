@@ -29,6 +29,13 @@ var strMethods = map[string]func(ev *evaluator, s strValue, a *args) (value, *py
 	},
 }
 
+func init() {
+	strMethods["upper"], bytesMethods["upper"] = upperStr, upperBytes
+	strMethods["lower"], bytesMethods["lower"] = lowerStr, lowerBytes
+	strMethods["strip"], bytesMethods["strip"] = stripStr, stripBytes
+	strMethods["split"], bytesMethods["split"] = splitStr, splitBytes
+}
+
 // bytesMethods are the methods of bytes the language has.
 var bytesMethods = map[string]func(ev *evaluator, b bytesValue, a *args) (value, *pyError){
 	"decode": func(ev *evaluator, b bytesValue, a *args) (value, *pyError) {

@@ -190,9 +190,16 @@ func (e *Endpoint) Read(ctx context.Context, n int) ([]byte, error) {
 	return b, err
 }
 
-// ReadFrom receives one datagram, up to n bytes of it, and its sender.
+// ReadFrom receives one datagram, up to n bytes of it, and its sender. A
+// datagram of no bytes is an empty slice, never nil: it is a datagram,
+// and a reader may take nil for none (services.ServePacket's reply
+// answers nil with nothing).
 func (e *Endpoint) ReadFrom(ctx context.Context, n int) ([]byte, netip.AddrPort, error) {
-	return e.read(ctx, n, true)
+	b, from, err := e.read(ctx, n, true)
+	if err == nil && b == nil {
+		b = []byte{}
+	}
+	return b, from, err
 }
 
 func (e *Endpoint) read(ctx context.Context, n int, from bool) ([]byte, netip.AddrPort, error) {

@@ -205,3 +205,24 @@ func TestDeliverDropsWhatTheLinkDoesNotCarry(t *testing.T) {
 		t.Errorf("dropped %d, want 3", got)
 	}
 }
+
+// A datagram of no bytes is read as an empty slice, not nil: it is a
+// datagram, and the lab's UDP echo, which answers nil with nothing, must
+// send it back, as RFC 862 and the kernel's echo do.
+func TestReadFromEmptyDatagram(t *testing.T) {
+	p := newPair(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	srv, _ := p.b.NewEndpoint(netstack.UDP, 3)
+	if err := srv.Bind(netip.MustParseAddrPort("0.0.0.0:7")); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := p.a.NewEndpoint(netstack.UDP, 3)
+	if n, err := u.WriteTo(ctx, nil, netip.MustParseAddrPort("10.0.0.1:7")); n != 0 || err != nil {
+		t.Fatalf("send an empty datagram: %d, %v", n, err)
+	}
+	b, from, err := srv.ReadFrom(ctx, 1024)
+	if err != nil || b == nil || len(b) != 0 || from.Addr() != netip.MustParseAddr("10.0.0.2") {
+		t.Errorf("read an empty datagram: %#v from %v, %v; want []byte{} from 10.0.0.2", b, from, err)
+	}
+}

@@ -169,3 +169,36 @@ func TestDatagramsOnLoopback(t *testing.T) {
 		t.Errorf("packets %q, want %q", ifaces, want)
 	}
 }
+
+// connect on a listening socket fails with EISCONN, as on Linux, and the
+// socket goes on listening: a second connect does not replace it.
+func TestConnectWhileListening(t *testing.T) {
+	l := newLab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := l.Host.Sockets().Socket(sock.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Bind(netip.MustParseAddrPort("0.0.0.0:5000")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Listen(1); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		err = s.Connect(ctx, netip.MustParseAddrPort("10.0.0.1:7"))
+		if serr := (*sock.Error)(nil); !errors.As(err, &serr) || serr.Errno != lab.EISCONN {
+			t.Fatalf("connect while listening: %v, want EISCONN", err)
+		}
+	}
+	c, err := l.Host.Sockets().Socket(sock.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Connect(ctx, netip.MustParseAddrPort("127.0.0.1:5000")); err != nil {
+		t.Errorf("connect to the listener after: %v", err)
+	}
+}

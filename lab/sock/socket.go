@@ -210,6 +210,11 @@ func (s *Socket) Connect(ctx context.Context, addr netip.AddrPort) error {
 			return err
 		}
 		c.Peer = addr // also when it fails: the peer it asked for
+		if s.typ == Stream && s.endpoint().State() == lab.StateListen {
+			// Linux's answer; gVisor's, EINVAL, would mark the socket
+			// failed, and the next connect would drop the listener.
+			return lab.EISCONN
+		}
 		err := s.endpoint().Connect(ctx, addr)
 		var errno lab.Errno
 		if s.typ == Stream && errors.As(err, &errno) && errno != lab.EISCONN && errno != lab.EALREADY && errno != lab.EINPROGRESS {

@@ -1,0 +1,18 @@
+# Addresses are (host, port) tuples.
+s = socket(AF_INET, SOCK_STREAM)
+s.connect("10.0.0.1")
+s.connect(("10.0.0.1",))
+s.connect(("10.0.0.1", 7, 8))
+s.connect(("10.0.0.1", "7"))
+s.connect((7, "10.0.0.1"))
+s.connect(("10.0.0.1", 70000))
+s.connect(("10.0.0.1", -1))
+s.connect(["10.0.0.1", 7])  # deliberate: the console has no lists
+s.connect(("10.0.0.1", 7.0))
+s.connect(("10.0.0.256", 7))
+s.connect(("", 7))
+s.connect()
+s.connect(("10.0.0.1", 7), 1)
+s.bind("")
+s.bind(("", "x"))
+s.close()

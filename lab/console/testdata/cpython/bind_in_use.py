@@ -1,0 +1,13 @@
+# Two sockets cannot bind one port.
+a = socket(AF_INET, SOCK_STREAM)
+a.bind(("", 5072))
+b = socket(AF_INET, SOCK_STREAM)
+b.bind(("", 5072))
+b.bind(("10.9.9.9", 5073))
+a.bind(("", 5074))
+u = socket(AF_INET, SOCK_DGRAM)
+u.bind(("", 5072))
+u.getsockname()
+v = socket(AF_INET, SOCK_DGRAM)
+v.bind(("", 5072))
+a.close(); b.close(); u.close(); v.close()

@@ -1,0 +1,22 @@
+# Indexing and slicing.
+data = b"hello, world"
+data[0]
+data[-1]
+data[0:5]
+data[7:]
+data[:5]
+data[-5:]
+data[:]
+data[100]
+data[1:100]
+data["x"]
+t = ("10.0.0.1", 7)
+t[0]
+t[1]
+t[2]
+t[-2]
+t[0:1]
+"héllo"[1]
+"héllo"[1:3]
+7[0]
+None[0]

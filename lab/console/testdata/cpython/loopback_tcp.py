@@ -1,0 +1,11 @@
+# A TCP connection to your own host over lo.
+srv = socket(AF_INET, SOCK_STREAM)
+srv.bind(("localhost", 0)); srv.listen(1)
+c = socket(AF_INET, SOCK_STREAM)
+c.connect(srv.getsockname())
+conn, addr = srv.accept()
+conn.sendall(b"over lo"); c.recv(100)
+c.getpeername() == srv.getsockname()
+c.close()
+conn.recv(100)
+conn.close(); srv.close()

@@ -1,0 +1,11 @@
+# When the peer closes, recv returns b'' for good.
+srv = socket(AF_INET, SOCK_STREAM)
+srv.bind(("", 0)); srv.listen(1)
+c = socket(AF_INET, SOCK_STREAM)
+c.connect((gethostname(), srv.getsockname()[1]))
+conn, addr = srv.accept()
+conn.sendall(b"last"); conn.close()
+c.recv(100)
+c.recv(100)
+c.recv(100)
+c.close(); srv.close()

@@ -1,0 +1,18 @@
+# A server on a well-known port; the client closes first.
+srv = socket(AF_INET, SOCK_STREAM)
+srv.bind(("0.0.0.0", 5071))
+srv.getsockname()
+srv.listen()
+c = socket(AF_INET, SOCK_STREAM)
+c.connect(("127.0.0.1", 5071))
+c.getpeername()
+conn, addr = srv.accept()
+conn.getsockname()
+conn
+c.shutdown(SHUT_WR)
+conn.recv(10)
+conn.sendall(b"bye")
+c.recv(10)
+c.close()
+conn.close()
+srv.close()

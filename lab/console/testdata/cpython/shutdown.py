@@ -1,0 +1,13 @@
+# shutdown(SHUT_WR) sends FIN: the echo sends back what it had, then b''.
+s = socket(AF_INET, SOCK_STREAM)
+s.connect(("10.0.0.1", 7))
+s.sendall(b"last words\n")
+s.shutdown(SHUT_WR)
+s.recv(1024)
+s.recv(1024)
+s.send(b"more")
+s.shutdown(SHUT_RD)
+s.shutdown(7)
+s.shutdown("x")
+s.close()
+s.shutdown(SHUT_RDWR)

@@ -1,0 +1,15 @@
+# setsockopt and getsockopt: SO_REUSEADDR.
+SOL_SOCKET, SO_REUSEADDR
+s = socket(AF_INET, SOCK_STREAM)
+s.getsockopt(SOL_SOCKET, SO_REUSEADDR)
+s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)
+s.getsockopt(SOL_SOCKET, SO_REUSEADDR)
+s.getsockopt(SOL_SOCKET, SO_REUSEADDR, 4)
+s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 0)
+s.getsockopt(SOL_SOCKET, SO_REUSEADDR)
+s.setsockopt(SOL_SOCKET, SO_REUSEADDR)
+s.setsockopt(SOL_SOCKET, SO_REUSEADDR, "a")
+s.setsockopt(SOL_SOCKET, 999, 1)
+s.getsockopt(SOL_SOCKET, 999)
+s.setsockopt("a", 2, 1)
+s.close()

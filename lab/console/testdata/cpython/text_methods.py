@@ -1,0 +1,23 @@
+# upper, lower, strip and split, on str and bytes.
+"Hello".upper(), "Hello".lower()
+b"Hello".upper(), b"Hello".lower()
+"héllo".upper()
+b"h\xe9llo".upper()
+"  a b\t c \r\n".split()
+b"  a b\t c \r\n".split()
+b"a,b,,c".split(b",")
+"a,b,,c".split(",", 1)
+"a b  c ".split(None, 1)
+"a b c".split(maxsplit=0)
+"".split(), "".split(",")
+"abc".split("")
+"abc".split(b"b")
+b"abc".split("b")
+b"  42\r\n".strip()
+"xxhixx".strip("x")
+b"xxhixx".strip(b"x")
+"hi".strip(1)
+"a".upper(1)
+b"GET / HTTP/1.0".split(b" ", 2)[1]
+len("a b c".split())
+"a b".split()[5]

@@ -1,0 +1,11 @@
+# recvfrom on UDP: one datagram, at most bufsize bytes of it.
+u = socket(AF_INET, SOCK_DGRAM)
+u.sendto(b"0123456789", ("10.0.0.1", 7))
+u.recvfrom(4)
+u.sendto(b"abc", ("10.0.0.1", 7)); u.sendto(b"def", ("10.0.0.1", 7))
+u.recvfrom(100)
+u.recv(100)
+u.recvfrom(-1)
+u.recvfrom()
+u.recvfrom(10, 0, 0)
+u.close()
