@@ -27,12 +27,15 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	duration := fs.Duration("duration", 10*time.Second, "how long the sessions keep going after the ramp")
 	ramp := fs.Duration("ramp", 0, "start the sessions evenly over this long")
 	timeout := fs.Duration("timeout", loadgen.DefaultTimeout, "bound on a session's coming up and on each round trip")
+	workshop := fs.Bool("workshop", false, "make the sessions students of one workshop: create it through the API, join each through /join, bridge with the cookie; delete it at the end")
+	instructorKey := fs.String("instructor-key", "", "the server's --instructor-key, to create the workshop with (or $SOCKETLAB_INSTRUCTOR_KEY)")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
 	cpuProfile := fs.String("cpuprofile", "", "write the load generator's own CPU profile to this `file` (for go tool pprof)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: socketlab bench [--server URL] [--sessions N] [--rate R] [--duration D] [--ramp D] [--json]\n\n"+
+		fmt.Fprint(stderr, "Usage: socketlab bench [--server URL] [--sessions N] [--rate R] [--duration D] [--ramp D] [--workshop] [--json]\n\n"+
 			"Runs N simulated students against a running lab server, each making R 64-byte TCP echo\n"+
-			"round trips a second, and reports latency, throughput and the server's memory and CPU.\n\n")
+			"round trips a second, and reports latency, throughput and the server's memory and CPU.\n"+
+			"With --workshop the students join one workshop and share its network.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -51,6 +54,9 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		defer stop()
 	}
 
+	if *instructorKey == "" {
+		*instructorKey = os.Getenv("SOCKETLAB_INSTRUCTOR_KEY")
+	}
 	var progressed atomic.Bool
 	cfg := loadgen.Config{
 		Server:   *server,
@@ -59,12 +65,14 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		Duration: *duration,
 		Ramp:     *ramp,
 		Timeout:  *timeout,
+		Workshop: *workshop,
 		Progress: func(p loadgen.Progress) {
 			progressed.Store(true)
 			fmt.Fprintf(stderr, "\rbench %4.0fs: sessions up %d of %d (started %d, failed %d), round trips %d, errors %d   ",
 				p.Elapsed.Seconds(), p.Up, *sessions, p.Started, p.Failed, p.RoundTrips, p.Errors)
 		},
 	}
+	cfg.InstructorKey = *instructorKey
 	rep, err := loadgen.Run(ctx, cfg)
 	if progressed.Load() {
 		fmt.Fprintln(stderr)

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/socketlab/socketlab/exercises"
+	"github.com/socketlab/socketlab/lab/sqlite"
 	"github.com/socketlab/socketlab/server"
 	"github.com/socketlab/socketlab/server/servertest"
 )
@@ -53,6 +56,42 @@ func TestBenchCommand(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "\rbench") {
 		t.Errorf("no progress line on stderr: %q", stderr.String())
+	}
+}
+
+// socketlab bench --workshop: the students join one workshop through the
+// real join flow, on a server with a store and an instructor's key, make
+// their round trips in its network, and the workshop is deleted after.
+func TestBenchCommandWorkshop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 1-second run")
+	}
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "bench.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	exs, _ := exercises.Load(exercises.Embedded())
+	addr := servertest.Start(t, server.Config{Store: db, Exercises: exs, InstructorKey: "k3y"})
+	var stdout, stderr bytes.Buffer
+	args := []string{"bench", "--server", "http://" + addr, "--workshop", "--instructor-key", "k3y", "--sessions", "3", "--rate", "5", "--duration", "1s", "--json"}
+	if code := run(context.Background(), args, nil, &stdout, &stderr); code != 0 {
+		t.Fatalf("socketlab %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+	}
+	var rep struct {
+		Workshop      string `json:"workshop"`
+		WorkshopError string `json:"workshop_error"`
+		SessionsOK    int    `json:"sessions_ok"`
+		RoundTrips    int    `json:"round_trips"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("the report is not JSON: %v\n%s", err, stdout.String())
+	}
+	if rep.Workshop == "" || rep.WorkshopError != "" || rep.SessionsOK != 3 || rep.RoundTrips <= 0 {
+		t.Errorf("report %+v: want a workshop, deleted, 3 sessions ok, round trips", rep)
+	}
+	if n, err := db.CountWorkshops(context.Background()); err != nil || n != 0 {
+		t.Errorf("%d workshops left after the run (%v), want 0", n, err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -139,6 +140,10 @@ func (s *session) packet(pkt []byte) {
 		s.c.malformed.Add(1)
 		s.warn(warnMalformed, "bridge: client sent a binary message that is not an IPv4 packet", "bytes", len(pkt))
 		return
+	}
+	if s.workshop != nil && netip.AddrFrom4([4]byte(pkt[12:16])) == s.workshop.student.Addr {
+		// Before it is sent: what the lab server does about it comes after.
+		s.workshop.seen.packet(true, pkt)
 	}
 	spoofed := s.port.Spoofed()
 	s.port.SendNow(pkt)

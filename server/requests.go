@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/bridge"
@@ -19,8 +20,10 @@ type requestHandler func(s *session, req bridge.Envelope, msg []byte) ([]byte, e
 
 // requests are the text messages a client may send, by type.
 var requests = map[string]requestHandler{
-	bridge.TypePing:    (*session).answerPing,
-	bridge.TypeSockets: (*session).answerSockets,
+	bridge.TypePing:     (*session).answerPing,
+	bridge.TypeSockets:  (*session).answerSockets,
+	bridge.TypeReport:   (*session).answerReport,
+	bridge.TypeProgress: (*session).answerProgress,
 }
 
 // answerPing answers a ping with a pong.
@@ -67,7 +70,8 @@ func (s *session) text(b []byte) {
 	s.warn(warnText, "bridge: client sent a text message that is not a request", "bytes", len(b), "type", quoteType(req.Type), "err", err)
 	msg := err.Error()
 	if len(msg) > bridge.MaxErrorMessage {
-		msg = msg[:bridge.MaxErrorMessage] // cannot happen; quoteType keeps msg ASCII, so no rune is cut
+		// A rune cut in two is dropped.
+		msg = strings.ToValidUTF8(msg[:bridge.MaxErrorMessage], "")
 	}
 	s.answer(marshal(bridge.ErrorMessage{Type: bridge.TypeError, ID: req.ID, Message: msg}))
 }

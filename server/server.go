@@ -113,7 +113,8 @@ type Server struct {
 	upgrader *websocket.Upgrader
 	sessions *registry
 
-	worksheets map[string]*pages.Worksheet // by exercise id, rendered once
+	worksheets map[string]*pages.Worksheet    // by exercise id, rendered once
+	exercises  map[string]*worksheet.Exercise // by id: progress reports are judged by them
 
 	workshops *workshops // nil without a store
 	guesses   *guesses   // wrong join codes and tokens, by client address
@@ -137,8 +138,10 @@ func New(cfg Config) *Server {
 		s.log = slog.Default()
 	}
 	s.worksheets = map[string]*pages.Worksheet{}
+	s.exercises = map[string]*worksheet.Exercise{}
 	var prev *pages.Worksheet // each links to the next, in the worksheet's order
 	for _, ex := range cfg.Exercises {
+		s.exercises[ex.ID] = ex
 		ws, err := renderWorksheet(ex)
 		if err != nil {
 			s.log.Warn("exercise left out", "file", ex.File, "err", err)

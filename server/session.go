@@ -59,6 +59,7 @@ type session struct {
 	bucket     bucket
 	rateStreak int   // messages dropped for rate since the client last rested
 	warned     uint8 // abuse already logged, by bit
+	reports    int   // progress reports made, at most bridge.MaxReports
 
 	done       chan struct{} // closed when the session ends
 	writerDone chan struct{} // closed when the writer has written the close frame
@@ -85,6 +86,9 @@ type sessionWorkshop struct {
 	workshop *lab.Workshop
 	student  *lab.Student
 	live     *liveWorkshop // the workshop's network, once attached
+	// seen is what the session saw of the student's work, to confirm
+	// their reports with; emptied when the session ends.
+	seen *seen
 }
 
 // newSession builds a session on conn and attaches the session's host: to
@@ -108,6 +112,7 @@ func (s *Server) newSession(conn *websocket.Conn, wk *sessionWorkshop) (*session
 	sess.log = s.log.With("session", sess.id)
 	if wk != nil {
 		sess.workshop = wk
+		wk.seen = newSeen(wk.student.Addr)
 		sess.log = sess.log.With("workshop", lab.FormatCode(wk.workshop.Code), "student", wk.student.ID)
 		live, port, err := s.workshops.attach(wk.workshop, wk.student, sess)
 		if err != nil {
@@ -225,6 +230,7 @@ func (s *session) leaveRoom() {
 	if s.ownRoom {
 		s.room.Close()
 	} else {
+		s.workshop.seen.release()
 		s.srv.workshops.leave(s)
 	}
 }

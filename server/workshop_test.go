@@ -376,19 +376,8 @@ func TestGuessesForget(t *testing.T) {
 func TestWorkshopNetworkLingers(t *testing.T) {
 	ls := workshopServer(t, Config{WorkshopLinger: 200 * time.Millisecond})
 	w := ls.create(t, map[string]any{"title": "Linger"})
-	c := browser(t)
-	ls.joinAs(t, c, w.Code, "Ada")
-	u, _ := url.Parse("http://" + ls.addr)
-	cookie := http.Header{"Cookie": {c.Jar.Cookies(u)[0].String()}}
-	dial := func() *bridge.Client {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		cl, err := bridge.Dial(ctx, ls.url+"?workshop="+w.Code, &bridge.Options{Header: cookie})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cl
-	}
+	cookie := ls.joinStudent(t, w.Code, "Ada")
+	dial := func() *bridge.Client { return ls.dialStudent(t, w.Code, cookie) }
 	live := func() int {
 		ls.workshops.mu.Lock()
 		defer ls.workshops.mu.Unlock()
@@ -408,7 +397,6 @@ func TestWorkshopNetworkLingers(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	again := dial()
-	defer again.Close()
 	if again.Addr() != addr || live() != 1 {
 		t.Errorf("back at %v (was %v), %d networks", again.Addr(), addr, live())
 	}

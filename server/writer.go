@@ -28,6 +28,10 @@ func (s *session) deliver(pkt []byte) {
 	if !s.out.push(outMsg{pkt: bp}) {
 		packetPool.Put(bp)
 		s.c.queueFull.Add(1)
+		return
+	}
+	if s.workshop != nil {
+		s.workshop.seen.packet(false, pkt)
 	}
 }
 
@@ -35,6 +39,9 @@ func (s *session) deliver(pkt []byte) {
 // concern the session's host. A client too slow to take them is closed:
 // its trace would have holes.
 func (s *session) record(e lab.Event) {
+	if s.workshop != nil {
+		s.workshop.seen.event(e)
+	}
 	if !s.out.push(outMsg{ev: e}) {
 		s.end(bridge.ClosePolicy, "too slow reading events")
 	}

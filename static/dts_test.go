@@ -21,6 +21,7 @@ var dtsInterface = map[reflect.Type]string{
 	reflect.TypeFor[lab.SocketInfo]():       "SocketRow",
 	reflect.TypeFor[bridge.WorkshopHello](): "Workshop",
 	reflect.TypeFor[bridge.Student]():       "WorkshopStudent",
+	reflect.TypeFor[lab.ProgressRecord]():   "ProgressRecord",
 }
 
 var textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
@@ -84,6 +85,7 @@ func TestTypesDeclareEveryField(t *testing.T) {
 		reflect.TypeFor[lab.TCPFlagBit](),
 		reflect.TypeFor[check.Verdict](),
 		reflect.TypeFor[bridge.WorkshopHello](),
+		reflect.TypeFor[lab.ProgressRecord](),
 	} {
 		walk(typ)
 	}

@@ -42,6 +42,16 @@ export interface SocketLab {
   sockets(): SocketRow[] | null;
   /** The lab server's socket table, rows for the student's connections. */
   serverSockets(): Promise<SocketRow[]>;
+  /**
+   * In a workshop, tells the server that the student did a step of an exercise (kind "step") or answered its
+   * question right ("answer", with the answer). Resolves once the server has stored it, on disk, with the record
+   * as stored: confirmed when the server saw the step done itself (the packets on the bridge, the lab server's
+   * calls), else as reported. Null outside a workshop, where progress stays in the browser; rejects when the
+   * server refuses the report (an exercise or step not the workshop's, too many reports) or the bridge is down.
+   */
+  report(exercise: string, step: number, kind: ProgressKind, answer?: string): Promise<ProgressRecord | null>;
+  /** In a workshop, the student's progress as the server keeps it, whichever tab or browser reported it; null outside a workshop. */
+  serverProgress(): Promise<ProgressRecord[] | null>;
   /** The capture of the host's link, a pcap file. */
   pcap(): Uint8Array<ArrayBuffer>;
   /**
@@ -76,6 +86,25 @@ export interface WorksheetProgress {
   updated?: string;
   /** Set by socketlab.progress(). */
   complete?: boolean;
+}
+
+/** What a progress record says a student did (lab.ProgressKind). */
+export type ProgressKind = "step" | "answer";
+
+/** lab.ProgressRecord: one step done, or one question answered, as the workshop's store keeps it. */
+export interface ProgressRecord {
+  /** The student's ID. */
+  student: number;
+  exercise: string;
+  /** From 0, as the worksheet numbers steps. */
+  step: number;
+  kind: ProgressKind;
+  /** The answer given, for kind "answer". */
+  answer?: string;
+  /** When it was first recorded (RFC 3339). */
+  completed_at: string;
+  /** The server saw it itself, rather than taking the browser's word for it. */
+  confirmed: boolean;
 }
 
 /** A workshop, as the bridge's hello names it (bridge.WorkshopHello). */

@@ -15,6 +15,14 @@ package main
 //	socketlab.serverSockets()  Promise<[row]>: the lab server's socket table, its
 //	                           listeners and its connections with this host (asked
 //	                           of the server over the bridge)
+//	socketlab.report(exercise, step, kind, answer)  Promise<record|null>: in a
+//	                           workshop, tells the server of a step done (kind "step")
+//	                           or a question answered right ("answer"); resolves with
+//	                           the record as stored (on disk; confirmed if the server
+//	                           saw it done), null outside a workshop; rejects if the
+//	                           server refuses it
+//	socketlab.serverProgress() Promise<[record]|null>: the workshop student's records
+//	                           as the server keeps them, null outside a workshop
 //	socketlab.pcap()           Uint8Array: the capture of the host's link
 //	socketlab.judge(checks, since)  [bool]: whether the trace after since passes
 //	                           each check (JSON, lab/check); since is an event number
@@ -84,6 +92,25 @@ func expose(l *labSession) {
 				return nil, err
 			}
 			return toJS(rows), nil
+		})
+	})
+	method(api, "report", func(args []js.Value) any {
+		exercise, step, kind, answer := argString(args, 0), argInt(args, 1), lab.ProgressKind(argString(args, 2)), argString(args, 3)
+		return promise(func() (any, error) {
+			r, err := l.report(context.Background(), exercise, step, kind, answer)
+			if err != nil || r == nil {
+				return js.Null(), err
+			}
+			return toJS(r), nil
+		})
+	})
+	method(api, "serverProgress", func([]js.Value) any {
+		return promise(func() (any, error) {
+			recs, err := l.serverProgress(context.Background())
+			if err != nil || recs == nil {
+				return js.Null(), err
+			}
+			return toJS(recs), nil
 		})
 	})
 	method(api, "judge", func(args []js.Value) any {
@@ -210,6 +237,14 @@ func argString(args []js.Value, i int) string {
 	return args[i].String()
 }
 
+// argInt is args[i] as an integer: -1, which no step is, when it is not
+// a number.
+func argInt(args []js.Value, i int) int {
+	if i >= len(args) || args[i].Type() != js.TypeNumber {
+		return -1
+	}
+	return args[i].Int()
+}
 // argSince is args[i] as where the judged trace begins: after an RFC 3339
 // time (a string), or after an event number (0, the whole trace, when it
 // is neither, or less than 0).

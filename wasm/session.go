@@ -134,6 +134,43 @@ func (l *labSession) serverSockets(ctx context.Context) ([]lab.SocketInfo, error
 	return c.ServerSockets(ctx)
 }
 
+// workshopClient is the session's client if the host is in a workshop,
+// else nil (also before the host is up).
+func (l *labSession) workshopClient() *bridge.Client {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.client == nil || l.client.Hello().Workshop == nil {
+		return nil
+	}
+	return l.client
+}
+
+// report tells the server, in a workshop, that the student did a step
+// (kind "step") or answered its question right ("answer", with the
+// answer), and returns the record as stored; nil outside a workshop,
+// where progress stays in the browser.
+func (l *labSession) report(ctx context.Context, exercise string, step int, kind lab.ProgressKind, answer string) (*lab.ProgressRecord, error) {
+	c := l.workshopClient()
+	if c == nil {
+		return nil, nil
+	}
+	r, err := c.Report(ctx, exercise, step, kind, answer)
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// serverProgress is the workshop student's progress as the server keeps
+// it; nil outside a workshop.
+func (l *labSession) serverProgress(ctx context.Context) ([]lab.ProgressRecord, error) {
+	c := l.workshopClient()
+	if c == nil {
+		return nil, nil
+	}
+	return c.Progress(ctx)
+}
+
 // after is where the part of the trace a check judges begins: after the
 // event numbered seq or, when time is set, after that time. A trace is in
 // time order, and a new session's events come later than the last one's,

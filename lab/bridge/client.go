@@ -359,15 +359,42 @@ func (c *Client) serverEvent(b []byte) {
 // session ends or AnswerTimeout passes. It is safe for concurrent use.
 func (c *Client) ServerSockets(ctx context.Context) ([]lab.SocketInfo, error) {
 	var m SocketsMessage
-	if err := c.request(ctx, TypeSockets, &m); err != nil {
+	if err := c.request(ctx, TypeSockets, nil, &m); err != nil {
 		return nil, fmt.Errorf("ask server sockets: %w", err)
 	}
 	return m.Sockets, nil
 }
 
-// request sends a request of type typ and decodes its answer into answer;
-// an error message answers with an error.
-func (c *Client) request(ctx context.Context, typ string, answer any) error {
+// Report tells the server, in a workshop, that the student completed a
+// step of an exercise (kind lab.ProgressStep, answer "") or answered its
+// question right (lab.ProgressAnswer, with the answer), and returns the
+// record as the server stored it: on disk, and Confirmed if the server
+// saw the step done itself. Outside a workshop the server refuses it. It
+// waits as ServerSockets does.
+func (c *Client) Report(ctx context.Context, exercise string, step int, kind lab.ProgressKind, answer string) (lab.ProgressRecord, error) {
+	var m ReportMessage
+	req := &ReportRequest{Type: TypeReport, Exercise: exercise, Step: step, Kind: kind, Answer: answer}
+	if err := c.request(ctx, TypeReport, func(id uint64) any { req.ID = id; return req }, &m); err != nil {
+		return lab.ProgressRecord{}, fmt.Errorf("report progress: %w", err)
+	}
+	return m.Record, nil
+}
+
+// Progress returns the workshop student's progress records, as the
+// server keeps them, whichever session reported them. Outside a workshop
+// the server refuses it. It waits as ServerSockets does.
+func (c *Client) Progress(ctx context.Context) ([]lab.ProgressRecord, error) {
+	var m ProgressMessage
+	if err := c.request(ctx, TypeProgress, nil, &m); err != nil {
+		return nil, fmt.Errorf("read progress: %w", err)
+	}
+	return m.Records, nil
+}
+
+// request sends a request of type typ, the message body(id) or, for a
+// nil body, an Envelope, and decodes its answer into answer; an error
+// message answers with an error.
+func (c *Client) request(ctx context.Context, typ string, body func(id uint64) any, answer any) error {
 	ctx, cancel := context.WithTimeout(ctx, AnswerTimeout)
 	defer cancel()
 	id := c.lastID.Add(1)
@@ -380,7 +407,11 @@ func (c *Client) request(ctx context.Context, typ string, answer any) error {
 		delete(c.waiting, id)
 		c.mu.Unlock()
 	}()
-	msg, err := json.Marshal(Envelope{Type: typ, ID: id})
+	var req any = Envelope{Type: typ, ID: id}
+	if body != nil {
+		req = body(id)
+	}
+	msg, err := json.Marshal(req)
 	if err != nil {
 		return err
 	}

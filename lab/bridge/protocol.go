@@ -22,6 +22,9 @@
 //
 //	{"type":"ping","id":1}     → {"type":"pong","id":1}
 //	{"type":"sockets","id":2}  → {"type":"sockets","id":2,"sockets":[…]}
+//	{"type":"report","id":3,"exercise":"round-trip","step":1,"kind":"step"}
+//	                           → {"type":"report","id":3,"record":{…,"confirmed":true}}
+//	{"type":"progress","id":4} → {"type":"progress","id":4,"records":[…]}
 //
 // "id" is the client's to choose, and optional (0, or absent, is none); an
 // answer carries its request's back. A "sockets" answer (SocketsMessage)
@@ -29,6 +32,20 @@
 // listening and unconnected sockets, and its connections with the
 // session's host, each row a lab.SocketInfo as the student's own table
 // has them.
+//
+// A "report" (ReportRequest) and a "progress" request are a workshop's:
+// outside one the server answers them with an error. A report says the
+// student completed a step of an exercise (kind "step") or answered its
+// question right (kind "answer", with the answer); the server stores it
+// as a lab.ProgressRecord and answers, once the store has it on disk,
+// with the record as stored (ReportMessage). The record is confirmed when
+// the server saw the step done itself: it judges the step's check, or
+// the question, over what crossed the session's bridge (the student's
+// packets) and the lab server's events for the student, and a step that
+// needs the student's own calls stays unconfirmed however often it is
+// reported. A session may make at most MaxReports reports. A "progress"
+// request is answered with every record the student has
+// (ProgressMessage), whichever session or browser reported it.
 //
 // A text message the server cannot take (not JSON, no "type", a type it
 // does not know, or a known one whose fields do not decode) is counted
@@ -66,6 +83,10 @@ const (
 	TypeSockets = "sockets" // answered with a SocketsMessage of the same type
 	TypeError   = "error"   // an ErrorMessage
 	TypeBye     = "bye"     // a ByeMessage: the server's last message
+	// TypeReport is answered with a ReportMessage of the same type.
+	TypeReport = "report"
+	// TypeProgress is answered with a ProgressMessage of the same type.
+	TypeProgress = "progress"
 )
 
 // ByeMessage is the server's last message on a session it ends: the close
@@ -75,6 +96,11 @@ type ByeMessage struct {
 	Code   int    `json:"code"`
 	Reason string `json:"reason"`
 }
+
+// MaxReports bounds the reports one session makes: a worksheet of ten
+// exercises makes about 120 records, and each report is a write to the
+// store. More are refused with an error message.
+const MaxReports = 500
 
 // MaxErrorMessage bounds an ErrorMessage's message, in bytes: a client's
 // bad type is quoted in it, cut short.
@@ -171,4 +197,30 @@ type ErrorMessage struct {
 	Type    string `json:"type"`         // TypeError
 	ID      uint64 `json:"id,omitempty"` // the request's, if it had one
 	Message string `json:"message"`      // what was wrong, in plain words; at most MaxErrorMessage bytes
+}
+
+// ReportRequest is a workshop student's report of progress: a step of an
+// exercise done, or its question answered (see the package's doc).
+type ReportRequest struct {
+	Type     string           `json:"type"` // TypeReport
+	ID       uint64           `json:"id,omitempty"`
+	Exercise string           `json:"exercise"`
+	Step     int              `json:"step"` // from 0
+	Kind     lab.ProgressKind `json:"kind"`
+	Answer   string           `json:"answer,omitempty"` // for lab.ProgressAnswer
+}
+
+// ReportMessage answers a report with the record as the store keeps it.
+type ReportMessage struct {
+	Type   string             `json:"type"` // TypeReport
+	ID     uint64             `json:"id,omitempty"`
+	Record lab.ProgressRecord `json:"record"`
+}
+
+// ProgressMessage answers a progress request: the student's records, in
+// the order first recorded. Records is never null.
+type ProgressMessage struct {
+	Type    string               `json:"type"` // TypeProgress
+	ID      uint64               `json:"id,omitempty"`
+	Records []lab.ProgressRecord `json:"records"`
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/socketlab/socketlab/lab/room"
+	"github.com/socketlab/socketlab/lab/sock"
 )
 
 // A student host may hold MaxConnections connections to the lab server's
@@ -32,5 +33,33 @@ func TestMaxConnections(t *testing.T) {
 	}
 	if got := r.Counters().Refused; got != 1 {
 		t.Errorf("refused %d, want 1", got)
+	}
+}
+
+// The lab server of a room of many students is not bound by a student
+// host's MaxSockets: it accepts a connection from each of more students
+// than that, one at a time, and serves every one.
+func TestServerSocketsScaleWithHosts(t *testing.T) {
+	r, err := room.New(room.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ctx := testContext(t)
+	for i := range sock.MaxSockets + 20 {
+		h, err := r.AddHost()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := h.Sockets().Dial(ctx, echoTCP)
+		if err != nil {
+			t.Fatalf("student %d: %v", i+1, err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		c.Write([]byte("x"))
+		if _, err := io.ReadFull(c, make([]byte, 1)); err != nil {
+			t.Fatalf("student %d is not served: %v", i+1, err)
+		}
 	}
 }

@@ -140,6 +140,10 @@ func New(cfg Config) (*Room, error) {
 	r.server = srv
 	r.ports[serverAddr] = port
 	r.sockets = sock.New(srv, lab.RecorderFunc(r.serverEvent))
+	// Its listeners, and every student host's connections: the services
+	// accept each one (and close those over MaxConnections), so that a
+	// room of hundreds does not run out of sockets.
+	r.sockets.SetMaxSockets(sock.MaxSockets + cfg.MaxHosts*max(cfg.MaxConnections, 1))
 	r.services = services.NewServer(cfg.Now)
 	r.services.LimitPerPeer(cfg.MaxConnections)
 	if err := r.services.Start(labNetwork{r.sockets}, cfg.Services); err != nil {

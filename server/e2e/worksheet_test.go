@@ -48,17 +48,7 @@ func TestWorksheetInTheBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitTicked := func(want int) {
-		t.Helper()
-		var ticked int
-		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if ticked = count(t, step, `[data-testid=step][data-passed=true]`); ticked == want {
-				return
-			}
-		}
-		t.Fatalf("%d of %d steps ticked, want %d", ticked, steps, want)
-	}
-	waitTicked(steps - 1)
+	waitTicked(t, step, steps-1)
 	if n := count(t, step, handshake+`[data-passed=true]`); n != 0 {
 		t.Fatal("the handshake ticked before its question was answered")
 	}
@@ -79,7 +69,7 @@ func TestWorksheetInTheBrowser(t *testing.T) {
 	if right := answer(t, step, handshake, strconv.Itoa(port)); right.result != "right" || !strings.Contains(right.message, "Right: "+strconv.Itoa(port)) {
 		t.Errorf("the right answer %d: %+v", port, right)
 	}
-	waitTicked(steps)
+	waitTicked(t, step, steps)
 	if n := count(t, step, `[data-testid=explain]:not([hidden])`); n != steps {
 		t.Errorf("%d explanations shown, want one a step", n)
 	}

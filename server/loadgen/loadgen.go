@@ -71,6 +71,14 @@ type Config struct {
 	// Timeout bounds a session's coming up (WebSocket, hello, TCP
 	// handshake) and each round trip; zero means DefaultTimeout.
 	Timeout time.Duration
+	// Workshop makes the sessions students of one workshop: the run
+	// creates it through the instructor's API (POST /api/workshops, with
+	// InstructorKey if the server wants one), each session joins it
+	// through the join page (POST /join/{code}) and carries its cookie to
+	// /bridge?workshop={code}, and the run deletes it at the end. The
+	// server's --max-students must allow Sessions.
+	Workshop      bool
+	InstructorKey string
 	// Progress, if set, is called about once a second while the run goes
 	// on, from a goroutine of the run's.
 	Progress func(Progress)
@@ -138,6 +146,7 @@ func Endpoints(server string) (bridgeURL, metricsURL string, err error) {
 type runner struct {
 	cfg       Config
 	bridgeURL string
+	workshop  *workshop // the one the sessions join; nil unless cfg.Workshop
 	start     time.Time // when the first session started
 	holdStart time.Time // when the ramp ended
 
@@ -157,8 +166,8 @@ type runner struct {
 // Run runs cfg until its end or ctx's, and reports. Every session it
 // started has ended when it returns. A run cut short by ctx still
 // reports, with Interrupted set.
-func Run(ctx context.Context, cfg Config) (*Report, error) {
-	cfg, err := cfg.check()
+func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
+	cfg, err = cfg.check()
 	if err != nil {
 		return nil, err
 	}
@@ -172,6 +181,19 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	before, err := scrape(ctx, hc, metricsURL)
 	if err != nil {
 		metricsErr = err
+	}
+	if cfg.Workshop {
+		base := strings.TrimSuffix(metricsURL, "/metrics")
+		if r.workshop, err = createWorkshop(ctx, hc, base, cfg.InstructorKey, cfg.Sessions); err != nil {
+			return nil, err
+		}
+		defer func() {
+			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if err := r.workshop.delete(dctx); err != nil && rep != nil {
+				rep.WorkshopError = err.Error()
+			}
+		}()
 	}
 	cpu0, _, _ := selfUsage()
 
@@ -216,7 +238,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	<-progressed
 	cpu1, peak, usageOK := selfUsage()
 
-	rep := r.report(end, interrupted, before, hold, after, metricsErr)
+	rep = r.report(end, interrupted, before, hold, after, metricsErr)
 	if usageOK {
 		rep.LoadgenCPUS = round((cpu1 - cpu0).Seconds())
 		rep.LoadgenPeakRSSMB = round(float64(peak) / (1 << 20))
@@ -294,7 +316,7 @@ func (r *runner) finish() time.Time {
 // ends or it fails.
 func (r *runner) session(ctx context.Context, i int) {
 	t0 := time.Now()
-	c, s, err := r.connect(ctx)
+	c, s, err := r.connect(ctx, i+1)
 	if err != nil {
 		if ctx.Err() != nil {
 			r.notStarted.Add(1) // the run ended while it was coming up
@@ -325,14 +347,23 @@ func (r *runner) session(ctx context.Context, i int) {
 // connect brings a session up: a bridge client, and a TCP connection from
 // its host to the lab server's echo service. The connection is the host's
 // own socket, under the traced ones a student's console makes.
-func (r *runner) connect(ctx context.Context) (*bridge.Client, *netstack.Endpoint, error) {
+// In a workshop, the session joins it first, as the nth student.
+func (r *runner) connect(ctx context.Context, n int) (c *bridge.Client, s *netstack.Endpoint, err error) {
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
-	c, err := bridge.Dial(ctx, r.bridgeURL, &bridge.Options{Untraced: true})
+	opts := &bridge.Options{Untraced: true}
+	u := r.bridgeURL
+	if w := r.workshop; w != nil {
+		if opts.Header, err = w.join(ctx, n); err != nil {
+			return nil, nil, classify("join", ctx, nil, err)
+		}
+		u += "?workshop=" + w.code
+	}
+	c, err = bridge.Dial(ctx, u, opts)
 	if err != nil {
 		return nil, nil, classify("dial", ctx, nil, err)
 	}
-	s, err := c.Sockets().Host().NewEndpoint(netstack.TCP, 3)
+	s, err = c.Sockets().Host().NewEndpoint(netstack.TCP, 3)
 	if err == nil {
 		err = s.Connect(ctx, echoAddr)
 		if err != nil {

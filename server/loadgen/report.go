@@ -27,6 +27,11 @@ type Report struct {
 	DurationS   float64 `json:"duration_s"`
 	RampS       float64 `json:"ramp_s"`
 	Interrupted bool    `json:"interrupted"` // cut short (Ctrl-C)
+	// Workshop is the code of the workshop the sessions joined
+	// (Config.Workshop), "" when each was a student alone; WorkshopError
+	// says why it could not be deleted at the end.
+	Workshop      string `json:"workshop,omitempty"`
+	WorkshopError string `json:"workshop_error,omitempty"`
 
 	SessionsOK     int `json:"sessions_ok"`     // up, and working at the end
 	SessionsFailed int `json:"sessions_failed"` // failed to come up, or failed after: see Errors
@@ -82,12 +87,21 @@ type Report struct {
 
 // report builds the run's report; the samples are the server's metrics
 // before the run, at the end of the ramp and at the end (nil if not read).
+// workshopCode is the code of the run's workshop, "" without one.
+func (r *runner) workshopCode() string {
+	if r.workshop == nil {
+		return ""
+	}
+	return r.workshop.code
+}
+
 func (r *runner) report(end time.Time, interrupted bool, before, hold, after *sample, metricsErr error) *Report {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ms := func(d time.Duration) float64 { return round(float64(d) / float64(time.Millisecond)) }
 	rep := &Report{
 		Bridge:      r.bridgeURL,
+		Workshop:    r.workshopCode(),
 		Sessions:    r.cfg.Sessions,
 		Rate:        r.cfg.Rate,
 		DurationS:   r.cfg.Duration.Seconds(),
@@ -177,6 +191,12 @@ func (rep *Report) WriteText(w io.Writer) error {
 		b.WriteString(" (interrupted)")
 	}
 	b.WriteString("\n")
+	if rep.Workshop != "" {
+		fmt.Fprintf(&b, "  workshop     %s: every session joined it through /join and shares its network\n", rep.Workshop)
+	}
+	if rep.WorkshopError != "" {
+		fmt.Fprintf(&b, "  workshop     not deleted: %s\n", rep.WorkshopError)
+	}
 	fmt.Fprintf(&b, "  sessions     %d ok, %d failed, %d not started; up in p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
 		rep.SessionsOK, rep.SessionsFailed, rep.SessionsNotStarted, rep.SessionUpP50Ms, rep.SessionUpP99Ms, rep.SessionUpMaxMs)
 	if rep.Rate > 0 {

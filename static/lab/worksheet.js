@@ -86,6 +86,16 @@ export function mountWorksheet(section, lab, _bus) {
       next.scrollIntoView({ block: "nearest" });
     }
   }
+  // In a workshop, each tick and each right answer is reported to the
+  // server, which keeps it (socketlab.report resolves null outside one).
+  /**
+   * @param {number} i
+   * @param {import("../socketlab").ProgressKind} kind
+   * @param {string} [answer]
+   */
+  const report = (i, kind, answer) => {
+    lab.report(id, i, kind, answer).catch((err) => console.error("report progress:", err));
+  };
 
   // update ticks the steps that have just become complete, and saves and
   // shows them. A ticked step stays ticked until Reset.
@@ -96,6 +106,30 @@ export function mountWorksheet(section, lab, _bus) {
     record.done.sort((a, b) => a - b);
     record = save(id, record);
     show();
+    for (const i of now) report(i, "step");
+  };
+
+  // In a workshop, the server's records join this browser's (a tick is
+  // never taken back), and the ticks the server lacks are reported.
+  const mergeServer = async () => {
+    await lab.ready;
+    const recs = await lab.serverProgress();
+    if (!recs) return;
+    const mine = recs.filter((r) => r.exercise === id && r.step < steps.length);
+    for (const r of mine) {
+      if (r.kind === "answer" && record.answered[r.step] === undefined) record.answered[r.step] = r.answer || "";
+      if (r.kind === "step") {
+        if (!record.checked.includes(r.step)) record.checked.push(r.step);
+        if (!record.done.includes(r.step)) record.done.push(r.step);
+      }
+    }
+    record.checked.sort((a, b) => a - b);
+    record.done.sort((a, b) => a - b);
+    record = save(id, record);
+    show();
+    const has = (/** @type {number} */ i, /** @type {string} */ kind) => mine.some((r) => r.step === i && r.kind === kind);
+    for (const i of record.done) if (!has(i, "step")) report(i, "step");
+    for (const [i, answer] of Object.entries(record.answered)) if (!has(Number(i), "answer")) report(Number(i), "answer", answer);
   };
 
   let pending = false;
@@ -168,6 +202,7 @@ export function mountWorksheet(section, lab, _bus) {
     if (v.ok) {
       record.answered[i] = text;
       record = save(id, record);
+      report(i, "answer", text);
       update();
     } else {
       field.select();
@@ -218,6 +253,7 @@ export function mountWorksheet(section, lab, _bus) {
   };
   show();
   judge();
+  mergeServer().catch((err) => console.error("read progress from the server:", err));
 }
 
 /** The words for a step's state (worksheet.css draws its mark). */
