@@ -8,6 +8,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -182,7 +184,20 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.HostServices.IsValid() {
 		nc = fmt.Sprintf("nc %v %d", s.cfg.HostServices, 7+services.HostPortOffset)
 	}
-	render(w, r, pages.Home(nc, s.exerciseLinks()))
+	render(w, r, pages.Home(nc, s.exerciseLinks(), homeServices(services.Standard)))
+}
+
+// homeServices are the services as the home page lists them: by port,
+// TCP before UDP on a port both serve.
+func homeServices(specs []services.Spec) []pages.Service {
+	out := make([]pages.Service, len(specs))
+	for i, sp := range specs {
+		out[i] = pages.Service(sp)
+	}
+	slices.SortStableFunc(out, func(a, b pages.Service) int {
+		return cmp.Or(cmp.Compare(a.Port, b.Port), cmp.Compare(a.Proto, b.Proto))
+	})
+	return out
 }
 
 // render writes a page, or a plain 500 if it cannot be rendered.

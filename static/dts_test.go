@@ -28,8 +28,9 @@ var textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
 
 // TestTypesDeclareEveryField keeps socketlab.d.ts honest: every JSON field
 // of lab.Event and the types it holds (walked by reflection), of the socket
-// table's rows, of TCP's flag bits, of an answer's verdict and of the
-// workshop (socketlab.workshop()) is a field of
+// table's rows, of TCP's flag bits, of an answer's verdict, of the
+// workshop (socketlab.workshop()) and of the lab server's services
+// (socketlab.ready's) is a field of
 // the interface that types it, and that interface has no field Go does not
 // send.
 func TestTypesDeclareEveryField(t *testing.T) {
@@ -86,6 +87,7 @@ func TestTypesDeclareEveryField(t *testing.T) {
 		reflect.TypeFor[check.Verdict](),
 		reflect.TypeFor[bridge.WorkshopHello](),
 		reflect.TypeFor[lab.ProgressRecord](),
+		reflect.TypeFor[bridge.Service](),
 	} {
 		walk(typ)
 	}

@@ -126,6 +126,16 @@ export interface WorkshopStudent {
 export interface Ready {
   address: string;
   session: string;
+  /** The services the lab server runs, as the hello lists them. */
+  services: Service[];
+}
+
+/** bridge.Service: a service the lab server runs. */
+export interface Service {
+  name: string;
+  proto: "tcp" | "udp";
+  port: number;
+  description: string;
 }
 
 /** console.Result. */

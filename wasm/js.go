@@ -5,7 +5,7 @@ package main
 // This file is the only one that touches syscall/js. It exposes the lab as
 // window.socketlab:
 //
-//	socketlab.ready            Promise<{address, session}>: resolves once the host is up
+//	socketlab.ready            Promise<{address, session, services}>: resolves once the host is up
 //	socketlab.exec(line)       Promise<{output, error, exception}>: one console line
 //	socketlab.interrupt()      cancel the running line (Ctrl-C); true if one was running
 //	socketlab.complete(text)   completions of the name before the cursor
@@ -66,7 +66,7 @@ func expose(l *labSession) {
 		l.mu.Lock()
 		c := l.client
 		l.mu.Unlock()
-		return toJS(map[string]string{"address": c.Addr().String(), "session": c.Hello().Session}), nil
+		return toJS(map[string]any{"address": c.Addr().String(), "session": c.Hello().Session, "services": c.Hello().Services}), nil
 	}))
 	method(api, "exec", func(args []js.Value) any {
 		line := argString(args, 0)

@@ -45,7 +45,7 @@ func (l *labSession) run(ctx context.Context) {
 		l.mu.Lock()
 		old := l.console
 		first := l.client == nil
-		l.client, l.console = c, console.New(c.Sockets())
+		l.client, l.console = c, console.New(c.Sockets(), consoleServer(c.Hello()))
 		l.mu.Unlock()
 		if old != nil {
 			old.Close()

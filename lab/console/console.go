@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -17,6 +18,9 @@ import (
 // do not wait for a line that blocks.
 type Console struct {
 	st *sock.Stack
+
+	server   netip.Addr // the lab server, for hints; see WithServer
+	services []Service  // the lab server's, by port
 
 	exec sync.Mutex // held while a line runs
 
@@ -47,10 +51,14 @@ type Result struct {
 	Exception string
 }
 
-// New returns a console that makes its sockets on st. With a nil st the
-// console has no network: socket() raises OSError.
-func New(st *sock.Stack) *Console {
-	return &Console{st: st, vars: map[string]value{}, sockets: map[*socketObj]bool{}}
+// New returns a console that makes its sockets on st, set up by opts.
+// With a nil st the console has no network: socket() raises OSError.
+func New(st *sock.Stack, opts ...Option) *Console {
+	c := &Console{st: st, vars: map[string]value{}, sockets: map[*socketObj]bool{}}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // Exec runs one line, as the Python REPL runs what is typed at its

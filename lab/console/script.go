@@ -84,9 +84,13 @@ func check(ctx context.Context, n int, line string, res Result) error {
 	return nil
 }
 
-// errorLine is the last line of an exception, without the "line 1" that
-// a SyntaxError names in an interactive session.
+// errorLine is the last line of an exception, without the hint the
+// console may add under it and without the "line 1" that a SyntaxError
+// names in an interactive session.
 func errorLine(text string) string {
+	if i := strings.Index(text, "\nhint: "); i >= 0 {
+		text = text[:i]
+	}
 	text = text[strings.LastIndexByte(text, '\n')+1:]
 	text = strings.Replace(text, "SyntaxError: line 1, ", "SyntaxError: ", 1)
 	return strings.Replace(text, "SyntaxError: line 1: ", "SyntaxError: ", 1)

@@ -141,7 +141,11 @@ func sockConnect(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
 		return nil, err
 	}
 	if err := so.s.Connect(ev.ctx, addr); err != nil {
-		return nil, fromSock(ev.ctx, err)
+		perr := fromSock(ev.ctx, err)
+		if hint := ev.c.refusedHint(addr); perr.class == "ConnectionRefusedError" && so.typ == sock.Stream && hint != "" {
+			perr = &pyError{class: perr.class, text: perr.text, hint: hint}
+		}
+		return nil, perr
 	}
 	return none, nil
 }

@@ -1,6 +1,9 @@
 package room
 
-import "github.com/socketlab/socketlab/lab/console"
+import (
+	"github.com/socketlab/socketlab/lab/console"
+	"github.com/socketlab/socketlab/lab/services"
+)
 
 // Lab is a room of one, as `socketlab run`, an exercise's verification
 // and tests set one up: a room, one student host in this process, and a
@@ -11,7 +14,8 @@ type Lab struct {
 	Console *console.Console
 }
 
-// NewLab starts a room described by cfg with one host and its console.
+// NewLab starts a room described by cfg with one host and its console,
+// which knows the lab server's services for its hints.
 func NewLab(cfg Config) (*Lab, error) {
 	r, err := New(cfg)
 	if err != nil {
@@ -22,7 +26,17 @@ func NewLab(cfg Config) (*Lab, error) {
 		r.Close()
 		return nil, err
 	}
-	return &Lab{Room: r, Host: h, Console: console.New(h.Sockets())}, nil
+	con := console.New(h.Sockets(), console.WithServer(r.Server(), consoleServices(r.Services())))
+	return &Lab{Room: r, Host: h, Console: con}, nil
+}
+
+// consoleServices are the services as a console's hints name them.
+func consoleServices(specs []services.Spec) []console.Service {
+	out := make([]console.Service, len(specs))
+	for i, sp := range specs {
+		out[i] = console.Service{Name: sp.Name, Proto: sp.Proto, Port: sp.Port}
+	}
+	return out
 }
 
 // Close closes the console's sockets, then the room and its hosts.

@@ -23,8 +23,8 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // testdata; run with -update after a deliberate change, and read the diff.
 func TestGolden(t *testing.T) {
 	for name, page := range map[string]templ.Component{
-		"home":         pages.Home("nc 127.0.0.1 7007", []pages.ExerciseLink{{ID: "round-trip", Title: "The round trip", Summary: "The eight steps.", Steps: 6}}),
-		"home-no-echo": pages.Home("", nil),
+		"home":         pages.Home("nc 127.0.0.1 7007", []pages.ExerciseLink{{ID: "round-trip", Title: "The round trip", Summary: "The eight steps.", Steps: 6}}, goldenServices),
+		"home-no-echo": pages.Home("", nil, goldenServices),
 		"lab":          pages.LabPage(nil, nil),
 		"join":         pages.JoinPage(pages.JoinView{Code: "ABCD-EFGH", Title: "Networks <b>101</b>", Name: "<script>", Error: "name has 41 characters, more than 40"}),
 		"join-unknown": pages.JoinPage(pages.JoinView{Code: "ABCD-EFGH", Error: "a join code has 8 characters"}),
@@ -104,4 +104,11 @@ func TestLabPageHooks(t *testing.T) {
 	if !strings.Contains(html, `<script type="module" src="/static/lab/app.js">`) {
 		t.Error("the lab page does not load app.js")
 	}
+}
+
+// goldenServices are a few services, one of each protocol, for the home
+// page's list.
+var goldenServices = []pages.Service{
+	{Name: "echo", Proto: "tcp", Port: 7, Description: "sends back every byte it receives, until you close (RFC 862)"},
+	{Name: "dns", Proto: "udp", Port: 53, Description: "answers A queries for the lab's names <and> MX for lab (RFC 1035)"},
 }

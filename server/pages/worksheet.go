@@ -28,3 +28,11 @@ type ExerciseLink struct {
 	Summary string
 	Steps   int
 }
+
+// Service is a service of the lab server's, as the home page lists it.
+type Service struct {
+	Name        string // "echo"
+	Proto       string // "tcp" or "udp"
+	Port        uint16
+	Description string
+}

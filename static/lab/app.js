@@ -356,7 +356,7 @@ async function start() {
   input.disabled = false;
   for (const b of document.querySelectorAll(".actions button[data-action]")) if (b instanceof HTMLButtonElement) b.disabled = false;
 
-  con = mountConsole($("#console"), lab, bus, { host: hostAddr });
+  con = mountConsole($("#console"), lab, bus, { host: hostAddr, services: info.services || [] });
   // Without scrolling: on a phone the page opens where the student reads
   // (an exercise's step), not at the console below it.
   input.focus({ preventScroll: true });

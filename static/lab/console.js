@@ -13,7 +13,7 @@
 
 import { errorText, find } from "./format.js";
 
-/** @import { ExecResult, LabEvent, SocketLab } from "../socketlab" */
+/** @import { ExecResult, LabEvent, Service, SocketLab } from "../socketlab" */
 /** @typedef {{el: HTMLElement, text: () => string, running?: boolean}} Rec a piece of the transcript */
 /**
  * @typedef {object} Entry a line and what it printed
@@ -52,9 +52,9 @@ const ACCEPT_ASSIGN = /^\s*([A-Za-z_]\w*)\s*,\s*[A-Za-z_]\w*\s*=\s*[A-Za-z_]\w*\
  * @param {HTMLElement} section
  * @param {SocketLab} lab
  * @param {EventTarget} bus
- * @param {{host?: string}} [options]
+ * @param {{host?: string, services?: Service[]}} [options] services: the lab server's, as the hello lists them
  */
-export function mountConsole(section, lab, bus, { host = "" } = {}) {
+export function mountConsole(section, lab, bus, { host = "", services = [] } = {}) {
   const transcript = find(section, "#transcript", HTMLElement);
   const suggestions = find(section, "#suggestions", HTMLElement);
   const form = find(section, "#console-form", HTMLFormElement);
@@ -643,10 +643,7 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
   });
   refreshSuggestions();
 
-  notice(
-    `Python's socket module, on your host ${host || "in this tab"}. The lab server ${SERVER} runs echo (port 7), daytime (13), DNS (53: gethostbyname("www.lab")), HTTP (80) and the worksheet's services. help() lists the calls.`,
-    "info",
-  );
+  notice(`Python's socket module, on your host ${host || "in this tab"}. ${servicesText(services)} help() lists the calls.`, "info");
 
   return {
     notice,
@@ -659,4 +656,19 @@ export function mountConsole(section, lab, bus, { host = "" } = {}) {
     text: () => records.map((r) => r.text()).join(""),
     focus: () => input.focus(),
   };
+}
+
+/**
+ * What the lab server runs, in a sentence, from the hello's services: "The
+ * lab server 10.0.0.1 runs echo (7/tcp, 7/udp), daytime (13/tcp, 13/udp), …".
+ * @param {Service[]} services
+ */
+function servicesText(services) {
+  if (services.length === 0) return `The lab server is ${SERVER}.`;
+  /** @type {Map<string, string[]>} each service's ports, by name, in port order */
+  const ports = new Map();
+  for (const s of [...services].sort((a, b) => a.port - b.port)) {
+    ports.set(s.name, [...(ports.get(s.name) || []), `${s.port}/${s.proto}`]);
+  }
+  return `The lab server ${SERVER} runs ${[...ports].map(([name, p]) => `${name} (${p.join(", ")})`).join(", ")}.`;
 }

@@ -1,0 +1,21 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"net/netip"
+
+	"github.com/socketlab/socketlab/lab/bridge"
+	"github.com/socketlab/socketlab/lab/console"
+)
+
+// consoleServer tells a console of the lab server a hello names and of
+// the services it runs, for the console's hints.
+func consoleServer(h bridge.Hello) console.Option {
+	addr, _ := netip.ParseAddr(h.Host.Gateway) // invalid if absent: then no hints
+	svcs := make([]console.Service, len(h.Services))
+	for i, s := range h.Services {
+		svcs[i] = console.Service{Name: s.Name, Proto: s.Proto, Port: s.Port}
+	}
+	return console.WithServer(addr, svcs)
+}
