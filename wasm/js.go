@@ -245,6 +245,7 @@ func argInt(args []js.Value, i int) int {
 	}
 	return args[i].Int()
 }
+
 // argSince is args[i] as where the judged trace begins: after an RFC 3339
 // time (a string), or after an event number (0, the whole trace, when it
 // is neither, or less than 0).

@@ -468,3 +468,16 @@ ConnectionRefusedError: [Errno 111] Connection refused
 		t.Errorf("RST on lo %v, DNS asked %v; want an RST and no DNS", rst, dns)
 	}
 }
+
+// A connect whose timeout runs out before TCP would send its SYN again
+// says so: the step that shows the retries needs a longer one.
+func TestShortTimeoutHint(t *testing.T) {
+	l := newLab(t, room.Config{})
+	l.transcript(t, `
+>>> s = socket(AF_INET, SOCK_STREAM)
+>>> s.settimeout(0.5)
+>>> s.connect(("10.0.0.99", 7))
+TimeoutError: timed out
+hint: the timeout (500ms) ran out before TCP sends its SYN again (after 1s, then twice as long each time): settimeout(3) shows the retries
+`)
+}

@@ -132,6 +132,10 @@ func sockClose(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
 	return none, nil
 }
 
+// firstRetransmission is when the host's TCP sends an unanswered SYN
+// again: gVisor's initial retransmission timeout, as Linux's (RFC 6298).
+const firstRetransmission = time.Second
+
 func sockConnect(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
 	if err := a.want(1, 1); err != nil {
 		return nil, err
@@ -144,6 +148,11 @@ func sockConnect(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
 		perr := fromSock(ev.ctx, err)
 		if hint := ev.c.refusedHint(addr); perr.class == "ConnectionRefusedError" && so.typ == sock.Stream && hint != "" {
 			perr = &pyError{class: perr.class, text: perr.text, hint: hint}
+		}
+		if d, ok := so.s.Timeout(); perr.class == "TimeoutError" && so.typ == sock.Stream && ok && d > 0 && d < firstRetransmission {
+			perr = &pyError{class: perr.class, text: perr.text, hint: fmt.Sprintf(
+				"the timeout (%v) ran out before TCP sends its SYN again (after %v, then twice as long each time): settimeout(3) shows the retries",
+				d, firstRetransmission)}
 		}
 		return nil, perr
 	}
