@@ -58,6 +58,7 @@ type workshopJSON struct {
 	Peers        lab.Peers     `json:"peers"`
 	MaxStudents  int           `json:"max_students"`
 	JoinURL      string        `json:"join_url"`
+	QRURL        string        `json:"qr_url"` // the join URL as a QR code, an SVG
 	DashboardURL string        `json:"dashboard_url"`
 	Token        string        `json:"token,omitempty"`
 	CreatedAt    time.Time     `json:"created_at"`
@@ -262,7 +263,8 @@ func (s *Server) workshopJSON(r *http.Request, wk *lab.Workshop) workshopJSON {
 	code := lab.FormatCode(wk.Code)
 	return workshopJSON{
 		Code: code, Title: wk.Title, Exercises: wk.Exercises, Peers: wk.Peers, MaxStudents: wk.MaxStudents,
-		JoinURL:      baseURL(r) + "/join/" + code,
+		JoinURL:      joinURL(r, wk),
+		QRURL:        baseURL(r) + qrURL(wk),
 		DashboardURL: baseURL(r) + "/workshop/" + code,
 		CreatedAt:    wk.CreatedAt, UpdatedAt: wk.UpdatedAt,
 	}

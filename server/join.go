@@ -20,6 +20,7 @@ import (
 //	GET  /join/{code}          the workshop's title and a name to type;
 //	                           with the student's cookie, on to /w/{code};
 //	                           ?resume=TOKEN sets the cookie from a resume link
+//	GET  /join/{code}/qr.svg   the join URL as a QR code (qr.go)
 //	POST /join/{code}          name=…: a new student, their cookie, 303 to /w/{code}
 //	GET  /w/{code}             the student's page: who, where, the exercises
 //	GET  /lab/{ex}?workshop=C  the lab page in the workshop (needs the cookie)
@@ -45,6 +46,7 @@ func (s *Server) routeWorkshops() {
 	s.mux.HandleFunc("GET /join", s.joinCodeBox)
 	s.mux.HandleFunc("GET /join/{code}", s.joinPage)
 	s.mux.HandleFunc("POST /join/{code}", s.join)
+	s.mux.HandleFunc("GET /join/{code}/qr.svg", s.joinQR)
 	s.mux.HandleFunc("GET /w/{code}", s.studentPage)
 	s.routeAPI()
 }
@@ -255,7 +257,8 @@ func (s *Server) studentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	render(w, r, pages.WorkshopPage(pages.WorkshopView{
 		Code: code, Title: wk.Title, Name: st.Name, Address: st.Addr.String(), Exercises: exs,
-		ResumeURL: baseURL(r) + "/join/" + code + "?resume=" + url.QueryEscape(c.Value),
+		ResumeURL: joinURL(r, wk) + "?resume=" + url.QueryEscape(c.Value),
+		JoinURL:   joinURL(r, wk), QRURL: qrURL(wk),
 	}))
 }
 

@@ -102,6 +102,7 @@ func (c statsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(dropsDesc, st.Drops.Rate, "rate")
 	counter(dropsDesc, st.Drops.QueueFull, "queue_full")
 	counter(dropsDesc, st.Drops.BadText, "bad_text")
+	counter(dropsDesc, st.Drops.Isolated, "isolated")
 	counter(refusedDesc, st.Refused.Origin, "origin")
 	counter(refusedDesc, st.Refused.Full, "full")
 	counter(refusedDesc, st.Refused.Student, "student")

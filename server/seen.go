@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+	"unique"
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/check"
@@ -44,13 +45,59 @@ type seen struct {
 	released bool        // the session has ended: keep nothing more
 }
 
-// seenEvent is a packet (ev nil: its length, direction and first bytes)
-// or one of the lab server's events.
+// seenEvent is a packet (rec zero: its length, direction and first
+// bytes) or one of the lab server's events.
 type seenEvent struct {
-	ev     *lab.Event
+	rec    unique.Handle[seenRecord]
 	out    bool // the student's host sent the packet
 	length int  // the packet's length; data is its first maxSeenBytes
 	data   []byte
+}
+
+// seenRecord is what checks and questions read of one of the lab
+// server's calls or state changes: not a call's arguments, printed result
+// or times. Records are interned (unique.Make): the lab server's
+// socket, bind and listen calls and its listening sockets' states, which
+// every student of a workshop is sent when they arrive (about fifty), are
+// kept once for all of them, not once a student.
+type seenRecord struct {
+	kind lab.Kind
+	host string
+	// A call's.
+	name, proto, err, exception string
+	errno                       lab.Errno
+	bytes, newFD                int
+	// A call's and a state change's.
+	socket      int
+	local, peer netip.AddrPort
+	// A state change's.
+	from, to lab.SocketState
+}
+
+// record is what seen keeps of a call or state change.
+func record(e lab.Event) seenRecord {
+	r := seenRecord{kind: e.Kind, host: e.Host}
+	if c := e.Call; c != nil {
+		r.name, r.proto, r.err, r.exception, r.errno = c.Name, c.Proto, c.Error, c.Exception, c.Errno
+		r.bytes, r.newFD, r.socket, r.local, r.peer = c.Bytes, c.NewFD, c.Socket, c.Local, c.Peer
+	}
+	if st := e.State; st != nil {
+		r.proto, r.socket, r.local, r.peer, r.from, r.to = st.Proto, st.Socket, st.Local, st.Peer, st.From, st.To
+	}
+	return r
+}
+
+// event is the event r keeps, as checks read it.
+func (r seenRecord) event() lab.Event {
+	e := lab.Event{Host: r.host, Kind: r.kind}
+	switch r.kind {
+	case lab.KindCall:
+		e.Call = &lab.Call{Socket: r.socket, Proto: r.proto, Name: r.name, Error: r.err, Errno: r.errno,
+			Exception: r.exception, Local: r.local, Peer: r.peer, Bytes: r.bytes, NewFD: r.newFD}
+	case lab.KindState:
+		e.State = &lab.StateChange{Socket: r.socket, Proto: r.proto, Local: r.local, Peer: r.peer, From: r.from, To: r.to}
+	}
+	return e
 }
 
 func newSeen(you netip.Addr) *seen { return &seen{you: you} }
@@ -64,27 +111,21 @@ func (s *seen) packet(out bool, pkt []byte) {
 	if e == nil {
 		return
 	}
-	e.ev, e.out, e.length = nil, out, len(pkt)
+	e.rec, e.out, e.length = unique.Handle[seenRecord]{}, out, len(pkt)
 	e.data = append(e.data[:0], pkt[:n]...)
 }
 
-// event records one of the lab server's events for the student. Of a
-// call it keeps what checks and questions read: not its arguments or its
-// printed result, which can be long.
+// event records one of the lab server's events for the student: what
+// checks and questions read of it (seenRecord).
 func (s *seen) event(e lab.Event) {
-	if e.Kind != lab.KindCall && e.Kind != lab.KindState {
+	if (e.Kind != lab.KindCall || e.Call == nil) && (e.Kind != lab.KindState || e.State == nil) {
 		return
 	}
-	kept := lab.Event{Host: e.Host, Kind: e.Kind, State: e.State}
-	if e.Call != nil {
-		c := *e.Call
-		c.Args, c.Result = nil, ""
-		kept.Call = &c
-	}
+	rec := unique.Make(record(e))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if slot := s.slot(); slot != nil {
-		slot.ev, slot.data = &kept, nil
+		slot.rec, slot.data = rec, nil
 	}
 }
 
@@ -129,8 +170,8 @@ func (s *seen) events() []lab.Event {
 	var tr packet.Tracker
 	out := make([]lab.Event, 0, len(ring))
 	for _, e := range ring {
-		if e.ev != nil {
-			out = append(out, *e.ev)
+		if e.rec != (unique.Handle[seenRecord]{}) {
+			out = append(out, e.rec.Value().event())
 			continue
 		}
 		pkt := make([]byte, e.length)

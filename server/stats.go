@@ -35,6 +35,9 @@ type Drops struct {
 	Rate      uint64 `json:"rate"`       // a message over the session's packet rate
 	QueueFull uint64 `json:"queue_full"` // a packet, or an answer to a request, for a client whose send queue was full
 	BadText   uint64 `json:"bad_text"`   // a text message that is not a request the server takes (answered with an error message)
+	// Isolated is a packet from one workshop student to another while
+	// the workshop's peers policy is none (counted by its running network).
+	Isolated uint64 `json:"isolated"`
 }
 
 // Refused counts upgrades to /bridge that did not become sessions.

@@ -183,12 +183,15 @@ func (ws *workshops) online(code string) map[int64]bool {
 	return on
 }
 
-// addTo adds the running networks' refused connections to st.
+// addTo adds the running networks' refused connections and packets kept
+// between students to st.
 func (ws *workshops) addTo(st *Stats) {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	for _, lw := range ws.live {
-		st.ConnsRefused += lw.room.Counters().Refused
+		c := lw.room.Counters()
+		st.ConnsRefused += c.Refused
+		st.Drops.Isolated += c.Isolated
 	}
 }
 

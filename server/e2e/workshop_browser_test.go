@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -94,4 +97,128 @@ func TestBrowserWorkshop(t *testing.T) {
 	if err != nil || href != "/join/"+w.Code {
 		t.Errorf("after the workshop is deleted, the page links to %q, %v", href, err)
 	}
+}
+
+// TestBrowserWorkshopPeers is the peers half of issue 12's browser test:
+// with peers all, student A listens on port 9000 in the console and
+// student B, in a browser of their own, connects to A's address; bytes go
+// both ways, each transcript shows what the other sent and each packet
+// list the other's packets. After PATCH to peers none, B's new
+// connection to A gets no answer (a TimeoutError), and the server counts
+// the packets it kept apart.
+func TestBrowserWorkshopPeers(t *testing.T) {
+	cfg := labConfig(t)
+	cfg.Store = workshopStore(t, filepath.Join(t.TempDir(), "w.db"))
+	addr := servertest.Start(t, cfg)
+	browser := chromium(t)
+	w := createWorkshop(t, addr, map[string]any{"title": "Peer to peer", "peers": "all", "exercises": []string{"round-trip"}})
+
+	// Each student joins in a browser context of their own and opens the
+	// exercise in the workshop.
+	open := func(name string) (context.Context, string) {
+		ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+		t.Cleanup(cancel)
+		step, cancelStep := context.WithTimeout(ctx, 120*time.Second)
+		t.Cleanup(cancelStep)
+		if err := chromedp.Do(step,
+			chromedp.Navigate(w.JoinURL),
+			chromedp.SendKeys(chromedp.CSS(`[data-testid=join-name]`), name),
+			chromedp.Click(chromedp.CSS(`[data-testid=join-submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=student-name]`)),
+		); err != nil {
+			t.Fatalf("%s joins: %v", name, err)
+		}
+		loadExercise(t, step, "http://"+addr+"/lab/round-trip?workshop="+w.Code)
+		r, err := chromedp.Run(step, chromedp.Evaluate[struct{ Address string }](`socketlab.ready`, chromedp.EvalAwaitPromise))
+		if err != nil || !strings.HasPrefix(r.Address, "10.0.1.") {
+			t.Fatalf("%s: socketlab.ready = %+v, %v", name, r, err)
+		}
+		if err := chromedp.Do(step, chromedp.WaitEnabled(chromedp.CSS(`[data-testid=console-input]`))); err != nil {
+			t.Fatal(err)
+		}
+		return step, r.Address
+	}
+	a, addrA := open("Ada")
+	b, addrB := open("Grace")
+	transcript := func(ctx context.Context) string {
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("[data-testid=transcript]").textContent`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+
+	// A listens; its accept waits in the console for B.
+	for _, line := range []string{`a = socket(AF_INET, SOCK_STREAM)`, `a.bind(("0.0.0.0", 9000))`, `a.listen(1)`} {
+		typeLine(t, a, line)
+	}
+	if err := chromedp.Do(a, chromedp.SendKeys(chromedp.CSS(`[data-testid=console-input]`), "c, addr = a.accept()\r")); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{`b = socket(AF_INET, SOCK_STREAM)`, `b.connect(("` + addrA + `", 9000))`, `b.sendall(b"hello from B")`} {
+		typeLine(t, b, line)
+	}
+	accepted, err := chromedp.Run(a, chromedp.Evaluate[bool](
+		`(async () => { const c = document.querySelector("[data-testid=cancel]"); for (let i = 0; i < 400 && !c.hidden; i++) await new Promise(r => setTimeout(r, 50)); return c.hidden; })()`,
+		chromedp.EvalAwaitPromise))
+	if err != nil || !accepted {
+		t.Fatalf("A's accept did not return when B connected (%v)", err)
+	}
+	typeLine(t, a, `addr`)
+	typeLine(t, a, `c.recv(100)`)
+	typeLine(t, a, `c.sendall(b"hello from A")`)
+	typeLine(t, b, `b.recv(100)`)
+	if got := transcript(a); !strings.Contains(got, `'`+addrB+`'`) || !strings.Contains(got, `b'hello from B'`) {
+		t.Errorf("A's transcript has not B's address and bytes:\n%s", got)
+	}
+	if got := transcript(b); !strings.Contains(got, `b'hello from A'`) {
+		t.Errorf("B's transcript has not A's bytes:\n%s", got)
+	}
+	for _, p := range []struct {
+		ctx       context.Context
+		who, peer string
+	}{{a, "A", addrB}, {b, "B", addrA}} {
+		if n := count(t, p.ctx, `[data-testid=packet-row]`); n == 0 {
+			t.Errorf("%s's packet list is empty", p.who)
+		}
+		rows, err := chromedp.Run(p.ctx, chromedp.Evaluate[int](
+			`[...document.querySelectorAll("[data-testid=packet-row]")].filter(r => r.textContent.includes(`+jsString(p.peer)+`)).length`))
+		if err != nil || rows < 3 {
+			t.Errorf("%s's packet list shows %d packets of %s (%v), want the handshake and the bytes", p.who, rows, p.peer, err)
+		}
+	}
+
+	// Peers none, live: B's new connection to A gets no answer.
+	if status := api(t, addr, "PATCH", "/api/workshops/"+w.Code, w.Token, map[string]any{"peers": "none"}, nil); status != 200 {
+		t.Fatalf("PATCH = %d", status)
+	}
+	for _, line := range []string{`d = socket(AF_INET, SOCK_STREAM)`, `d.settimeout(2)`, `d.connect(("` + addrA + `", 9000))`} {
+		typeLine(t, b, line)
+	}
+	if got := transcript(b); !strings.Contains(got, "TimeoutError") {
+		t.Errorf("B's connection to A after peers none did not time out:\n%s", got)
+	}
+	if n := isolatedDrops(t, addr); n == 0 {
+		t.Error("the server counted no packet kept from one student to another")
+	}
+}
+
+// isolatedDrops is the server's count of packets between students that
+// the peers policy kept apart, read from /metrics.
+func isolatedDrops(t *testing.T, addr string) float64 {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, `socketlab_drops_total{reason="isolated"} `); ok {
+			n, _ := strconv.ParseFloat(v, 64)
+			return n
+		}
+	}
+	t.Fatalf("/metrics has no socketlab_drops_total{reason=\"isolated\"}")
+	return 0
 }

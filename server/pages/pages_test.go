@@ -29,7 +29,8 @@ func TestGolden(t *testing.T) {
 		"join":         pages.JoinPage(pages.JoinView{Code: "ABCD-EFGH", Title: "Networks <b>101</b>", Name: "<script>", Error: "name has 41 characters, more than 40"}),
 		"join-unknown": pages.JoinPage(pages.JoinView{Code: "ABCD-EFGH", Error: "a join code has 8 characters"}),
 		"workshop": pages.WorkshopPage(pages.WorkshopView{Code: "ABCD-EFGH", Title: "Networks 101", Name: "Ada <b>L</b>", Address: "10.0.1.7",
-			Exercises: []pages.ExerciseLink{{ID: "round-trip", Title: "The round trip", Summary: "The eight steps."}}, ResumeURL: "http://lab.example/join/ABCD-EFGH?resume=TOKEN"}),
+			Exercises: []pages.ExerciseLink{{ID: "round-trip", Title: "The round trip", Summary: "The eight steps."}}, ResumeURL: "http://lab.example/join/ABCD-EFGH?resume=TOKEN",
+			JoinURL: "http://lab.example/join/ABCD-EFGH", QRURL: "/join/ABCD-EFGH/qr.svg"}),
 		"lab-workshop": pages.LabPage(nil, &pages.WorkshopBadge{Code: "ABCD-EFGH", Title: "Networks 101", Name: "Ada <b>L</b>"}),
 		"exercise": pages.LabPage(&pages.Worksheet{
 			ID: "round-trip", Title: "The round trip", Intro: "<p>Intro</p>",
