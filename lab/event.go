@@ -30,7 +30,7 @@ type Event struct {
 	// before the event of this Seq; 0 at the end. An event of another
 	// host's may be placed before events recorded earlier (see Trace).
 	Before  uint64        `json:"before,omitempty"`
-	Time    time.Time     `json:"time"` // when it happened
+	Time    time.Time     `json:"time"` // when it happened, on the trace's host's clock (see Trace)
 	Host    string        `json:"host"` // the address of the host it happened on
 	Kind    Kind          `json:"kind"`
 	Call    *Call         `json:"call,omitempty"`
