@@ -25,8 +25,12 @@ const (
 // Event is one thing that happened in a lab network. Exactly one of Call,
 // Packet, State and Session is set, as Kind says.
 type Event struct {
-	Seq     uint64        `json:"seq"`  // order of recording within a trace, from 1
-	Time    time.Time     `json:"time"` // when it happened
+	Seq uint64 `json:"seq"` // order of recording within a trace, from 1
+	// Before is where the trace placed the event when it was recorded:
+	// before the event of this Seq; 0 at the end. An event of another
+	// host's may be placed before events recorded earlier (see Trace).
+	Before  uint64        `json:"before,omitempty"`
+	Time    time.Time     `json:"time"` // when it happened, on the trace's host's clock (see Trace)
 	Host    string        `json:"host"` // the address of the host it happened on
 	Kind    Kind          `json:"kind"`
 	Call    *Call         `json:"call,omitempty"`

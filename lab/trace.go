@@ -17,18 +17,49 @@ type RecorderFunc func(Event)
 // Record calls f(e).
 func (f RecorderFunc) Record(e Event) { f(e) }
 
-// Trace records events in the order they are recorded, keeps at most a
+// Trace is one host's timeline: its own events (Record) and another host's
+// (Place), in the order they happened, as far as the clocks and causality
+// tell. It numbers events in the order recorded (Seq), keeps at most a
 // limit of them (the oldest go first, and are counted), and passes each to
-// its subscribers. It is safe for concurrent use.
+// its subscribers in the order recorded, saying where it went (Before). It
+// is safe for concurrent use.
+//
+// The host's own events keep the order they are recorded in. Another
+// host's keep theirs too, and are placed among the host's own by time,
+// within how sure the time is (see Remote), then by causality (see
+// Causality): a call is placed after the packets it took and before those
+// it sent. Once placed, an event does not move: a later one is inserted
+// before it, if it goes there.
 type Trace struct {
 	mu      sync.Mutex
 	limit   int
 	events  []Event
+	placed  []placed // for each event, whose it is
 	dropped int
 	seq     uint64
-	last    time.Time
+	last    time.Time // the last own event's time
+	remote  time.Time // the last other host's event's time
 	subs    map[int]func(Event)
 	nextSub int
+}
+
+// Remote says how an event of another host's fits on a trace's clock: the
+// other clock's offset from it (added to the event's times), how sure the
+// offset is (the true one is within Uncertainty of it), and the times the
+// event must fall within whatever the clocks say (zero for no bound): not
+// before the session that brought it began, not after it arrived.
+type Remote struct {
+	Offset      time.Duration
+	Uncertainty time.Duration
+	NotBefore   time.Time
+	NotAfter    time.Time
+}
+
+// placed says whose an event on a trace is: the host's own, or another
+// host's, which may have happened as early as early.
+type placed struct {
+	remote bool
+	early  time.Time
 }
 
 // DefaultTraceLimit bounds a trace: about an hour of busy lab work.
@@ -42,30 +73,127 @@ func NewTrace(limit int) *Trace {
 	return &Trace{limit: limit, subs: map[int]func(Event){}}
 }
 
-// Record numbers e, keeps it and passes it to every subscriber, in order.
-// Events are stamped on many goroutines, so a time earlier than the last
-// event's is raised to it: a trace reads in time order.
+// Record numbers e, an event of the trace's own host, keeps it and passes
+// it to every subscriber, in order. Events are stamped on many goroutines,
+// so a time earlier than the last own event's is raised to it: the host's
+// own events read in time order. It goes at the end, or before the other
+// host's events placed later than it, but after those that sent it.
 func (t *Trace) Record(e Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.seq++
-	e.Seq = t.seq
 	if e.Time.Before(t.last) {
 		e.Time = t.last
 	}
 	t.last = e.Time
-	if len(t.events) >= t.limit {
-		n := copy(t.events, t.events[len(t.events)/10+1:])
-		t.dropped += len(t.events) - n
-		t.events = t.events[:n]
+	n := len(t.events)
+	at := n
+	for at > 0 && t.placed[at-1].remote && t.events[at-1].Time.After(e.Time) {
+		at--
 	}
-	t.events = append(t.events, e)
+	for j := n - 1; j >= at; j-- {
+		if causality(&t.events[j], &e) < 0 {
+			at = j + 1
+			break
+		}
+	}
+	t.insert(at, e, placed{})
+}
+
+// Place numbers e, an event of another host's, and keeps it in its place
+// on the trace's clock, as r says how to convert its times; it passes it
+// to every subscriber. A call is placed at its start, at the earliest
+// after the packets it took (a recv after its data, though it may have
+// waited for them) and before those it sent, as far as its span, widened
+// by the uncertainty, allows; any other event at its time. Its times are
+// converted (a call's Start and End too), and its Time is the one it is
+// placed at: between its neighbours', so that the trace reads in time
+// order.
+func (t *Trace) Place(e Event, r Remote) {
+	bound := func(x time.Time) time.Time {
+		x = x.Add(r.Offset)
+		if !r.NotBefore.IsZero() && x.Before(r.NotBefore) {
+			x = r.NotBefore
+		}
+		if !r.NotAfter.IsZero() && x.After(r.NotAfter) {
+			x = r.NotAfter
+		}
+		return x
+	}
+	early, late := e.Time, e.Time
+	if c := e.Call; c != nil {
+		cc := *c
+		cc.Start, cc.End = bound(c.Start), bound(c.End)
+		e.Call = &cc
+		early, late = c.Start, c.End
+	}
+	e.Time = bound(early)
+	early, late = bound(early.Add(-r.Uncertainty)), bound(late.Add(r.Uncertainty))
+
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if e.Time.Before(t.remote) {
+		e.Time = t.remote
+	}
+	if early.After(e.Time) {
+		early = e.Time
+	}
+	t.remote = e.Time
+	n := len(t.events)
+	// By time: after everything not later, and never before an event of
+	// the other host's placed already.
+	at := n
+	for at > 0 && !t.placed[at-1].remote && t.events[at-1].Time.After(e.Time) {
+		at--
+	}
+	// By causality, within its span: before the earliest own event it
+	// sent, after the last own event it took (which wins: a call is shown
+	// at its return's side of what it waited for).
+	for j := at - 1; j >= 0 && !t.placed[j].remote && !t.events[j].Time.Before(early); j-- {
+		if causality(&e, &t.events[j]) < 0 {
+			at = j
+		}
+	}
+	for j := at; j < n && !t.events[j].Time.After(late); j++ {
+		if causality(&e, &t.events[j]) > 0 {
+			at = j + 1
+		}
+	}
+	if at > 0 && e.Time.Before(t.events[at-1].Time) {
+		e.Time = t.events[at-1].Time
+	}
+	if at < n && e.Time.After(t.events[at].Time) {
+		e.Time = t.events[at].Time
+	}
+	t.insert(at, e, placed{remote: true, early: early})
+}
+
+// insert numbers e and puts it at index at; t.mu is held.
+func (t *Trace) insert(at int, e Event, p placed) {
+	t.seq++
+	e.Seq = t.seq
+	e.Before = 0
+	if at < len(t.events) {
+		e.Before = t.events[at].Seq
+	}
+	if len(t.events) >= t.limit {
+		cut := len(t.events)/10 + 1
+		n := copy(t.events, t.events[cut:])
+		copy(t.placed, t.placed[cut:])
+		t.dropped += len(t.events) - n
+		t.events, t.placed = t.events[:n], t.placed[:n]
+		at = max(at-cut, 0)
+	}
+	t.events = append(t.events, Event{})
+	t.placed = append(t.placed, placed{})
+	copy(t.events[at+1:], t.events[at:])
+	copy(t.placed[at+1:], t.placed[at:])
+	t.events[at], t.placed[at] = e, p
 	for _, fn := range t.subs {
 		fn(e)
 	}
 }
 
-// Events returns a copy of the events kept so far, oldest first.
+// Events returns a copy of the events kept so far, in the trace's order.
 func (t *Trace) Events() []Event {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -84,12 +212,13 @@ func (t *Trace) Dropped() int {
 func (t *Trace) Reset() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.events = nil
+	t.events, t.placed = nil, nil
 }
 
-// Subscribe calls fn with every event recorded from now on, in order, until
-// the returned function is called. fn runs while the trace is locked, so it
-// must be quick and must not record.
+// Subscribe calls fn with every event recorded from now on, in the order
+// recorded (each one's Before says where it went), until the returned
+// function is called. fn runs while the trace is locked, so it must be
+// quick and must not record.
 func (t *Trace) Subscribe(fn func(Event)) (unsubscribe func()) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"net/netip"
@@ -400,7 +401,11 @@ func TestText(t *testing.T) {
 		if typ == websocket.TextMessage && strings.HasPrefix(string(b), `{"type":"error",`) {
 			errs++
 		}
-		if typ == websocket.TextMessage && string(b) == `{"type":"pong"}` {
+		if typ == websocket.TextMessage && strings.HasPrefix(string(b), `{"type":"pong",`) {
+			var pong bridge.PongMessage
+			if err := json.Unmarshal(b, &pong); err != nil || pong.Received.IsZero() || pong.Sent.Before(pong.Received) {
+				t.Errorf("pong %s: want the server's times, received then sent (%v)", b, err)
+			}
 			break
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/bridge"
@@ -26,9 +27,14 @@ var requests = map[string]requestHandler{
 	bridge.TypeProgress: (*session).answerProgress,
 }
 
-// answerPing answers a ping with a pong.
+// answerPing answers a ping with a pong that carries the server's clock,
+// for the client's estimate of its offset. The ping was read just now;
+// the pong waits in the queue after it is stamped, which only makes the
+// round trip the client sees longer, and its estimate less sure, not
+// wrong.
 func (s *session) answerPing(req bridge.Envelope, _ []byte) ([]byte, error) {
-	return marshal(bridge.Envelope{Type: bridge.TypePong, ID: req.ID}), nil
+	now := time.Now()
+	return marshal(bridge.PongMessage{Type: bridge.TypePong, ID: req.ID, Received: now, Sent: time.Now()}), nil
 }
 
 // answerSockets answers with the lab server's socket table as it concerns

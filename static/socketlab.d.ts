@@ -36,7 +36,7 @@ export interface SocketLab {
   workshop(): Workshop | null;
   /** Completions of the name before the cursor. */
   complete(text: string): string[] | null;
-  /** Every event so far, of both hosts, in order of seq. */
+  /** Every event so far, of both hosts, on one timeline (not in order of seq: a lab server's event may be placed before one recorded earlier). */
   trace(): LabEvent[];
   /** The student's host's socket table, as ss -tanu. */
   sockets(): SocketRow[] | null;
@@ -158,7 +158,9 @@ export type EventKind = "call" | "packet" | "state" | "session";
 export interface EventBase {
   /** Order of recording within a trace, from 1. */
   seq: number;
-  /** RFC 3339, nanoseconds. */
+  /** Where the trace placed it when it was recorded: before the event of this seq; absent at the end. */
+  before?: number;
+  /** RFC 3339, nanoseconds, on the student's host's clock (a lab server's event converted to it). */
   time: string;
   /** The address of the host it happened on ("" for some session events). */
   host: string;

@@ -4,12 +4,10 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"fmt"
 	"net/netip"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -209,14 +207,15 @@ func (l *labSession) since(since after) (events []lab.Event, you netip.Addr, ok 
 	if c == nil {
 		return nil, netip.Addr{}, false
 	}
-	evs := l.trace.Events()
-	var i int
-	if since.time.IsZero() {
-		i, _ = slices.BinarySearchFunc(evs, since.seq+1, func(e lab.Event, seq uint64) int { return cmp.Compare(e.Seq, seq) })
-	} else {
-		i = sort.Search(len(evs), func(i int) bool { return evs[i].Time.After(since.time) })
-	}
-	return evs[i:], c.Addr(), true
+	// The trace is in the timeline's order, not its numbering's: an event
+	// of the lab server's may be placed before one recorded earlier.
+	evs := slices.DeleteFunc(l.trace.Events(), func(e lab.Event) bool {
+		if since.time.IsZero() {
+			return e.Seq <= since.seq
+		}
+		return !e.Time.After(since.time)
+	})
+	return evs, c.Addr(), true
 }
 
 // variables are the names of the console's variables, sorted: what a

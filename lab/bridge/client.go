@@ -34,6 +34,8 @@ type Client struct {
 	trace   *lab.Trace
 	tracker packet.Tracker
 	now     func() time.Time
+	start   time.Time // when the session began, on now's clock
+	clock   clock     // the server clock's offset
 
 	out   chan *[]byte
 	pool  sync.Pool
@@ -135,7 +137,8 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 		return nil, fmt.Errorf("start host: %w", err)
 	}
 	c.sockets = sock.New(c.host, rec)
-	c.record(lab.Event{Time: c.now(), Host: hello.Host.Address, Kind: lab.KindSession, Session: &lab.SessionEvent{
+	c.start = c.now()
+	c.record(lab.Event{Time: c.start, Host: hello.Host.Address, Kind: lab.KindSession, Session: &lab.SessionEvent{
 		What:    "hello",
 		Message: fmt.Sprintf("joined the lab as %s (session %s); the lab server is %s", hello.Host.Address, hello.Session, hello.Host.Gateway),
 		Address: hello.Host.Address, Server: hello.Host.Gateway, Session: hello.Session,
@@ -146,6 +149,11 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 	c.wg.Add(2)
 	go func() { defer c.wg.Done(); c.end(c.readLoop()) }()
 	go func() { defer c.wg.Done(); c.end(c.writeLoop(runCtx)) }()
+	if c.trace != nil {
+		// Only a trace needs the server's clock.
+		c.wg.Add(1)
+		go func() { defer c.wg.Done(); c.keepClock(runCtx) }()
+	}
 	return c, nil
 }
 
@@ -334,8 +342,12 @@ func (c *Client) serverError(b []byte) {
 // requests it could not take.
 func (c *Client) ServerErrors() uint64 { return c.serverErrors.Load() }
 
-// serverEvent records an event of the lab server's. It is stamped with
-// the time it arrived: the server's clock is not this host's.
+// serverEvent places an event of the lab server's on the trace: its times,
+// on the server's clock, converted to this host's by the clock's
+// estimate, and within its uncertainty ordered by causality (see
+// lab.Trace.Place); never before the session began, nor after it arrived.
+// Before the first exchange of times has come back, it is placed at its
+// arrival.
 func (c *Client) serverEvent(b []byte) {
 	var m EventMessage
 	if json.Unmarshal(b, &m) != nil || m.Type != TypeEvent {
@@ -348,9 +360,14 @@ func (c *Client) serverEvent(b []byte) {
 	if (e.Kind == lab.KindCall) != (e.Call != nil) || (e.Kind == lab.KindState) != (e.State != nil) {
 		return
 	}
-	e.Time = c.now()
 	e.Packet, e.Session = nil, nil
-	c.trace.Record(e)
+	now := c.now()
+	r := lab.Remote{NotBefore: c.start, NotAfter: now}
+	var ok bool
+	if r.Offset, r.Uncertainty, ok = c.clock.estimate(now); !ok {
+		r.Offset, r.Uncertainty = now.Sub(e.Time), noClockUncertainty
+	}
+	c.trace.Place(e, r)
 }
 
 // ServerSockets asks the lab server for its socket table as it concerns

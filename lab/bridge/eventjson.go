@@ -28,6 +28,10 @@ func AppendEventMessage(b []byte, e *lab.Event) ([]byte, bool) {
 	}
 	b = append(b, `{"type":"event","event":{"seq":`...)
 	b = strconv.AppendUint(b, e.Seq, 10)
+	if e.Before != 0 {
+		b = append(b, `,"before":`...)
+		b = strconv.AppendUint(b, e.Before, 10)
+	}
 	b = append(b, `,"time":`...)
 	var ok bool
 	if b, ok = appendTime(b, e.Time); !ok {

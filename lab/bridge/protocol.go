@@ -20,13 +20,16 @@
 // From the client, a text message is a request, and the server answers
 // each one, in the order they came:
 //
-//	{"type":"ping","id":1}     → {"type":"pong","id":1}
+//	{"type":"ping","id":1}     → {"type":"pong","id":1,"received":…,"sent":…}
 //	{"type":"sockets","id":2}  → {"type":"sockets","id":2,"sockets":[…]}
 //	{"type":"report","id":3,"exercise":"round-trip","step":1,"kind":"step"}
 //	                           → {"type":"report","id":3,"record":{…,"confirmed":true}}
 //	{"type":"progress","id":4} → {"type":"progress","id":4,"records":[…]}
 //
-// "id" is the client's to choose, and optional (0, or absent, is none); an
+// A pong (PongMessage) carries the server's clock: when the ping was
+// received and the pong sent, from which the client estimates the
+// server clock's offset (see Client.Clock) and puts the server's events on
+// its own timeline. "id" is the client's to choose, and optional (0, or absent, is none); an
 // answer carries its request's back. A "sockets" answer (SocketsMessage)
 // is the lab server's socket table as it concerns the session: its
 // listening and unconnected sockets, and its connections with the
@@ -64,7 +67,11 @@
 // client in a tab learns it from.
 package bridge
 
-import "github.com/socketlab/socketlab/lab"
+import (
+	"time"
+
+	"github.com/socketlab/socketlab/lab"
+)
 
 // Version is the protocol version a Hello carries.
 const Version = 1
@@ -79,7 +86,7 @@ const (
 	TypeHello   = "hello"
 	TypeEvent   = "event"
 	TypePing    = "ping"    // answered with a pong
-	TypePong    = "pong"    // an Envelope
+	TypePong    = "pong"    // a PongMessage
 	TypeSockets = "sockets" // answered with a SocketsMessage of the same type
 	TypeError   = "error"   // an ErrorMessage
 	TypeBye     = "bye"     // a ByeMessage: the server's last message
@@ -177,10 +184,20 @@ type EventMessage struct {
 
 // Envelope is what every text message has: its type; and what requests
 // and their answers have, an id, 0 for none. A ping and a sockets request
-// are an Envelope, and so is a pong.
+// are an Envelope.
 type Envelope struct {
 	Type string `json:"type"`
 	ID   uint64 `json:"id,omitempty"`
+}
+
+// PongMessage answers a ping: an Envelope, with the server's times (on
+// its clock) for the client's clock estimate (NTP's t2 and t3). A server
+// before them sent none: the zero times.
+type PongMessage struct {
+	Type     string    `json:"type"` // TypePong
+	ID       uint64    `json:"id,omitempty"`
+	Received time.Time `json:"received,omitzero"` // when the server read the ping
+	Sent     time.Time `json:"sent,omitzero"`     // when the server answered it
 }
 
 // SocketsMessage answers a sockets request: the lab server's socket table

@@ -28,7 +28,10 @@ type Host struct {
 // AddHost attaches a new student host that runs in this process.
 func (r *Room) AddHost() (*Host, error) {
 	h := &Host{trace: lab.NewTrace(0), room: r}
-	port, err := r.Attach(func(pkt []byte) { h.net.Deliver(pkt) }, h.trace)
+	// The lab server's events: one process, one clock, so placed by their
+	// times as they are, and by causality within a call's span.
+	server := lab.RecorderFunc(func(e lab.Event) { h.trace.Place(e, lab.Remote{}) })
+	port, err := r.Attach(func(pkt []byte) { h.net.Deliver(pkt) }, server)
 	if err != nil {
 		return nil, err
 	}

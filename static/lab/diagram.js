@@ -78,6 +78,8 @@ export function mountDiagram(sectionEl, lab, bus) {
   const arrows = [];
   /** @type {Map<number, Item>} packet seq → item */
   const bySeq = new Map();
+  /** @type {Map<number, Item>} any event's seq → the item showing it */
+  const itemOf = new Map();
   /** @type {Item[]} items not drawn yet */
   let pendingItems = [];
   /** @type {HTMLLIElement[]} <li>s not appended yet */
@@ -102,6 +104,16 @@ export function mountDiagram(sectionEl, lab, bus) {
   /** @param {LabEvent} e */
   function add(e) {
     if (hosts.learn(e)) rebuild = true;
+    // An event placed before one drawn already (a lab server's call
+    // placed before the packets it sent) goes in its own row there.
+    const at = e.before ? itemOf.get(e.before) : undefined;
+    if (at) {
+      if (e.kind === "call" && e.call) insert({ type: "call", events: [e] }, at);
+      else if (e.kind === "state" && e.state) insert({ type: "state", events: [e] }, at);
+      else if (e.kind === "packet" && e.packet) insert({ type: "packet", events: [e] }, at);
+      else if (e.kind === "session") insert({ type: "session", events: [e] }, at);
+      return;
+    }
     const last = items[items.length - 1];
     if (e.kind === "session") {
       if (last && last.type === "session") { merge(last, e); return; }
@@ -142,10 +154,45 @@ export function mountDiagram(sectionEl, lab, bus) {
     return false;
   }
 
+  /**
+   * insert puts a new row before the row at, and moves the rows after it
+   * down. A packet keeps its number: packets are all the student's host's,
+   * recorded in their order, so one is never placed before another.
+   * @param {Omit<Item, "seq" | "y">} item
+   * @param {Item} at
+   */
+  function insert(item, at) {
+    const i = items.lastIndexOf(at);
+    /** @type {Item} */
+    const it = { ...item, seq: item.events[0].seq, y: at.y };
+    items.splice(i, 0, it);
+    for (let j = i + 1; j < items.length; j++) {
+      items[j].y = items[j - 1].y + heightOf(items[j - 1]);
+      if (!pendingItems.includes(items[j])) dirty.add(items[j]);
+    }
+    nextY = items[items.length - 1].y + heightOf(items[items.length - 1]);
+    for (const e of it.events) itemOf.set(e.seq, it);
+    if (it.type === "packet") {
+      arrows.push(it);
+      it.no = arrows.length;
+      bySeq.set(it.seq, it);
+    }
+    pendingItems.push(it);
+    const li = textItem(it.events[0]);
+    const k = pendingText.findIndex((x) => x.dataset.seq === String(at.events[0].seq));
+    if (k >= 0) pendingText.splice(k, 0, li);
+    else {
+      const next = textList.querySelector(`li[data-seq="${at.events[0].seq}"]`);
+      if (next) next.before(li); else pendingText.push(li);
+    }
+    schedule();
+  }
+
   /** @param {Omit<Item, "seq" | "y">} item */
   function push(item) {
     /** @type {Item} */
     const it = { ...item, seq: item.events[0].seq, y: nextY };
+    for (const e of it.events) itemOf.set(e.seq, it);
     items.push(it);
     nextY += heightOf(it);
     pendingItems.push(it);
@@ -160,6 +207,7 @@ export function mountDiagram(sectionEl, lab, bus) {
    */
   function merge(it, e) {
     it.events.push(e);
+    itemOf.set(e.seq, it);
     if (it === items[items.length - 1]) nextY = it.y + heightOf(it);
     if (!pendingItems.includes(it)) dirty.add(it);
     pendingText.push(textItem(e));
@@ -183,12 +231,14 @@ export function mountDiagram(sectionEl, lab, bus) {
     items.length = 0;
     arrows.length = 0;
     bySeq.clear();
+    itemOf.clear();
     nextY = TOP;
     for (const it of keep) {
       items.push(it);
       it.y = nextY;
       nextY += heightOf(it);
       if (it.type === "packet") { arrows.push(it); it.no = arrows.length; bySeq.set(it.seq, it); }
+      for (const e of it.events) itemOf.set(e.seq, it);
     }
     if (selected && !bySeq.has(selected.seq)) selected = null;
     if (roving && !bySeq.has(roving.seq)) roving = null;

@@ -351,9 +351,13 @@ export function prefersReducedMotion() {
   return typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
 }
 
-// subscribe replays lab.trace() through fn, then passes it every live
-// event, each once and in order of seq; it returns the unsubscribe
-// function. The views share one lab.on("*") subscription, so that an
+// subscribe replays lab.trace() through fn, in the timeline's order, then
+// passes it every live event, each once and in order of seq (the order
+// recorded); it returns the unsubscribe function. A live event says where
+// it goes: before the event of seq e.before (a lab server's event placed
+// before packets recorded earlier), or at the end; a view inserts it there
+// (the order is Go's, see lab.Trace). A replayed event's before names an
+// event still to come, so the replay only appends. The views share one lab.on("*") subscription, so that an
 // event reaches all of them in the same task (and they draw it in the
 // same frame), and is converted from Go once, not once per view.
 /** @typedef {{listeners: Set<(e: LabEvent) => void>, stop: () => void}} Hub */
@@ -375,16 +379,26 @@ export function subscribe(lab, fn) {
   }
   const hub = h;
   let last = 0;
+  /** @type {Set<number> | null} seqs delivered while the trace is replayed */
+  let seen = new Set();
   /** @param {LabEvent} e */
   const deliver = (e) => {
-    if (!e || typeof e.seq !== "number" || e.seq <= last) return;
-    last = e.seq;
+    if (!e || typeof e.seq !== "number") return;
+    if (seen) {
+      if (seen.has(e.seq)) return;
+      seen.add(e.seq);
+    } else if (e.seq <= last) {
+      return;
+    }
+    last = Math.max(last, e.seq);
     try { fn(e); } catch (err) { console.error("socketlab view:", err); }
   };
   // Listening before reading the trace loses nothing recorded in between;
-  // what both bring is dropped by seq.
+  // what both bring is delivered once. After the replay, live events come
+  // in order of seq.
   hub.listeners.add(deliver);
   for (const e of lab.trace() || []) deliver(e);
+  seen = null;
   return () => {
     hub.listeners.delete(deliver);
     if (!hub.listeners.size) {

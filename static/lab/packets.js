@@ -53,6 +53,9 @@ export function mountPackets(sectionEl, lab, bus) {
   tbody.append(emptyRow);
 
   /** @param {LabEvent} e */
+  // Packets are appended: every one is the student's host's, and those
+  // keep the order recorded (only the lab server's events are placed
+  // before others, which this list does not show).
   function add(e) {
     if (e.kind !== "packet" || !e.packet) return;
     const t = micros(e.time);
