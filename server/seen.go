@@ -48,8 +48,13 @@ type seen struct {
 // seenEvent is a packet (rec zero: its length, direction and first
 // bytes) or one of the lab server's events.
 type seenEvent struct {
-	rec    unique.Handle[seenRecord]
-	out    bool // the student's host sent the packet
+	rec unique.Handle[seenRecord]
+	// When, in Unix nanoseconds on the server's clock: a packet's crossing
+	// of the bridge, a state change's moment, a call's return (at) and
+	// start (start), so that events() places the lab server's calls
+	// among the packets as the student's trace does.
+	at, start int64
+	out       bool // the student's host sent the packet
 	length int  // the packet's length; data is its first maxSeenBytes
 	data   []byte
 }
@@ -112,6 +117,7 @@ func (s *seen) packet(out bool, pkt []byte) {
 		return
 	}
 	e.rec, e.out, e.length = unique.Handle[seenRecord]{}, out, len(pkt)
+	e.at, e.start = time.Now().UnixNano(), 0
 	e.data = append(e.data[:0], pkt[:n]...)
 }
 
@@ -126,6 +132,10 @@ func (s *seen) event(e lab.Event) {
 	defer s.mu.Unlock()
 	if slot := s.slot(); slot != nil {
 		slot.rec, slot.data = rec, nil
+		slot.at, slot.start = e.Time.UnixNano(), 0
+		if e.Call != nil {
+			slot.at, slot.start = e.Call.End.UnixNano(), e.Call.Start.UnixNano()
+		}
 	}
 }
 
@@ -152,10 +162,11 @@ func (s *seen) slot() *seenEvent {
 	return e
 }
 
-// events are the events seen, oldest first, as the student's trace has
-// them: packets decoded (a packet cut short is decoded at its length, the
-// bytes not kept read as zeros, which no check reads) and numbered
-// relative to their connections.
+// events are the events seen, in the order the student's trace has them:
+// packets decoded (a packet cut short is decoded at its length, the bytes
+// not kept read as zeros, which no check reads) and numbered relative to
+// their connections, and the lab server's calls placed among them as
+// lab.Trace places them (by time, and by what a call sent or took).
 func (s *seen) events() []lab.Event {
 	s.mu.Lock()
 	ring := make([]seenEvent, 0, len(s.ring))
@@ -167,11 +178,16 @@ func (s *seen) events() []lab.Event {
 	s.mu.Unlock()
 
 	host := s.you.String()
-	var tr packet.Tracker
-	out := make([]lab.Event, 0, len(ring))
+	var tracker packet.Tracker
+	trace := lab.NewTrace(len(ring) + 1)
 	for _, e := range ring {
 		if e.rec != (unique.Handle[seenRecord]{}) {
-			out = append(out, e.rec.Value().event())
+			ev := e.rec.Value().event()
+			ev.Time = time.Unix(0, e.at)
+			if ev.Call != nil {
+				ev.Call.Start, ev.Call.End = time.Unix(0, e.start), ev.Time
+			}
+			trace.Place(ev, lab.Remote{})
 			continue
 		}
 		pkt := make([]byte, e.length)
@@ -180,12 +196,9 @@ func (s *seen) events() []lab.Event {
 		if e.out {
 			dir = lab.Out
 		}
-		out = append(out, tr.Event(host, "eth0", dir, time.Time{}, pkt))
+		trace.Record(tracker.Event(host, "eth0", dir, time.Unix(0, e.at), pkt))
 	}
-	for i := range out {
-		out[i].Seq = uint64(i + 1)
-	}
-	return out
+	return trace.Events()
 }
 
 // confirms reports whether what the server saw shows the record done: a
