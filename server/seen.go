@@ -55,8 +55,8 @@ type seenEvent struct {
 	// among the packets as the student's trace does.
 	at, start int64
 	out       bool // the student's host sent the packet
-	length int  // the packet's length; data is its first maxSeenBytes
-	data   []byte
+	length    int  // the packet's length; data is its first maxSeenBytes
+	data      []byte
 }
 
 // seenRecord is what checks and questions read of one of the lab
