@@ -62,7 +62,12 @@ func TestBrowserWorkshop(t *testing.T) {
 		}
 
 		// The first exercise, in the workshop.
-		if err := chromedp.Do(step, chromedp.Click(chromedp.CSS(`[data-testid=exercise] a`))); err != nil {
+		// (Until the lab page's views are up, an evaluation may still
+		// land on the page being left.)
+		if err := chromedp.Do(step,
+			chromedp.Click(chromedp.CSS(`[data-testid=exercise] a`)),
+			chromedp.WaitReady(chromedp.CSS(`body[data-views=ready]`)),
+		); err != nil {
 			t.Fatal(err)
 		}
 		r, err := chromedp.Run(step, chromedp.Evaluate[ready](
