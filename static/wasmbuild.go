@@ -65,6 +65,11 @@ const (
 func ensureWasm(ctx context.Context, moduleDir string, log *slog.Logger) (brDone <-chan error, err error) {
 	dir := filepath.Join(moduleDir, BuildDir)
 	raw := filepath.Join(dir, "lab.wasm")
+	unlock, err := lockBuild(dir)
+	if err != nil {
+		return nil, fmt.Errorf("lock the build of lab.wasm: %w", err)
+	}
+	defer unlock()
 	stamp, err := sourceStamp(ctx, moduleDir)
 	if err != nil {
 		return nil, fmt.Errorf("check lab.wasm sources: %w", err)
