@@ -74,7 +74,7 @@ func TestOneTimeline(t *testing.T) {
 
 // inversionsIn checks each call of the lab server on a connection
 // against the packet that call is about: accept after the handshake's last
-// ACK, recv after the first data (or, returning b'', the FIN) it took,
+// ACK, recv after the first data (or, returning b”, the FIN) it took,
 // send and sendall before the first data they sent, close before the
 // server's FIN.
 func inversionsIn(trace []lab.Event) (calls, pairs, known int, inversions []string) {
