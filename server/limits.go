@@ -29,6 +29,27 @@ const (
 	DefaultWorkshopLinger = 5 * time.Minute
 )
 
+// The bounds of the services on the host's network (Config.HostServices):
+// connections one peer address may hold open, and how long one may be
+// silent before it is closed. The bound on all of them is hostConnsTotal.
+const (
+	HostConnsPerPeer = DefaultMaxConnections
+	HostIdleTimeout  = 5 * time.Minute
+)
+
+// hostConnsTotal bounds the connections all peers may hold open to the
+// services on the host's network: 1024, or a quarter of the process's
+// file descriptors if that is less, so that the rest are left for the
+// lab's own listener and its sessions (each a descriptor): a flood of
+// connections to the host's echo cannot starve /healthz or /bridge.
+func hostConnsTotal() int {
+	n, ok := fileLimit()
+	if !ok || n >= 4*1024 {
+		return 1024
+	}
+	return max(int(n/4), 1)
+}
+
 // readLimit bounds any message a client sends: past it, the WebSocket
 // library closes the session with 1009 before buffering a byte of it. The
 // bridge's own checks (MTU for binary, MaxText for text) come first for

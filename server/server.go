@@ -264,6 +264,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // port in use is a warning: the lab works without it.
 func (s *Server) startHostServices(srv *services.Server) {
 	host := services.Kernel{Host: s.cfg.HostServices}
+	srv.LimitPerPeer(HostConnsPerPeer)
+	srv.LimitTotal(hostConnsTotal())
+	srv.CloseIdle(HostIdleTimeout)
 	var on, try []string
 	for _, sp := range services.OnHost() {
 		if err := srv.Start(host, []services.Spec{sp}); err != nil {
