@@ -24,6 +24,9 @@ const (
 	DefaultEventQueue     = 1024
 	DefaultWriteTimeout   = 10 * time.Second
 
+	DefaultRequestTimeout   = 30 * time.Second
+	DefaultKeepAliveTimeout = 2 * time.Minute
+
 	DefaultMaxStudents    = 300
 	DefaultMaxWorkshops   = 1000
 	DefaultWorkshopLinger = 5 * time.Minute
@@ -49,6 +52,10 @@ func hostConnsTotal() int {
 	}
 	return max(int(n/4), 1)
 }
+
+// MaxHeaderBytes bounds a request's header (net/http answers 431 past
+// it): a browser's, cookies and all, is a few KiB.
+const MaxHeaderBytes = 16 << 10
 
 // readLimit bounds any message a client sends: past it, the WebSocket
 // library closes the session with 1009 before buffering a byte of it. The
@@ -88,6 +95,12 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.KeepAliveTimeout <= 0 {
+		cfg.KeepAliveTimeout = DefaultKeepAliveTimeout
 	}
 	if cfg.MaxStudents <= 0 {
 		cfg.MaxStudents = DefaultMaxStudents

@@ -103,6 +103,16 @@ type Config struct {
 	EventQueue int
 	// WriteTimeout bounds a write to a client.
 	WriteTimeout time.Duration
+
+	// HTTP's bounds, for every request but a bridge session once it is
+	// upgraded. A zero value means its default (Default…).
+
+	// RequestTimeout bounds the reading of a request, its body too: a
+	// client that trickles one is cut off.
+	RequestTimeout time.Duration
+	// KeepAliveTimeout closes a keep-alive connection with no request for
+	// this long.
+	KeepAliveTimeout time.Duration
 }
 
 // Server serves the lab.
@@ -228,7 +238,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		s.startHostServices(hostServices)
 	}
 
-	hs := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+	// ReadTimeout covers a WebSocket upgrade's request too; gorilla's
+	// Upgrade clears the deadline it leaves once it has hijacked the
+	// connection (TestHTTPTimeouts checks that a session outlives it).
+	hs := &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: min(10*time.Second, s.cfg.RequestTimeout),
+		ReadTimeout:       s.cfg.RequestTimeout,
+		IdleTimeout:       s.cfg.KeepAliveTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	s.log.Info("socketlab is serving", "url", "http://"+ln.Addr().String()+"/")
