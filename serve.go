@@ -44,6 +44,20 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 		origins = append(origins, v)
 		return nil
 	})
+	perAddress := fs.Int("max-sessions-per-address", server.DefaultMaxSessionsPerAddress, "the most lab sessions outside a workshop one client address may hold open, and open a minute (a workshop's students count against its size instead)")
+	var proxies []netip.Prefix
+	fs.Func("trusted-proxy", "believe X-Forwarded-For from the reverse proxy at this `address or CIDR` (the client is the right-most address in it that is not a trusted proxy); repeatable", func(v string) error {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				return fmt.Errorf("want an IP address or a CIDR: %w", err)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		proxies = append(proxies, p.Masked())
+		return nil
+	})
 	exDir := fs.String("exercises", "", "also load the exercises (*.md) in this `dir`; one with a built-in exercise's id replaces it")
 	pprofAddr := fs.String("pprof", "", "also serve Go's profiles (net/http/pprof) at this `address`, such as 127.0.0.1:6060; empty for none")
 	dbTarget := fs.String("db", "", "keep workshops in this SQLite `file`, or in the PostgreSQL database at a postgres:// URL (default: socketlab.db under $XDG_STATE_HOME/socketlab, else ~/.local/state/socketlab)")
@@ -79,6 +93,7 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("workshops are kept", "in", where)
 	return server.New(server.Config{
 		Addr: *addr, HostServices: hostServices, Log: log, AllowOrigins: origins, Client: client, Exercises: exs,
+		MaxSessionsPerAddress: *perAddress, TrustedProxies: proxies,
 		Store: db, InstructorKey: *instructorKey, MaxStudents: *maxStudents, MaxWorkshops: *maxWorkshops, WorkshopLinger: *linger,
 	}).Run(ctx)
 }

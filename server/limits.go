@@ -14,15 +14,20 @@ const MTU = netstack.DefaultMTU
 
 // The defaults of Config's bounds.
 const (
-	DefaultMaxSessions    = 10_000
-	DefaultIdleTimeout    = 30 * time.Minute
-	DefaultPacketRate     = 2000 // packets a second, per session
-	DefaultPacketBurst    = 1000
-	DefaultRateDropLimit  = 10_000
-	DefaultMaxConnections = 64
-	DefaultSendQueue      = 256 // packets
-	DefaultEventQueue     = 1024
-	DefaultWriteTimeout   = 10 * time.Second
+	DefaultMaxSessions = 10_000
+	// DefaultMaxSessionsPerAddress fits a lecture hall behind one NAT
+	// address whose students use the lab alone, a tab each, as the
+	// largest workshop (DefaultMaxStudents) would; an attacker with one
+	// address holds 3% of MaxSessions.
+	DefaultMaxSessionsPerAddress = 300
+	DefaultIdleTimeout           = 30 * time.Minute
+	DefaultPacketRate            = 2000 // packets a second, per session
+	DefaultPacketBurst           = 1000
+	DefaultRateDropLimit         = 10_000
+	DefaultMaxConnections        = 64
+	DefaultSendQueue             = 256 // packets
+	DefaultEventQueue            = 1024
+	DefaultWriteTimeout          = 10 * time.Second
 
 	DefaultRequestTimeout   = 30 * time.Second
 	DefaultKeepAliveTimeout = 2 * time.Minute
@@ -71,6 +76,9 @@ const closeGrace = 2 * time.Second
 func withDefaults(cfg Config) Config {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.MaxSessionsPerAddress <= 0 {
+		cfg.MaxSessionsPerAddress = DefaultMaxSessionsPerAddress
 	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout

@@ -106,6 +106,7 @@ func (c statsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(refusedDesc, st.Refused.Origin, "origin")
 	counter(refusedDesc, st.Refused.Full, "full")
 	counter(refusedDesc, st.Refused.Student, "student")
+	counter(refusedDesc, st.Refused.Address, "address")
 	counter(connsRefusedDesc, st.ConnsRefused)
 	counter(errorsDesc, st.Errors)
 }

@@ -80,6 +80,15 @@ type Config struct {
 	// MaxSessions bounds the sessions open at once; one more is closed
 	// with 1013 right after its upgrade.
 	MaxSessions int
+	// MaxSessionsPerAddress bounds the sessions outside a workshop open
+	// at once from one client address (Server.clientAddr), and the new
+	// ones a minute; one more is closed with 1013 right after its
+	// upgrade. A workshop's students count against its size instead.
+	MaxSessionsPerAddress int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed: a request from one of them is counted against the
+	// address the header names (see Server.clientAddr).
+	TrustedProxies []netip.Prefix
 	// IdleTimeout ends a session whose client has sent nothing for this
 	// long, with close 1001 "idle".
 	IdleTimeout time.Duration
@@ -129,9 +138,10 @@ type Server struct {
 	exercises  map[string]*worksheet.Exercise // by id: progress reports are judged by them
 
 	workshops *workshops // nil without a store
-	guesses   *guesses   // wrong join codes and tokens, by client address
+	guesses   *buckets   // wrong join codes and tokens, by client address
+	starts    *buckets   // new sessions outside a workshop, by client address
 
-	refusedOrigin, refusedFull, refusedStudent, errors atomic.Uint64
+	refusedOrigin, refusedFull, refusedStudent, refusedAddress, errors atomic.Uint64
 }
 
 // New returns a server for cfg.
@@ -176,7 +186,8 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /lab/{exercise}", s.exercisePage)
 	s.mux.HandleFunc("GET /bridge", s.serveBridge)
 	s.mux.Handle("GET /metrics", s.metricsHandler())
-	s.guesses = newGuesses(time.Now)
+	s.guesses = newBuckets(time.Now, s.clientAddr, guessBurst, guessWindow)
+	s.starts = newBuckets(time.Now, s.clientAddr, cfg.MaxSessionsPerAddress, startWindow)
 	if cfg.Store != nil {
 		s.workshops = newWorkshops(cfg.Store, cfg.WorkshopLinger, cfg.MaxConnections, s.log)
 		s.routeWorkshops()

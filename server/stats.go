@@ -47,6 +47,9 @@ type Refused struct {
 	// Student: a workshop's upgrade without a student of it (no cookie,
 	// a bad one, an unknown code: HTTP 401, 403, 404 or 429).
 	Student uint64 `json:"student"`
+	// Address: over MaxSessionsPerAddress from one client address, open
+	// at once or new in a minute (close 1013).
+	Address uint64 `json:"address"`
 }
 
 // counters are one session's share of Stats. They are updated from the
@@ -91,6 +94,7 @@ func (s *Server) Stats() Stats {
 	st.Refused.Origin += s.refusedOrigin.Load()
 	st.Refused.Full += s.refusedFull.Load()
 	st.Refused.Student += s.refusedStudent.Load()
+	st.Refused.Address += s.refusedAddress.Load()
 	if s.workshops != nil {
 		s.workshops.addTo(&st)
 	}
