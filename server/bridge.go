@@ -68,8 +68,9 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 	}
 	conn, err := s.upgrader.Upgrade(batching{w}, r, nil)
 	if err != nil {
-		// The upgrader has answered with an HTTP error.
-		s.errors.Add(1)
+		// The upgrader has answered with an HTTP error: not a WebSocket
+		// handshake, or one given up on.
+		s.refusedHandshake.Add(1)
 		s.log.Debug("bridge: upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -60,8 +61,11 @@ var (
 		"Upgrades to /bridge that did not become sessions, by reason.", []string{"reason"}, nil)
 	connsRefusedDesc = prometheus.NewDesc("socketlab_lab_connections_refused_total",
 		"TCP connections into lab servers closed at once for being over the per-session bound.", nil, nil)
+	closedDesc = prometheus.NewDesc("socketlab_sessions_closed_total",
+		"Bridge sessions ended, by the close code the client received (1006: the connection was lost, no close frame).",
+		[]string{"code"}, nil)
 	errorsDesc = prometheus.NewDesc("socketlab_bridge_errors_total",
-		"What went wrong that a well-behaved client does not cause: failed upgrades, lab networks that would not start, connections lost without a close frame, failed writes.",
+		"What went wrong on the server's side, which no client causes: lab networks that would not start, failed writes, events that would not encode.",
 		nil, nil)
 )
 
@@ -73,7 +77,7 @@ type statsCollector struct{ s *Server }
 func (c statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		sessionsOpenDesc, sessionsStartedDesc, packetsDesc, bytesDesc, textInDesc, eventsOutDesc,
-		dropsDesc, refusedDesc, connsRefusedDesc, errorsDesc,
+		dropsDesc, refusedDesc, closedDesc, connsRefusedDesc, errorsDesc,
 	} {
 		ch <- d
 	}
@@ -107,6 +111,10 @@ func (c statsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(refusedDesc, st.Refused.Full, "full")
 	counter(refusedDesc, st.Refused.Student, "student")
 	counter(refusedDesc, st.Refused.Address, "address")
+	counter(refusedDesc, st.Refused.Handshake, "handshake")
+	for code, n := range st.Closed {
+		counter(closedDesc, n, strconv.Itoa(code))
+	}
 	counter(connsRefusedDesc, st.ConnsRefused)
 	counter(errorsDesc, st.Errors)
 }

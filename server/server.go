@@ -141,7 +141,8 @@ type Server struct {
 	guesses   *buckets   // wrong join codes and tokens, by client address
 	starts    *buckets   // new sessions outside a workshop, by client address
 
-	refusedOrigin, refusedFull, refusedStudent, refusedAddress, errors atomic.Uint64
+	refusedOrigin, refusedFull, refusedStudent, refusedAddress, refusedHandshake, errors atomic.Uint64
+	closes                                                                               closeCounts // ended sessions by close code
 }
 
 // New returns a server for cfg.

@@ -218,6 +218,7 @@ func (s *session) run() {
 	s.conn.Close()
 	s.leaveRoom()
 	code, reason := s.cause()
+	s.srv.closes.add(code)
 	s.log.Info("bridge session ended",
 		"duration", time.Since(s.start).Round(time.Millisecond),
 		"code", code, "reason", reason,
