@@ -1,8 +1,11 @@
 package server
 
 import (
+	"fmt"
+	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -26,6 +29,40 @@ func (s *Server) metricsHandler() http.Handler {
 		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsScheduler)),
 	)
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
+
+// onLoopback serves GET /metrics on the main listener only when it is on
+// a loopback address, where whoever reaches it is on this machine; else
+// the metrics are Config.MetricsAddr's alone (404 here).
+func onLoopback(metrics http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+		if a, ok := local.(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
+			http.Error(w, "socketlab: the metrics are served only at serve --metrics-addr", http.StatusNotFound)
+			return
+		}
+		metrics.ServeHTTP(w, r)
+	})
+}
+
+// serveMetrics serves GET /metrics at Config.MetricsAddr, on a listener
+// and a server of their own, until stop is called.
+func (s *Server) serveMetrics() (stop func(), err error) {
+	ln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: s.cfg.RequestTimeout,
+		IdleTimeout: s.cfg.KeepAliveTimeout, MaxHeaderBytes: MaxHeaderBytes}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		hs.Serve(ln)
+	}()
+	s.log.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	return func() { hs.Close(); <-done }, nil
 }
 
 // Names of metrics /metrics reports that its readers (socketlab bench)

@@ -56,6 +56,15 @@ type Config struct {
 	// optional port ("lab.example.org:8443", any scheme) or "*" (any page).
 	// An upgrade without an Origin header (a native client) is allowed.
 	AllowOrigins []string
+	// AllowHosts lists the names, besides IP addresses and localhost,
+	// that requests may ask for in their Host header ("lab.example.org");
+	// a request for another gets 421. It keeps a page at a name that
+	// resolves to the server (DNS rebinding) from being its own origin.
+	AllowHosts []string
+	// MetricsAddr is where GET /metrics is served, on a listener of its
+	// own; empty for none. The main listener serves /metrics too when it
+	// is on a loopback address.
+	MetricsAddr string
 
 	// Store keeps workshops, their students and their progress; nil
 	// means a server without workshops (/api/workshops, /join and
@@ -131,6 +140,8 @@ type Server struct {
 	mux      *http.ServeMux
 	now      func() time.Time // the clock of the sessions' packet rates; tests set it
 	origins  origins
+	hosts    hosts
+	metrics  http.Handler // GET /metrics
 	upgrader *websocket.Upgrader
 	sessions *registry
 
@@ -154,6 +165,7 @@ func New(cfg Config) *Server {
 		mux:      http.NewServeMux(),
 		now:      time.Now,
 		origins:  newOrigins(cfg.AllowOrigins),
+		hosts:    newHosts(cfg.AllowHosts),
 		upgrader: newUpgrader(),
 		sessions: newRegistry(),
 	}
@@ -186,7 +198,8 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /lab", func(w http.ResponseWriter, r *http.Request) { s.labPage(w, r, nil) })
 	s.mux.HandleFunc("GET /lab/{exercise}", s.exercisePage)
 	s.mux.HandleFunc("GET /bridge", s.serveBridge)
-	s.mux.Handle("GET /metrics", s.metricsHandler())
+	s.metrics = s.metricsHandler()
+	s.mux.Handle("GET /metrics", onLoopback(s.metrics))
 	s.guesses = newBuckets(time.Now, s.clientAddr, guessBurst, guessWindow)
 	s.starts = newBuckets(time.Now, s.clientAddr, cfg.MaxSessionsPerAddress, startWindow)
 	if cfg.Store != nil {
@@ -199,7 +212,7 @@ func New(cfg Config) *Server {
 // Handler is the server's HTTP handler. Bridge sessions it opens are ended
 // and waited for by Serve; under another server, they end only when their
 // clients leave, break a bound or idle out.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return s.hosts.guard(s.mux) }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	nc := ""
@@ -244,6 +257,14 @@ func (s *Server) Run(ctx context.Context) error {
 // returns once every goroutine the server started has, within a few
 // seconds. Serve is called once.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if s.cfg.MetricsAddr != "" {
+		stop, err := s.serveMetrics()
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
 	hostServices := services.NewServer(nil)
 	defer hostServices.Close()
 	if s.cfg.HostServices.IsValid() {
@@ -254,7 +275,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// Upgrade clears the deadline it leaves once it has hijacked the
 	// connection (TestHTTPTimeouts checks that a session outlives it).
 	hs := &http.Server{
-		Handler:           s.mux,
+		Handler:           s.Handler(),
 		ReadHeaderTimeout: min(10*time.Second, s.cfg.RequestTimeout),
 		ReadTimeout:       s.cfg.RequestTimeout,
 		IdleTimeout:       s.cfg.KeepAliveTimeout,
