@@ -3,6 +3,10 @@ package services_test
 import (
 	"io"
 	"net"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -141,5 +145,22 @@ func TestAcceptBackoff(t *testing.T) {
 	// 0, 5, 15, 35, 75, 155, 315 ms: 7 tries, some slack for a slow machine.
 	if n := f.calls.Load(); n > 10 {
 		t.Errorf("%d accepts in 300ms of EMFILE, want at most 10", n)
+	}
+}
+
+// The start-up log's commands to try the host's services name each
+// service's own port on the host (its lab port + HostPortOffset) and the
+// host's address.
+func TestTryOnHostPorts(t *testing.T) {
+	host := netip.MustParseAddr("127.0.0.1")
+	for _, sp := range services.OnHost() {
+		cmd := sp.TryOnHost(host)
+		if cmd == "" {
+			continue
+		}
+		port := strconv.Itoa(int(sp.Port) + services.HostPortOffset)
+		if !strings.Contains(cmd, host.String()) || !regexp.MustCompile(`\b`+port+`\b`).MatchString(cmd) {
+			t.Errorf("%s/%s: %q, want %s and port %s", sp.Name, sp.Proto, cmd, host, port)
+		}
 	}
 }
