@@ -29,6 +29,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	timeout := fs.Duration("timeout", loadgen.DefaultTimeout, "bound on a session's coming up and on each round trip")
 	workshop := fs.Bool("workshop", false, "make the sessions students of one workshop: create it through the API, join each through /join, bridge with the cookie; delete it at the end")
 	instructorKey := fs.String("instructor-key", "", "the server's --instructor-key, to create the workshop with (or $SOCKETLAB_INSTRUCTOR_KEY)")
+	metrics := fs.String("metrics", "", "the server's metrics `URL`, such as http://HOST:9090/metrics for serve --metrics-addr HOST:9090; empty: the server's own /metrics, which it serves on a loopback address")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
 	cpuProfile := fs.String("cpuprofile", "", "write the load generator's own CPU profile to this `file` (for go tool pprof)")
 	fs.Usage = func() {
@@ -60,6 +61,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var progressed atomic.Bool
 	cfg := loadgen.Config{
 		Server:   *server,
+		Metrics:  *metrics,
 		Sessions: *sessions,
 		Rate:     *rate,
 		Duration: *duration,

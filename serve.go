@@ -44,6 +44,26 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 		origins = append(origins, v)
 		return nil
 	})
+	perAddress := fs.Int("max-sessions-per-address", server.DefaultMaxSessionsPerAddress, "the most lab sessions outside a workshop one client address may hold open, and open a minute (a workshop's students count against its size instead)")
+	var proxies []netip.Prefix
+	fs.Func("trusted-proxy", "believe X-Forwarded-For from the reverse proxy at this `address or CIDR` (the client is the right-most address in it that is not a trusted proxy); repeatable", func(v string) error {
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				return fmt.Errorf("want an IP address or a CIDR: %w", err)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		proxies = append(proxies, p.Masked())
+		return nil
+	})
+	var hosts []string
+	fs.Func("allow-host", "serve requests for this host `name` (such as lab.example.org), besides IP addresses and localhost, which are always served; repeatable. Others get 421, so that a page at a name pointed at this server (DNS rebinding) cannot use it", func(v string) error {
+		hosts = append(hosts, v)
+		return nil
+	})
+	metricsAddr := fs.String("metrics-addr", "", "serve GET /metrics at this `address` too, such as 127.0.0.1:9090; empty for none. The lab's own address serves it only when it is a loopback address")
 	exDir := fs.String("exercises", "", "also load the exercises (*.md) in this `dir`; one with a built-in exercise's id replaces it")
 	pprofAddr := fs.String("pprof", "", "also serve Go's profiles (net/http/pprof) at this `address`, such as 127.0.0.1:6060; empty for none")
 	dbTarget := fs.String("db", "", "keep workshops in this SQLite `file`, or in the PostgreSQL database at a postgres:// URL (default: socketlab.db under $XDG_STATE_HOME/socketlab, else ~/.local/state/socketlab)")
@@ -79,6 +99,7 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("workshops are kept", "in", where)
 	return server.New(server.Config{
 		Addr: *addr, HostServices: hostServices, Log: log, AllowOrigins: origins, Client: client, Exercises: exs,
+		MaxSessionsPerAddress: *perAddress, TrustedProxies: proxies, AllowHosts: hosts, MetricsAddr: *metricsAddr,
 		Store: db, InstructorKey: *instructorKey, MaxStudents: *maxStudents, MaxWorkshops: *maxWorkshops, WorkshopLinger: *linger,
 	}).Run(ctx)
 }

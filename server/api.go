@@ -164,7 +164,7 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) (*lab.Worksh
 	wk, err := s.workshop(r.Context(), r.PathValue("code"))
 	switch {
 	case errors.Is(err, lab.ErrNotFound), errors.Is(err, lab.ErrInvalid):
-		s.guesses.wrong(r)
+		s.guesses.take(r)
 		apiError(w, http.StatusNotFound, "no workshop has this code")
 		return nil, false
 	case err != nil:
@@ -172,7 +172,7 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) (*lab.Worksh
 		apiError(w, http.StatusInternalServerError, "the workshop could not be read")
 		return nil, false
 	case !sameToken(token, wk.TokenHash):
-		s.guesses.wrong(r)
+		s.guesses.take(r)
 		apiError(w, http.StatusUnauthorized, noToken)
 		return nil, false
 	}

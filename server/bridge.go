@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 
 	"github.com/gorilla/websocket"
 
@@ -67,13 +68,22 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 	}
 	conn, err := s.upgrader.Upgrade(batching{w}, r, nil)
 	if err != nil {
-		// The upgrader has answered with an HTTP error.
-		s.errors.Add(1)
+		// The upgrader has answered with an HTTP error: not a WebSocket
+		// handshake, or one given up on.
+		s.refusedHandshake.Add(1)
 		s.log.Debug("bridge: upgrade failed", "remote", r.RemoteAddr, "err", err)
 		return
 	}
-	if s.sessions.full(s.cfg.MaxSessions) {
-		s.refuseFull(conn, r)
+	var addr netip.Addr // outside a workshop, where sessions count by address
+	if wk == nil {
+		addr = s.clientAddr(r)
+	}
+	err = s.sessions.admits(addr, s.cfg.MaxSessions, s.cfg.MaxSessionsPerAddress)
+	if err == nil && wk == nil && !s.starts.take(r) {
+		err = errAddress
+	}
+	if err != nil {
+		s.refuse(conn, r, err)
 		return
 	}
 	sess, err := s.newSession(conn, wk)
@@ -83,13 +93,10 @@ func (s *Server) serveBridge(w http.ResponseWriter, r *http.Request) {
 		closeNow(conn, bridge.CloseInternalErr, "the lab network would not start")
 		return
 	}
-	if err := s.sessions.add(sess, s.cfg.MaxSessions); err != nil {
+	sess.addr = addr
+	if err := s.sessions.add(sess, s.cfg.MaxSessions, s.cfg.MaxSessionsPerAddress); err != nil {
 		sess.leaveRoom()
-		if errors.Is(err, errFull) {
-			s.refuseFull(conn, r)
-		} else {
-			closeNow(conn, bridge.CloseGoingAway, "server shutting down")
-		}
+		s.refuse(conn, r, err)
 		return
 	}
 	// The session runs on a goroutine of its own, and the request returns:
@@ -121,9 +128,20 @@ func (b batching) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return &batchConn{Conn: c}, brw, nil
 }
 
-// refuseFull closes a connection over MaxSessions.
-func (s *Server) refuseFull(conn *websocket.Conn, r *http.Request) {
-	s.refusedFull.Add(1)
-	s.log.Warn("bridge: too many sessions, refusing one", "max_sessions", s.cfg.MaxSessions, "remote", r.RemoteAddr)
-	closeNow(conn, bridge.CloseTryAgain, "the lab server is full: try again later")
+// refuse closes a connection the registry would not add a session for,
+// saying why (registry.admits).
+func (s *Server) refuse(conn *websocket.Conn, r *http.Request, why error) {
+	switch {
+	case errors.Is(why, errFull):
+		s.refusedFull.Add(1)
+		s.log.Warn("bridge: too many sessions, refusing one", "max_sessions", s.cfg.MaxSessions, "remote", r.RemoteAddr)
+		closeNow(conn, bridge.CloseTryAgain, "the lab server is full: try again later")
+	case errors.Is(why, errAddress):
+		s.refusedAddress.Add(1)
+		s.log.Warn("bridge: too many sessions from one address, refusing one",
+			"max_sessions_per_address", s.cfg.MaxSessionsPerAddress, "client", s.clientAddr(r), "remote", r.RemoteAddr)
+		closeNow(conn, bridge.CloseTryAgain, "too many lab sessions from your address: close a lab tab, or try again in a minute")
+	default:
+		closeNow(conn, bridge.CloseGoingAway, "server shutting down")
+	}
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"net"
 	"net/http"
 	"net/netip"
 	"sync"
@@ -22,77 +21,80 @@ const (
 	maxGuessers = 10_000
 )
 
-// guesses counts wrong guesses by client address. The address is the
-// connection's (RemoteAddr): behind a reverse proxy it is the proxy's, and
-// every client shares one bucket; X-Forwarded-For is not trusted, since
-// anyone can send it.
-type guesses struct {
-	now func() time.Time
+// New bridge sessions outside a workshop, per client address: a bucket of
+// Config.MaxSessionsPerAddress, refilled at as many a startWindow. A
+// class behind one NAT address opening the lab at once fits it; a client
+// opening and closing sessions in a loop is refused (1013) until it
+// refills. A workshop's students are bounded by the workshop's size
+// instead.
+const startWindow = time.Minute
+
+// buckets is a token bucket per client address (Server.clientAddr): of
+// burst tokens, refilled at burst a window, at most maxGuessers addresses.
+type buckets struct {
+	now    func() time.Time
+	addr   func(*http.Request) netip.Addr
+	burst  float64
+	window time.Duration
 
 	mu      sync.Mutex
-	buckets map[netip.Addr]*guessBucket
+	buckets map[netip.Addr]*bucketOf
 }
 
-type guessBucket struct {
+// bucketOf is one address's bucket.
+type bucketOf struct {
 	tokens float64
 	last   time.Time
 }
 
-func newGuesses(now func() time.Time) *guesses {
-	return &guesses{now: now, buckets: map[netip.Addr]*guessBucket{}}
-}
-
-// clientAddr is the address r came from.
-func clientAddr(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, _ := netip.ParseAddr(host)
-	return a.Unmap()
+func newBuckets(now func() time.Time, addr func(*http.Request) netip.Addr, burst int, window time.Duration) *buckets {
+	return &buckets{now: now, addr: addr, burst: float64(burst), window: window, buckets: map[netip.Addr]*bucketOf{}}
 }
 
 // refill brings b's tokens up to now.
-func (b *guessBucket) refill(now time.Time) {
-	b.tokens = min(guessBurst, b.tokens+now.Sub(b.last).Seconds()*guessBurst/guessWindow.Seconds())
+func (g *buckets) refill(b *bucketOf, now time.Time) {
+	b.tokens = min(g.burst, b.tokens+now.Sub(b.last).Seconds()*g.burst/g.window.Seconds())
 	b.last = now
 }
 
-// allowed reports whether r's address may guess now: it has not used up
-// its wrong guesses.
-func (g *guesses) allowed(r *http.Request) bool {
+// allowed reports whether r's address has a token left.
+func (g *buckets) allowed(r *http.Request) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	b := g.buckets[clientAddr(r)]
+	b := g.buckets[g.addr(r)]
 	if b == nil {
 		return true
 	}
-	b.refill(g.now())
+	g.refill(b, g.now())
 	return b.tokens >= 1
 }
 
-// wrong counts a wrong guess from r's address.
-func (g *guesses) wrong(r *http.Request) {
+// take takes a token from r's address; false if it had none left.
+func (g *buckets) take(r *http.Request) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	now, addr := g.now(), clientAddr(r)
+	now, addr := g.now(), g.addr(r)
 	b := g.buckets[addr]
 	if b == nil {
 		if len(g.buckets) >= maxGuessers {
 			g.forget(now)
 		}
-		b = &guessBucket{tokens: guessBurst, last: now}
+		b = &bucketOf{tokens: g.burst, last: now}
 		g.buckets[addr] = b
 	}
-	b.refill(now)
-	b.tokens = max(0, b.tokens-1)
+	g.refill(b, now)
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
 }
 
 // forget makes room in a full map: the buckets that have refilled go, and
 // if none has, half of all. g.mu is held.
-func (g *guesses) forget(now time.Time) {
+func (g *buckets) forget(now time.Time) {
 	for a, b := range g.buckets {
-		if b.refill(now); b.tokens >= guessBurst {
+		if g.refill(b, now); b.tokens >= g.burst {
 			delete(g.buckets, a)
 		}
 	}

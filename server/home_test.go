@@ -15,7 +15,7 @@ import (
 // services themselves, by port.
 func TestHomeListsServices(t *testing.T) {
 	rec := httptest.NewRecorder()
-	New(Config{Log: slog.New(slog.DiscardHandler)}).Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	New(Config{Log: slog.New(slog.DiscardHandler)}).Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "http://localhost/", nil))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /: %d", rec.Code)
 	}

@@ -73,7 +73,7 @@ func (s *Server) findWorkshop(w http.ResponseWriter, r *http.Request) (*lab.Work
 	}
 	wk, err := s.workshop(r.Context(), r.PathValue("code"))
 	if err != nil {
-		s.guesses.wrong(r)
+		s.guesses.take(r)
 		msg := "No workshop has the code " + r.PathValue("code") + "."
 		status := http.StatusNotFound
 		if !errors.Is(err, lab.ErrNotFound) && !errors.Is(err, lab.ErrInvalid) {
@@ -135,7 +135,7 @@ func (s *Server) joinPage(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		s.guesses.wrong(r)
+		s.guesses.take(r)
 		w.WriteHeader(http.StatusNotFound)
 		render(w, r, pages.JoinPage(pages.JoinView{Code: lab.FormatCode(wk.Code), Title: wk.Title,
 			Error: "That resume link is not one of this workshop's: join with a name instead."}))
@@ -287,7 +287,7 @@ func (s *Server) bridgeStudent(r *http.Request) (*lab.Workshop, *lab.Student, in
 	}
 	wk, err := s.workshop(r.Context(), code)
 	if err != nil {
-		s.guesses.wrong(r)
+		s.guesses.take(r)
 		return nil, nil, http.StatusNotFound, "socketlab: no workshop has this code"
 	}
 	c, err := r.Cookie(studentCookie(wk.Code))

@@ -14,20 +14,53 @@ const MTU = netstack.DefaultMTU
 
 // The defaults of Config's bounds.
 const (
-	DefaultMaxSessions    = 10_000
-	DefaultIdleTimeout    = 30 * time.Minute
-	DefaultPacketRate     = 2000 // packets a second, per session
-	DefaultPacketBurst    = 1000
-	DefaultRateDropLimit  = 10_000
-	DefaultMaxConnections = 64
-	DefaultSendQueue      = 256 // packets
-	DefaultEventQueue     = 1024
-	DefaultWriteTimeout   = 10 * time.Second
+	DefaultMaxSessions = 10_000
+	// DefaultMaxSessionsPerAddress fits a lecture hall behind one NAT
+	// address whose students use the lab alone, a tab each, as the
+	// largest workshop (DefaultMaxStudents) would; an attacker with one
+	// address holds 3% of MaxSessions.
+	DefaultMaxSessionsPerAddress = 300
+	DefaultIdleTimeout           = 30 * time.Minute
+	DefaultPacketRate            = 2000 // packets a second, per session
+	DefaultPacketBurst           = 1000
+	DefaultRateDropLimit         = 10_000
+	DefaultMaxConnections        = 64
+	DefaultSendQueue             = 256 // packets
+	DefaultEventQueue            = 1024
+	DefaultWriteTimeout          = 10 * time.Second
+
+	DefaultRequestTimeout   = 30 * time.Second
+	DefaultKeepAliveTimeout = 2 * time.Minute
 
 	DefaultMaxStudents    = 300
 	DefaultMaxWorkshops   = 1000
 	DefaultWorkshopLinger = 5 * time.Minute
 )
+
+// The bounds of the services on the host's network (Config.HostServices):
+// connections one peer address may hold open, and how long one may be
+// silent before it is closed. The bound on all of them is hostConnsTotal.
+const (
+	HostConnsPerPeer = DefaultMaxConnections
+	HostIdleTimeout  = 5 * time.Minute
+)
+
+// hostConnsTotal bounds the connections all peers may hold open to the
+// services on the host's network: 1024, or a quarter of the process's
+// file descriptors if that is less, so that the rest are left for the
+// lab's own listener and its sessions (each a descriptor): a flood of
+// connections to the host's echo cannot starve /healthz or /bridge.
+func hostConnsTotal() int {
+	n, ok := fileLimit()
+	if !ok || n >= 4*1024 {
+		return 1024
+	}
+	return max(int(n/4), 1)
+}
+
+// MaxHeaderBytes bounds a request's header (net/http answers 431 past
+// it): a browser's, cookies and all, is a few KiB.
+const MaxHeaderBytes = 16 << 10
 
 // readLimit bounds any message a client sends: past it, the WebSocket
 // library closes the session with 1009 before buffering a byte of it. The
@@ -43,6 +76,9 @@ const closeGrace = 2 * time.Second
 func withDefaults(cfg Config) Config {
 	if cfg.MaxSessions <= 0 {
 		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.MaxSessionsPerAddress <= 0 {
+		cfg.MaxSessionsPerAddress = DefaultMaxSessionsPerAddress
 	}
 	if cfg.IdleTimeout <= 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
@@ -67,6 +103,12 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	if cfg.KeepAliveTimeout <= 0 {
+		cfg.KeepAliveTimeout = DefaultKeepAliveTimeout
 	}
 	if cfg.MaxStudents <= 0 {
 		cfg.MaxStudents = DefaultMaxStudents

@@ -1,7 +1,11 @@
 package server
 
 import (
+	"fmt"
+	"net"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -25,6 +29,40 @@ func (s *Server) metricsHandler() http.Handler {
 		collectors.NewGoCollector(collectors.WithGoCollectorRuntimeMetrics(collectors.MetricsScheduler)),
 	)
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+}
+
+// onLoopback serves GET /metrics on the main listener only when it is on
+// a loopback address, where whoever reaches it is on this machine; else
+// the metrics are Config.MetricsAddr's alone (404 here).
+func onLoopback(metrics http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+		if a, ok := local.(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
+			http.Error(w, "socketlab: the metrics are served only at serve --metrics-addr", http.StatusNotFound)
+			return
+		}
+		metrics.ServeHTTP(w, r)
+	})
+}
+
+// serveMetrics serves GET /metrics at Config.MetricsAddr, on a listener
+// and a server of their own, until stop is called.
+func (s *Server) serveMetrics() (stop func(), err error) {
+	ln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: s.cfg.RequestTimeout,
+		IdleTimeout: s.cfg.KeepAliveTimeout, MaxHeaderBytes: MaxHeaderBytes}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		hs.Serve(ln)
+	}()
+	s.log.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	return func() { hs.Close(); <-done }, nil
 }
 
 // Names of metrics /metrics reports that its readers (socketlab bench)
@@ -60,8 +98,11 @@ var (
 		"Upgrades to /bridge that did not become sessions, by reason.", []string{"reason"}, nil)
 	connsRefusedDesc = prometheus.NewDesc("socketlab_lab_connections_refused_total",
 		"TCP connections into lab servers closed at once for being over the per-session bound.", nil, nil)
+	closedDesc = prometheus.NewDesc("socketlab_sessions_closed_total",
+		"Bridge sessions ended, by the close code the client received (1006: the connection was lost, no close frame).",
+		[]string{"code"}, nil)
 	errorsDesc = prometheus.NewDesc("socketlab_bridge_errors_total",
-		"What went wrong that a well-behaved client does not cause: failed upgrades, lab networks that would not start, connections lost without a close frame, failed writes.",
+		"What went wrong on the server's side, which no client causes: lab networks that would not start, failed writes, events that would not encode.",
 		nil, nil)
 )
 
@@ -73,7 +114,7 @@ type statsCollector struct{ s *Server }
 func (c statsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		sessionsOpenDesc, sessionsStartedDesc, packetsDesc, bytesDesc, textInDesc, eventsOutDesc,
-		dropsDesc, refusedDesc, connsRefusedDesc, errorsDesc,
+		dropsDesc, refusedDesc, closedDesc, connsRefusedDesc, errorsDesc,
 	} {
 		ch <- d
 	}
@@ -106,6 +147,11 @@ func (c statsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(refusedDesc, st.Refused.Origin, "origin")
 	counter(refusedDesc, st.Refused.Full, "full")
 	counter(refusedDesc, st.Refused.Student, "student")
+	counter(refusedDesc, st.Refused.Address, "address")
+	counter(refusedDesc, st.Refused.Handshake, "handshake")
+	for code, n := range st.Closed {
+		counter(closedDesc, n, strconv.Itoa(code))
+	}
 	counter(connsRefusedDesc, st.ConnsRefused)
 	counter(errorsDesc, st.Errors)
 }

@@ -47,7 +47,7 @@ func (s *Server) joinQR(w http.ResponseWriter, r *http.Request) {
 	wk, err := s.workshop(r.Context(), r.PathValue("code"))
 	switch {
 	case errors.Is(err, lab.ErrNotFound), errors.Is(err, lab.ErrInvalid):
-		s.guesses.wrong(r)
+		s.guesses.take(r)
 		http.Error(w, "socketlab: no workshop has this code", http.StatusNotFound)
 		return
 	case err != nil:

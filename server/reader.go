@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -86,8 +88,9 @@ func (s *session) readFailed(err error) {
 	var ce *websocket.CloseError
 	switch {
 	case errors.As(err, &ce) && ce.Code == websocket.CloseAbnormalClosure:
-		// Not a close frame: the library's word for a lost connection.
-		s.fail(errors.New("read: connection lost"))
+		// Not a close frame: the library's word for a lost connection, as
+		// a closed laptop or a killed tab leaves; not the server's error.
+		s.end(closeLost, "read: connection lost")
 	case errors.As(err, &ce):
 		// The client closed, or answered our close frame; the library
 		// has answered the client's.
@@ -100,9 +103,23 @@ func (s *session) readFailed(err error) {
 	case errors.Is(err, websocket.ErrReadLimit):
 		// The library has sent close 1009.
 		s.tooBig(fmt.Sprintf("a message is at most %d bytes", readLimit))
+	case isProtocolError(err):
+		// The library has sent close 1002 with the same words.
+		s.log.Warn("bridge: protocol error", "err", err)
+		s.end(websocket.CloseProtocolError, strings.TrimPrefix(err.Error(), "websocket: "))
 	default:
-		s.fail(fmt.Errorf("read: %w", err))
+		// The connection broke (reset): the client's or the network's doing.
+		s.end(closeLost, "read: "+err.Error())
 	}
+}
+
+// isProtocolError reports whether err is gorilla's for a frame that breaks
+// RFC 6455 (a bad opcode, an unmasked frame, a bad close code…), after
+// which it has sent the client close 1002: a plain error of its own,
+// unlike a connection's.
+func isProtocolError(err error) bool {
+	var ne net.Error
+	return !errors.As(err, &ne) && strings.HasPrefix(err.Error(), "websocket: ")
 }
 
 // tooBig ends the session for a message over its bound.

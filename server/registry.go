@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"net/netip"
 	"sync"
 )
 
@@ -9,6 +10,7 @@ import (
 var (
 	errShutdown = errors.New("server is shutting down")
 	errFull     = errors.New("server is full")
+	errAddress  = errors.New("too many sessions from the client's address")
 )
 
 // registry owns the bridge's sessions and the goroutines that serve them:
@@ -20,13 +22,14 @@ type registry struct {
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
+	byAddr   map[netip.Addr]int // sessions open by client address, outside workshops
 	closed   bool
 	total    uint64
 	retired  Stats // the counters of sessions that have ended
 }
 
 func newRegistry() *registry {
-	return &registry{sessions: map[*session]struct{}{}}
+	return &registry{sessions: map[*session]struct{}{}, byAddr: map[netip.Addr]int{}}
 }
 
 // enter starts a /bridge request; false once the server is shutting down.
@@ -44,26 +47,40 @@ func (g *registry) enter() bool {
 // exit ends a /bridge request.
 func (g *registry) exit() { g.wg.Done() }
 
-// full reports whether there are limit sessions already: a cheap check
-// before building a session's lab network. add checks again.
-func (g *registry) full(limit int) bool {
+// admits says why a session from addr (invalid for a workshop's, which
+// are not counted by address) would not be added now: there are limit
+// sessions already (errFull), or perAddr from addr (errAddress); nil if
+// it would. A cheap check before building a session's lab network: add
+// checks again.
+func (g *registry) admits(addr netip.Addr, limit, perAddr int) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return len(g.sessions) >= limit
+	return g.admitsLocked(addr, limit, perAddr)
 }
 
-// add registers s, unless there are limit sessions already or the server
-// is shutting down.
-func (g *registry) add(s *session, limit int) error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
+func (g *registry) admitsLocked(addr netip.Addr, limit, perAddr int) error {
 	switch {
 	case g.closed:
 		return errShutdown
 	case len(g.sessions) >= limit:
 		return errFull
+	case addr.IsValid() && g.byAddr[addr] >= perAddr:
+		return errAddress
+	}
+	return nil
+}
+
+// add registers s, unless admits says no.
+func (g *registry) add(s *session, limit, perAddr int) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if err := g.admitsLocked(s.addr, limit, perAddr); err != nil {
+		return err
 	}
 	g.sessions[s] = struct{}{}
+	if s.addr.IsValid() {
+		g.byAddr[s.addr]++
+	}
 	g.total++
 	return nil
 }
@@ -76,6 +93,9 @@ func (g *registry) remove(s *session) {
 		return
 	}
 	delete(g.sessions, s)
+	if g.byAddr[s.addr]--; g.byAddr[s.addr] <= 0 {
+		delete(g.byAddr, s.addr)
+	}
 	s.addTo(&g.retired)
 }
 

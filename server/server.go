@@ -56,6 +56,15 @@ type Config struct {
 	// optional port ("lab.example.org:8443", any scheme) or "*" (any page).
 	// An upgrade without an Origin header (a native client) is allowed.
 	AllowOrigins []string
+	// AllowHosts lists the names, besides IP addresses and localhost,
+	// that requests may ask for in their Host header ("lab.example.org");
+	// a request for another gets 421. It keeps a page at a name that
+	// resolves to the server (DNS rebinding) from being its own origin.
+	AllowHosts []string
+	// MetricsAddr is where GET /metrics is served, on a listener of its
+	// own; empty for none. The main listener serves /metrics too when it
+	// is on a loopback address.
+	MetricsAddr string
 
 	// Store keeps workshops, their students and their progress; nil
 	// means a server without workshops (/api/workshops, /join and
@@ -80,6 +89,15 @@ type Config struct {
 	// MaxSessions bounds the sessions open at once; one more is closed
 	// with 1013 right after its upgrade.
 	MaxSessions int
+	// MaxSessionsPerAddress bounds the sessions outside a workshop open
+	// at once from one client address (Server.clientAddr), and the new
+	// ones a minute; one more is closed with 1013 right after its
+	// upgrade. A workshop's students count against its size instead.
+	MaxSessionsPerAddress int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed: a request from one of them is counted against the
+	// address the header names (see Server.clientAddr).
+	TrustedProxies []netip.Prefix
 	// IdleTimeout ends a session whose client has sent nothing for this
 	// long, with close 1001 "idle".
 	IdleTimeout time.Duration
@@ -103,6 +121,16 @@ type Config struct {
 	EventQueue int
 	// WriteTimeout bounds a write to a client.
 	WriteTimeout time.Duration
+
+	// HTTP's bounds, for every request but a bridge session once it is
+	// upgraded. A zero value means its default (Default…).
+
+	// RequestTimeout bounds the reading of a request, its body too: a
+	// client that trickles one is cut off.
+	RequestTimeout time.Duration
+	// KeepAliveTimeout closes a keep-alive connection with no request for
+	// this long.
+	KeepAliveTimeout time.Duration
 }
 
 // Server serves the lab.
@@ -112,6 +140,8 @@ type Server struct {
 	mux      *http.ServeMux
 	now      func() time.Time // the clock of the sessions' packet rates; tests set it
 	origins  origins
+	hosts    hosts
+	metrics  http.Handler // GET /metrics
 	upgrader *websocket.Upgrader
 	sessions *registry
 
@@ -119,9 +149,11 @@ type Server struct {
 	exercises  map[string]*worksheet.Exercise // by id: progress reports are judged by them
 
 	workshops *workshops // nil without a store
-	guesses   *guesses   // wrong join codes and tokens, by client address
+	guesses   *buckets   // wrong join codes and tokens, by client address
+	starts    *buckets   // new sessions outside a workshop, by client address
 
-	refusedOrigin, refusedFull, refusedStudent, errors atomic.Uint64
+	refusedOrigin, refusedFull, refusedStudent, refusedAddress, refusedHandshake, errors atomic.Uint64
+	closes                                                                               closeCounts // ended sessions by close code
 }
 
 // New returns a server for cfg.
@@ -133,6 +165,7 @@ func New(cfg Config) *Server {
 		mux:      http.NewServeMux(),
 		now:      time.Now,
 		origins:  newOrigins(cfg.AllowOrigins),
+		hosts:    newHosts(cfg.AllowHosts),
 		upgrader: newUpgrader(),
 		sessions: newRegistry(),
 	}
@@ -165,8 +198,10 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("GET /lab", func(w http.ResponseWriter, r *http.Request) { s.labPage(w, r, nil) })
 	s.mux.HandleFunc("GET /lab/{exercise}", s.exercisePage)
 	s.mux.HandleFunc("GET /bridge", s.serveBridge)
-	s.mux.Handle("GET /metrics", s.metricsHandler())
-	s.guesses = newGuesses(time.Now)
+	s.metrics = s.metricsHandler()
+	s.mux.Handle("GET /metrics", onLoopback(s.metrics))
+	s.guesses = newBuckets(time.Now, s.clientAddr, guessBurst, guessWindow)
+	s.starts = newBuckets(time.Now, s.clientAddr, cfg.MaxSessionsPerAddress, startWindow)
 	if cfg.Store != nil {
 		s.workshops = newWorkshops(cfg.Store, cfg.WorkshopLinger, cfg.MaxConnections, s.log)
 		s.routeWorkshops()
@@ -177,7 +212,7 @@ func New(cfg Config) *Server {
 // Handler is the server's HTTP handler. Bridge sessions it opens are ended
 // and waited for by Serve; under another server, they end only when their
 // clients leave, break a bound or idle out.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return s.hosts.guard(s.mux) }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	nc := ""
@@ -222,13 +257,30 @@ func (s *Server) Run(ctx context.Context) error {
 // returns once every goroutine the server started has, within a few
 // seconds. Serve is called once.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if s.cfg.MetricsAddr != "" {
+		stop, err := s.serveMetrics()
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
 	hostServices := services.NewServer(nil)
 	defer hostServices.Close()
 	if s.cfg.HostServices.IsValid() {
 		s.startHostServices(hostServices)
 	}
 
-	hs := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+	// ReadTimeout covers a WebSocket upgrade's request too; gorilla's
+	// Upgrade clears the deadline it leaves once it has hijacked the
+	// connection (TestHTTPTimeouts checks that a session outlives it).
+	hs := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: min(10*time.Second, s.cfg.RequestTimeout),
+		ReadTimeout:       s.cfg.RequestTimeout,
+		IdleTimeout:       s.cfg.KeepAliveTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	s.log.Info("socketlab is serving", "url", "http://"+ln.Addr().String()+"/")
@@ -264,6 +316,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 // port in use is a warning: the lab works without it.
 func (s *Server) startHostServices(srv *services.Server) {
 	host := services.Kernel{Host: s.cfg.HostServices}
+	srv.LimitPerPeer(HostConnsPerPeer)
+	srv.LimitTotal(hostConnsTotal())
+	srv.CloseIdle(HostIdleTimeout)
 	var on, try []string
 	for _, sp := range services.OnHost() {
 		if err := srv.Start(host, []services.Spec{sp}); err != nil {

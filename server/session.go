@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -46,6 +47,7 @@ type session struct {
 	port     *room.Port
 	ownRoom  bool             // the session made its room, and closes it
 	workshop *sessionWorkshop // the student's, in a workshop; nil outside one
+	addr     netip.Addr       // the client's, outside a workshop: counted by the registry
 
 	out      *queue
 	c        counters
@@ -216,6 +218,7 @@ func (s *session) run() {
 	s.conn.Close()
 	s.leaveRoom()
 	code, reason := s.cause()
+	s.srv.closes.add(code)
 	s.log.Info("bridge session ended",
 		"duration", time.Since(s.start).Round(time.Millisecond),
 		"code", code, "reason", reason,

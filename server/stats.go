@@ -1,6 +1,10 @@
 package server
 
-import "sync/atomic"
+import (
+	"maps"
+	"sync"
+	"sync/atomic"
+)
 
 // Stats is a snapshot of the server's bridge counters, for /metrics. All
 // but SessionsCurrent only grow.
@@ -21,9 +25,13 @@ type Stats struct {
 	// ConnsRefused counts TCP connections into lab servers closed at once
 	// for being over Config.MaxConnections.
 	ConnsRefused uint64 `json:"conns_refused"`
-	// Errors counts what went wrong that a well-behaved client does not
-	// cause: failed upgrades, lab networks that would not start, connections
-	// lost without a close frame, failed writes.
+	// Closed counts the sessions that have ended, by the close code
+	// their client received (1006: the connection was lost).
+	Closed map[int]uint64 `json:"closed"`
+	// Errors counts what went wrong on the server's side: lab networks
+	// that would not start, failed writes, events that would not encode.
+	// A client's doing (a lost connection, a protocol error, a handshake
+	// given up on) is not one.
 	Errors uint64 `json:"errors"`
 }
 
@@ -47,6 +55,12 @@ type Refused struct {
 	// Student: a workshop's upgrade without a student of it (no cookie,
 	// a bad one, an unknown code: HTTP 401, 403, 404 or 429).
 	Student uint64 `json:"student"`
+	// Address: over MaxSessionsPerAddress from one client address, open
+	// at once or new in a minute (close 1013).
+	Address uint64 `json:"address"`
+	// Handshake: not a WebSocket handshake, or one the client gave up on
+	// (HTTP 400, or nothing).
+	Handshake uint64 `json:"handshake"`
 }
 
 // counters are one session's share of Stats. They are updated from the
@@ -91,9 +105,35 @@ func (s *Server) Stats() Stats {
 	st.Refused.Origin += s.refusedOrigin.Load()
 	st.Refused.Full += s.refusedFull.Load()
 	st.Refused.Student += s.refusedStudent.Load()
+	st.Refused.Address += s.refusedAddress.Load()
+	st.Refused.Handshake += s.refusedHandshake.Load()
+	st.Closed = s.closes.snapshot()
 	if s.workshops != nil {
 		s.workshops.addTo(&st)
 	}
 	st.Errors += s.errors.Load()
 	return st
+}
+
+// closeCounts counts ended sessions by close code.
+type closeCounts struct {
+	mu     sync.Mutex
+	byCode map[int]uint64
+}
+
+// add counts a session ended with code.
+func (c *closeCounts) add(code int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byCode == nil {
+		c.byCode = map[int]uint64{}
+	}
+	c.byCode[code]++
+}
+
+// snapshot is a copy of the counts.
+func (c *closeCounts) snapshot() map[int]uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.byCode)
 }

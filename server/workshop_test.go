@@ -360,10 +360,10 @@ func TestWrongCodesAreRateLimited(t *testing.T) {
 
 // TestGuessesForget bounds the addresses remembered.
 func TestGuessesForget(t *testing.T) {
-	g := newGuesses(time.Now)
+	g := newBuckets(time.Now, remoteAddr, guessBurst, guessWindow)
 	for i := range maxGuessers + 10 {
 		r := &http.Request{RemoteAddr: netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}), 1).String()}
-		g.wrong(r)
+		g.take(r)
 	}
 	if n := len(g.buckets); n > maxGuessers {
 		t.Errorf("%d addresses remembered, more than %d", n, maxGuessers)

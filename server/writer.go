@@ -238,7 +238,8 @@ func (s *session) writeClose() {
 	s.mu.Lock()
 	code, reason, answered := s.code, s.reason, s.peerClosed
 	s.mu.Unlock()
-	if answered || code == closeLost {
+	if answered || code == closeLost || code == websocket.CloseProtocolError {
+		// No close frame to send, or the library has sent it.
 		return
 	}
 	writeBye(s.conn, code, reason, time.Now().Add(closeGrace))

@@ -87,6 +87,9 @@ type Server struct {
 	closed  bool
 	wg      sync.WaitGroup
 	perPeer int                // bound on one peer's open TCP connections; 0 for none
+	total   int                // bound on all open TCP connections; 0 for none
+	open    int                // open TCP connections admitted
+	idle    time.Duration      // a connection silent this long is closed; 0 for never
 	peers   map[netip.Addr]int // open TCP connections by peer address
 	refused atomic.Uint64
 	busy    atomic.Int64 // see Busy
@@ -116,6 +119,25 @@ func (s *Server) LimitPerPeer(n int) {
 	s.perPeer = max(n, 0)
 }
 
+// LimitTotal bounds how many TCP connections, from all peers, the
+// server's services hold open at once, as LimitPerPeer does one peer's.
+// n <= 0 means no bound, the default. Call it before Start or ServeTCP.
+func (s *Server) LimitTotal(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.total = max(n, 0)
+}
+
+// CloseIdle makes the services of ServeTCP and ServeOneAtATime close a
+// connection on which nothing was read or written for d: each read and
+// write must finish within d of its start. d <= 0 means never, the
+// default. Call it before Start or ServeTCP.
+func (s *Server) CloseIdle(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.idle = max(d, 0)
+}
+
 // Busy reports whether a service on a lab socket (a Notifier) has work
 // it has not finished: from the moment the socket says it has a
 // connection to accept or a datagram to read until the goroutine started
@@ -135,23 +157,29 @@ func (s *Server) admit(c net.Conn) (netip.Addr, bool) {
 	peer, known := peerAddr(c)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.total > 0 && s.open >= s.total {
+		return peer, false
+	}
 	if !known {
+		s.open++
 		return peer, true
 	}
 	if s.perPeer > 0 && s.peers[peer] >= s.perPeer {
 		return peer, false
 	}
+	s.open++
 	s.peers[peer]++
 	return peer, true
 }
 
 // release ends a connection of peer's that admit let in.
 func (s *Server) release(peer netip.Addr) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.open--
 	if !peer.IsValid() {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.peers[peer]--; s.peers[peer] <= 0 {
 		delete(s.peers, peer)
 	}
@@ -289,12 +317,26 @@ func (s *Server) serveListener(ln net.Listener, serve func(c net.Conn, peer neti
 		ln.Close()
 		return
 	}
+	s.mu.Lock()
+	idle := s.idle
+	s.mu.Unlock()
+	var wait time.Duration // since the last accept that worked
 	s.loop(ln, func() bool {
 		c, err := ln.Accept()
 		if err != nil {
-			// Else a connection that failed before it was accepted (reset
-			// in the queue): keep serving.
-			return !errors.Is(err, net.ErrClosed)
+			if errors.Is(err, net.ErrClosed) {
+				return false
+			}
+			// A connection that failed before it was accepted (reset in
+			// the queue), or no file or socket left for it (EMFILE): keep
+			// serving, after a wait that grows as net/http's does, so that
+			// an error that lasts does not spin a core.
+			wait = min(max(2*wait, minAcceptWait), maxAcceptWait)
+			return s.sleep(wait)
+		}
+		wait = 0
+		if idle > 0 {
+			c = &idleConn{Conn: c, idle: idle}
 		}
 		peer, ok := s.admit(c)
 		if !ok {
@@ -310,6 +352,42 @@ func (s *Server) serveListener(ln net.Listener, serve func(c net.Conn, peer neti
 		serve(c, peer)
 		return true
 	})
+}
+
+// The wait after a failed accept: the first, and the longest it doubles
+// to (net/http's Server.Serve waits the same).
+const (
+	minAcceptWait = 5 * time.Millisecond
+	maxAcceptWait = time.Second
+)
+
+// sleep waits for d; false if the server closes first.
+func (s *Server) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.stop.Done():
+		return false
+	}
+}
+
+// idleConn is a connection each of whose reads and writes must finish
+// within idle of its start (Server.CloseIdle).
+type idleConn struct {
+	net.Conn
+	idle time.Duration
+}
+
+func (c *idleConn) Read(b []byte) (int, error) {
+	c.Conn.SetDeadline(time.Now().Add(c.idle))
+	return c.Conn.Read(b)
+}
+
+func (c *idleConn) Write(b []byte) (int, error) {
+	c.Conn.SetDeadline(time.Now().Add(c.idle))
+	return c.Conn.Write(b)
 }
 
 // Notifier is a listener or packet connection that tells when it has

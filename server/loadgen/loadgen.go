@@ -79,6 +79,10 @@ type Config struct {
 	// server's --max-students must allow Sessions.
 	Workshop      bool
 	InstructorKey string
+	// Metrics is the server's metrics URL (serve --metrics-addr's
+	// http://ADDR/metrics); empty means Server's /metrics, which a
+	// server on a loopback address serves.
+	Metrics string
 	// Progress, if set, is called about once a second while the run goes
 	// on, from a goroutine of the run's.
 	Progress func(Progress)
@@ -174,6 +178,9 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	bridgeURL, metricsURL, err := Endpoints(cfg.Server)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Metrics != "" {
+		metricsURL = cfg.Metrics
 	}
 	r := &runner{cfg: cfg, bridgeURL: bridgeURL, errors: map[string]uint64{}, examples: map[string]string{}}
 	hc := &http.Client{Timeout: 30 * time.Second}
