@@ -28,7 +28,8 @@ import (
 //	GET    /api/workshops/{code}/progress.csv   one row per completed step
 //
 // Every call on a workshop needs its token, "Authorization: Bearer
-// TOKEN", compared in constant time. Without a bearer token the answer is
+// TOKEN", or the dashboard's cookie that carries it (dashboard.go),
+// compared in constant time. Without a bearer token the answer is
 // 401 and nothing is looked up, so it says nothing of the code. With one,
 // a code that names no workshop is 404 and another workshop's token 401,
 // and both count as the client address's wrong guesses, as wrong codes on
@@ -150,10 +151,14 @@ func sameToken(token string, hash lab.TokenHash) bool {
 // carries its token. ok false means the answer (401, 404, 429) is
 // written. See the API's doc above for why 404 and 401 are as they are.
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request) (*lab.Workshop, bool) {
-	const noToken = "this needs the workshop's token: Authorization: Bearer TOKEN"
-	token := bearer(r)
+	const noToken = "this needs the workshop's token: Authorization: Bearer TOKEN, or the dashboard's cookie"
+	token, cookie := instructorToken(r)
 	if token == "" {
 		apiError(w, http.StatusUnauthorized, noToken)
+		return nil, false
+	}
+	if cookie && r.Method != http.MethodGet && r.Method != http.MethodHead && !s.origins.allowed(r) {
+		apiError(w, http.StatusForbidden, "a page of another site may not use the dashboard's cookie")
 		return nil, false
 	}
 	if !s.guesses.allowed(r) {

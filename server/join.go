@@ -49,6 +49,7 @@ func (s *Server) routeWorkshops() {
 	s.mux.HandleFunc("GET /join/{code}/qr.svg", s.joinQR)
 	s.mux.HandleFunc("GET /w/{code}", s.studentPage)
 	s.routeAPI()
+	s.routeDashboard()
 }
 
 // joinCodeBox is GET /join?code=…, the home page's code box.
@@ -202,6 +203,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("student joined", "workshop", lab.FormatCode(wk.Code), "student", st.ID, "addr", st.Addr)
 	s.touch(r.Context(), st)
+	s.workshops.events.publish(wk.Code, studentEvent(st, false))
 	setStudentCookie(w, r, wk, token)
 	http.Redirect(w, r, home, http.StatusSeeOther)
 }

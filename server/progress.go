@@ -53,6 +53,7 @@ func (s *session) answerReport(req bridge.Envelope, msg []byte) ([]byte, error) 
 	if err != nil {
 		return nil, storeError("store the report", err)
 	}
+	s.srv.workshops.events.publish(wk.workshop.Code, dashEvent{Kind: "progress", Progress: &stored})
 	return marshal(bridge.ReportMessage{Type: bridge.TypeReport, ID: req.ID, Record: stored}), nil
 }
 

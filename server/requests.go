@@ -25,6 +25,7 @@ var requests = map[string]requestHandler{
 	bridge.TypeSockets:  (*session).answerSockets,
 	bridge.TypeReport:   (*session).answerReport,
 	bridge.TypeProgress: (*session).answerProgress,
+	bridge.TypeHand:     (*session).answerHand,
 }
 
 // answerPing answers a ping with a pong that carries the server's clock,

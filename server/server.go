@@ -295,6 +295,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	// Sessions run on hijacked connections, which Shutdown neither closes
 	// nor waits for: the registry does both.
 	s.sessions.shutdown(bridge.CloseGoingAway, "server shutting down")
+	if s.workshops != nil {
+		s.workshops.events.close() // the dashboards' streams end
+	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(shutdown); err != nil {

@@ -22,6 +22,10 @@ type workshops struct {
 	linger         time.Duration
 	maxConnections int
 	log            *slog.Logger
+	// events tells the instructors' dashboards of the workshops' changes;
+	// hands are the workshops' help queues.
+	events *hub
+	hands  *hands
 
 	mu     sync.Mutex
 	live   map[string]*liveWorkshop // by code
@@ -39,7 +43,8 @@ type liveWorkshop struct {
 }
 
 func newWorkshops(store lab.WorkshopStore, linger time.Duration, maxConnections int, log *slog.Logger) *workshops {
-	return &workshops{store: store, linger: linger, maxConnections: maxConnections, log: log, live: map[string]*liveWorkshop{}}
+	return &workshops{store: store, linger: linger, maxConnections: maxConnections, log: log,
+		events: newHub(), hands: newHands(), live: map[string]*liveWorkshop{}}
 }
 
 // attach puts sess's host on w's network at the student's address,
@@ -81,6 +86,7 @@ func (ws *workshops) attach(w *lab.Workshop, st *lab.Student, sess *session) (*l
 		return nil, nil, err
 	}
 	lw.sessions[st.ID] = sess
+	ws.events.publish(w.Code, studentEvent(st, true))
 	return lw, port, nil
 }
 
@@ -97,6 +103,9 @@ func (ws *workshops) leave(sess *session) {
 	lw := wk.live
 	if lw.sessions[wk.student.ID] == sess {
 		delete(lw.sessions, wk.student.ID)
+		st := *wk.student
+		st.LastSeen = time.Now()
+		ws.events.publish(lw.code, studentEvent(&st, false))
 	}
 	closeNow := len(lw.sessions) == 0 && (lw.deleted || ws.closed)
 	if !closeNow {
@@ -136,6 +145,7 @@ func (ws *workshops) expire(lw *liveWorkshop, gen uint64) {
 // remove ends a deleted workshop's sessions; its network closes with the
 // last of them.
 func (ws *workshops) remove(code string) {
+	ws.hands.remove(code)
 	ws.mu.Lock()
 	lw := ws.live[code]
 	if lw == nil {
@@ -212,4 +222,10 @@ func (ws *workshops) close() {
 	for _, r := range rooms {
 		r.Close()
 	}
+}
+
+// studentEvent is the change a student's arrival, or their coming online
+// or going offline, makes to the dashboard.
+func studentEvent(st *lab.Student, online bool) dashEvent {
+	return dashEvent{Kind: "student", Student: &dashStudent{ID: st.ID, Name: st.Name, JoinedAt: st.JoinedAt, LastSeen: st.LastSeen, Online: online}}
 }

@@ -52,6 +52,12 @@ export interface SocketLab {
   report(exercise: string, step: number, kind: ProgressKind, answer?: string): Promise<ProgressRecord | null>;
   /** In a workshop, the student's progress as the server keeps it, whichever tab or browser reported it; null outside a workshop. */
   serverProgress(): Promise<ProgressRecord[] | null>;
+  /**
+   * In a workshop, asks the instructor for help ("raise", with an optional one-line message of at most 100
+   * characters), takes it back ("lower") or asks where it stands ("status"). Resolves with the hand's state:
+   * "coming" once the instructor marked it "on my way"; null outside a workshop.
+   */
+  hand(action: "raise" | "lower" | "status", message?: string): Promise<HandState | null>;
   /** The capture of the host's link, a pcap file. */
   pcap(): Uint8Array<ArrayBuffer>;
   /**
@@ -87,6 +93,9 @@ export interface WorksheetProgress {
   /** Set by socketlab.progress(). */
   complete?: boolean;
 }
+
+/** A workshop student's hand, as the server says it (bridge.HandMessage). */
+export type HandState = "none" | "waiting" | "coming";
 
 /** What a progress record says a student did (lab.ProgressKind). */
 export type ProgressKind = "step" | "answer";

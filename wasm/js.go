@@ -23,6 +23,11 @@ package main
 //	                           server refuses it
 //	socketlab.serverProgress() Promise<[record]|null>: the workshop student's records
 //	                           as the server keeps them, null outside a workshop
+//	socketlab.hand(action, message)  Promise<state|null>: in a workshop, asks the
+//	                           instructor for help ("raise", with an optional one-line
+//	                           message), takes it back ("lower") or asks where it stands
+//	                           ("status"); resolves with "none", "waiting" or "coming"
+//	                           (the instructor is on their way), null outside a workshop
 //	socketlab.pcap()           Uint8Array: the capture of the host's link
 //	socketlab.judge(checks, since)  [bool]: whether the trace after since passes
 //	                           each check (JSON, lab/check); since is an event number
@@ -111,6 +116,16 @@ func expose(l *labSession) {
 				return js.Null(), err
 			}
 			return toJS(recs), nil
+		})
+	})
+	method(api, "hand", func(args []js.Value) any {
+		action, message := argString(args, 0), argString(args, 1)
+		return promise(func() (any, error) {
+			c := l.workshopClient()
+			if c == nil {
+				return js.Null(), nil
+			}
+			return c.Hand(context.Background(), action, message)
 		})
 	})
 	method(api, "judge", func(args []js.Value) any {

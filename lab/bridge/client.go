@@ -408,6 +408,20 @@ func (c *Client) Progress(ctx context.Context) ([]lab.ProgressRecord, error) {
 	return m.Records, nil
 }
 
+// Hand raises the workshop student's hand (action HandRaise, with an
+// optional one-line message), lowers it (HandLower) or asks where it
+// stands (HandStatus), and returns its state: HandNone, HandWaiting or
+// HandComing. Outside a workshop the server refuses it. It waits as
+// ServerSockets does.
+func (c *Client) Hand(ctx context.Context, action, message string) (string, error) {
+	var m HandMessage
+	req := &HandRequest{Type: TypeHand, Action: action, Message: message}
+	if err := c.request(ctx, TypeHand, func(id uint64) any { req.ID = id; return req }, &m); err != nil {
+		return "", fmt.Errorf("ask for help: %w", err)
+	}
+	return m.State, nil
+}
+
 // request sends a request of type typ, the message body(id) or, for a
 // nil body, an Envelope, and decodes its answer into answer; an error
 // message answers with an error.

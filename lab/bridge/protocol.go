@@ -50,6 +50,13 @@
 // request is answered with every record the student has
 // (ProgressMessage), whichever session or browser reported it.
 //
+// A "hand" request (HandRequest) is a workshop's too: the student asks
+// the instructor for help ("raise", with an optional one-line message of
+// at most MaxHandMessage characters), takes the request back ("lower"),
+// or asks where it stands ("status"). The answer (HandMessage) says:
+// "none", "waiting" or "coming" (the instructor marked it "on my way").
+// Only the instructor's dashboard and the student who asked see a hand.
+//
 // A text message the server cannot take (not JSON, no "type", a type it
 // does not know, or a known one whose fields do not decode) is counted
 // and answered with an ErrorMessage, {"type":"error","id":…,"message":…},
@@ -94,6 +101,8 @@ const (
 	TypeReport = "report"
 	// TypeProgress is answered with a ProgressMessage of the same type.
 	TypeProgress = "progress"
+	// TypeHand is answered with a HandMessage of the same type.
+	TypeHand = "hand"
 )
 
 // ByeMessage is the server's last message on a session it ends: the close
@@ -240,4 +249,37 @@ type ProgressMessage struct {
 	Type    string               `json:"type"` // TypeProgress
 	ID      uint64               `json:"id,omitempty"`
 	Records []lab.ProgressRecord `json:"records"`
+}
+
+// MaxHandMessage bounds a hand's message, in characters (runes).
+const MaxHandMessage = 100
+
+// The actions of a hand request.
+const (
+	HandRaise  = "raise"
+	HandLower  = "lower"
+	HandStatus = "status"
+)
+
+// The states of a student's hand, as a HandMessage says them.
+const (
+	HandNone    = "none"
+	HandWaiting = "waiting"
+	HandComing  = "coming" // the instructor is on their way
+)
+
+// HandRequest asks the instructor for help, takes it back, or asks where
+// it stands (see the package's doc).
+type HandRequest struct {
+	Type    string `json:"type"` // TypeHand
+	ID      uint64 `json:"id,omitempty"`
+	Action  string `json:"action"`            // HandRaise, HandLower or HandStatus
+	Message string `json:"message,omitempty"` // for HandRaise: at most MaxHandMessage characters
+}
+
+// HandMessage answers a hand request with the student's hand's state.
+type HandMessage struct {
+	Type  string `json:"type"` // TypeHand
+	ID    uint64 `json:"id,omitempty"`
+	State string `json:"state"` // HandNone, HandWaiting or HandComing
 }

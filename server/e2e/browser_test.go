@@ -91,13 +91,13 @@ func TestBrowserRunsTheLab(t *testing.T) {
 	if err := chromedp.Do(step, chromedp.Navigate("http://"+addr+"/lab")); err != nil {
 		t.Fatal(err)
 	}
-	ready, err := chromedp.Run(step, chromedp.Evaluate[map[string]string](
+	ready, err := chromedp.Run(step, chromedp.Evaluate[struct{ Address string }](
 		`(async () => { while (!window.socketlab) await new Promise(r => setTimeout(r, 10)); return await socketlab.ready; })()`,
 		chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatalf("socketlab.ready: %v", err)
 	}
-	if !strings.HasPrefix(ready["address"], "10.0.") {
+	if !strings.HasPrefix(ready.Address, "10.0.") {
 		t.Fatalf("ready = %v", ready)
 	}
 

@@ -31,7 +31,10 @@ func TestGolden(t *testing.T) {
 		"workshop": pages.WorkshopPage(pages.WorkshopView{Code: "ABCD-EFGH", Title: "Networks 101", Name: "Ada <b>L</b>", Address: "10.0.1.7",
 			Exercises: []pages.ExerciseLink{{ID: "round-trip", Title: "The round trip", Summary: "The eight steps."}}, ResumeURL: "http://lab.example/join/ABCD-EFGH?resume=TOKEN",
 			JoinURL: "http://lab.example/join/ABCD-EFGH", QRURL: "/join/ABCD-EFGH/qr.svg"}),
-		"lab-workshop": pages.LabPage(nil, &pages.WorkshopBadge{Code: "ABCD-EFGH", Title: "Networks 101", Name: "Ada <b>L</b>"}),
+		"dashboard": pages.DashboardPage(pages.DashboardView{Code: "ABCD-EFGH", Authorized: true, Title: "Networks <b>101</b>",
+			Exercises: []pages.DashboardExercise{{ID: "round-trip", Title: "The round trip", Steps: []string{"Make a socket", "Connect <b>"}}}}),
+		"dashboard-signin": pages.DashboardPage(pages.DashboardView{Code: "ABCD-EFGH"}),
+		"lab-workshop":     pages.LabPage(nil, &pages.WorkshopBadge{Code: "ABCD-EFGH", Title: "Networks 101", Name: "Ada <b>L</b>"}),
 		"exercise": pages.LabPage(&pages.Worksheet{
 			ID: "round-trip", Title: "The round trip", Intro: "<p>Intro</p>",
 			Steps: []pages.Step{

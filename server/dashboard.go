@@ -1,0 +1,263 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/bridge"
+	"github.com/socketlab/socketlab/server/pages"
+)
+
+// The instructor's dashboard (README, "Run a workshop"):
+//
+//	GET  /workshop/{code}                     the page: with the instructor's cookie, the
+//	                                          class's grid and help queue; without, it
+//	                                          asks for the dashboard link
+//	POST /workshop/{code}/session             {"token": …}: sets the instructor's cookie
+//	GET  /api/workshops/{code}/events         server-sent events: a snapshot, then changes
+//	GET  /api/workshops/{code}/progress.json  the workshop, its students and their
+//	                                          progress, as a download
+//	POST /api/workshops/{code}/hands/{id}     {"state": "coming" | "done"}
+//
+// The dashboard link the API gives, /workshop/{code}#token=…, keeps the
+// token out of the server's logs and the Referer: the page's script posts
+// it once to /workshop/{code}/session, which sets it as an HttpOnly,
+// SameSite=Strict cookie named for the workshop (instructorCookie), and
+// takes it out of the address bar. Every call of the instructor's API,
+// these included, takes that cookie as it takes the bearer token; a
+// student's cookie is not it.
+
+// instructorCookieAge is how long a browser keeps the instructor's cookie.
+const instructorCookieAge = 30 * 24 * time.Hour
+
+// maxToken bounds a token from a browser: crypto/rand.Text's are 26
+// characters.
+const maxToken = 64
+
+// The dashboard's stream: changes go out at most once a batchInterval,
+// and a comment every keepAlive shows a dead connection.
+const (
+	batchInterval  = 250 * time.Millisecond
+	keepAlive      = 25 * time.Second
+	sseWriteBudget = 10 * time.Second // a write to a dashboard that takes longer ends its stream
+)
+
+// instructorCookie is the name of a workshop's instructor cookie.
+func instructorCookie(code string) string { return "socketlab_instructor_" + code }
+
+// routeDashboard serves the instructor's dashboard.
+func (s *Server) routeDashboard() {
+	s.mux.HandleFunc("GET /workshop/{code}", s.dashboardPage)
+	s.mux.HandleFunc("POST /workshop/{code}/session", s.dashboardSession)
+	s.mux.HandleFunc("GET /api/workshops/{code}/events", s.dashboardEvents)
+	s.mux.HandleFunc("GET /api/workshops/{code}/progress.json", s.progressJSON)
+	s.mux.HandleFunc("POST /api/workshops/{code}/hands/{id}", s.markHand)
+}
+
+// instructorToken is the instructor's token r carries: its bearer token
+// or, without one, the workshop's instructor cookie (cookie true).
+func instructorToken(r *http.Request) (token string, cookie bool) {
+	if t := bearer(r); t != "" {
+		return t, false
+	}
+	code, err := lab.ParseCode(r.PathValue("code"))
+	if err != nil {
+		return "", false
+	}
+	c, err := r.Cookie(instructorCookie(code))
+	if err != nil || c.Value == "" || len(c.Value) > maxToken {
+		return "", false
+	}
+	return c.Value, true
+}
+
+// dashboardPage is GET /workshop/{code}. Without the instructor's cookie
+// the page says how to open it (its script posts the link's token), the
+// same for a code that names no workshop: it tells a guesser nothing.
+func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	token, _ := instructorToken(r)
+	wk, err := s.workshop(r.Context(), r.PathValue("code"))
+	if err != nil || token == "" || !sameToken(token, wk.TokenHash) {
+		view := pages.DashboardView{Code: r.PathValue("code")}
+		if wk != nil {
+			view.Code = lab.FormatCode(wk.Code)
+		}
+		render(w, r, pages.DashboardPage(view))
+		return
+	}
+	view := pages.DashboardView{Code: lab.FormatCode(wk.Code), Title: wk.Title, Authorized: true}
+	for _, id := range wk.Exercises {
+		ex := s.exercises[id]
+		if ex == nil {
+			continue
+		}
+		de := pages.DashboardExercise{ID: id, Title: ex.Title}
+		for _, st := range ex.Steps {
+			de.Steps = append(de.Steps, st.Title)
+		}
+		view.Exercises = append(view.Exercises, de)
+	}
+	render(w, r, pages.DashboardPage(view))
+}
+
+// dashboardSession is POST /workshop/{code}/session: the page's script
+// trades the dashboard link's token for the instructor's cookie.
+func (s *Server) dashboardSession(w http.ResponseWriter, r *http.Request) {
+	if !s.origins.allowed(r) {
+		apiError(w, http.StatusForbidden, "a page of another site may not sign in to the dashboard")
+		return
+	}
+	var req struct {
+		Token string `json:"token"`
+	}
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if req.Token == "" || len(req.Token) > maxToken {
+		apiError(w, http.StatusUnauthorized, "this needs the workshop's token, from its dashboard link")
+		return
+	}
+	r.Header.Set("Authorization", "Bearer "+req.Token)
+	wk, ok := s.authorized(w, r)
+	if !ok {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name:     instructorCookie(wk.Code),
+		Value:    req.Token,
+		Path:     "/",
+		MaxAge:   int(instructorCookieAge / time.Second),
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteStrictMode,
+	})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// snapshotJSON is the first event of a dashboard's stream: everything it
+// shows. Changes follow.
+type snapshotJSON struct {
+	Workshop workshopJSON `json:"workshop"`
+	Hands    []handJSON   `json:"hands"`
+}
+
+// dashboardEvents is GET /api/workshops/{code}/events: a stream of
+// server-sent events, "snapshot" (snapshotJSON) and then "changes" (a
+// JSON array of dashEvent), batched to one every batchInterval. It ends
+// with the request, when the subscriber falls maxPending changes behind
+// (the browser's EventSource reconnects, to a new snapshot), or when the
+// server shuts down.
+func (s *Server) dashboardEvents(w http.ResponseWriter, r *http.Request) {
+	wk, ok := s.authorized(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	sub := s.workshops.events.subscribe(wk.Code)
+	defer s.workshops.events.unsubscribe(sub)
+	snap, ok := s.withStudents(w, r, wk)
+	if !ok {
+		return
+	}
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	send := func(event string, v any) bool {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return false
+		}
+		rc.SetWriteDeadline(time.Now().Add(sseWriteBudget))
+		if _, err := w.Write([]byte("event: " + event + "\ndata: " + string(b) + "\n\n")); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+	if !send("snapshot", snapshotJSON{Workshop: snap, Hands: s.workshops.hands.list(wk.Code)}) {
+		return
+	}
+	alive := time.NewTicker(keepAlive)
+	defer alive.Stop()
+	pause := time.NewTimer(0)
+	defer pause.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sub.gone:
+			return
+		case <-alive.C:
+			rc.SetWriteDeadline(time.Now().Add(sseWriteBudget))
+			if _, err := w.Write([]byte(": alive\n\n")); err != nil || rc.Flush() != nil {
+				return
+			}
+			continue
+		case <-sub.ready:
+		}
+		// Wait out the rest of the batch interval, gathering changes.
+		select {
+		case <-ctx.Done():
+			return
+		case <-sub.gone:
+			return
+		case <-pause.C:
+		}
+		if !send("changes", sub.take()) {
+			return
+		}
+		pause.Reset(batchInterval)
+	}
+}
+
+// progressJSON is GET /api/workshops/{code}/progress.json: what GET
+// /api/workshops/{code} answers, as a file to keep.
+func (s *Server) progressJSON(w http.ResponseWriter, r *http.Request) {
+	wk, ok := s.authorized(w, r)
+	if !ok {
+		return
+	}
+	out, ok := s.withStudents(w, r, wk)
+	if !ok {
+		return
+	}
+	w.Header().Set("Content-Disposition", `attachment; filename="workshop-`+lab.FormatCode(wk.Code)+`-progress.json"`)
+	writeJSON(w, http.StatusOK, out)
+}
+
+// markHand is POST /api/workshops/{code}/hands/{id}: the instructor is
+// on their way ("coming": the student's page says so) or has dealt with
+// it ("done": it comes down). It answers with the queue.
+func (s *Server) markHand(w http.ResponseWriter, r *http.Request) {
+	wk, ok := s.authorized(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		State string `json:"state"`
+	}
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if req.State != bridge.HandComing && req.State != handDone {
+		apiError(w, http.StatusBadRequest, `state is "coming" or "done"`)
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		apiError(w, http.StatusNotFound, "no hand is up with this id")
+		return
+	}
+	q, ok := s.workshops.hands.mark(wk.Code, id, req.State)
+	if !ok {
+		apiError(w, http.StatusNotFound, "no hand is up with this id")
+		return
+	}
+	s.workshops.events.publish(wk.Code, dashEvent{Kind: "hands", Hands: q})
+	writeJSON(w, http.StatusOK, q)
+}

@@ -1,0 +1,151 @@
+package server
+
+import (
+	"sync"
+	"time"
+
+	"github.com/socketlab/socketlab/lab"
+)
+
+// The instructor's dashboard hears of a workshop's changes through a hub:
+// a progress record stored, a student who joined, came online or went
+// offline, a hand raised, marked or done. Publishing never blocks: each
+// subscriber (one dashboard's event stream) has a bounded list of
+// changes waiting, and a subscriber whose list is full is dropped (its
+// stream ends; the page's EventSource reconnects and starts again from a
+// snapshot), so a slow dashboard costs at most maxPending changes of
+// memory and never holds up a student. The hub starts no goroutine: each
+// subscriber is read by its stream's request handler.
+
+// maxPending bounds the changes waiting for one subscriber: thirty
+// students completing a step each within one batch make thirty.
+const maxPending = 1024
+
+// dashEvent is one change, as a dashboard's stream sends it.
+type dashEvent struct {
+	Kind     string              `json:"kind"` // "progress", "student" or "hands"
+	Progress *lab.ProgressRecord `json:"progress,omitempty"`
+	Student  *dashStudent        `json:"student,omitempty"`
+	Hands    []handJSON          `json:"hands"` // for "hands": the whole queue, in order of asking
+}
+
+// dashStudent is a student as the dashboard's changes show them: without
+// their progress, which comes in records of its own.
+type dashStudent struct {
+	ID       int64     `json:"id"`
+	Name     string    `json:"name"`
+	JoinedAt time.Time `json:"joined_at"`
+	LastSeen time.Time `json:"last_seen"`
+	Online   bool      `json:"online"`
+}
+
+// hub fans a workshop's changes out to its subscribers.
+type hub struct {
+	mu     sync.Mutex
+	subs   map[string]map[*subscriber]struct{} // by workshop code
+	closed bool
+}
+
+// subscriber is one dashboard stream's share of a workshop's changes.
+type subscriber struct {
+	code string
+	// ready has a value when changes are waiting.
+	ready chan struct{}
+	// gone is closed when the subscriber is dropped: too slow, or the hub
+	// is closing.
+	gone chan struct{}
+
+	mu      sync.Mutex
+	pending []dashEvent
+	dropped bool
+}
+
+func newHub() *hub { return &hub{subs: map[string]map[*subscriber]struct{}{}} }
+
+// subscribe starts a subscriber to a workshop's changes; the caller
+// unsubscribes it when done. After the hub is closed, the subscriber is
+// gone at once.
+func (h *hub) subscribe(code string) *subscriber {
+	sub := &subscriber{code: code, ready: make(chan struct{}, 1), gone: make(chan struct{})}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		sub.drop()
+		return sub
+	}
+	if h.subs[code] == nil {
+		h.subs[code] = map[*subscriber]struct{}{}
+	}
+	h.subs[code][sub] = struct{}{}
+	return sub
+}
+
+// unsubscribe lets go of sub.
+func (h *hub) unsubscribe(sub *subscriber) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.subs[sub.code], sub)
+	if len(h.subs[sub.code]) == 0 {
+		delete(h.subs, sub.code)
+	}
+}
+
+// publish tells a workshop's subscribers of a change, without waiting.
+func (h *hub) publish(code string, ev dashEvent) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for sub := range h.subs[code] {
+		sub.push(ev)
+	}
+}
+
+// close drops every subscriber, now and to come: the server is shutting
+// down, and the streams end.
+func (h *hub) close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for _, subs := range h.subs {
+		for sub := range subs {
+			sub.drop()
+		}
+	}
+}
+
+// push adds a change to sub's, or drops sub if it has maxPending waiting.
+func (sub *subscriber) push(ev dashEvent) {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	if sub.dropped {
+		return
+	}
+	if len(sub.pending) >= maxPending {
+		sub.pending, sub.dropped = nil, true
+		close(sub.gone)
+		return
+	}
+	sub.pending = append(sub.pending, ev)
+	select {
+	case sub.ready <- struct{}{}:
+	default:
+	}
+}
+
+// drop ends sub.
+func (sub *subscriber) drop() {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	if !sub.dropped {
+		sub.pending, sub.dropped = nil, true
+		close(sub.gone)
+	}
+}
+
+// take returns the changes waiting, and forgets them.
+func (sub *subscriber) take() []dashEvent {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	evs := sub.pending
+	sub.pending = nil
+	return evs
+}
