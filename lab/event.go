@@ -20,10 +20,11 @@ const (
 	KindPacket  Kind = "packet"  // a packet crossed a host's link
 	KindState   Kind = "state"   // a socket changed protocol state
 	KindSession Kind = "session" // something happened to the session itself
+	KindWire    Kind = "wire"    // the wire held, dropped, delayed, duplicated or reordered a packet
 )
 
 // Event is one thing that happened in a lab network. Exactly one of Call,
-// Packet, State and Session is set, as Kind says.
+// Packet, State, Session and Wire is set, as Kind says.
 type Event struct {
 	Seq uint64 `json:"seq"` // order of recording within a trace, from 1
 	// Before is where the trace placed the event when it was recorded:
@@ -37,6 +38,7 @@ type Event struct {
 	Packet  *Packet       `json:"packet,omitempty"`
 	State   *StateChange  `json:"state,omitempty"`
 	Session *SessionEvent `json:"session,omitempty"`
+	Wire    *WireEvent    `json:"wire,omitempty"`
 }
 
 // Call is one socket call, from its start to its return.

@@ -161,9 +161,9 @@ export interface Verdict {
   message: string;
 }
 
-export type EventKind = "call" | "packet" | "state" | "session";
+export type EventKind = "call" | "packet" | "state" | "session" | "wire";
 
-/** lab.Event: exactly one of call, packet, state and session is set, as kind says. */
+/** lab.Event: exactly one of call, packet, state, session and wire is set, as kind says. */
 export interface EventBase {
   /** Order of recording within a trace, from 1. */
   seq: number;
@@ -178,6 +178,7 @@ export interface EventBase {
   packet?: Packet;
   state?: StateChange;
   session?: SessionEvent;
+  wire?: WireEvent;
 }
 
 export interface CallEvent extends EventBase { kind: "call"; call: Call }
@@ -185,7 +186,20 @@ export interface PacketEvent extends EventBase { kind: "packet"; packet: Packet 
 export interface StateEvent extends EventBase { kind: "state"; state: StateChange }
 export interface SessionEventEvent extends EventBase { kind: "session"; session: SessionEvent }
 
-export type LabEvent = CallEvent | PacketEvent | StateEvent | SessionEventEvent;
+export interface WireEventEvent extends EventBase { kind: "wire"; wire: WireEvent }
+
+export type LabEvent = CallEvent | PacketEvent | StateEvent | SessionEventEvent | WireEventEvent;
+
+/** lab.WireEvent: what the wire between the host and the switch did to one packet. */
+export interface WireEvent {
+  action: "held" | "released" | "dropped" | "delayed" | "duplicated" | "reordered";
+  /** As the host sees the packet: "out", one it sent; "in", one on its way to it. */
+  dir: "in" | "out";
+  /** The packet, as a packet event's summary, its numbers raw. */
+  summary: string;
+  /** Why it was dropped: "loss", "drop" (dropped while held), "overflow" (too many waited). */
+  reason?: "loss" | "drop" | "overflow";
+}
 
 export type EventOf<K extends EventKind> = Extract<LabEvent, { kind: K }>;
 

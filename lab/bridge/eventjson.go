@@ -23,7 +23,7 @@ import (
 func AppendEventMessage(b []byte, e *lab.Event) ([]byte, bool) {
 	start := len(b)
 	hasCall, hasState := e.Call != nil, e.State != nil
-	if e.Packet != nil || e.Session != nil || hasCall == hasState {
+	if e.Packet != nil || e.Session != nil || e.Wire != nil || hasCall == hasState {
 		return b, false
 	}
 	b = append(b, `{"type":"event","event":{"seq":`...)

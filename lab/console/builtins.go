@@ -70,6 +70,7 @@ func init() {
 	builtins["UDP"] = shorthandValue{"UDP", sock.Datagram}
 	builtins["help"] = helpBuiltin
 	builtins["TimeoutError"] = timeoutClass
+	builtins["wire"] = wireValue{} // each console's own: see lookup
 	for _, b := range []*builtinValue{
 		{name: "print", call: printBuiltin},
 		{name: "len", call: lenBuiltin},

@@ -107,6 +107,10 @@ func attributes(v value) []string {
 				names = append(names, name)
 			}
 		}
+	case wireValue:
+		for name := range wireMethods {
+			names = append(names, name)
+		}
 	case strValue:
 		for name := range strMethods {
 			names = append(names, name)

@@ -21,6 +21,7 @@ type Console struct {
 
 	server   netip.Addr // the lab server, for hints; see WithServer
 	services []Service  // the lab server's, by port
+	wire     Wire       // the host's wire, if it has one: see WithWire
 
 	exec sync.Mutex // held while a line runs
 
@@ -174,6 +175,9 @@ func (c *Console) lookup(name string) (value, bool) {
 		return c.last, true
 	}
 	v, ok := builtins[name]
+	if _, isWire := v.(wireValue); isWire {
+		return wireValue{c.wire}, true
+	}
 	return v, ok
 }
 

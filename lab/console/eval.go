@@ -406,6 +406,10 @@ func getattr(v value, name string) (value, *pyError) {
 		if _, ok := socketMethods[name]; ok && v == socketClass {
 			return &methodValue{self: v, name: name}, nil // unbound: socket.socket.connect
 		}
+	case wireValue:
+		if _, ok := wireMethods[name]; ok {
+			return &methodValue{self: v, name: name}, nil
+		}
 	case strValue:
 		if _, ok := strMethods[name]; ok {
 			return &methodValue{self: v, name: name}, nil
@@ -423,6 +427,8 @@ func callMethod(ev *evaluator, m *methodValue, a *args) (value, *pyError) {
 	switch self := m.self.(type) {
 	case *socketObj:
 		return socketMethods[m.name](ev, self, a)
+	case wireValue:
+		return callWire(ev, self, m.name, a)
 	case strValue:
 		return strMethods[m.name](ev, self, a)
 	case bytesValue:

@@ -33,12 +33,16 @@ var exampleSetup = map[string]string{
 	"print":       `data = b"hello\n"`,
 	"len":         `data = b"hello\n"`,
 	"decode":      echoed,
+	"step":        held,
+	"release":     held,
+	"drop":        held,
 }
 
 const (
 	stream    = `s = socket(AF_INET, SOCK_STREAM)`
 	connected = stream + `; s.connect(("10.0.0.1", 7))`
 	echoed    = connected + `; s.sendall(b"hello\n")`
+	held      = `wire.pause(); s = socket(AF_INET, SOCK_DGRAM); s.sendto(b"hi", ("10.0.0.1", 7))`
 )
 
 // Every example in the console's help runs, in a lab of its own, after

@@ -461,6 +461,10 @@ Values:    7, 2.5, None, True, "text", b"bytes\n", ("10.0.0.1", 7), x[0], x[1:]
 Statements: x = ..., a, b = ..., del x, import socket, # comments, ';' between
 
 Addresses are (host, port) tuples: ("10.0.0.1", 7), or by name: ("echo.lab", 7).
+The wire between your host and the switch (help(wire)): wire.pause(), wire.step(),
+  wire.release(), wire.drop(), wire.loss(0.3), wire.delay(0.2, jitter=0.05),
+  wire.duplicate(0.1), wire.reorder(0.1), wire.rate(64000), wire.seed(7), wire.clear()
+
 Type help(s.connect), or help("connect"), to see what a call does on the wire.
 The lab server's protocols: help("smtp"), help("pop3"), help("resp"), help("tftp").
 
@@ -543,6 +547,8 @@ func helpFor(v value) string {
 		return otherDocs[v.name].render()
 	case shorthandValue:
 		return otherDocs[v.name].render()
+	case wireValue:
+		return wireHelp()
 	case strValue:
 		if d, ok := lookupDoc(string(v)); ok {
 			return d.render()
@@ -563,6 +569,9 @@ func lookupDoc(name string) (doc, bool) {
 		return d, true
 	}
 	if d, ok := protocolDocs[strings.ToLower(name)]; ok {
+		return d, true
+	}
+	if d, ok := wireDocs[name]; ok {
 		return d, true
 	}
 	d, ok := otherDocs[name]

@@ -38,6 +38,15 @@ func TestHelpCoversEveryName(t *testing.T) {
 		}
 	}
 
+	// The wire's methods, each once in wireOrder, each with help.
+	wire := slices.Sorted(maps.Keys(wireMethods))
+	if got := slices.Sorted(slices.Values(wireOrder)); !slices.Equal(got, wire) {
+		t.Errorf("wireOrder = %v,\nwant each wire method once: %v", got, wire)
+	}
+	if got := slices.DeleteFunc(slices.Sorted(maps.Keys(wireDocs)), func(n string) bool { return n == "wire" }); !slices.Equal(got, wire) {
+		t.Errorf("wireDocs (besides wire) = %v,\nwant the wire methods: %v", got, wire)
+	}
+
 	// help() lists them all (the methods from methodOrder).
 	text := overview()
 	for _, name := range names {

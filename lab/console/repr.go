@@ -69,6 +69,8 @@ func writeRepr(sb *strings.Builder, v value) {
 		}
 	case *socketObj:
 		sb.WriteString(v.repr())
+	case wireValue:
+		sb.WriteString(wireRepr(v.w))
 	default:
 		sb.WriteString("<" + v.typeName() + " object>")
 	}

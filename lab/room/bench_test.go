@@ -3,7 +3,9 @@ package room_test
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/labtest"
 	"github.com/socketlab/socketlab/lab/room"
 	"github.com/socketlab/socketlab/lab/sock"
@@ -98,6 +100,62 @@ func BenchmarkLabServerPing(b *testing.B) {
 			for b.Loop() {
 				send(pkt)
 				<-replies
+			}
+		})
+	}
+}
+
+// BenchmarkWire is what an idle wire costs the forwarding path: the echo
+// round trip and the switch alone, with the ports' wires absent (never
+// asked for) and present but clear (impaired, then cleared), in the same
+// run. A clear wire is an atomic load of a nil pointer a port.
+func BenchmarkWire(b *testing.B) {
+	for _, wire := range []string{"absent", "clear"} {
+		clear := func(ports ...*room.Port) {
+			if wire == "clear" {
+				for _, p := range ports {
+					p.Wire().Set(lab.WireSettings{Loss: 0.5, Delay: time.Second})
+					p.Wire().Set(lab.WireSettings{})
+				}
+			}
+		}
+		b.Run("EchoRoundTrip/"+wire, func(b *testing.B) {
+			l := newLab(b, room.Config{})
+			clear(l.Host.Port())
+			ctx := context.Background()
+			s, _ := l.Host.Sockets().Socket(sock.Stream)
+			if err := s.Connect(ctx, echoTCP); err != nil {
+				b.Fatal(err)
+			}
+			msg := make([]byte, 64)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if err := s.SendAll(ctx, msg); err != nil {
+					b.Fatal(err)
+				}
+				for got := 0; got < len(msg); {
+					p, err := s.Recv(ctx, len(msg)-got)
+					if err != nil {
+						b.Fatal(err)
+					}
+					got += len(p)
+				}
+			}
+		})
+		b.Run("SwitchForward/"+wire, func(b *testing.B) {
+			r, err := room.New(room.Config{StudentsSeeEachOther: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer r.Close()
+			from, _ := r.Attach(func([]byte) {}, nil)
+			to, _ := r.Attach(func([]byte) {}, nil)
+			clear(from, to)
+			pkt := labtest.Ping(from.Addr(), to.Addr(), 1)
+			b.ReportAllocs()
+			for b.Loop() {
+				from.Send(pkt)
 			}
 		})
 	}

@@ -7,7 +7,8 @@ import (
 
 // Lab is a room of one, as `socketlab run`, an exercise's verification
 // and tests set one up: a room, one student host in this process, and a
-// console on the host's sockets.
+// console on the host's sockets, whose wire object controls the host's
+// port's wire.
 type Lab struct {
 	Room    *Room
 	Host    *Host
@@ -26,7 +27,9 @@ func NewLab(cfg Config) (*Lab, error) {
 		r.Close()
 		return nil, err
 	}
-	con := console.New(h.Sockets(), console.WithServer(r.Server(), consoleServices(r.Services())))
+	con := console.New(h.Sockets(),
+		console.WithServer(r.Server(), consoleServices(r.Services())),
+		console.WithWire(h.Port().Wire()))
 	return &Lab{Room: r, Host: h, Console: con}, nil
 }
 

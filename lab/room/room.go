@@ -81,6 +81,8 @@ type Room struct {
 
 	peers atomic.Bool // students' hosts may reach each other
 
+	sched *schedule // the wires' delayed packets
+
 	// For WaitQuiet: packets and events so far, and packets the switch
 	// is carrying now.
 	activity atomic.Uint64
@@ -122,7 +124,7 @@ func New(cfg Config) (*Room, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	r := &Room{cfg: cfg, ports: map[netip.Addr]*Port{}, held: map[int][]lab.Event{}}
+	r := &Room{cfg: cfg, ports: map[netip.Addr]*Port{}, held: map[int][]lab.Event{}, sched: newSchedule()}
 	r.peers.Store(cfg.StudentsSeeEachOther)
 	serverAddr := r.addrAt(1)
 	port := &Port{room: r, addr: serverAddr, lab: true}
@@ -352,9 +354,10 @@ func (r *Room) hold(e lab.Event) {
 	}
 }
 
-// forward carries pkt from port from to the port of its destination. now
-// says the caller is outside every stack's sending path, so that a lab
-// host may take the packet in at once (see Port.SendNow).
+// forward carries pkt from port from to the port of its destination,
+// through the wire of each (see Wire). now says the caller is outside
+// every stack's sending path, so that a lab host may take the packet in
+// at once (see Port.SendNow).
 func (r *Room) forward(from *Port, pkt []byte, now bool) {
 	r.carrying.Add(1) // in this order: see still
 	r.activity.Add(1)
@@ -382,6 +385,28 @@ func (r *Room) forward(from *Port, pkt []byte, now bool) {
 		r.noRoute.Add(1)
 	case !from.lab && !to.lab && !r.peers.Load():
 		r.isolated.Add(1)
+	default:
+		if w := from.active.Load(); w != nil {
+			w.enter(toSwitch, from, to, pkt)
+			return
+		}
+		r.egress(from, to, pkt, now)
+	}
+}
+
+// egress carries a packet that has reached the switch through the wire of
+// its destination's port.
+func (r *Room) egress(from, to *Port, pkt []byte, now bool) {
+	if w := to.active.Load(); w != nil {
+		w.enter(fromSwitch, from, to, pkt)
+		return
+	}
+	r.deliver(to, pkt, now)
+}
+
+// deliver hands a packet to its destination's host.
+func (r *Room) deliver(to *Port, pkt []byte, now bool) {
+	switch {
 	case now && to.inject != nil:
 		r.forwarded.Add(1)
 		to.inject(pkt)
@@ -412,6 +437,7 @@ func (r *Room) Close() {
 		ports = append(ports, p)
 	}
 	r.mu.Unlock()
+	r.sched.close()
 	r.services.Close()
 	for _, p := range ports {
 		if p.host != nil {
@@ -434,6 +460,10 @@ type Port struct {
 
 	spoofed  atomic.Uint64
 	detached atomic.Bool // off the switch: what it sends goes nowhere
+
+	wireOnce sync.Once
+	wire     *Wire                // see Wire
+	active   atomic.Pointer[Wire] // the wire, while it is not clear
 }
 
 // Addr is the address of the port's host.

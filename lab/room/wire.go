@@ -1,0 +1,544 @@
+package room
+
+import (
+	"container/heap"
+	"context"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/packet"
+)
+
+// MaxWaiting bounds the packets held or delayed at one port, both
+// directions together: one more drops the oldest, and counts it
+// (WireState.Overflow).
+const MaxWaiting = 256
+
+// reorderWait bounds how long a packet held back for reordering waits for
+// the next one: a datagram that nothing follows is not lost.
+const reorderWait = 100 * time.Millisecond
+
+// direction is a packet's way through a port's wire.
+type direction int
+
+const (
+	toSwitch   direction = iota // from the port's host to the switch
+	fromSwitch                  // from the switch to the port's host
+)
+
+// Wire is the link between a port's host and the switch: a conditioner in
+// each direction, which may hold, drop, delay, duplicate, reorder or
+// slow the port's packets, as its settings say. Its random choices come
+// from a PCG generator per direction, started from its seed: the same
+// seed and the same packets make the same choices. A clear wire costs the
+// switch one atomic load a packet (Port.active is nil). Every action is an
+// event on the trace of the student the packet concerns.
+//
+// A Wire is safe for concurrent use.
+type Wire struct {
+	port *Port
+
+	mu       sync.Mutex // guards what follows
+	set      lab.WireSettings
+	seed     uint64
+	dirs     [2]conditioner
+	waiting  []*waiting    // held and delayed packets, oldest first
+	heldSig  chan struct{} // a packet was held: Step waits on it
+	dropped  uint64
+	overflow uint64
+}
+
+// conditioner is one direction's state.
+type conditioner struct {
+	rng  *rand.Rand
+	free time.Time // the rate limit: when the link has sent what it was given
+	slot *waiting  // a packet held back until the next has passed
+}
+
+// waiting is a packet the wire keeps: held, delayed, or held back.
+type waiting struct {
+	w        *Wire
+	dir      direction
+	from, to *Port
+	pkt      []byte // a copy: the switch does not keep its caller's
+	held     bool   // waits for a step, not a deadline
+	at       time.Time
+	seq      uint64 // ties between equal deadlines go in order
+	index    int    // in the room's schedule; -1 when not in it
+}
+
+// Wire is the port's wire, made the first time it is asked for.
+func (p *Port) Wire() *Wire {
+	p.wireOnce.Do(func() {
+		p.wire = &Wire{port: p, heldSig: make(chan struct{}, 1), seed: rand.Uint64()}
+		p.wire.reseed()
+	})
+	return p.wire
+}
+
+// reseed starts both directions' generators from w.seed; w.mu is held, or
+// w is new.
+func (w *Wire) reseed() {
+	for d := range w.dirs {
+		w.dirs[d].rng = rand.New(rand.NewPCG(w.seed, uint64(d)))
+	}
+}
+
+// Seed starts the wire's random choices again from seed.
+func (w *Wire) Seed(seed uint64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.seed = seed
+	w.reseed()
+}
+
+// State is the wire's settings and what it holds.
+func (w *Wire) State() lab.WireState {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	st := lab.WireState{WireSettings: w.set, Seed: w.seed, Dropped: w.dropped, Overflow: w.overflow}
+	for _, p := range w.waiting {
+		if p.held {
+			st.Held++
+		} else {
+			st.Delayed++
+		}
+	}
+	return st
+}
+
+// Set changes what the wire does to packets after. Turning hold off
+// releases the held packets; a clear wire also sends on at once the
+// packets it delays, so that it is exactly the link it was before.
+func (w *Wire) Set(s lab.WireSettings) {
+	var out sendList
+	w.mu.Lock()
+	w.set = s
+	if !s.Hold {
+		w.releaseLocked(&out)
+	}
+	if s.Clear() {
+		for _, p := range w.takeWaiting(false) {
+			out.add(p.dir, p.from, p.to, p.pkt)
+		}
+		for d := range w.dirs {
+			c := &w.dirs[d]
+			if c.slot != nil {
+				w.port.room.sched.remove(c.slot)
+				out.add(c.slot.dir, c.slot.from, c.slot.to, c.slot.pkt)
+				c.slot = nil
+			}
+			c.free = time.Time{}
+		}
+		w.port.active.Store(nil)
+	} else {
+		w.port.active.Store(w)
+	}
+	w.mu.Unlock()
+	out.send(w.port.room)
+}
+
+// takeWaiting takes the held packets (or the delayed ones) off the wire,
+// oldest first; w.mu is held.
+func (w *Wire) takeWaiting(held bool) []*waiting {
+	var took []*waiting
+	w.waiting = slices.DeleteFunc(w.waiting, func(p *waiting) bool {
+		if p.held != held {
+			return false
+		}
+		if !held {
+			w.port.room.sched.remove(p)
+			w.port.room.carried()
+		}
+		took = append(took, p)
+		return true
+	})
+	return took
+}
+
+// Step releases the oldest held packet, either direction, waiting until
+// one is held if none is, or until ctx is done. It returns the packet's
+// summary, and false if none was released.
+func (w *Wire) Step(ctx context.Context) (string, bool) {
+	for {
+		var out sendList
+		w.mu.Lock()
+		i := slices.IndexFunc(w.waiting, func(p *waiting) bool { return p.held })
+		if i >= 0 {
+			p := w.waiting[i]
+			w.waiting = slices.Delete(w.waiting, i, i+1)
+			sum := w.event(p.dir, p.from, p.to, p.pkt, lab.WireReleased, "")
+			w.passLocked(p.dir, p.from, p.to, p.pkt, &out)
+			w.mu.Unlock()
+			out.send(w.port.room)
+			return sum, true
+		}
+		w.mu.Unlock()
+		select {
+		case <-w.heldSig:
+		case <-ctx.Done():
+			return "", false
+		}
+	}
+}
+
+// Release releases every held packet, oldest first, and says how many.
+func (w *Wire) Release() int {
+	var out sendList
+	w.mu.Lock()
+	n := w.releaseLocked(&out)
+	w.mu.Unlock()
+	out.send(w.port.room)
+	return n
+}
+
+// releaseLocked releases every held packet into out, oldest first, and
+// says how many; w.mu is held.
+func (w *Wire) releaseLocked(out *sendList) int {
+	held := w.takeWaiting(true)
+	for _, p := range held {
+		w.event(p.dir, p.from, p.to, p.pkt, lab.WireReleased, "")
+		w.passLocked(p.dir, p.from, p.to, p.pkt, out)
+	}
+	return len(held)
+}
+
+// Drop drops the oldest held packet and returns its summary, or false if
+// none is held.
+func (w *Wire) Drop() (string, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	i := slices.IndexFunc(w.waiting, func(p *waiting) bool { return p.held })
+	if i < 0 {
+		return "", false
+	}
+	p := w.waiting[i]
+	w.waiting = slices.Delete(w.waiting, i, i+1)
+	w.dropped++
+	return w.event(p.dir, p.from, p.to, p.pkt, lab.WireDropped, lab.WireReasonDrop), true
+}
+
+// enter takes a packet the switch carries from port from to port to
+// through the wire in direction dir, and sends on what goes on at once.
+func (w *Wire) enter(dir direction, from, to *Port, pkt []byte) {
+	var out sendList
+	w.mu.Lock()
+	if w.set.Hold {
+		w.keep(&waiting{dir: dir, from: from, to: to, pkt: slices.Clone(pkt), held: true})
+		w.event(dir, from, to, pkt, lab.WireHeld, "")
+		select {
+		case w.heldSig <- struct{}{}:
+		default:
+		}
+	} else {
+		w.passLocked(dir, from, to, pkt, &out)
+	}
+	w.mu.Unlock()
+	out.send(w.port.room)
+}
+
+// passLocked runs a packet through the impairments: loss, duplication,
+// reordering, then the rate limit and the delay. What goes on at once is
+// added to out; w.mu is held. Every packet draws the same four numbers,
+// whichever impairments are set, so that the losses a seed makes do not
+// depend on the other settings.
+func (w *Wire) passLocked(dir direction, from, to *Port, pkt []byte, out *sendList) {
+	c := &w.dirs[dir]
+	lose, dup, reorder, jitter := c.rng.Float64(), c.rng.Float64(), c.rng.Float64(), c.rng.Float64()
+	if lose < w.set.Loss {
+		w.dropped++
+		w.event(dir, from, to, pkt, lab.WireDropped, lab.WireReasonLoss)
+		return
+	}
+	if reorder < w.set.Reorder && c.slot == nil {
+		c.slot = &waiting{w: w, dir: dir, from: from, to: to, pkt: slices.Clone(pkt), at: time.Now().Add(reorderWait)}
+		w.port.room.sched.add(c.slot)
+		w.event(dir, from, to, pkt, lab.WireReordered, "")
+		return
+	}
+	n := 1
+	if dup < w.set.Duplicate {
+		n = 2
+		w.event(dir, from, to, pkt, lab.WireDuplicated, "")
+	}
+	for range n {
+		w.sendLocked(c, dir, from, to, pkt, jitter, out)
+	}
+	if s := c.slot; s != nil {
+		c.slot = nil
+		w.port.room.sched.remove(s)
+		w.sendLocked(c, dir, s.from, s.to, s.pkt, jitter, out)
+	}
+}
+
+// sendLocked sends a packet on, at once or, with a rate limit or a delay,
+// at its deadline; w.mu is held.
+func (w *Wire) sendLocked(c *conditioner, dir direction, from, to *Port, pkt []byte, jitter float64, out *sendList) {
+	if w.set.Rate == 0 && w.set.Delay == 0 && w.set.Jitter == 0 {
+		out.add(dir, from, to, pkt)
+		return
+	}
+	now := time.Now()
+	at := now
+	if w.set.Rate > 0 {
+		if c.free.After(at) {
+			at = c.free
+		}
+		at = at.Add(time.Duration(len(pkt)) * time.Second / time.Duration(w.set.Rate))
+		c.free = at
+	}
+	d := w.set.Delay + time.Duration((2*jitter-1)*float64(w.set.Jitter))
+	at = at.Add(max(d, 0))
+	w.keep(&waiting{dir: dir, from: from, to: to, pkt: slices.Clone(pkt), at: at})
+	w.event(dir, from, to, pkt, lab.WireDelayed, "")
+}
+
+// keep puts a packet among those waiting at the port, dropping the oldest
+// over MaxWaiting; w.mu is held.
+func (w *Wire) keep(p *waiting) {
+	p.w = w
+	if len(w.waiting) >= MaxWaiting {
+		old := w.waiting[0]
+		w.waiting = w.waiting[1:]
+		if !old.held {
+			w.port.room.sched.remove(old)
+			w.port.room.carried()
+		}
+		w.overflow++
+		w.event(old.dir, old.from, old.to, old.pkt, lab.WireDropped, lab.WireReasonOverflow)
+	}
+	w.waiting = append(w.waiting, p)
+	if !p.held {
+		// A delayed packet is on its way, for WaitQuiet; a held one
+		// waits for the student.
+		w.port.room.carrying.Add(1)
+		w.port.room.activity.Add(1)
+		w.port.room.sched.add(p)
+	}
+}
+
+// due sends on a packet whose deadline came, unless it left the wire
+// since.
+func (w *Wire) due(p *waiting) {
+	var out sendList
+	w.mu.Lock()
+	if c := &w.dirs[p.dir]; c.slot == p {
+		c.slot = nil
+		out.add(p.dir, p.from, p.to, p.pkt)
+	} else if i := slices.Index(w.waiting, p); i >= 0 {
+		w.waiting = slices.Delete(w.waiting, i, i+1)
+		out.add(p.dir, p.from, p.to, p.pkt)
+		defer w.port.room.carried()
+	}
+	w.mu.Unlock()
+	out.send(w.port.room)
+}
+
+// event records what the wire did to pkt on the trace of the student it
+// concerns (the port's host, or, on the lab server's port, the other
+// end), and returns the packet's summary; w.mu is held.
+func (w *Wire) event(dir direction, from, to *Port, pkt []byte, action lab.WireAction, reason string) string {
+	student, hostDir := w.port, lab.Out
+	if dir == fromSwitch {
+		hostDir = lab.In
+	}
+	if w.port.lab {
+		// The lab server's wire: the packet concerns the other end.
+		if dir == toSwitch {
+			student, hostDir = to, lab.In
+		} else {
+			student, hostDir = from, lab.Out
+		}
+	}
+	var sum string
+	if p, err := packet.Decode(pkt); err == nil {
+		packet.Summarize(&p)
+		sum = p.Summary
+	}
+	room := w.port.room
+	room.activity.Add(1)
+	if student.events != nil {
+		student.events.Record(lab.Event{
+			Time: room.cfg.Now(),
+			Host: student.addr.String(),
+			Kind: lab.KindWire,
+			Wire: &lab.WireEvent{Action: action, Dir: hostDir, Summary: sum, Reason: reason},
+		})
+	}
+	return sum
+}
+
+// sendList is what a wire sends on once it lets go of its lock: at most
+// a packet, its duplicate and the one held back for it at once, or every
+// packet released together.
+type sendList struct {
+	fixed [3]sending
+	more  []sending
+	n     int
+}
+
+type sending struct {
+	dir      direction
+	from, to *Port
+	pkt      []byte
+}
+
+func (l *sendList) add(dir direction, from, to *Port, pkt []byte) {
+	s := sending{dir, from, to, pkt}
+	if l.n < len(l.fixed) {
+		l.fixed[l.n] = s
+	} else {
+		l.more = append(l.more, s)
+	}
+	l.n++
+}
+
+// send sends the packets on through the switch, in order: one that has
+// passed its port's wire towards the switch goes on to its destination's
+// wire, one that has passed the wire from the switch is delivered, unless
+// its destination has left the switch meanwhile.
+func (l *sendList) send(r *Room) {
+	for i := range l.n {
+		var s sending
+		if i < len(l.fixed) {
+			s = l.fixed[i]
+		} else {
+			s = l.more[i-len(l.fixed)]
+		}
+		switch {
+		case s.to.detached.Load():
+			r.noRoute.Add(1)
+		case s.dir == toSwitch:
+			r.egress(s.from, s.to, s.pkt, false)
+		default:
+			r.deliver(s.to, s.pkt, false)
+		}
+	}
+}
+
+// schedule is a room's deadline queue of delayed packets, served by one
+// goroutine, started with the first packet delayed and stopped when the
+// room closes.
+type schedule struct {
+	mu      sync.Mutex
+	q       waitHeap
+	seq     uint64
+	wake    chan struct{} // the earliest deadline changed
+	stop    chan struct{}
+	done    chan struct{}
+	running bool
+	closed  bool
+}
+
+func newSchedule() *schedule {
+	return &schedule{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+}
+
+// add schedules p for its deadline.
+func (s *schedule) add(p *waiting) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		p.index = -1
+		return
+	}
+	s.seq++
+	p.seq = s.seq
+	heap.Push(&s.q, p)
+	if !s.running {
+		s.running = true
+		go s.run()
+	}
+	if p.index == 0 {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// remove takes p off the schedule, if it is on it.
+func (s *schedule) remove(p *waiting) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p.index >= 0 && p.index < len(s.q) && s.q[p.index] == p {
+		heap.Remove(&s.q, p.index)
+	}
+}
+
+// run sends on each packet at its deadline, until close.
+func (s *schedule) run() {
+	defer close(s.done)
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		s.mu.Lock()
+		now := time.Now()
+		var due []*waiting
+		for len(s.q) > 0 && !s.q[0].at.After(now) {
+			due = append(due, heap.Pop(&s.q).(*waiting))
+		}
+		next := time.Hour
+		if len(s.q) > 0 {
+			next = s.q[0].at.Sub(now)
+		}
+		s.mu.Unlock()
+		for _, p := range due {
+			p.w.due(p)
+		}
+		if len(due) > 0 {
+			continue // the deadlines may have passed meanwhile
+		}
+		t.Reset(next)
+		select {
+		case <-t.C:
+		case <-s.wake:
+		case <-s.stop:
+			return
+		}
+	}
+}
+
+// close stops the schedule's goroutine, dropping what it still delays.
+func (s *schedule) close() {
+	s.mu.Lock()
+	s.closed = true
+	running := s.running
+	s.q = nil
+	s.mu.Unlock()
+	if running {
+		close(s.stop)
+		<-s.done
+	}
+}
+
+// waitHeap orders waiting packets by deadline, then by when they came.
+type waitHeap []*waiting
+
+func (h waitHeap) Len() int { return len(h) }
+func (h waitHeap) Less(i, j int) bool {
+	if !h[i].at.Equal(h[j].at) {
+		return h[i].at.Before(h[j].at)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h waitHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *waitHeap) Push(x any) {
+	p := x.(*waiting)
+	p.index = len(*h)
+	*h = append(*h, p)
+}
+func (h *waitHeap) Pop() any {
+	old := *h
+	p := old[len(old)-1]
+	old[len(old)-1] = nil
+	p.index = -1
+	*h = old[:len(old)-1]
+	return p
+}

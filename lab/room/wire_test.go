@@ -1,0 +1,219 @@
+package room_test
+
+import (
+	"context"
+	"encoding/binary"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/labtest"
+	"github.com/socketlab/socketlab/lab/room"
+)
+
+// pair is two students' ports on a room whose students see each other,
+// with what reached the second (the pings' sequence numbers, in order)
+// and the first's trace, where its wire's events go.
+type pair struct {
+	from, to *room.Port
+	trace    *lab.Trace
+
+	mu  sync.Mutex
+	got []uint16
+	arr chan struct{}
+}
+
+func newPair(t *testing.T) *pair {
+	t.Helper()
+	r, err := room.New(room.Config{StudentsSeeEachOther: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	p := &pair{trace: lab.NewTrace(0), arr: make(chan struct{}, 1024)}
+	p.from, _ = r.Attach(func([]byte) {}, p.trace)
+	p.to, _ = r.Attach(func(pkt []byte) {
+		p.mu.Lock()
+		p.got = append(p.got, binary.BigEndian.Uint16(pkt[26:28])) // the ICMP sequence number
+		p.mu.Unlock()
+		p.arr <- struct{}{}
+	}, nil)
+	return p
+}
+
+func (p *pair) ping(seq uint16) { p.from.Send(labtest.Ping(p.from.Addr(), p.to.Addr(), seq)) }
+
+func (p *pair) arrived() []uint16 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.got)
+}
+
+// wait waits for n more packets to arrive.
+func (p *pair) wait(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		select {
+		case <-p.arr:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("arrived %v; want %d more", p.arrived(), n)
+		}
+	}
+}
+
+// actions are the wire events on p's trace, as "action dir reason".
+func (p *pair) actions() []string {
+	var out []string
+	for _, e := range p.trace.Events() {
+		if e.Kind == lab.KindWire {
+			out = append(out, string(e.Wire.Action)+" "+string(e.Wire.Dir)+" "+e.Wire.Reason)
+		}
+	}
+	return out
+}
+
+// The same seed loses the same packets, every run; another seed others.
+func TestWireLossDeterministic(t *testing.T) {
+	run := func(seed uint64) []uint16 {
+		p := newPair(t)
+		w := p.from.Wire()
+		w.Seed(seed)
+		w.Set(lab.WireSettings{Loss: 0.3})
+		for i := range 200 {
+			p.ping(uint16(i))
+		}
+		got := p.arrived()
+		if st := w.State(); int(st.Dropped) != 200-len(got) || st.Seed != seed {
+			t.Errorf("seed %d: state %+v, arrived %d of 200", seed, st, len(got))
+		}
+		if n := len(p.actions()); n != 200-len(got) {
+			t.Errorf("seed %d: %d wire events for %d lost", seed, n, 200-len(got))
+		}
+		return got
+	}
+	a, b, c := run(7), run(7), run(8)
+	if !slices.Equal(a, b) {
+		t.Errorf("seed 7 twice: arrived\n%v\n%v", a, b)
+	}
+	if slices.Equal(a, c) {
+		t.Errorf("seeds 7 and 8 lost the same packets: %v", a)
+	}
+	if lost := 200 - len(a); lost < 40 || lost > 80 {
+		t.Errorf("lost %d of 200 at 30%%", lost)
+	}
+}
+
+// Held packets wait until a step, a drop or a release; over MaxWaiting
+// the oldest is dropped and counted.
+func TestWireHoldStep(t *testing.T) {
+	p := newPair(t)
+	w := p.from.Wire()
+	w.Set(lab.WireSettings{Hold: true})
+	for i := range room.MaxWaiting + 3 {
+		p.ping(uint16(i))
+	}
+	if got := p.arrived(); len(got) != 0 {
+		t.Fatalf("held, yet arrived %v", got)
+	}
+	if st := w.State(); st.Held != room.MaxWaiting || st.Overflow != 3 {
+		t.Fatalf("state %+v; want %d held, 3 overflowed", st, room.MaxWaiting)
+	}
+	ctx := context.Background()
+	if sum, ok := w.Step(ctx); !ok || sum == "" {
+		t.Fatalf("Step = %q, %v", sum, ok)
+	}
+	if got := p.arrived(); !slices.Equal(got, []uint16{3}) {
+		t.Fatalf("after a step arrived %v; want [3], the oldest kept", got)
+	}
+	if _, ok := w.Drop(); !ok {
+		t.Fatal("Drop found nothing held")
+	}
+	if n := w.Release(); n != room.MaxWaiting-2 {
+		t.Fatalf("Release = %d", n)
+	}
+	got := p.arrived()
+	if len(got) != room.MaxWaiting-1 || got[1] != 5 || !slices.IsSorted(got) {
+		t.Fatalf("arrived %v", got)
+	}
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	if _, ok := w.Step(short); ok {
+		t.Fatal("Step released a packet none held")
+	}
+	acts := p.actions()
+	count := func(a string) (n int) {
+		for _, x := range acts {
+			if x == a {
+				n++
+			}
+		}
+		return n
+	}
+	if count("held out ") != room.MaxWaiting+3 || count("dropped out overflow") != 3 || count("dropped out drop") != 1 || count("released out ") != room.MaxWaiting-1 {
+		t.Errorf("wire events: %d held, %d overflow, %d drop, %d released", count("held out "), count("dropped out overflow"), count("dropped out drop"), count("released out "))
+	}
+}
+
+// A delayed packet arrives at its deadline; clearing the wire sends on at
+// once what it delays, and a clear wire passes every packet at once.
+func TestWireDelayClear(t *testing.T) {
+	p := newPair(t)
+	w := p.from.Wire()
+	w.Set(lab.WireSettings{Delay: 50 * time.Millisecond})
+	start := time.Now()
+	p.ping(1)
+	if len(p.arrived()) != 0 {
+		t.Fatal("a delayed packet arrived at once")
+	}
+	p.wait(t, 1)
+	if d := time.Since(start); d < 50*time.Millisecond {
+		t.Errorf("arrived after %v; want 50ms", d)
+	}
+	w.Set(lab.WireSettings{Delay: time.Hour})
+	p.ping(2)
+	if st := w.State(); st.Delayed != 1 {
+		t.Fatalf("state %+v; want one delayed", st)
+	}
+	w.Set(lab.WireSettings{})
+	p.ping(3)
+	if got := p.arrived(); !slices.Equal(got, []uint16{1, 2, 3}) {
+		t.Fatalf("after clear arrived %v", got)
+	}
+}
+
+// Reordering holds a packet back until the next has passed (or
+// reorderWait); duplication sends one twice.
+func TestWireReorderDuplicate(t *testing.T) {
+	p := newPair(t)
+	w := p.from.Wire()
+	w.Set(lab.WireSettings{Reorder: 1})
+	p.ping(1)
+	p.ping(2)
+	p.ping(3) // held back, then sent on its own
+	p.wait(t, 3)
+	if got := p.arrived(); !slices.Equal(got, []uint16{2, 1, 3}) {
+		t.Fatalf("reordered: arrived %v", got)
+	}
+	w.Set(lab.WireSettings{Duplicate: 1})
+	p.ping(4)
+	if got := p.arrived(); !slices.Equal(got[3:], []uint16{4, 4}) {
+		t.Fatalf("duplicated: arrived %v", got)
+	}
+}
+
+// A rate limit spaces packets by their length.
+func TestWireRate(t *testing.T) {
+	p := newPair(t)
+	w := p.from.Wire()
+	w.Set(lab.WireSettings{Rate: 84 * 20}) // a ping is 84 bytes: 20 a second
+	start := time.Now()
+	for i := range 4 {
+		p.ping(uint16(i))
+	}
+	p.wait(t, 4)
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Errorf("4 pings at 20 a second took %v", d)
+	}
+}
