@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"strings"
 
@@ -42,7 +41,7 @@ func consoleCommand(ctx context.Context, args []string, stdin io.Reader, stdout,
 	h := c.Hello()
 	fmt.Fprintf(stdout, "socketlab: your host is %s; the lab server is %s (session %s). help() says what you can do.\n", h.Host.Address, h.Host.Gateway, h.Session)
 
-	con := console.New(c.Sockets(), consoleServer(h))
+	con := console.New(c.Sockets(), h.ConsoleServer())
 	defer con.Close()
 	interactive := isTerminal(stdin)
 	lines := make(chan string)
@@ -99,15 +98,4 @@ func isTerminal(r io.Reader) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// consoleServer tells a console of the lab server a hello names and of
-// the services it runs, for the console's hints.
-func consoleServer(h bridge.Hello) console.Option {
-	addr, _ := netip.ParseAddr(h.Host.Gateway) // invalid if absent: then no hints
-	svcs := make([]console.Service, len(h.Services))
-	for i, s := range h.Services {
-		svcs[i] = console.Service{Name: s.Name, Proto: s.Proto, Port: s.Port}
-	}
-	return console.WithServer(addr, svcs)
 }

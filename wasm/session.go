@@ -43,7 +43,7 @@ func (l *labSession) run(ctx context.Context) {
 		l.mu.Lock()
 		old := l.console
 		first := l.client == nil
-		l.client, l.console = c, console.New(c.Sockets(), consoleServer(c.Hello()))
+		l.client, l.console = c, console.New(c.Sockets(), c.Hello().ConsoleServer())
 		l.mu.Unlock()
 		if old != nil {
 			old.Close()

@@ -33,21 +33,34 @@ func (l *link) dispatcher() stack.NetworkDispatcher {
 func (l *link) WritePackets(pkts stack.PacketBufferList) (int, tcpip.Error) {
 	h := l.host
 	for _, pkt := range pkts.AsSlice() {
-		bp := h.pool.Get().(*[]byte)
-		b := (*bp)[:0]
-		for _, s := range pkt.AsSlices() {
-			b = append(b, s...)
-		}
-		now := h.now()
-		h.watcher.outbound(now, b)
-		if h.cfg.Observe != nil {
-			h.cfg.Observe(LinkName, lab.Out, now, b)
-		}
-		h.cfg.Output(b)
-		*bp = b[:cap(b)]
+		bp := h.sending(LinkName, pkt, false)
+		h.cfg.Output(*bp)
+		*bp = (*bp)[:cap(*bp)]
 		h.pool.Put(bp)
 	}
 	return pkts.Len(), nil
+}
+
+// sending is what every interface does with a packet the stack writes to
+// it: a copy in a pooled buffer (the checksum filled in where the stack
+// left it out, on the loopback), the socket states read before it leaves,
+// and the packet shown to the observer as sent on iface.
+func (h *Host) sending(iface string, pkt *stack.PacketBuffer, checksum bool) *[]byte {
+	bp := h.pool.Get().(*[]byte)
+	b := (*bp)[:0]
+	for _, s := range pkt.AsSlices() {
+		b = append(b, s...)
+	}
+	*bp = b
+	if checksum {
+		fillChecksum(b)
+	}
+	now := h.now()
+	h.watcher.outbound(now, b)
+	if h.cfg.Observe != nil {
+		h.cfg.Observe(iface, lab.Out, now, b)
+	}
+	return bp
 }
 
 func (l *link) Attach(d stack.NetworkDispatcher) {

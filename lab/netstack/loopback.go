@@ -1,7 +1,6 @@
 package netstack
 
 import (
-	"github.com/socketlab/socketlab/lab"
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/checksum"
 	"gvisor.dev/gvisor/pkg/tcpip/header"
@@ -26,19 +25,7 @@ var _ stack.LinkEndpoint = (*loopbackLink)(nil)
 func (l *loopbackLink) WritePackets(pkts stack.PacketBufferList) (int, tcpip.Error) {
 	h := l.host
 	for _, pkt := range pkts.AsSlice() {
-		bp := h.pool.Get().(*[]byte)
-		b := (*bp)[:0]
-		for _, s := range pkt.AsSlices() {
-			b = append(b, s...)
-		}
-		*bp = b
-		fillChecksum(b)
-		now := h.now()
-		h.watcher.outbound(now, b)
-		if h.cfg.Observe != nil {
-			h.cfg.Observe(LoopbackName, lab.Out, now, b)
-		}
-		h.enqueue(queued{bp, true})
+		h.enqueue(queued{h.sending(LoopbackName, pkt, true), true})
 	}
 	return pkts.Len(), nil
 }

@@ -1,17 +1,14 @@
-//go:build js && wasm
-
-package main
+package bridge
 
 import (
 	"net/netip"
 
-	"github.com/socketlab/socketlab/lab/bridge"
 	"github.com/socketlab/socketlab/lab/console"
 )
 
-// consoleServer tells a console of the lab server a hello names and of
-// the services it runs, for the console's hints.
-func consoleServer(h bridge.Hello) console.Option {
+// ConsoleServer tells a console of the lab server the hello names and of
+// the services it runs, for the console's hints (console.WithServer).
+func (h Hello) ConsoleServer() console.Option {
 	addr, _ := netip.ParseAddr(h.Host.Gateway) // invalid if absent: then no hints
 	svcs := make([]console.Service, len(h.Services))
 	for i, s := range h.Services {
