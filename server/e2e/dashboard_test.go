@@ -58,14 +58,7 @@ func TestBrowserDashboard(t *testing.T) {
 	students := map[string]context.Context{}
 	for _, name := range []string{"Ada", "Grace", "Linus"} {
 		ctx := tab()
-		if err := chromedp.Do(ctx,
-			chromedp.Navigate(w.JoinURL),
-			chromedp.SendKeys(chromedp.CSS(`[data-testid=join-name]`), name),
-			chromedp.Click(chromedp.CSS(`[data-testid=join-submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid=student-name]`)),
-		); err != nil {
-			t.Fatalf("%s joins: %v", name, err)
-		}
+		joinInBrowser(t, ctx, w.JoinURL, name)
 		loadExercise(t, ctx, "http://"+addr+"/lab/round-trip?workshop="+w.Code)
 		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`[data-testid=ask-help]`))); err != nil {
 			t.Fatal(err)

@@ -47,14 +47,7 @@ func TestBrowserWorkshop(t *testing.T) {
 		defer cancel()
 		step, cancelStep := context.WithTimeout(ctx, 90*time.Second)
 		defer cancelStep()
-		if err := chromedp.Do(step,
-			chromedp.Navigate(w.JoinURL),
-			chromedp.SendKeys(chromedp.CSS(`[data-testid=join-name]`), name),
-			chromedp.Click(chromedp.CSS(`[data-testid=join-submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid=student-name]`)),
-		); err != nil {
-			t.Fatalf("%s joins: %v", name, err)
-		}
+		joinInBrowser(t, step, w.JoinURL, name)
 		shown, err := chromedp.Run(step, chromedp.Evaluate[[]string](
 			`[document.querySelector("[data-testid=student-name]").textContent, String(document.querySelectorAll("main b").length), document.querySelector("[data-testid=workshop-title]").textContent]`))
 		if err != nil || shown[0] != name || shown[1] != "0" || shown[2] != "Browsers <i>together</i>" {
@@ -125,14 +118,7 @@ func TestBrowserWorkshopPeers(t *testing.T) {
 		t.Cleanup(cancel)
 		step, cancelStep := context.WithTimeout(ctx, 120*time.Second)
 		t.Cleanup(cancelStep)
-		if err := chromedp.Do(step,
-			chromedp.Navigate(w.JoinURL),
-			chromedp.SendKeys(chromedp.CSS(`[data-testid=join-name]`), name),
-			chromedp.Click(chromedp.CSS(`[data-testid=join-submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid=student-name]`)),
-		); err != nil {
-			t.Fatalf("%s joins: %v", name, err)
-		}
+		joinInBrowser(t, step, w.JoinURL, name)
 		loadExercise(t, step, "http://"+addr+"/lab/round-trip?workshop="+w.Code)
 		r, err := chromedp.Run(step, chromedp.Evaluate[struct{ Address string }](`socketlab.ready`, chromedp.EvalAwaitPromise))
 		if err != nil || !strings.HasPrefix(r.Address, "10.0.1.") {

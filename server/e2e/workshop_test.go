@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/coder/websocket"
 
 	"github.com/socketlab/socketlab/exercises"
@@ -83,6 +84,21 @@ func createWorkshop(t testing.TB, addr string, req map[string]any) created {
 		t.Fatalf("POST /api/workshops = %d", status)
 	}
 	return w
+}
+
+// joinInBrowser joins a workshop as a student would in the browser of
+// ctx: the join URL, a name typed into the form, and the student's
+// workshop page.
+func joinInBrowser(t testing.TB, ctx context.Context, joinURL, name string) {
+	t.Helper()
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(joinURL),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=join-name]`), name),
+		chromedp.Click(chromedp.CSS(`[data-testid=join-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=student-name]`)),
+	); err != nil {
+		t.Fatalf("%s joins: %v", name, err)
+	}
 }
 
 // joinWorkshop joins a workshop with a name through the join form and
