@@ -14,6 +14,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -56,9 +57,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctype := mime.TypeByExtension(path.Ext(name))
 	served, encoding := name, ""
-	accept := r.Header.Get("Accept-Encoding")
+	accepted := acceptedEncodings(r.Header.Values("Accept-Encoding"))
 	for _, enc := range []struct{ token, ext string }{{"br", ".br"}, {"gzip", ".gz"}} {
-		if strings.Contains(accept, enc.token) {
+		if accepted[enc.token] {
 			if _, err := fs.Stat(fsys, name+enc.ext); err == nil {
 				served, encoding = name+enc.ext, enc.token
 				break
@@ -92,6 +93,44 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("ETag", h.etag(key+served, fsys, served, st.ModTime().UnixNano()))
 	http.ServeContent(w, r, "", st.ModTime(), f.(io.ReadSeeker))
+}
+
+// acceptedEncodings reads Accept-Encoding headers (RFC 9110, 12.5.3): the
+// codings the client takes, lower case; a coding with q=0 is refused, and
+// "*" stands for any coding not named.
+func acceptedEncodings(headers []string) map[string]bool {
+	named := map[string]bool{}
+	for _, h := range headers {
+		for _, item := range strings.Split(h, ",") {
+			coding, params, _ := strings.Cut(item, ";")
+			coding = strings.ToLower(strings.TrimSpace(coding))
+			if coding == "" {
+				continue
+			}
+			named[coding] = !refused(params)
+		}
+	}
+	if any, ok := named["*"]; ok {
+		for _, c := range []string{"br", "gzip"} {
+			if _, ok := named[c]; !ok {
+				named[c] = any
+			}
+		}
+	}
+	return named
+}
+
+// refused reports whether an Accept-Encoding item's parameters give it a
+// weight of zero.
+func refused(params string) bool {
+	for _, p := range strings.Split(params, ";") {
+		name, value, _ := strings.Cut(p, "=")
+		if strings.EqualFold(strings.TrimSpace(name), "q") {
+			q, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+			return err != nil || q <= 0
+		}
+	}
+	return false
 }
 
 // FaviconPath is where the site's icon is, which every page links to.
