@@ -415,22 +415,29 @@ func traversal(t *testing.T, ls *labServer, build string) {
 		"/static/build/lab.wasm%00.js", "/static/build/.stamp", "/lab/..%2f..%2fetc%2fpasswd",
 		"/lab/%2e%2e", "/lab/../../etc/passwd", "/static/..\\..\\etc\\passwd",
 	} {
-		status, body := rawGet(t, ls.addr, path)
+		status, body, where := rawGet(t, ls.addr, path)
+		if status == http.StatusTemporaryRedirect {
+			// net/http's mux sends a path with dots to the clean one,
+			// which must hold nothing outside either.
+			status, body, _ = rawGet(t, ls.addr, where)
+		}
 		if strings.Contains(body, secret) || strings.Contains(body, "root:") {
 			t.Errorf("GET %s: %d, serving a file outside the lab's: %.100q", path, status, body)
 		}
-		if status == http.StatusOK {
-			t.Errorf("GET %s: 200, want a redirect or a refusal", path)
+		switch status {
+		case http.StatusMovedPermanently, http.StatusBadRequest, http.StatusNotFound:
+		default:
+			t.Errorf("GET %s (after one redirect): %d, want 301, 400 or 404", path, status)
 		}
 	}
-	if status, body := rawGet(t, ls.addr, "/static/build/lab.wasm"); status != http.StatusOK || body != "\x00asm" {
+	if status, body, _ := rawGet(t, ls.addr, "/static/build/lab.wasm"); status != http.StatusOK || body != "\x00asm" {
 		t.Errorf("GET /static/build/lab.wasm: %d %q, want the build's file", status, body)
 	}
 }
 
 // rawGet sends path as written, which an http.Client would clean, and
-// returns the status and body.
-func rawGet(t *testing.T, addr, path string) (int, string) {
+// returns the status, the body and the Location.
+func rawGet(t *testing.T, addr, path string) (status int, body, location string) {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -445,7 +452,7 @@ func rawGet(t *testing.T, addr, path string) (int, string) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp.StatusCode, string(b), resp.Header.Get("Location")
 }
 
 // A request whose length is given twice, in ways that disagree, is
