@@ -108,9 +108,10 @@ func TestSpoofedSource(t *testing.T) {
 }
 
 // A message over its bound closes the session with 1009 and a reason the
-// client can read.
+// client can read; a session beside it keeps working.
 func TestTooBig(t *testing.T) {
 	ls := serve(t, Config{})
+	healthy := dial(t, ls, nil)
 	for _, tc := range []struct {
 		name   string
 		typ    int
@@ -152,7 +153,10 @@ func TestTooBig(t *testing.T) {
 			}
 		})
 	}
-	ls.waitStats(t, "four drops for size", func(st Stats) bool { return st.Drops.TooBig == 4 && st.SessionsCurrent == 0 })
+	ls.waitStats(t, "four drops for size", func(st Stats) bool {
+		return st.Drops.TooBig == 4 && st.Closed[bridge.CloseTooBig] == 4 && st.SessionsCurrent == 1
+	})
+	healthy.echoes(40000)
 }
 
 // Only the lab's own pages, pages the server was told to allow, and

@@ -212,7 +212,24 @@ func New(cfg Config) *Server {
 // Handler is the server's HTTP handler. Bridge sessions it opens are ended
 // and waited for by Serve; under another server, they end only when their
 // clients leave, break a bound or idle out.
-func (s *Server) Handler() http.Handler { return s.hosts.guard(s.mux) }
+func (s *Server) Handler() http.Handler { return s.hosts.guard(lengthRequired(s.mux)) }
+
+// lengthRequired refuses a request whose body has no Content-Length (a
+// chunked one) with 411, and closes its connection: net/http takes a
+// request with both Content-Length and Transfer-Encoding by the latter
+// and keeps the connection, where a proxy in front that went by the
+// former would read a request smuggled after it (RFC 9112, 6.3). No
+// client of the lab sends a chunked body.
+func lengthRequired(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.TransferEncoding) > 0 {
+			w.Header().Set("Connection", "close")
+			http.Error(w, "socketlab: a request body needs a Content-Length", http.StatusLengthRequired)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	nc := ""

@@ -93,7 +93,7 @@ func (s *session) writeLoop() {
 				closing = true
 			case !s.isDone():
 				if err := s.write(&batch[i]); err != nil {
-					s.fail(fmt.Errorf("write: %w", err))
+					s.writeFailed(err)
 				}
 			}
 			if batch[i].pkt != nil {
@@ -101,7 +101,7 @@ func (s *session) writeLoop() {
 			}
 		}
 		if err := s.batch.flush(deadline); err != nil && !s.isDone() {
-			s.fail(fmt.Errorf("write: %w", err))
+			s.writeFailed(err)
 		}
 		clear(batch)
 		if closing {
@@ -110,6 +110,17 @@ func (s *session) writeLoop() {
 			return
 		}
 	}
+}
+
+// writeFailed ends the session for a write that failed. One that ran out
+// of time is the client's doing: it does not read (close 1008, which it
+// will not read either); another is the server's error.
+func (s *session) writeFailed(err error) {
+	if isTimeout(err) {
+		s.end(bridge.ClosePolicy, "too slow reading")
+		return
+	}
+	s.fail(fmt.Errorf("write: %w", err))
 }
 
 // write writes one message.
