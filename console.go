@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -16,11 +17,15 @@ import (
 // consoleCommand is the console in a terminal, over the bridge: the same
 // host, calls and packets as in the browser, for people who live in
 // terminals and for scripted tests. Lines come from stdin; Ctrl-C
-// interrupts the running line, Ctrl-D ends.
-func consoleCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+// interrupts the running line, Ctrl-D ends. With --trace, the session's
+// trace (both hosts' events on one timeline, as the browser orders them) is
+// written when it ends.
+func consoleCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("console", flag.ContinueOnError)
+	tracePath := fs.String("trace", "", "when the console ends, write every event of both hosts (calls, packets, states), in the trace's order, to this `file`, one JSON object a line")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: socketlab console ws://HOST:PORT\n\nJoins the lab server at HOST:PORT (its /bridge) and runs the console here.")
+		fmt.Fprintln(stderr, "Usage: socketlab console [--trace FILE] ws://HOST:PORT\n\nJoins the lab server at HOST:PORT (its /bridge) and runs the console here.\n\nFlags:")
+		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
@@ -38,6 +43,16 @@ func consoleCommand(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return err
 	}
 	defer c.Close()
+	if *tracePath != "" {
+		defer func() {
+			// The server's events come in order with its answers: once
+			// it has answered, what it did before is on the trace.
+			if ctx.Err() == nil {
+				_, _ = c.ServerSockets(ctx)
+			}
+			err = errors.Join(err, writeTrace(*tracePath, c.Trace().Events()))
+		}()
+	}
 	h := c.Hello()
 	fmt.Fprintf(stdout, "socketlab: your host is %s; the lab server is %s (session %s). help() says what you can do.\n", h.Host.Address, h.Host.Gateway, h.Session)
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/console"
 	"github.com/socketlab/socketlab/lab/packet"
 	"github.com/socketlab/socketlab/lab/room"
@@ -67,20 +68,28 @@ func runCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 	if *tracePath != "" {
-		err := writeFile(*tracePath, func(w io.Writer) error {
-			enc := json.NewEncoder(w)
-			for _, e := range evs {
-				if err := enc.Encode(e); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("write trace: %w", err)
+		if err := writeTrace(*tracePath, evs); err != nil {
+			return err
 		}
 	}
 	return runErr
+}
+
+// writeTrace writes events to the file at path, one JSON object a line.
+func writeTrace(path string, evs []lab.Event) error {
+	err := writeFile(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		for _, e := range evs {
+			if err := enc.Encode(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("write trace: %w", err)
+	}
+	return nil
 }
 
 func writeFile(path string, write func(io.Writer) error) error {

@@ -1,6 +1,9 @@
 package lab
 
-import "strconv"
+import (
+	"net/netip"
+	"strconv"
+)
 
 // Causality says how a call of one host and a packet seen on another host
 // are ordered by what the call did, whatever their clocks say: -1 when the
@@ -89,4 +92,28 @@ func causality(a, b *Event) int {
 		return -Causality(b.Call, a.Packet)
 	}
 	return 0
+}
+
+// sameConnection says whether two events of one host may be of one
+// connection: their local ports and peers are the same (a listener's
+// accept and the accepted socket's calls share them), or either has no
+// peer (a socket, bind or listen), which may be of any.
+func sameConnection(a, b *Event) bool {
+	la, pa := endsOf(a)
+	lb, pb := endsOf(b)
+	if !pa.IsValid() || !pb.IsValid() {
+		return true
+	}
+	return la == lb && pa == pb
+}
+
+// endsOf is an event's local port and peer, a zero peer when it has none.
+func endsOf(e *Event) (local uint16, peer netip.AddrPort) {
+	switch {
+	case e.Call != nil:
+		return e.Call.Local.Port(), e.Call.Peer
+	case e.State != nil:
+		return e.State.Local.Port(), e.State.Peer
+	}
+	return 0, netip.AddrPort{}
 }

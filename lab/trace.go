@@ -25,11 +25,12 @@ func (f RecorderFunc) Record(e Event) { f(e) }
 // is safe for concurrent use.
 //
 // The host's own events keep the order they are recorded in. Another
-// host's keep theirs too, and are placed among the host's own by time,
-// within how sure the time is (see Remote), then by causality (see
-// Causality): a call is placed after the packets it took and before those
-// it sent. Once placed, an event does not move: a later one is inserted
-// before it, if it goes there.
+// host's keep theirs too, as far as they are of one connection and began
+// in that order, and are placed among the host's own by time, within how
+// sure the time is (see Remote), then by causality (see Causality): a call
+// is placed after the packets it took and before those it sent. Once
+// placed, an event does not move: a later one is inserted before it, if
+// it goes there.
 type Trace struct {
 	mu      sync.Mutex
 	limit   int
@@ -56,10 +57,10 @@ type Remote struct {
 }
 
 // placed says whose an event on a trace is: the host's own, or another
-// host's, which may have happened as early as early.
+// host's, which began at start by the trace's clock (a call's start).
 type placed struct {
 	remote bool
-	early  time.Time
+	start  time.Time
 }
 
 // DefaultTraceLimit bounds a trace: about an hour of busy lab work.
@@ -127,6 +128,7 @@ func (t *Trace) Place(e Event, r Remote) {
 		early, late = c.Start, c.End
 	}
 	e.Time = bound(early)
+	start := e.Time
 	early, late = bound(early.Add(-r.Uncertainty)), bound(late.Add(r.Uncertainty))
 
 	t.mu.Lock()
@@ -140,15 +142,27 @@ func (t *Trace) Place(e Event, r Remote) {
 	t.remote = e.Time
 	n := len(t.events)
 	// By time: after everything not later, and never before an event of
-	// the other host's placed already.
+	// the other host's placed already (but see causality, below).
 	at := n
 	for at > 0 && !t.placed[at-1].remote && t.events[at-1].Time.After(e.Time) {
 		at--
 	}
 	// By causality, within its span: before the earliest own event it
 	// sent, after the last own event it took (which wins: a call is shown
-	// at its return's side of what it waited for).
-	for j := at - 1; j >= 0 && !t.placed[j].remote && !t.events[j].Time.Before(early); j-- {
+	// at its return's side of what it waited for). The other host
+	// records a call when it returns, after what happened while it ran:
+	// a call that sent a packet goes before it even past the other host's
+	// events placed already, if they are of other connections (which ran
+	// meanwhile, as a blocked sendall waited) or began after it did (its
+	// close's state change); other events of its connection keep their
+	// order.
+	for j := at - 1; j >= 0 && !t.events[j].Time.Before(early); j-- {
+		if t.placed[j].remote {
+			if sameConnection(&e, &t.events[j]) && t.placed[j].start.Before(start) {
+				break
+			}
+			continue
+		}
 		if causality(&e, &t.events[j]) < 0 {
 			at = j
 		}
@@ -164,7 +178,7 @@ func (t *Trace) Place(e Event, r Remote) {
 	if at < n && e.Time.After(t.events[at].Time) {
 		e.Time = t.events[at].Time
 	}
-	t.insert(at, e, placed{remote: true, early: early})
+	t.insert(at, e, placed{remote: true, start: start})
 }
 
 // insert numbers e and puts it at index at; t.mu is held.

@@ -3,6 +3,7 @@ package lab_test
 import (
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,5 +97,158 @@ func TestPlace(t *testing.T) {
 	tr.Place(call("sendall", srv(110), srv(110.1)), r)
 	if got, want := names(tr.Events()), []string{"in data", "sendall"}; !slices.Equal(got, want) {
 		t.Errorf("order %q, want %q", got, want)
+	}
+}
+
+// seg is a TCP segment on the student's host 10.0.1.1, from src to dst.
+func seg(at time.Time, src, dst string, payload int, flags lab.TCPFlags) lab.Event {
+	dir := lab.In
+	if strings.HasPrefix(src, "10.0.1.1:") {
+		dir = lab.Out
+	}
+	flags.ACK = flags.ACK || !flags.SYN
+	return lab.Event{Time: at, Host: "10.0.1.1", Kind: lab.KindPacket, Packet: &lab.Packet{
+		Dir: dir, Protocol: "TCP", Src: src, Dst: dst, TCP: &lab.TCP{PayloadLen: payload, Flags: flags},
+	}}
+}
+
+// callOn is a call of the lab server's on the connection from local to
+// peer (both empty for a call of no connection).
+func callOn(name, local, peer string, start, end time.Time) lab.Event {
+	c := &lab.Call{Name: name, Start: start, End: end}
+	if local != "" {
+		c.Local, c.Peer = netip.MustParseAddrPort(local), netip.MustParseAddrPort(peer)
+	}
+	return lab.Event{Time: end, Host: "10.0.0.1", Kind: lab.KindCall, Call: c}
+}
+
+// stateOn is a state change of the lab server's socket from local to peer.
+func stateOn(at time.Time, local, peer string, from, to lab.SocketState) lab.Event {
+	return lab.Event{Time: at, Host: "10.0.0.1", Kind: lab.KindState, State: &lab.StateChange{
+		Proto: "tcp", Local: netip.MustParseAddrPort(local), Peer: netip.MustParseAddrPort(peer), From: from, To: to,
+	}}
+}
+
+// step is an event as the browser's client gets it: the student's host's
+// own (recorded) or the lab server's (placed).
+type step struct {
+	name   string
+	remote bool
+	e      lab.Event
+}
+
+// playSteps records and places the steps in order on a new trace, and
+// returns where each named step went.
+func playSteps(t *testing.T, r lab.Remote, steps []step) map[string]int {
+	t.Helper()
+	tr := lab.NewTrace(0)
+	for _, s := range steps {
+		if s.remote {
+			tr.Place(s.e, r)
+		} else {
+			tr.Record(s.e)
+		}
+	}
+	at := map[string]int{}
+	evs := tr.Events()
+	for i, e := range evs {
+		if i > 0 && e.Time.Before(evs[i-1].Time) {
+			t.Errorf("event %d at %v, before event %d's %v", i, e.Time, i-1, evs[i-1].Time)
+		}
+		if s := steps[e.Seq-1]; s.name != "" {
+			at[s.name] = i
+		}
+	}
+	return at
+}
+
+// A sendall that blocked (the window full) sent its first segment, and
+// returned after a call of another connection that ran meanwhile: that
+// call arrives and is placed first, after the segment. The sendall still
+// goes before the segment it sent, past the other connection's call.
+func TestPlaceBlockedSendPastOtherConnections(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	ms := func(n float64) time.Time { return t0.Add(time.Duration(n * float64(time.Millisecond))) }
+	r := lab.Remote{Uncertainty: 2 * time.Millisecond}
+	const srv, a, b = "10.0.0.1:7", "10.0.1.1:40000", "10.0.1.1:40001"
+	steps := []step{
+		{"segment", false, seg(ms(10), srv, a, 1000, lab.TCPFlags{PSH: true})},
+		{"other data", false, seg(ms(19), b, srv, 6, lab.TCPFlags{PSH: true})},
+		{"other recv", true, callOn("recv", srv, b, ms(5), ms(20))},
+		{"sendall", true, callOn("sendall", srv, a, ms(9), ms(30))},
+	}
+	at := playSteps(t, r, steps)
+	if at["sendall"] > at["segment"] {
+		t.Errorf("sendall at %d, after the segment it sent at %d", at["sendall"], at["segment"])
+	}
+	if at["other recv"] < at["other data"] {
+		t.Errorf("the other connection's recv at %d, before its data at %d", at["other recv"], at["other data"])
+	}
+}
+
+// The be-the-server exercise's call-back, as the browser saw it (times
+// from a browser run): call-me's replies on the first connection, around
+// its connect, hello and close on the second. Each call of the server's
+// goes before the segment it sent and after the one it took.
+func TestPlaceCallMe(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	ms := func(n float64) time.Time { return t0.Add(time.Duration(n * float64(time.Millisecond))) }
+	r := lab.Remote{Uncertainty: 2 * time.Millisecond}
+	const a, aPeer = "10.0.0.1:2000", "10.0.1.1:44716" // the student's call to call-me
+	const b, bPeer = "10.0.0.1:52477", "10.0.1.1:5000" // call-me's call back
+	steps := []step{
+		{"port", false, seg(ms(19), aPeer, a, 5, lab.TCPFlags{PSH: true})},
+		{"recv", true, callOn("recv", a, aPeer, ms(-99.5), ms(161))},
+		{"", false, seg(ms(149), a, aPeer, 0, lab.TCPFlags{})},
+		{"calling", false, seg(ms(162), a, aPeer, 30, lab.TCPFlags{PSH: true})},
+		{"", false, seg(ms(163), aPeer, a, 0, lab.TCPFlags{})},
+		{"sendall calling", true, callOn("sendall", a, aPeer, ms(163.924), ms(164))},
+		{"", true, callOn("socket", "", "", ms(164.963), ms(165))},
+		{"", true, stateOn(ms(166), b, bPeer, lab.StateClosed, lab.StateSynSent)},
+		{"", false, seg(ms(167), b, bPeer, 0, lab.TCPFlags{SYN: true})},
+		{"syn-ack", false, seg(ms(174), bPeer, b, 0, lab.TCPFlags{SYN: true, ACK: true})},
+		{"", true, stateOn(ms(236), b, bPeer, lab.StateSynSent, lab.StateEstablished)},
+		{"", false, seg(ms(279), b, bPeer, 0, lab.TCPFlags{})},
+		{"connect", true, callOn("connect", b, bPeer, ms(131.003), ms(285))},
+		{"hello", false, seg(ms(285), b, bPeer, 55, lab.TCPFlags{PSH: true})},
+		{"", false, seg(ms(286), bPeer, b, 0, lab.TCPFlags{})},
+		{"sendall hello", true, callOn("sendall", b, bPeer, ms(286.929), ms(287))},
+		{"", true, stateOn(ms(288), b, bPeer, lab.StateEstablished, lab.StateFinWait1)},
+		{"fin", false, seg(ms(288), b, bPeer, 0, lab.TCPFlags{FIN: true})},
+		{"", false, seg(ms(289), bPeer, b, 0, lab.TCPFlags{})},
+		{"close", true, callOn("close", b, bPeer, ms(289.968), ms(290))},
+		{"said", false, seg(ms(291), a, aPeer, 29, lab.TCPFlags{PSH: true})},
+		{"", false, seg(ms(291), aPeer, a, 0, lab.TCPFlags{})},
+		{"sendall said", true, callOn("sendall", a, aPeer, ms(292.986), ms(293))},
+	}
+	at := playSteps(t, r, steps)
+	for _, p := range []struct{ first, then string }{
+		{"port", "recv"}, {"sendall calling", "calling"}, {"syn-ack", "connect"},
+		{"sendall hello", "hello"}, {"close", "fin"}, {"sendall said", "said"},
+	} {
+		if at[p.first] > at[p.then] {
+			t.Errorf("%s at %d, after %s at %d", p.first, at[p.first], p.then, at[p.then])
+		}
+	}
+}
+
+// The echo server's close ran after the student's FIN, and its state
+// change (LAST-ACK), which it recorded before the close returned, was
+// placed after the server's FIN: the clock's estimate is 15 ms off, within
+// its 20 ms uncertainty. The close, which began before that state change,
+// still goes before its FIN.
+func TestPlaceCloseBeforeItsFINPastItsStateChange(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	ms := func(n float64) time.Time { return t0.Add(time.Duration(n * float64(time.Millisecond))) }
+	r := lab.Remote{Offset: 15 * time.Millisecond, Uncertainty: 20 * time.Millisecond}
+	const srv, peer = "10.0.0.1:7", "10.0.1.1:40000"
+	at := playSteps(t, r, []step{
+		{"student fin", false, seg(ms(100), peer, srv, 0, lab.TCPFlags{FIN: true})},
+		{"fin", false, seg(ms(102), srv, peer, 0, lab.TCPFlags{FIN: true})},
+		{"last-ack", true, stateOn(ms(101.6), srv, peer, lab.StateCloseWait, lab.StateLastAck)},
+		{"close", true, callOn("close", srv, peer, ms(101.5), ms(101.7))},
+	})
+	if at["close"] > at["fin"] {
+		t.Errorf("close at %d, after its FIN at %d", at["close"], at["fin"])
 	}
 }

@@ -10,9 +10,10 @@ import (
 // its own clock as NTP does (RFC 5905): each ping is an exchange of four
 // times, t1 the ping sent (client), t2 it received and t3 the pong sent
 // (server), t4 the pong received (client); the offset of the server's
-// clock is θ = ((t2 − t1) + (t3 − t4)) / 2, and the round trip
-// δ = (t4 − t1) − (t3 − t2). The true offset lies within δ/2 of θ: the
-// ping cannot have arrived before it left, nor the pong. Of the last
+// clock is θ = ((t2 − t1) + (t3 − t4)) / 2 (a server time minus θ is
+// this host's), and the round trip δ = (t4 − t1) − (t3 − t2). The true
+// offset lies within δ/2 of θ: the ping cannot have arrived before it
+// left, nor the pong. Of the last
 // ClockSamples exchanges the one with the smallest round trip is kept (NTP's
 // clock filter): a queue or a busy moment only makes a round trip longer.
 const (
@@ -35,10 +36,11 @@ const (
 	noClockUncertainty = time.Second
 )
 
-// clockSample is one exchange's offset and round trip, and when it ended.
+// clockSample is one exchange's offset θ and round trip δ, and when it
+// ended.
 type clockSample struct {
-	offset, delay time.Duration
-	at            time.Time
+	theta, delay time.Duration
+	at           time.Time
 }
 
 // clock estimates the server clock's offset from this host's. It is safe
@@ -51,9 +53,9 @@ type clock struct {
 // add takes one exchange's four times.
 func (c *clock) add(t1, t2, t3, t4 time.Time) {
 	s := clockSample{
-		offset: (t2.Sub(t1) + t3.Sub(t4)) / 2,
-		delay:  max(t4.Sub(t1)-t3.Sub(t2), 0),
-		at:     t4,
+		theta: (t2.Sub(t1) + t3.Sub(t4)) / 2,
+		delay: max(t4.Sub(t1)-t3.Sub(t2), 0),
+		at:    t4,
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -63,8 +65,9 @@ func (c *clock) add(t1, t2, t3, t4 time.Time) {
 	c.samples = append(c.samples, s)
 }
 
-// estimate is the server clock's offset from this host's (add it to a
-// server time) and how far the true offset may be from it, at now; ok is
+// estimate is the server clock's offset from this host's, to add to a
+// server time (−θ of the sample with the smallest round trip, the newest
+// of equals), and how far the true offset may be from it, at now; ok is
 // false before the first exchange.
 func (c *clock) estimate(now time.Time) (offset, uncertainty time.Duration, ok bool) {
 	c.mu.Lock()
@@ -79,7 +82,7 @@ func (c *clock) estimate(now time.Time) (offset, uncertainty time.Duration, ok b
 		}
 	}
 	age := max(now.Sub(best.at), 0)
-	return best.offset, best.delay/2 + clockResolution + time.Duration(float64(age)*clockDrift), true
+	return -best.theta, best.delay/2 + clockResolution + time.Duration(float64(age)*clockDrift), true
 }
 
 // Clock is the client's estimate of the lab server's clock: its offset
