@@ -25,6 +25,7 @@
 //	{"type":"report","id":3,"exercise":"round-trip","step":1,"kind":"step"}
 //	                           → {"type":"report","id":3,"record":{…,"confirmed":true}}
 //	{"type":"progress","id":4} → {"type":"progress","id":4,"records":[…]}
+//	{"type":"mirror","id":5,"events":[…]} → {"type":"mirror","id":5,"taken":3}
 //
 // A pong (PongMessage) carries the server's clock: when the ping was
 // received and the pong sent, from which the client estimates the
