@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -157,62 +156,14 @@ func (s *Server) dashboardEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ctx := r.Context()
 	sub := s.workshops.events.subscribe(wk.Code)
 	defer s.workshops.events.unsubscribe(sub)
 	snap, ok := s.withStudents(w, r, wk)
 	if !ok {
 		return
 	}
-	rc := http.NewResponseController(w)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	send := func(event string, v any) bool {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return false
-		}
-		rc.SetWriteDeadline(time.Now().Add(sseWriteBudget))
-		if _, err := w.Write([]byte("event: " + event + "\ndata: " + string(b) + "\n\n")); err != nil {
-			return false
-		}
-		return rc.Flush() == nil
-	}
-	if !send("snapshot", snapshotJSON{Workshop: snap, Hands: s.workshops.hands.list(wk.Code)}) {
-		return
-	}
-	alive := time.NewTicker(keepAlive)
-	defer alive.Stop()
-	pause := time.NewTimer(0)
-	defer pause.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-sub.gone:
-			return
-		case <-alive.C:
-			rc.SetWriteDeadline(time.Now().Add(sseWriteBudget))
-			if _, err := w.Write([]byte(": alive\n\n")); err != nil || rc.Flush() != nil {
-				return
-			}
-			continue
-		case <-sub.ready:
-		}
-		// Wait out the rest of the batch interval, gathering changes.
-		select {
-		case <-ctx.Done():
-			return
-		case <-sub.gone:
-			return
-		case <-pause.C:
-		}
-		if !send("changes", sub.take()) {
-			return
-		}
-		pause.Reset(batchInterval)
-	}
+	serveSSE(w, r, sub, "snapshot", snapshotJSON{Workshop: snap, Hands: s.workshops.hands.list(wk.Code)},
+		func(evs []dashEvent) (string, any) { return "changes", evs })
 }
 
 // progressJSON is GET /api/workshops/{code}/progress.json: what GET

@@ -27,6 +27,10 @@ type dashEvent struct {
 	Progress *lab.ProgressRecord `json:"progress,omitempty"`
 	Student  *dashStudent        `json:"student,omitempty"`
 	Hands    []handJSON          `json:"hands"` // for "hands": the whole queue, in order of asking
+	// For "trace", on a student's look-in topic (lookin.go): mirrored
+	// events, after forgetting those before if Reset.
+	Events []lab.Event `json:"events,omitempty"`
+	Reset  bool        `json:"reset,omitempty"`
 }
 
 // dashStudent is a student as the dashboard's changes show them: without

@@ -50,6 +50,7 @@ func (s *Server) routeWorkshops() {
 	s.mux.HandleFunc("GET /w/{code}", s.studentPage)
 	s.routeAPI()
 	s.routeDashboard()
+	s.routeLookin()
 }
 
 // joinCodeBox is GET /join?code=…, the home page's code box.

@@ -26,6 +26,7 @@ var requests = map[string]requestHandler{
 	bridge.TypeReport:   (*session).answerReport,
 	bridge.TypeProgress: (*session).answerProgress,
 	bridge.TypeHand:     (*session).answerHand,
+	bridge.TypeMirror:   (*session).answerMirror,
 }
 
 // answerPing answers a ping with a pong that carries the server's clock,

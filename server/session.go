@@ -121,6 +121,7 @@ func (s *Server) newSession(conn *websocket.Conn, wk *sessionWorkshop) (*session
 			return nil, fmt.Errorf("start session: %w", err)
 		}
 		wk.live, sess.room, sess.port = live, live.room, port
+		s.workshops.greetWatched(sess)
 	} else {
 		r, err := room.New(room.Config{MaxConnections: s.cfg.MaxConnections})
 		if err != nil {

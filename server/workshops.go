@@ -26,6 +26,8 @@ type workshops struct {
 	// hands are the workshops' help queues.
 	events *hub
 	hands  *hands
+	// mirrors are the students' traces watched: look-in and spotlight.
+	mirrors *mirrors
 
 	mu     sync.Mutex
 	live   map[string]*liveWorkshop // by code
@@ -44,7 +46,7 @@ type liveWorkshop struct {
 
 func newWorkshops(store lab.WorkshopStore, linger time.Duration, maxConnections int, log *slog.Logger) *workshops {
 	return &workshops{store: store, linger: linger, maxConnections: maxConnections, log: log,
-		events: newHub(), hands: newHands(), live: map[string]*liveWorkshop{}}
+		events: newHub(), hands: newHands(), mirrors: newMirrors(), live: map[string]*liveWorkshop{}}
 }
 
 // attach puts sess's host on w's network at the student's address,

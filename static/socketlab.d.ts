@@ -74,6 +74,14 @@ export interface SocketLab {
   on<K extends EventKind | "*">(kind: K, fn: (e: K extends EventKind ? EventOf<K> : LabEvent) => void): () => void;
   /** The bits of TCP's flags field, highest first (lab.TCPFlagBits). */
   readonly tcpFlagBits: TCPFlagBit[];
+  /** Who sees this lab (the instructor's look-in, the class's spotlight), and the classmate spotlit on this page, if any. */
+  watched(): WatchState;
+  /** Calls fn after each change of watched(); returns the function that stops it. */
+  onWatch(fn: () => void): () => void;
+  /** The spotlit classmate's trace (a workshop's spotlight), empty when none. */
+  spotlight(): LabEvent[];
+  /** Each event added to spotlight(); returns the function that unsubscribes. */
+  onSpotlight(fn: (e: LabEvent) => void): () => void;
   /** Every exercise's progress in this browser; set by static/lab/worksheet.js on an exercise's page. */
   progress?: () => Record<string, WorksheetProgress>;
 }
@@ -130,6 +138,19 @@ export interface Workshop {
 export interface WorkshopStudent {
   id: number;
   name: string;
+}
+
+/** What the views draw: window.socketlab, or a trace mirrored from a student's page (static/lab/mirror.js). */
+export type TraceSource = Pick<SocketLab, "trace" | "on" | "tcpFlagBits" | "ready">;
+
+/** Who sees a workshop student's lab (wasm/watch.go). */
+export interface WatchState {
+  /** The instructor is looking at this lab. */
+  look: boolean;
+  /** This lab is on the class's pages. */
+  spotlight: boolean;
+  /** The classmate whose trace the instructor shows, named "a classmate" unless the instructor chose to show the name. */
+  classmate: { name: string } | null;
 }
 
 export interface Ready {

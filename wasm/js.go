@@ -161,7 +161,7 @@ func expose(l *labSession) {
 		if fn.Type() != js.TypeFunction {
 			panic("socketlab.on(kind, fn): fn is not a function")
 		}
-		stop := l.events(func(e lab.Event) {
+		stop := events(l.trace, func(e lab.Event) {
 			if kind == "*" || kind == string(e.Kind) {
 				safely(func() { fn.Invoke(toJS(e)) })
 			}
@@ -174,7 +174,41 @@ func expose(l *labSession) {
 		})
 		return unsubscribe
 	})
+	exposeWatching(api, l.watching)
 	js.Global().Set("socketlab", api)
+}
+
+// exposeWatching adds look-in and spotlight to api: watched() says who
+// sees this lab and names a spotlit classmate; onWatch(fn) calls fn after
+// each change of it; spotlight() is the classmate's trace, and
+// onSpotlight(fn) calls fn with each event added to it. Both on-functions
+// return the function that stops them.
+func exposeWatching(api js.Value, w *watching) {
+	method(api, "watched", func([]js.Value) any { return toJS(w.state()) })
+	method(api, "spotlight", func([]js.Value) any { return toJS(w.spot.Events()) })
+	listener := func(args []js.Value, name string) js.Value {
+		if len(args) == 0 || args[0].Type() != js.TypeFunction {
+			panic("socketlab." + name + "(fn): fn is not a function")
+		}
+		return args[0]
+	}
+	stopper := func(stop func()) js.Func {
+		var f js.Func
+		f = js.FuncOf(func(js.Value, []js.Value) any {
+			stop()
+			f.Release()
+			return nil
+		})
+		return f
+	}
+	method(api, "onWatch", func(args []js.Value) any {
+		fn := listener(args, "onWatch")
+		return stopper(w.listen(func() { safely(func() { fn.Invoke() }) }))
+	})
+	method(api, "onSpotlight", func(args []js.Value) any {
+		fn := listener(args, "onSpotlight")
+		return stopper(events(w.spot, func(e lab.Event) { safely(func() { fn.Invoke(toJS(e)) }) }))
+	})
 }
 
 // method sets obj[name] to fn, reporting a panic instead of crashing the

@@ -25,6 +25,8 @@ type labSession struct {
 	url   string
 	trace *lab.Trace
 	ready chan struct{} // closed once the first hello has arrived
+	// watching is look-in and spotlight, in a workshop.
+	watching *watching
 
 	mu      sync.Mutex
 	client  *bridge.Client
@@ -34,12 +36,13 @@ type labSession struct {
 }
 
 func newLabSession(url string) *labSession {
-	return &labSession{url: url, trace: lab.NewTrace(0), ready: make(chan struct{})}
+	return &labSession{url: url, trace: lab.NewTrace(0), ready: make(chan struct{}), watching: newWatching()}
 }
 
 // run keeps the host joined, with a fresh console on each new session.
 func (l *labSession) run(ctx context.Context) {
-	bridge.Keep(ctx, l.url, l.trace, func(c *bridge.Client) {
+	opts := bridge.Options{Trace: l.trace, OnWatch: l.watching.onWatch, OnSpotlight: l.watching.onSpotlight}
+	bridge.Keep(ctx, l.url, opts, func(c *bridge.Client) {
 		l.mu.Lock()
 		old := l.console
 		first := l.client == nil
@@ -239,15 +242,15 @@ func (l *labSession) pcap() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// events passes each event recorded from now on to fn, on a goroutine of
-// its own, in order: fn may call back into the lab. The returned function
-// stops it.
-func (l *labSession) events(fn func(lab.Event)) (stop func()) {
+// events passes each event recorded in t from now on to fn, on a
+// goroutine of its own, in order: fn may call back into the lab. The
+// returned function stops it.
+func events(t *lab.Trace, fn func(lab.Event)) (stop func()) {
 	var mu sync.Mutex
 	var queue []lab.Event
 	wake := make(chan struct{}, 1)
 	done := make(chan struct{})
-	unsubscribe := l.trace.Subscribe(func(e lab.Event) {
+	unsubscribe := t.Subscribe(func(e lab.Event) {
 		mu.Lock()
 		queue = append(queue, e)
 		mu.Unlock()

@@ -56,6 +56,13 @@ type Client struct {
 	// bye is why the server ended the session, from its bye message
 	// (guarded by mu).
 	bye *websocket.CloseError
+
+	// Look-in and spotlight (mirror.go): the mirror while one runs
+	// (guarded by mu), under runCtx; the hooks from Options.
+	mirror      *mirroring
+	runCtx      context.Context
+	onWatch     func(WatchMessage)
+	onSpotlight func(SpotlightMessage)
 }
 
 // MaxRequests bounds the requests (ServerSockets) waiting to be written.
@@ -79,6 +86,12 @@ type Options struct {
 	// workshop student's Cookie. A browser sends the page's cookies
 	// itself, and ignores it.
 	Header http.Header
+	// OnWatch is called with each watch message (who sees the student's
+	// trace), and OnSpotlight with each spotlight message (a classmate's
+	// trace), in a workshop. They run on the client's reader: they must
+	// be quick.
+	OnWatch     func(WatchMessage)
+	OnSpotlight func(SpotlightMessage)
 }
 
 // Dial joins a lab at url (ws://host:port/bridge), waits for the server's
@@ -107,6 +120,9 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 
 		requests: make(chan []byte, MaxRequests),
 		waiting:  map[uint64]chan<- []byte{},
+
+		onWatch:     opts.OnWatch,
+		onSpotlight: opts.OnSpotlight,
 	}
 	switch {
 	case opts.Untraced:
@@ -145,7 +161,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 	}})
 
 	runCtx, stop := context.WithCancel(context.Background())
-	c.stop = stop
+	c.stop, c.runCtx = stop, runCtx
 	c.wg.Add(2)
 	go func() { defer c.wg.Done(); c.end(c.readLoop()) }()
 	go func() { defer c.wg.Done(); c.end(c.writeLoop(runCtx)) }()
@@ -303,6 +319,12 @@ func (c *Client) text(b []byte) {
 	switch m.Type {
 	case TypeError:
 		c.serverError(b)
+	case TypeWatch:
+		c.watch(b)
+		return
+	case TypeSpotlight:
+		c.spotlight(b)
+		return
 	case TypeBye:
 		var bye ByeMessage
 		if json.Unmarshal(b, &bye) == nil {

@@ -16,8 +16,10 @@ import (
 // called with each new client, after the previous one is closed. A
 // session closed with CloseReplaced (the workshop's student went on in
 // another tab) is not replaced: Keep records "closed" and joins no more.
-// Keep returns when ctx ends.
-func Keep(ctx context.Context, url string, trace *lab.Trace, joined func(*Client)) {
+// Keep returns when ctx ends. Each client is dialled with opts, whose
+// Trace is the one kept across sessions.
+func Keep(ctx context.Context, url string, opts Options, joined func(*Client)) {
+	trace := opts.Trace
 	status := func(s *lab.SessionEvent) {
 		trace.Record(lab.Event{Time: time.Now(), Kind: lab.KindSession, Session: s})
 	}
@@ -26,7 +28,7 @@ func Keep(ctx context.Context, url string, trace *lab.Trace, joined func(*Client
 	var prev *Client
 	for ctx.Err() == nil {
 		status(&lab.SessionEvent{What: "connecting", Message: "joining the lab at " + url})
-		c, err := Dial(ctx, url, &Options{Trace: trace})
+		c, err := Dial(ctx, url, &opts)
 		if err != nil {
 			status(&lab.SessionEvent{What: "lost", Message: fmt.Sprintf("could not join the lab: %v; trying again in %v", err, backoff), Reason: err.Error()})
 			select {

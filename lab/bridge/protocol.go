@@ -25,6 +25,7 @@
 //	{"type":"report","id":3,"exercise":"round-trip","step":1,"kind":"step"}
 //	                           → {"type":"report","id":3,"record":{…,"confirmed":true}}
 //	{"type":"progress","id":4} → {"type":"progress","id":4,"records":[…]}
+//	{"type":"mirror","id":5,"events":[…]} → {"type":"mirror","id":5,"taken":3}
 //
 // A pong (PongMessage) carries the server's clock: when the ping was
 // received and the pong sent, from which the client estimates the
@@ -57,6 +58,19 @@
 // "none", "waiting" or "coming" (the instructor marked it "on my way").
 // Only the instructor's dashboard and the student who asked see a hand.
 //
+// Look-in and spotlight are a workshop's too. While the instructor looks
+// at a student's lab, or shows it to the class, the server tells the
+// student's client so, {"type":"watch","look":true,"spotlight":false}
+// (WatchMessage; again with both false when it ends), and the client
+// mirrors its trace: "mirror" requests (MirrorRequest) of at most
+// MaxMirrorBatch events each, first the trace so far (its last
+// MaxMirrorKept events), then each new event as it comes, one request
+// answered before the next is sent. The server refuses a mirror nobody
+// asked for. While a student's trace is spotlit, every other student's
+// client gets it in "spotlight" messages (SpotlightMessage), named "a
+// classmate" unless the instructor chose to show the name, and one with
+// "on" false when the spotlight ends.
+//
 // A text message the server cannot take (not JSON, no "type", a type it
 // does not know, or a known one whose fields do not decode) is counted
 // and answered with an ErrorMessage, {"type":"error","id":…,"message":…},
@@ -75,6 +89,7 @@
 package bridge
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/socketlab/socketlab/lab"
@@ -103,6 +118,12 @@ const (
 	TypeProgress = "progress"
 	// TypeHand is answered with a HandMessage of the same type.
 	TypeHand = "hand"
+	// TypeWatch is a WatchMessage, from the server unasked.
+	TypeWatch = "watch"
+	// TypeMirror is a MirrorRequest, answered with a MirrorMessage.
+	TypeMirror = "mirror"
+	// TypeSpotlight is a SpotlightMessage, from the server unasked.
+	TypeSpotlight = "spotlight"
 )
 
 // ByeMessage is the server's last message on a session it ends: the close
@@ -282,4 +303,52 @@ type HandMessage struct {
 	Type  string `json:"type"` // TypeHand
 	ID    uint64 `json:"id,omitempty"`
 	State string `json:"state"` // HandNone, HandWaiting or HandComing
+}
+
+// MaxMirrorBatch bounds the events of one mirror request, and of one
+// spotlight message.
+const MaxMirrorBatch = 64
+
+// MaxMirrorKept bounds the events a mirror starts with (the trace so far)
+// and those the server keeps of a student's mirrored trace.
+const MaxMirrorKept = 500
+
+// MaxMirrorEvent bounds one mirrored event, encoded as JSON, in bytes: a
+// packet of the MTU with its decoded headers takes about 6 KB.
+const MaxMirrorEvent = 16 << 10
+
+// WatchMessage tells a workshop student's client who sees its trace: the
+// instructor's look-in, the class (a spotlight), or, both false, nobody.
+// While either is true the client mirrors its trace.
+type WatchMessage struct {
+	Type      string `json:"type"` // TypeWatch
+	Look      bool   `json:"look"`
+	Spotlight bool   `json:"spotlight"`
+}
+
+// MirrorRequest carries events of the student's trace, each a lab.Event
+// as JSON of at most MaxMirrorEvent bytes, at most MaxMirrorBatch of
+// them, in the trace's order.
+type MirrorRequest struct {
+	Type   string            `json:"type"` // TypeMirror
+	ID     uint64            `json:"id,omitempty"`
+	Events []json.RawMessage `json:"events"`
+}
+
+// MirrorMessage answers a mirror request: how many events the server took.
+type MirrorMessage struct {
+	Type  string `json:"type"` // TypeMirror
+	ID    uint64 `json:"id,omitempty"`
+	Taken int    `json:"taken"`
+}
+
+// SpotlightMessage carries the trace of the classmate the instructor
+// shows the class: on its start (Start: forget the last one's), the
+// events kept so far, then new ones as they come; On false ends it.
+type SpotlightMessage struct {
+	Type   string      `json:"type"` // TypeSpotlight
+	On     bool        `json:"on"`
+	Start  bool        `json:"start,omitempty"`
+	Name   string      `json:"name,omitempty"` // "a classmate", or their name if the instructor chose to show it
+	Events []lab.Event `json:"events,omitempty"`
 }

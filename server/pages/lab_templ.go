@@ -103,6 +103,12 @@ func LabPage(ws *Worksheet, wk *WorkshopBadge) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
+			if wk != nil {
+				templ_7745c5c3_Err = watchedPanes().Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
 			if ws != nil {
 				templ_7745c5c3_Err = worksheetPane(ws).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
@@ -114,7 +120,7 @@ func LabPage(ws *Worksheet, wk *WorkshopBadge) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<section id=\"console\" class=\"pane console\" aria-labelledby=\"console-h\" data-testid=\"console\"><h2 id=\"console-h\">Console <small>Python's socket module</small></h2><div id=\"transcript\" class=\"transcript\" data-testid=\"transcript\" role=\"log\" aria-live=\"polite\" tabindex=\"0\"></div><div id=\"suggestions\" class=\"suggestions\" data-testid=\"suggestions\" aria-label=\"Suggested next calls\"></div><form id=\"console-form\" class=\"prompt\" autocomplete=\"off\"><label for=\"console-input\" class=\"ps1\">&gt;&gt;&gt;</label> <input id=\"console-input\" data-testid=\"console-input\" type=\"text\" spellcheck=\"false\" autocapitalize=\"off\" aria-describedby=\"console-help\" disabled> <button id=\"cancel\" type=\"button\" data-testid=\"cancel\" hidden>Cancel (Ctrl-C)</button></form><p id=\"console-help\" class=\"help\">Enter runs · ↑/↓ history · Tab completes · Ctrl-C cancels · <code>help()</code></p></section><section id=\"diagram\" class=\"pane diagram\" aria-labelledby=\"diagram-h\" data-testid=\"diagram\"><h2 id=\"diagram-h\">Sequence diagram</h2><div id=\"diagram-canvas\" class=\"diagram-canvas\" data-testid=\"diagram-canvas\"></div><details class=\"diagram-text\"><summary>The diagram as text</summary><ol id=\"diagram-text\" data-testid=\"diagram-text\" tabindex=\"0\"></ol></details></section><section id=\"packets\" class=\"pane packets\" aria-labelledby=\"packets-h\" data-testid=\"packets\"><h2 id=\"packets-h\">Packets</h2><div class=\"table-scroll\"><table id=\"packet-list\" class=\"packet-list\" data-testid=\"packet-list\"><caption class=\"visually-hidden\">Every packet on your host's link, as Wireshark lists them</caption> <thead><tr><th scope=\"col\">No.</th><th scope=\"col\">Time</th><th scope=\"col\">Source</th><th scope=\"col\">Destination</th><th scope=\"col\">Protocol</th><th scope=\"col\">Length</th><th scope=\"col\">Info</th></tr></thead> <tbody></tbody></table></div><div class=\"packet-detail\"><div id=\"packet-details\" class=\"details\" data-testid=\"packet-details\" aria-live=\"polite\"><p class=\"empty\">Select a packet to see its headers.</p></div><pre id=\"packet-hex\" class=\"hex\" data-testid=\"packet-hex\" aria-label=\"Packet bytes in hex and ASCII\"></pre></div></section><section id=\"sockets\" class=\"pane sockets\" aria-labelledby=\"sockets-h\" data-testid=\"sockets\"><h2 id=\"sockets-h\">Sockets <small>like ss -tanu</small></h2><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Socket table\"><table id=\"socket-table\" class=\"socket-table\" data-testid=\"socket-table\"><thead><tr><th scope=\"col\">Host</th><th scope=\"col\">fd</th><th scope=\"col\">Proto</th><th scope=\"col\">Local</th><th scope=\"col\">Peer</th><th scope=\"col\">State</th><th scope=\"col\">Recv-Q</th><th scope=\"col\">Send-Q</th></tr></thead> <tbody></tbody></table></div></section></main><script type=\"module\" src=\"/static/lab/app.js\"></script>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<section id=\"console\" class=\"pane console\" aria-labelledby=\"console-h\" data-testid=\"console\"><h2 id=\"console-h\">Console <small>Python's socket module</small></h2><div id=\"transcript\" class=\"transcript\" data-testid=\"transcript\" role=\"log\" aria-live=\"polite\" tabindex=\"0\"></div><div id=\"suggestions\" class=\"suggestions\" data-testid=\"suggestions\" aria-label=\"Suggested next calls\"></div><form id=\"console-form\" class=\"prompt\" autocomplete=\"off\"><label for=\"console-input\" class=\"ps1\">&gt;&gt;&gt;</label> <input id=\"console-input\" data-testid=\"console-input\" type=\"text\" spellcheck=\"false\" autocapitalize=\"off\" aria-describedby=\"console-help\" disabled> <button id=\"cancel\" type=\"button\" data-testid=\"cancel\" hidden>Cancel (Ctrl-C)</button></form><p id=\"console-help\" class=\"help\">Enter runs · ↑/↓ history · Tab completes · Ctrl-C cancels · <code>help()</code></p></section><section id=\"diagram\" class=\"pane diagram\" aria-labelledby=\"diagram-h\" data-testid=\"diagram\"><h2 id=\"diagram-h\">Sequence diagram</h2><div id=\"diagram-canvas\" class=\"diagram-canvas\" data-testid=\"diagram-canvas\" data-part=\"canvas\" tabindex=\"0\" role=\"region\" aria-label=\"The sequence diagram, scrollable\"></div><details class=\"diagram-text\"><summary>The diagram as text</summary><ol id=\"diagram-text\" data-testid=\"diagram-text\" data-part=\"text\" tabindex=\"0\"></ol></details></section><section id=\"packets\" class=\"pane packets\" aria-labelledby=\"packets-h\" data-testid=\"packets\"><h2 id=\"packets-h\">Packets</h2><div class=\"table-scroll\"><table id=\"packet-list\" class=\"packet-list\" data-testid=\"packet-list\" data-part=\"list\"><caption class=\"visually-hidden\">Every packet on your host's link, as Wireshark lists them</caption> <thead><tr><th scope=\"col\">No.</th><th scope=\"col\">Time</th><th scope=\"col\">Source</th><th scope=\"col\">Destination</th><th scope=\"col\">Protocol</th><th scope=\"col\">Length</th><th scope=\"col\">Info</th></tr></thead> <tbody></tbody></table></div><div class=\"packet-detail\"><div id=\"packet-details\" class=\"details\" data-testid=\"packet-details\" data-part=\"details\" aria-live=\"polite\"><p class=\"empty\">Select a packet to see its headers.</p></div><pre id=\"packet-hex\" class=\"hex\" data-testid=\"packet-hex\" data-part=\"hex\" aria-label=\"Packet bytes in hex and ASCII\"></pre></div></section><section id=\"sockets\" class=\"pane sockets\" aria-labelledby=\"sockets-h\" data-testid=\"sockets\"><h2 id=\"sockets-h\">Sockets <small>like ss -tanu</small></h2><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Socket table\"><table id=\"socket-table\" class=\"socket-table\" data-testid=\"socket-table\"><thead><tr><th scope=\"col\">Host</th><th scope=\"col\">fd</th><th scope=\"col\">Proto</th><th scope=\"col\">Local</th><th scope=\"col\">Peer</th><th scope=\"col\">State</th><th scope=\"col\">Recv-Q</th><th scope=\"col\">Send-Q</th></tr></thead> <tbody></tbody></table></div></section></main><script type=\"module\" src=\"/static/lab/app.js\"></script>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -189,7 +195,7 @@ func worksheetPane(ws *Worksheet) templ.Component {
 		var templ_7745c5c3_Var7 string
 		templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(ws.ID)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 135, Col: 123}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 138, Col: 123}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 		if templ_7745c5c3_Err != nil {
@@ -202,7 +208,7 @@ func worksheetPane(ws *Worksheet) templ.Component {
 		var templ_7745c5c3_Var8 string
 		templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(ws.Checks)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 135, Col: 149}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 138, Col: 149}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 		if templ_7745c5c3_Err != nil {
@@ -215,7 +221,7 @@ func worksheetPane(ws *Worksheet) templ.Component {
 		var templ_7745c5c3_Var9 string
 		templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(ws.Title)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 136, Col: 33}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 139, Col: 33}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 		if templ_7745c5c3_Err != nil {
@@ -228,7 +234,7 @@ func worksheetPane(ws *Worksheet) templ.Component {
 		var templ_7745c5c3_Var10 string
 		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprint(len(ws.Steps)))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 137, Col: 96}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 140, Col: 96}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 		if templ_7745c5c3_Err != nil {
@@ -254,7 +260,7 @@ func worksheetPane(ws *Worksheet) templ.Component {
 			var templ_7745c5c3_Var11 string
 			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("step-%d", i+1))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 143, Col: 40}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 146, Col: 40}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 			if templ_7745c5c3_Err != nil {
@@ -267,7 +273,7 @@ func worksheetPane(ws *Worksheet) templ.Component {
 			var templ_7745c5c3_Var12 string
 			templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprint(i))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 143, Col: 103}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 146, Col: 103}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 			if templ_7745c5c3_Err != nil {
@@ -280,7 +286,7 @@ func worksheetPane(ws *Worksheet) templ.Component {
 			var templ_7745c5c3_Var13 string
 			templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(st.Title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 143, Col: 127}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 146, Col: 127}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 			if templ_7745c5c3_Err != nil {
@@ -293,7 +299,7 @@ func worksheetPane(ws *Worksheet) templ.Component {
 			var templ_7745c5c3_Var14 string
 			templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(st.Title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 144, Col: 64}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 147, Col: 64}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
 			if templ_7745c5c3_Err != nil {
@@ -324,7 +330,7 @@ func worksheetPane(ws *Worksheet) templ.Component {
 					var templ_7745c5c3_Var15 string
 					templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprint(j))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 151, Col: 54}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 154, Col: 54}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var15))
 					if templ_7745c5c3_Err != nil {
@@ -356,7 +362,7 @@ func worksheetPane(ws *Worksheet) templ.Component {
 				var templ_7745c5c3_Var16 string
 				templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(st.Question)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 159, Col: 82}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 162, Col: 82}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 				if templ_7745c5c3_Err != nil {
@@ -369,7 +375,7 @@ func worksheetPane(ws *Worksheet) templ.Component {
 				var templ_7745c5c3_Var17 string
 				templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("answer-%d", i))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 160, Col: 47}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 163, Col: 47}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var17))
 				if templ_7745c5c3_Err != nil {
@@ -390,7 +396,7 @@ func worksheetPane(ws *Worksheet) templ.Component {
 				var templ_7745c5c3_Var18 string
 				templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("answer-%d", i))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 164, Col: 47}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 167, Col: 47}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
 				if templ_7745c5c3_Err != nil {
@@ -403,7 +409,7 @@ func worksheetPane(ws *Worksheet) templ.Component {
 				var templ_7745c5c3_Var19 string
 				templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("verdict-%d", i))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 164, Col: 194}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 167, Col: 194}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var19))
 				if templ_7745c5c3_Err != nil {
@@ -416,7 +422,7 @@ func worksheetPane(ws *Worksheet) templ.Component {
 				var templ_7745c5c3_Var20 string
 				templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("verdict-%d", i))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 167, Col: 43}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 170, Col: 43}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 				if templ_7745c5c3_Err != nil {
@@ -458,7 +464,7 @@ func worksheetPane(ws *Worksheet) templ.Component {
 			var templ_7745c5c3_Var21 templ.SafeURL
 			templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/lab/" + ws.Next.ID))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 181, Col: 49}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 184, Col: 49}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 			if templ_7745c5c3_Err != nil {
@@ -471,7 +477,7 @@ func worksheetPane(ws *Worksheet) templ.Component {
 			var templ_7745c5c3_Var22 string
 			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(ws.Next.Title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 181, Col: 101}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 184, Col: 101}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
 			if templ_7745c5c3_Err != nil {

@@ -4,6 +4,8 @@
 // workshop's event stream (/api/workshops/{code}/events: a "snapshot", then
 // batches of "changes") and keeps them live.
 
+import { studentControls } from "./spotlight.js";
+
 /** @import { ProgressRecord } from "../socketlab" */
 
 /**
@@ -164,6 +166,7 @@ function render() {
       badge.textContent = "stuck";
       th.append(" ", badge);
     }
+    th.append(" ", studentControls(st));
     tr.append(th);
     columns.forEach(([exercise, step], i) => {
       const r = m.get(key(exercise, step));

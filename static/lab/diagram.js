@@ -13,7 +13,7 @@ import {
   readyAddress, s, shortResult, subscribe,
 } from "./format.js";
 
-/** @import { CallEvent, LabEvent, PacketEvent, SessionEventEvent, SocketLab, StateEvent } from "../socketlab" */
+/** @import { CallEvent, LabEvent, PacketEvent, SessionEventEvent, TraceSource, StateEvent } from "../socketlab" */
 /**
  * @typedef {object} Item a row of the diagram
  * @property {"session" | "setup" | "packet" | "call" | "state"} type
@@ -47,12 +47,12 @@ const SESSION_LABELS = {
 
 /**
  * @param {HTMLElement | null} sectionEl
- * @param {SocketLab} lab
+ * @param {TraceSource} lab
  * @param {EventTarget} bus
  */
 export function mountDiagram(sectionEl, lab, bus) {
-  const canvas = find(sectionEl, "#diagram-canvas", HTMLElement);
-  const textList = find(sectionEl, "#diagram-text", HTMLElement);
+  const canvas = find(sectionEl, "[data-part=canvas]", HTMLElement);
+  const textList = find(sectionEl, "[data-part=text]", HTMLElement);
   canvas.classList.add("sl-diagram-canvas");
   canvas.replaceChildren();
 

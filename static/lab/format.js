@@ -4,7 +4,7 @@
 // student's host, the lab server). Every fact about a packet comes decoded
 // from Go (socketlab.d.ts); these only word it.
 
-/** @import { Call, ICMP, LabEvent, Packet, SocketLab, TCPFlagBit } from "../socketlab" */
+/** @import { Call, ICMP, LabEvent, Packet, TraceSource, TCPFlagBit } from "../socketlab" */
 /** @typedef {Record<string, string | number | boolean | null | undefined>} Attrs */
 /** @typedef {Node | string | number | boolean | null | undefined | Child[]} Child */
 
@@ -361,11 +361,11 @@ export function prefersReducedMotion() {
 // event reaches all of them in the same task (and they draw it in the
 // same frame), and is converted from Go once, not once per view.
 /** @typedef {{listeners: Set<(e: LabEvent) => void>, stop: () => void}} Hub */
-/** @type {WeakMap<SocketLab, Hub>} */
+/** @type {WeakMap<TraceSource, Hub>} */
 const hubs = new WeakMap();
 
 /**
- * @param {SocketLab} lab
+ * @param {TraceSource} lab
  * @param {(e: LabEvent) => void} fn
  * @returns {() => void}
  */
@@ -411,7 +411,7 @@ export function subscribe(lab, fn) {
 // readyAddress resolves to the student's address from lab.ready, or ""
 // when it does not say.
 /**
- * @param {SocketLab} lab
+ * @param {TraceSource} lab
  * @returns {Promise<string>}
  */
 export function readyAddress(lab) {

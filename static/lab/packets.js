@@ -9,7 +9,7 @@ import {
   addrOf, bytesOf, find, flagNames, h, hex, hexDump, micros, seconds, subscribe,
 } from "./format.js";
 
-/** @import { ICMP, IPv4, LabEvent, Packet, PacketEvent, SocketLab, TCP, TCPFlagBit, UDP } from "../socketlab" */
+/** @import { ICMP, IPv4, LabEvent, Packet, PacketEvent, TraceSource, TCP, TCPFlagBit, UDP } from "../socketlab" */
 /** @typedef {{e: PacketEvent, no: number, t: number, tr?: HTMLTableRowElement}} Rec a packet's row */
 
 /** @type {Record<number, string>} */
@@ -17,14 +17,14 @@ const PROTOCOLS = { 1: "ICMP", 6: "TCP", 17: "UDP" };
 
 /**
  * @param {HTMLElement | null} sectionEl
- * @param {SocketLab} lab
+ * @param {TraceSource} lab
  * @param {EventTarget} bus
  */
 export function mountPackets(sectionEl, lab, bus) {
-  const table = find(sectionEl, "#packet-list", HTMLTableElement);
+  const table = find(sectionEl, "[data-part=list]", HTMLTableElement);
   const tbody = table.tBodies[0] || table.appendChild(document.createElement("tbody"));
-  const details = find(sectionEl, "#packet-details", HTMLElement);
-  const hexPane = find(sectionEl, "#packet-hex", HTMLElement);
+  const details = find(sectionEl, "[data-part=details]", HTMLElement);
+  const hexPane = find(sectionEl, "[data-part=hex]", HTMLElement);
   const scroller = table.closest(".table-scroll") || table.parentElement || table;
   table.classList.add("sl-packet-list");
   details.classList.add("sl-details");

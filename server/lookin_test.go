@@ -1,0 +1,116 @@
+package server
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/bridge"
+)
+
+// A mirrored event is a lab.Event and nothing else: unknown fields, a
+// kind without its part or with another's, a host that is not an address,
+// too many events or too large a one are refused, with a reason.
+func TestDecodeMirrored(t *testing.T) {
+	call := `{"seq":1,"time":"2026-01-01T00:00:00Z","host":"10.0.1.1","kind":"call","call":{"socket":3,"proto":"tcp","name":"connect","args":[],"result":"None","start":"2026-01-01T00:00:00Z","end":"2026-01-01T00:00:00Z"}}`
+	evs, err := decodeMirrored([]json.RawMessage{json.RawMessage(call)})
+	if err != nil || len(evs) != 1 || evs[0].Call.Name != "connect" {
+		t.Fatalf("a good call: %+v, %v", evs, err)
+	}
+	for name, tc := range map[string]struct {
+		raw  []json.RawMessage
+		want string
+	}{
+		"unknown field":   {[]json.RawMessage{json.RawMessage(strings.Replace(call, `"seq":1`, `"seq":1,"html":"<b>"`, 1))}, "unknown field"},
+		"unknown nested":  {[]json.RawMessage{json.RawMessage(strings.Replace(call, `"socket":3`, `"socket":3,"x":1`, 1))}, "unknown field"},
+		"kind without":    {[]json.RawMessage{json.RawMessage(`{"seq":1,"host":"10.0.1.1","kind":"packet"}`)}, "packet part"},
+		"two parts":       {[]json.RawMessage{json.RawMessage(strings.Replace(call, `"kind":"call"`, `"kind":"call","session":{"what":"x","message":""}`, 1))}, "call part and no other"},
+		"unknown kind":    {[]json.RawMessage{json.RawMessage(`{"seq":1,"kind":"<script>"}`)}, "is not one of"},
+		"host":            {[]json.RawMessage{json.RawMessage(strings.Replace(call, `"10.0.1.1"`, `"<img>"`, 1))}, "not an address"},
+		"not an object":   {[]json.RawMessage{json.RawMessage(`[1]`)}, "does not decode"},
+		"too many":        {make([]json.RawMessage, bridge.MaxMirrorBatch+1), "at most 64"},
+		"too large":       {[]json.RawMessage{json.RawMessage(`"` + strings.Repeat("a", bridge.MaxMirrorEvent) + `"`)}, "bytes: at most"},
+		"trailing object": {[]json.RawMessage{json.RawMessage(call + `{}`)}, "does not decode"},
+	} {
+		if _, err := decodeMirrored(tc.raw); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error saying %q", name, err, tc.want)
+		}
+	}
+}
+
+// A mirror is taken only while someone watches; the server numbers the
+// events in its own order, maps a before to its own numbers (dropping
+// one it no longer keeps), keeps the last MaxMirrorKept, and lets them go
+// when the last watcher leaves.
+func TestMirrorsTake(t *testing.T) {
+	m := newMirrors()
+	k := mirrorKey{"ABCDEFGH", 7}
+	ev := func(seq, before uint64) lab.Event {
+		return lab.Event{Seq: seq, Before: before, Time: time.Unix(int64(seq), 0), Kind: lab.KindSession, Session: &lab.SessionEvent{What: "x"}}
+	}
+	if _, _, ok := m.take(k, []lab.Event{ev(1, 0)}); ok {
+		t.Fatal("a mirror nobody asked for was taken")
+	}
+	w, changed, _ := m.update(k, func(mr *mirror) { mr.viewers++ })
+	if !changed || !w.Look || w.Spotlight {
+		t.Fatalf("a look-in opens: %+v, changed %v", w, changed)
+	}
+	kept, spotlit, ok := m.take(k, []lab.Event{ev(40, 0), ev(41, 0), ev(42, 40), ev(43, 9)})
+	if !ok || spotlit || len(kept) != 4 {
+		t.Fatalf("take: %d kept, spotlit %v, ok %v", len(kept), spotlit, ok)
+	}
+	for i, want := range []struct{ seq, before uint64 }{{1, 0}, {2, 0}, {3, 1}, {4, 0}} {
+		if kept[i].Seq != want.seq || kept[i].Before != want.before {
+			t.Errorf("event %d: seq %d before %d, want %d and %d", i, kept[i].Seq, kept[i].Before, want.seq, want.before)
+		}
+	}
+	var many []lab.Event
+	for i := range bridge.MaxMirrorKept + 10 {
+		many = append(many, ev(uint64(100+i), 0))
+	}
+	m.take(k, many)
+	_, _, all := m.update(k, func(*mirror) {})
+	if len(all) != bridge.MaxMirrorKept || all[len(all)-1].Seq != uint64(4+len(many)) {
+		t.Errorf("kept %d events, the last numbered %d; want %d, %d", len(all), all[len(all)-1].Seq, bridge.MaxMirrorKept, 4+len(many))
+	}
+	w, changed, _ = m.update(k, func(mr *mirror) { mr.viewers-- })
+	if !changed || w.Look || w.Spotlight {
+		t.Fatalf("the look-in closes: %+v, changed %v", w, changed)
+	}
+	if len(m.students) != 0 {
+		t.Errorf("%d mirrors kept after the last watcher left", len(m.students))
+	}
+	if _, _, ok := m.take(k, []lab.Event{ev(1, 0)}); ok {
+		t.Error("a mirror was taken after the watch ended")
+	}
+}
+
+// Spotlight messages stay within a client's text bound, and carry no
+// session event.
+func TestSpotlightMessages(t *testing.T) {
+	big := lab.Event{Kind: lab.KindCall, Host: "10.0.1.1", Call: &lab.Call{Name: "send", Args: []string{strings.Repeat("<", 4000)}}}
+	evs := []lab.Event{{Kind: lab.KindSession, Session: &lab.SessionEvent{What: "hello", Session: "secret"}}}
+	for range 200 {
+		evs = append(evs, big)
+	}
+	msgs := spotlightMessages(classmateName, true, evs)
+	n := 0
+	for i, b := range msgs {
+		if len(b) > bridge.MaxText {
+			t.Errorf("message %d is %d bytes", i, len(b))
+		}
+		var m bridge.SpotlightMessage
+		if err := json.Unmarshal(b, &m); err != nil || !m.On || m.Name != classmateName || m.Start != (i == 0) {
+			t.Fatalf("message %d: %+v, %v", i, m, err)
+		}
+		n += len(m.Events)
+		if strings.Contains(string(b), "secret") {
+			t.Errorf("message %d carries a session event", i)
+		}
+	}
+	if n != 200 {
+		t.Errorf("%d events sent, want 200", n)
+	}
+}

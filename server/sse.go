@@ -1,0 +1,67 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// serveSSE runs a stream of server-sent events for sub, on the request's
+// goroutine: first the event named first with the value snapshot, then,
+// batched to one every batchInterval, what each batch of sub's changes
+// makes (name and value, from changes), and a keep-alive comment every
+// keepAlive. It returns when the request ends, a write fails or takes
+// over sseWriteBudget, or sub is dropped (too slow, or the server shuts
+// down: the browser's EventSource reconnects, to a new snapshot).
+func serveSSE(w http.ResponseWriter, r *http.Request, sub *subscriber, first string, snapshot any, changes func([]dashEvent) (string, any)) {
+	ctx := r.Context()
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	send := func(event string, v any) bool {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return false
+		}
+		rc.SetWriteDeadline(time.Now().Add(sseWriteBudget))
+		if _, err := w.Write([]byte("event: " + event + "\ndata: " + string(b) + "\n\n")); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+	if !send(first, snapshot) {
+		return
+	}
+	alive := time.NewTicker(keepAlive)
+	defer alive.Stop()
+	pause := time.NewTimer(0)
+	defer pause.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sub.gone:
+			return
+		case <-alive.C:
+			rc.SetWriteDeadline(time.Now().Add(sseWriteBudget))
+			if _, err := w.Write([]byte(": alive\n\n")); err != nil || rc.Flush() != nil {
+				return
+			}
+			continue
+		case <-sub.ready:
+		}
+		// Wait out the rest of the batch interval, gathering changes.
+		select {
+		case <-ctx.Done():
+			return
+		case <-sub.gone:
+			return
+		case <-pause.C:
+		}
+		if !send(changes(sub.take())) {
+			return
+		}
+		pause.Reset(batchInterval)
+	}
+}
