@@ -37,7 +37,7 @@ export function studentControls(st) {
   const spot = Object.assign(document.createElement("button"), { type: "button", textContent: "Spotlight" });
   spot.dataset.testid = "spotlight-student";
   spot.dataset.student = String(st.id);
-  spot.setAttribute("aria-label", `Show ${st.name}’s lab to the class`);
+  spot.setAttribute("aria-label", `Spotlight ${st.name}’s lab (show it to the class)`);
   tools.append(look, " ", spot);
   return tools;
 }
