@@ -31,6 +31,17 @@ func (f RecorderFunc) Record(e Event) { f(e) }
 // is placed after the packets it took and before those it sent. Once
 // placed, an event does not move: a later one is inserted before it, if
 // it goes there.
+//
+// A packet from the other host goes after that host's events that arrived
+// before it: the lab server sends its events and packets to a bridge
+// client through one first-in, first-out queue, recording a call's event
+// as it returns, so such an event ended before the packet left. Place
+// keeps this, as an event is placed no later than it arrived (NotAfter)
+// and a packet is recorded at its arrival. It agrees with causality: the
+// packets a call sent left before it returned, so they arrive before its
+// event, which Place may then put before them. Two events of the other
+// host's are compared by its own clock, which the offset's error does not
+// bend.
 type Trace struct {
 	mu      sync.Mutex
 	limit   int
@@ -57,7 +68,9 @@ type Remote struct {
 }
 
 // placed says whose an event on a trace is: the host's own, or another
-// host's, which began at start by the trace's clock (a call's start).
+// host's, which began at start by that host's own clock (a call's start):
+// two of its events are compared on it, which the offset's error and the
+// bounds of Remote do not bend.
 type placed struct {
 	remote bool
 	start  time.Time
@@ -122,13 +135,13 @@ func (t *Trace) Place(e Event, r Remote) {
 	}
 	early, late := e.Time, e.Time
 	if c := e.Call; c != nil {
+		early, late = c.Start, c.End
 		cc := *c
 		cc.Start, cc.End = bound(c.Start), bound(c.End)
 		e.Call = &cc
-		early, late = c.Start, c.End
 	}
+	began := early // on the other host's clock
 	e.Time = bound(early)
-	start := e.Time
 	early, late = bound(early.Add(-r.Uncertainty)), bound(late.Add(r.Uncertainty))
 
 	t.mu.Lock()
@@ -158,7 +171,7 @@ func (t *Trace) Place(e Event, r Remote) {
 	// order.
 	for j := at - 1; j >= 0 && !t.events[j].Time.Before(early); j-- {
 		if t.placed[j].remote {
-			if sameConnection(&e, &t.events[j]) && t.placed[j].start.Before(start) {
+			if sameConnection(&e, &t.events[j]) && t.placed[j].start.Before(began) {
 				break
 			}
 			continue
@@ -178,7 +191,7 @@ func (t *Trace) Place(e Event, r Remote) {
 	if at < n && e.Time.After(t.events[at].Time) {
 		e.Time = t.events[at].Time
 	}
-	t.insert(at, e, placed{remote: true, start: start})
+	t.insert(at, e, placed{remote: true, start: began})
 }
 
 // insert numbers e and puts it at index at; t.mu is held.

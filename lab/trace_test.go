@@ -252,3 +252,64 @@ func TestPlaceCloseBeforeItsFINPastItsStateChange(t *testing.T) {
 		t.Errorf("close at %d, after its FIN at %d", at["close"], at["fin"])
 	}
 }
+
+// The echo server's end of a connection, in the order the browser's client
+// gets it over the bridge's one first-in, first-out queue: the student's
+// FIN; the server's recv that read b” (recorded as it returned, before
+// the close began); its FIN; its state change to LAST-ACK, read as the FIN
+// left; the close, recorded as it returned. Each server event may be
+// placed no later than it arrived. For every error of the clock's estimate
+// within its uncertainty, early or late, the recv goes after the student's
+// FIN, and the recv and the close before the server's FIN: the LAST-ACK,
+// held at its arrival when the estimate is late, began after the close did
+// by the server's clock, and does not hold the close back.
+func TestPlaceEndOfConnectionWithinUncertainty(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	ms := func(n float64) time.Time { return t0.Add(time.Duration(n * float64(time.Millisecond))) }
+	const srv, peer = "10.0.0.1:7", "10.0.1.1:40000"
+	const uncertainty = 2 // ms
+	for e := -1.0; e <= 1; e += 0.25 {
+		for _, d := range []float64{0.1, 0.5, 1.5} { // the bridge's one-way delay, ms
+			err := e * uncertainty
+			// The server's clock is the client's, 1 s ahead; the estimate
+			// errs by err ms.
+			r := func(arrived float64) lab.Remote {
+				return lab.Remote{Offset: -time.Second + time.Duration(err*float64(time.Millisecond)),
+					Uncertainty: uncertainty * time.Millisecond, NotAfter: ms(arrived)}
+			}
+			srvAt := func(n float64) time.Time { return ms(n).Add(time.Second) }
+			at := 100 + d // the student's FIN reaches the server
+			arrived := at + d
+			tr := lab.NewTrace(0)
+			steps := []struct {
+				name string
+				do   func()
+			}{
+				{"student fin", func() { tr.Record(seg(ms(100), peer, srv, 0, lab.TCPFlags{FIN: true})) }},
+				{"recv", func() { tr.Place(callOn("recv", srv, peer, srvAt(50), srvAt(at+0.01)), r(arrived)) }},
+				{"fin", func() { tr.Record(seg(ms(arrived+0.05), srv, peer, 0, lab.TCPFlags{FIN: true})) }},
+				{"last-ack", func() {
+					tr.Place(stateOn(srvAt(at+0.03), srv, peer, lab.StateCloseWait, lab.StateLastAck), r(arrived+0.1))
+				}},
+				{"ack", func() { tr.Record(seg(ms(arrived+0.1), peer, srv, 0, lab.TCPFlags{})) }},
+				{"close", func() { tr.Place(callOn("close", srv, peer, srvAt(at+0.02), srvAt(at+0.04)), r(arrived+0.2)) }},
+			}
+			for _, s := range steps {
+				s.do()
+			}
+			pos := map[string]int{}
+			evs := tr.Events()
+			for i, ev := range evs {
+				pos[steps[ev.Seq-1].name] = i
+				if i > 0 && ev.Time.Before(evs[i-1].Time) {
+					t.Errorf("error %+.1f ms, delay %.1f ms: event %d at %v, before event %d's %v", err, d, i, ev.Time, i-1, evs[i-1].Time)
+				}
+			}
+			for _, p := range [][2]string{{"student fin", "recv"}, {"recv", "fin"}, {"close", "fin"}} {
+				if pos[p[0]] > pos[p[1]] {
+					t.Errorf("error %+.1f ms, delay %.1f ms: %s at %d, after %s at %d (%q)", err, d, p[0], pos[p[0]], p[1], pos[p[1]], names(evs))
+				}
+			}
+		}
+	}
+}

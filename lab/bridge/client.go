@@ -444,6 +444,10 @@ func (c *Client) Hand(ctx context.Context, action, message string) (string, erro
 	return m.State, nil
 }
 
+// answers is the type of the answer to a request whose answer's type is
+// not the request's own.
+var answers = map[string]string{TypePing: TypePong}
+
 // request sends a request of type typ, the message body(id) or, for a
 // nil body, an Envelope, and decodes its answer into answer; an error
 // message answers with an error.
@@ -492,7 +496,7 @@ func (c *Client) request(ctx context.Context, typ string, body func(id uint64) a
 			return err
 		}
 		return fmt.Errorf("the server refused it: %s", e.Message)
-	case typ:
+	case typ, answers[typ]:
 		return json.Unmarshal(b, answer)
 	}
 	return fmt.Errorf("the server answered with a %q message", env.Type)
