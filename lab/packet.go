@@ -18,7 +18,7 @@ type Packet struct {
 	// Analysis labels a TCP segment as Wireshark's TCP analysis does
 	// (tcp.analysis.*, without the prefix): "retransmission",
 	// "fast_retransmission", "spurious_retransmission", "out_of_order",
-	// "lost_segment", "ack_lost_segment", "window_update", "keep_alive",
+	// "lost_segment", "ack_lost_segment", "window_update", "window_full", "keep_alive",
 	// "keep_alive_ack", "duplicate_ack", "zero_window_probe",
 	// "zero_window", "zero_window_probe_ack". The summary begins with the
 	// same, as "[TCP Retransmission] ".

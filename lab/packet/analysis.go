@@ -17,22 +17,24 @@ import (
 //     beyond the next expected one.
 //   - keep_alive: 0 or 1 byte starting one before the next sequence number.
 //   - window_update: no data, the same seq and ack as before, a new window.
+//   - window_full: data up to the right edge of the peer's window, once
+//     its scaling is known.
 //   - keep_alive_ack, zero_window_probe_ack: the same ACK again, just after
 //     a keep-alive, or a zero window probe, the other way.
 //   - duplicate_ack: no data, the same seq, ack and window as this side's
 //     previous segment; counted (DupAck) until the ack moves.
 //   - ack_lost_segment ("ACKed unseen segment"): acknowledges data the
 //     other way that was never seen.
+//   - spurious_retransmission: data all of which was acknowledged already.
 //   - for a segment with data, SYN or FIN whose sequence number is below
 //     the next expected one: fast_retransmission (it starts where at
 //     least two duplicate ACKs the other way pointed, within 20 ms of the
 //     last), else out_of_order (within the handshake's round trip, 3 ms
 //     if unknown, of the highest segment, and not ending where it ends),
-//     else spurious_retransmission (all of it acknowledged already), else
-//     retransmission.
+//     else retransmission.
 //
-// Window full (data up to the edge of the peer's window) and reused ports
-// are not judged.
+// Reused ports (a new SYN on a closed connection's ports) are not judged:
+// the Tracker starts such a connection afresh.
 
 // Analysis labels, Wireshark's tcp.analysis field names without the prefix.
 const (
@@ -43,6 +45,7 @@ const (
 	LostSegment            = "lost_segment"
 	AckLostSegment         = "ack_lost_segment"
 	WindowUpdate           = "window_update"
+	WindowFull             = "window_full"
 	KeepAlive              = "keep_alive"
 	KeepAliveAck           = "keep_alive_ack"
 	DuplicateAck           = "duplicate_ack"
@@ -62,6 +65,7 @@ const (
 	aLost
 	aAckLost
 	aWindowUpdate
+	aWindowFull
 	aKeepAlive
 	aKeepAliveAck
 	aDupAck
@@ -85,6 +89,7 @@ var labels = []struct {
 	{aLost, LostSegment, "[TCP Previous segment not captured] "},
 	{aAckLost, AckLostSegment, "[TCP ACKed unseen segment] "},
 	{aWindowUpdate, WindowUpdate, "[TCP Window Update] "},
+	{aWindowFull, WindowFull, "[TCP Window Full] "},
 	{aKeepAlive, KeepAlive, "[TCP Keep-Alive] "},
 	{aKeepAliveAck, KeepAliveAck, "[TCP Keep-Alive ACK] "},
 	{aDupAck, DuplicateAck, "[TCP Dup ACK #] "}, // the number is filled in
@@ -102,6 +107,7 @@ type flow struct {
 	lastAck   uint32
 	lastAckAt time.Time
 	window    uint32 // the last window, scaled
+	scaled    bool   // whether its scaling was known then
 	dupAcks   int    // duplicate ACKs since the ack last moved
 	last      verdict
 }
@@ -114,7 +120,7 @@ func seqLE(a, b uint32) bool { return int32(a-b) <= 0 }
 // analyze judges tcp, sent by fwd's side of c at at with the scaled window
 // win, and updates what c knows. It returns the verdict and, for a
 // duplicate ACK, its number.
-func (c *conn) analyze(tcp *lab.TCP, win uint32, at time.Time, fwd, rev *flow) (v verdict, dup int) {
+func (c *conn) analyze(tcp *lab.TCP, win uint32, scaled bool, at time.Time, fwd, rev *flow) (v verdict, dup int) {
 	seq, ack, seglen := tcp.Seq, tcp.Ack, uint32(tcp.PayloadLen)
 	f := tcp.Flags
 	control := f.SYN || f.FIN || f.RST
@@ -130,7 +136,7 @@ func (c *conn) analyze(tcp *lab.TCP, win uint32, at time.Time, fwd, rev *flow) (
 			fwd.dupAcks = 0
 		}
 		v |= c.sequence(tcp, at, fwd, rev, v)
-		fwd.window, fwd.lastAck, fwd.lastAckAt, fwd.last = win, ack, at, v
+		fwd.window, fwd.scaled, fwd.lastAck, fwd.lastAckAt, fwd.last = win, scaled, ack, at, v
 	}()
 	if seglen == 1 && seq == fwd.nextSeq && rev.window == 0 {
 		return aZeroWindowProbe, 0
@@ -147,6 +153,9 @@ func (c *conn) analyze(tcp *lab.TCP, win uint32, at time.Time, fwd, rev *flow) (
 	same := seglen == 0 && seq == fwd.nextSeq && ack == fwd.lastAck && !control
 	if same && win != 0 && win != fwd.window {
 		v |= aWindowUpdate
+	}
+	if seglen > 0 && rev.scaled && seq+seglen == rev.lastAck+rev.window && !control {
+		v |= aWindowFull
 	}
 	switch {
 	case same && win != 0 && win == fwd.window && rev.last&aKeepAlive != 0:
@@ -171,7 +180,7 @@ func (c *conn) sequence(tcp *lab.TCP, at time.Time, fwd, rev *flow, v verdict) v
 		rev.maxToAck = rev.nextSeq
 	}
 	if (seglen > 0 || f.SYN || f.FIN) && v&aKeepAlive == 0 {
-		v |= c.resent(seq, seglen, at, fwd, rev)
+		v |= c.resent(seq, seglen, f.SYN || f.FIN, at, fwd, rev)
 	}
 	next := seq + seglen
 	if f.SYN || f.FIN {
@@ -188,12 +197,15 @@ func (c *conn) sequence(tcp *lab.TCP, at time.Time, fwd, rev *flow, v verdict) v
 	return v
 }
 
-// resent says what kind of retransmission a segment of seglen bytes (or a
-// SYN or FIN) at seq is, if it is one.
-func (c *conn) resent(seq, seglen uint32, at time.Time, fwd, rev *flow) verdict {
+// resent says what kind of retransmission a segment of seglen bytes at
+// seq, with a SYN or FIN if synFin, is, if it is one.
+func (c *conn) resent(seq, seglen uint32, synFin bool, at time.Time, fwd, rev *flow) verdict {
 	old := fwd.nextSeq != 0 && seqLT(seq, fwd.nextSeq)
 	if seglen > 1 && fwd.nextSeq-1 == seq {
 		old = false // new data after a zero window probe's byte
+	}
+	if seglen > 0 && rev.lastAck != 0 && seqLE(seq+seglen, rev.lastAck) {
+		return aSpurious
 	}
 	if old && rev.dupAcks >= 2 && rev.lastAck == seq && at.Sub(rev.lastAckAt) < 20*time.Millisecond {
 		return aFastRetransmission
@@ -202,11 +214,12 @@ func (c *conn) resent(seq, seglen uint32, at time.Time, fwd, rev *flow) verdict 
 	if rtt == 0 {
 		rtt = 3 * time.Millisecond
 	}
-	if old && at.Sub(fwd.nextSeqAt) < rtt && fwd.nextSeq != seq+seglen {
-		return aOutOfOrder
+	end := seq + seglen
+	if synFin {
+		end++
 	}
-	if seglen > 0 && rev.lastAck != 0 && seqLE(seq+seglen, rev.lastAck) {
-		return aSpurious
+	if old && at.Sub(fwd.nextSeqAt) < rtt && fwd.nextSeq != end {
+		return aOutOfOrder
 	}
 	if old {
 		return aRetransmission

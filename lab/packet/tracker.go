@@ -136,7 +136,7 @@ func (t *Tracker) number(p *lab.Packet, at time.Time) tcpNumbers {
 		n.win <<= shift
 		n.scale = 1 << shift
 	}
-	n.verdict, n.dup = c.analyze(tcp, n.win, at, &c.flows[s], &c.flows[1-s])
+	n.verdict, n.dup = c.analyze(tcp, n.win, n.scale != lab.WindowScaleUnknown, at, &c.flows[s], &c.flows[1-s])
 	return n
 }
 
