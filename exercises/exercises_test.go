@@ -82,7 +82,7 @@ func TestQuestionsFromTheSolution(t *testing.T) {
 		t.Run(ex.ID, func(t *testing.T) {
 			var events []lab.Event
 			var you netip.Addr
-			err := exercises.Run(context.Background(), ex.Solution, func(evs []lab.Event, addr netip.Addr) bool {
+			err := exercises.Run(context.Background(), ex.Wire, ex.Solution, func(evs []lab.Event, addr netip.Addr) bool {
 				events, you = evs, addr
 				return !slices.Contains(ex.Answerable(evs, addr), false) && !slices.Contains(ex.Judge(evs, addr), false)
 			})

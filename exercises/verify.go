@@ -32,7 +32,7 @@ func Verify(ctx context.Context, ex *worksheet.Exercise) []worksheet.Problem {
 		code[i] = s.Code
 	}
 	var checked, answerable []bool
-	errs := runSteps(ctx, code, func(step int, events []lab.Event, you netip.Addr) bool {
+	errs := runSteps(ctx, ex.Wire, code, func(step int, events []lab.Event, you netip.Addr) bool {
 		checked, answerable = ex.Judge(events, you), ex.Answerable(events, you)
 		return checked[step] && answerable[step]
 	}, func(step int) {
@@ -55,7 +55,7 @@ func Verify(ctx context.Context, ex *worksheet.Exercise) []worksheet.Problem {
 	}
 	for i, w := range ex.Wrong {
 		var checked, answerable []bool
-		Run(ctx, w.Script, func(events []lab.Event, you netip.Addr) bool {
+		Run(ctx, ex.Wire, w.Script, func(events []lab.Event, you netip.Addr) bool {
 			checked, answerable = ex.Judge(events, you), ex.Answerable(events, you)
 			return false
 		})
@@ -85,23 +85,25 @@ func passing(checked, answerable []bool) []bool {
 // long before, unless a timer keeps it busy.
 const settleLimit = 3 * time.Second
 
-// Run runs script in a fresh lab (the lab server and one host), then shows
+// Run runs script in a fresh lab (the lab server and one host, its wire
+// starting as wire says: nil, clear), then shows
 // the trace to judge; if it does not return true, judge sees the trace
 // again once the lab is quiet (room.WaitQuiet), or after settleLimit. An
 // error a script line raised that it did not expect is returned.
-func Run(ctx context.Context, script string, judge func(events []lab.Event, you netip.Addr) bool) error {
-	return runSteps(ctx, []string{script}, func(_ int, events []lab.Event, you netip.Addr) bool {
+func Run(ctx context.Context, wire *worksheet.Wire, script string, judge func(events []lab.Event, you netip.Addr) bool) error {
+	return runSteps(ctx, wire, []string{script}, func(_ int, events []lab.Event, you netip.Addr) bool {
 		return judge(events, you)
 	}, func(int) {})[0]
 }
 
-// runSteps runs scripts one after the other in one fresh lab, as a
-// student types one step after another. After each, judge sees the trace
+// runSteps runs scripts one after the other in one fresh lab whose wire
+// starts as wire says (nil: clear), as a student types one step after
+// another. After each, judge sees the trace
 // (told which script ran last); if it does not return true, it sees the
 // trace again once the lab is quiet, or after settleLimit, and then
 // failed is told. Each script's unexpected error is returned, by its
 // index.
-func runSteps(ctx context.Context, scripts []string, judge func(i int, events []lab.Event, you netip.Addr) bool, failed func(i int)) []error {
+func runSteps(ctx context.Context, wire *worksheet.Wire, scripts []string, judge func(i int, events []lab.Event, you netip.Addr) bool, failed func(i int)) []error {
 	errs := make([]error, len(scripts))
 	l, err := room.NewLab(room.Config{TimeWait: time.Second})
 	if err != nil {
@@ -111,6 +113,11 @@ func runSteps(ctx context.Context, scripts []string, judge func(i int, events []
 		return errs
 	}
 	defer l.Close()
+	if wire != nil {
+		w := l.Host.Port().Wire()
+		w.Seed(wire.Seed)
+		w.Set(wire.Settings())
+	}
 	for i, script := range scripts {
 		runCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		errs[i] = console.RunScript(runCtx, l.Console, strings.NewReader(script), io.Discard)

@@ -15,11 +15,19 @@ type Packet struct {
 	Dst       string    `json:"dst"`
 	Length    int       `json:"length"`  // bytes on the wire (the IPv4 total length)
 	Summary   string    `json:"summary"` // Wireshark Info column style, relative seq/ack
-	IPv4      IPv4      `json:"ipv4"`
-	TCP       *TCP      `json:"tcp,omitempty"`
-	UDP       *UDP      `json:"udp,omitempty"`
-	ICMP      *ICMP     `json:"icmp,omitempty"`
-	Data      []byte    `json:"data"` // the whole packet, from the IPv4 header on
+	// Analysis labels a TCP segment as Wireshark's TCP analysis does
+	// (tcp.analysis.*, without the prefix): "retransmission",
+	// "fast_retransmission", "spurious_retransmission", "out_of_order",
+	// "lost_segment", "ack_lost_segment", "window_update", "window_full", "keep_alive",
+	// "keep_alive_ack", "duplicate_ack", "zero_window_probe",
+	// "zero_window", "zero_window_probe_ack". The summary begins with the
+	// same, as "[TCP Retransmission] ".
+	Analysis []string `json:"analysis,omitempty"`
+	IPv4     IPv4     `json:"ipv4"`
+	TCP      *TCP     `json:"tcp,omitempty"`
+	UDP      *UDP     `json:"udp,omitempty"`
+	ICMP     *ICMP    `json:"icmp,omitempty"`
+	Data     []byte   `json:"data"` // the whole packet, from the IPv4 header on
 }
 
 // IPv4 is a decoded IPv4 header.
@@ -68,6 +76,10 @@ type TCP struct {
 	Urgent      uint16     `json:"urgent"`
 	Options     TCPOptions `json:"options"`
 	PayloadLen  int        `json:"payload_length"`
+	// DupAck numbers a duplicate ACK: 1 for the first repeat of an
+	// acknowledgement, and so on (Wireshark's
+	// tcp.analysis.duplicate_ack_num); 0 for any other segment.
+	DupAck int `json:"dup_ack,omitempty"`
 }
 
 // The values of TCP.WindowScale that are not a factor, as Wireshark's.

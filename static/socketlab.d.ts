@@ -296,6 +296,8 @@ export interface Packet {
   length: number;
   /** Wireshark's Info column. */
   summary: string;
+  /** TCP analysis labels, Wireshark's tcp.analysis.* names: "retransmission", "duplicate_ack", "zero_window", … */
+  analysis?: string[];
   ipv4: IPv4;
   tcp?: TCP;
   udp?: UDP;
@@ -343,6 +345,8 @@ export interface TCP {
   urgent: number;
   options: TCPOptions;
   payload_length: number;
+  /** A duplicate ACK's number (1 for the first repeat); absent otherwise. */
+  dup_ack?: number;
 }
 
 /** lab.TCPFlags: the 12 bits of the flags field. */

@@ -45,8 +45,13 @@ import (
 // port (the server side's port: the destination of out, the source of in);
 // data (true: carries a payload; false: carries none); payload (text the
 // payload begins with: a literal prefix of the one packet's bytes, never a
-// regular expression); icmp (port-unreachable).
+// regular expression); icmp (port-unreachable); analysis (a label of
+// Wireshark's TCP analysis the packet carries, lab.Packet.Analysis:
+// retransmission, duplicate_ack…); sack (true: it carries SACK blocks).
 // state: name (LISTEN, SYN-SENT, …); peer.
+// wire: an action of the wire between your host and the switch (held,
+// released, dropped, delayed, duplicated, reordered); dir (out: a packet
+// your host sent; in: one on its way to it).
 type Check struct {
 	Expect []Pattern `json:"expect,omitempty"` // in order
 	All    []Pattern `json:"all,omitempty"`    // in any order
@@ -77,6 +82,11 @@ type Pattern struct {
 	// with \r, \n and \t, at most MaxPayload bytes.
 	Payload string `json:"payload,omitempty"`
 	ICMP    string `json:"icmp,omitempty"`
+	// Analysis is a label the packet's TCP analysis must carry.
+	Analysis string `json:"analysis,omitempty"`
+	SACK     *bool  `json:"sack,omitempty"`
+
+	Wire lab.WireAction `json:"wire,omitempty"`
 
 	State lab.SocketState `json:"state,omitempty"`
 }
@@ -87,6 +97,15 @@ var KnownCalls = []string{"socket", "bind", "listen", "accept", "connect", "send
 
 // KnownFlags are the TCP flags a packet pattern names.
 var KnownFlags = []string{"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"}
+
+// KnownWire are the wire's actions a wire pattern names.
+var KnownWire = []lab.WireAction{lab.WireHeld, lab.WireReleased, lab.WireDropped, lab.WireDelayed, lab.WireDuplicated, lab.WireReordered}
+
+// KnownAnalysis are the labels of TCP analysis a packet pattern names, as
+// lab.Packet.Analysis has them.
+var KnownAnalysis = []string{"retransmission", "fast_retransmission", "spurious_retransmission", "out_of_order",
+	"lost_segment", "ack_lost_segment", "window_update", "window_full", "keep_alive", "keep_alive_ack",
+	"duplicate_ack", "zero_window_probe", "zero_window", "zero_window_probe_ack"}
 
 // KnownStates are the socket states a state pattern names.
 var KnownStates = []lab.SocketState{lab.StateListen, lab.StateSynSent, lab.StateSynReceived, lab.StateEstablished, lab.StateFinWait1, lab.StateFinWait2, lab.StateCloseWait, lab.StateClosing, lab.StateLastAck, lab.StateTimeWait, lab.StateClosed}
@@ -165,6 +184,8 @@ func (p Pattern) matches(events []lab.Event, i int, you netip.Addr) bool {
 		return s.To == p.State && (p.Proto == "" || s.Proto == p.Proto) && peerMatches(p.Peer, s.Peer)
 	case lab.KindPacket:
 		return p.packetMatches(e.Packet)
+	case lab.KindWire:
+		return e.Wire.Action == p.Wire && (p.Dir == "" || e.Wire.Dir == p.Dir)
 	}
 	return false
 }
@@ -199,6 +220,12 @@ func (p Pattern) packetMatches(pk *lab.Packet) bool {
 			return false
 		}
 		if p.Data != nil && *p.Data != (pk.TCP.PayloadLen > 0) {
+			return false
+		}
+		if p.SACK != nil && *p.SACK != (len(pk.TCP.Options.SACK) > 0) {
+			return false
+		}
+		if p.Analysis != "" && !slices.Contains(pk.Analysis, p.Analysis) {
 			return false
 		}
 	case "UDP":

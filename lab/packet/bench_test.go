@@ -39,7 +39,7 @@ func BenchmarkAnnotate(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		tr.Annotate(&pkts[i%len(pkts)])
+		tr.Annotate(&pkts[i%len(pkts)], t0)
 		i++
 	}
 }

@@ -51,7 +51,7 @@ func FuzzDecode(f *testing.F) {
 		// twice has the second run meet the state the first left.
 		var tr packet.Tracker
 		for range 2 {
-			tr.Annotate(&p)
+			tr.Annotate(&p, t0)
 			if p.Summary == "" {
 				t.Error("Annotate left an empty summary")
 			}

@@ -74,7 +74,8 @@ func otherTraffic() []step {
 
 // midStream is a connection whose capture starts after the handshake. The
 // first sequence number seen from each side counts as 1, as in Wireshark,
-// and windows are not scaled, the scale being unknown.
+// and windows are not scaled, the scale being unknown. Its last segment
+// repeats the previous one's ack and window: a duplicate ACK.
 func midStream() []step {
 	cli, srv := client+":40000", server+":7"
 	return []step{
@@ -85,13 +86,14 @@ func midStream() []step {
 		{buildTCP(tcpSeg{src: cli, dst: srv, seq: 5003, ack: 9000, flags: fPSH | fACK | fURG, urg: 1, win: 502, payload: []byte("!")}),
 			"40000 → 7 [PSH, ACK, URG] Seq=4 Ack=1 Win=502 Urg=1 Len=1", 4, 1},
 		{buildTCP(tcpSeg{src: cli, dst: srv, seq: 5004, ack: 9000, win: 502}),
-			"40000 → 7 [<None>] Seq=5 Win=502 Len=0", 5, 0},
+			"[TCP Dup ACK #1] 40000 → 7 [<None>] Seq=5 Win=502 Len=0", 5, 0},
 	}
 }
 
 // sackExchange is an ECN-capable connection whose server acknowledges data
 // with holes in it: SACK edges are the client's sequence numbers, shown
-// relative to its ISN.
+// relative to its ISN. The segment after the hole is one whose previous
+// segment was not captured, and the server's SACK a duplicate ACK.
 func sackExchange() []step {
 	cli, srv := client+":49170", server+":7"
 	return []step{
@@ -102,19 +104,19 @@ func sackExchange() []step {
 		{buildTCP(tcpSeg{src: cli, dst: srv, seq: 1001, ack: 5001, flags: fACK, win: 64240}),
 			"49170 → 7 [ACK] Seq=1 Ack=1 Win=64240 Len=0", 1, 1},
 		{buildTCP(tcpSeg{src: cli, dst: srv, seq: 2461, ack: 5001, flags: fACK, win: 64240, payload: make([]byte, 1460)}),
-			"49170 → 7 [ACK] Seq=1461 Ack=1 Win=64240 Len=1460", 1461, 1},
+			"[TCP Previous segment not captured] 49170 → 7 [ACK] Seq=1461 Ack=1 Win=64240 Len=1460", 1461, 1},
 		{buildTCP(tcpSeg{src: srv, dst: cli, seq: 5001, ack: 1001, flags: fACK, win: 65160, opts: cat(optNOP(), optNOP(), optSACK(2461, 3921))}),
-			"7 → 49170 [ACK] Seq=1 Ack=1 Win=65160 Len=0 SLE=1461 SRE=2921", 1, 1},
+			"[TCP Dup ACK #1] 7 → 49170 [ACK] Seq=1 Ack=1 Win=65160 Len=0 SLE=1461 SRE=2921", 1, 1},
 	}
 }
 
 // oddBits is a segment with the bits and options a lab's stacks do not
 // send: Accurate ECN, a reserved bit, an option of unknown kind, and EOL
-// with something after it.
+// with something after it; its window is 0.
 func oddBits() []step {
 	return []step{
 		{buildTCP(tcpSeg{src: client + ":40001", dst: server + ":7", seq: 100, ack: 200, flags: fAE | fACK | 0x200, opts: []byte{99, 3, 0, 0, 1, 1}}),
-			"40001 → 7 [ACK, AE, Reserved] Seq=1 Ack=1 Win=0 Len=0", 1, 1},
+			"[TCP ZeroWindow] 40001 → 7 [ACK, AE, Reserved] Seq=1 Ack=1 Win=0 Len=0", 1, 1},
 	}
 }
 

@@ -13,10 +13,12 @@ const arrow = " → "
 // tcpNumbers are the numbers a TCP summary shows, which depend on what is
 // known of the connection.
 type tcpNumbers struct {
-	seq, ack uint32 // relative or raw
-	win      uint32 // the window, scaled when the handshake set a scale
-	scale    int    // what the window was multiplied by, or a lab.WindowScale constant
-	sackBase uint32 // subtracted from SACK edges: the peer's ISN, or zero
+	seq, ack uint32  // relative or raw
+	win      uint32  // the window, scaled when the handshake set a scale
+	scale    int     // what the window was multiplied by, or a lab.WindowScale constant
+	sackBase uint32  // subtracted from SACK edges: the peer's ISN, or zero
+	verdict  verdict // the TCP analysis's labels
+	dup      int     // the duplicate ACK's number
 }
 
 // rawNumbers are a TCP packet's numbers as on the wire.
@@ -70,6 +72,7 @@ func summary(p *lab.Packet, n tcpNumbers) string {
 // appendTCP appends a TCP packet's line: ports, flags, numbers, options.
 func appendTCP(b []byte, p *lab.Packet, n tcpNumbers) []byte {
 	t := p.TCP
+	b = appendInfo(b, n.verdict, n.dup)
 	b = appendPorts(b, t.SrcPort, t.DstPort)
 	b = appendFlags(append(b, " ["...), t.Flags)
 	b = appendField(append(b, ']'), " Seq=", uint64(n.seq))

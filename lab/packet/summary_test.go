@@ -101,7 +101,7 @@ func TestSummarizeOthers(t *testing.T) {
 			t.Errorf("%s: %q, want %q", tc.name, p.Summary, tc.want)
 		}
 		q := mustDecode(t, tc.b)
-		packet.NewTracker().Annotate(&q)
+		packet.NewTracker().Annotate(&q, t0)
 		if q.Summary != tc.want {
 			t.Errorf("%s: Annotate gave %q, Summarize %q", tc.name, q.Summary, tc.want)
 		}

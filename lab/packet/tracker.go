@@ -53,8 +53,11 @@ type connKey struct{ lo, hi endpoint }
 // conn is what a Tracker knows of a connection: a half for the packets sent
 // by each endpoint, lo's first.
 type conn struct {
-	key   connKey
-	sides [2]half
+	key      connKey
+	sides    [2]half
+	flows    [2]flow       // the analysis of each side's packets
+	synAt    time.Time     // when the last SYN (without ACK) was seen
+	firstRTT time.Duration // from that SYN to the handshake's ACK; 0 unknown
 }
 
 // half is what a Tracker knows of one direction of a connection.
@@ -68,23 +71,27 @@ type half struct {
 
 // Annotate sets p.Summary in the style of Wireshark's Info column and, for
 // TCP, sets p.TCP.RelSeq and p.TCP.RelAck (RelAck is 0 when the ACK flag is
-// not set), the calculated window and its scaling factor, and makes the
-// SACK edges in p.TCP.Options.List relative to the peer's ISN. Annotating the same packet twice, as when two hosts of a lab both
-// see it, numbers it the same way twice.
-func (t *Tracker) Annotate(p *lab.Packet) {
+// not set), the calculated window and its scaling factor, makes the SACK
+// edges in p.TCP.Options.List relative to the peer's ISN, and sets
+// p.Analysis and p.TCP.DupAck as Wireshark's TCP analysis would for a
+// packet captured at at, after those annotated before it (analysis.go).
+// A packet annotated twice is numbered the same way twice, and its second
+// copy judged as a capture holding it twice would be.
+func (t *Tracker) Annotate(p *lab.Packet, at time.Time) {
 	if p.TCP == nil {
 		p.Summary = summary(p, tcpNumbers{})
 		return
 	}
-	n := t.number(p)
+	n := t.number(p, at)
 	p.TCP.RelSeq, p.TCP.RelAck = n.seq, n.ack
 	p.TCP.CalcWindow, p.TCP.WindowScale = n.win, n.scale
 	relativeSACK(&p.TCP.Options, n.sackBase)
+	p.Analysis, p.TCP.DupAck = appendLabels(nil, n.verdict), n.dup
 	p.Summary = summary(p, n)
 }
 
 // number updates the connection p belongs to and works out p's numbers.
-func (t *Tracker) number(p *lab.Packet) tcpNumbers {
+func (t *Tracker) number(p *lab.Packet, at time.Time) tcpNumbers {
 	tcp := p.TCP
 	src := endpoint{p.IPv4.Src, tcp.SrcPort}
 	dst := endpoint{p.IPv4.Dst, tcp.DstPort}
@@ -129,6 +136,7 @@ func (t *Tracker) number(p *lab.Packet) tcpNumbers {
 		n.win <<= shift
 		n.scale = 1 << shift
 	}
+	n.verdict, n.dup = c.analyze(tcp, n.win, n.scale != lab.WindowScaleUnknown, at, &c.flows[s], &c.flows[1-s])
 	return n
 }
 
@@ -174,6 +182,6 @@ func (t *Tracker) Event(host, iface string, dir lab.Direction, at time.Time, dat
 		p = lab.Packet{Protocol: "IPv4", Length: len(data), Summary: "malformed: " + err.Error(), Data: append([]byte(nil), data...)}
 	}
 	p.Interface, p.Dir = iface, dir
-	t.Annotate(&p)
+	t.Annotate(&p, at)
 	return lab.Event{Time: at, Host: host, Kind: lab.KindPacket, Packet: &p}
 }

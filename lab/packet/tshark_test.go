@@ -55,7 +55,7 @@ func TestTshark(t *testing.T) {
 		for j, field := range tsharkFields {
 			switch field {
 			case "_ws.col.Info":
-				got[field] = []string{withoutAnalysis(values[j])}
+				got[field] = []string{comparableInfo(values[j])}
 			case "tcp.option_kind", "tcp.option_len":
 				got[field] = []string{values[j]} // every occurrence: the options in order
 			default:
@@ -145,11 +145,12 @@ func writeCapture(t *testing.T, steps []step) (string, []lab.Packet) {
 	var ours []lab.Packet
 	tr := packet.NewTracker()
 	for i, s := range steps {
-		if err := w.WritePacket(0, t0.Add(time.Duration(i)*time.Millisecond), s.pkt); err != nil {
+		at := t0.Add(time.Duration(i) * time.Millisecond)
+		if err := w.WritePacket(0, at, s.pkt); err != nil {
 			t.Fatal(err)
 		}
 		p := mustDecode(t, s.pkt)
-		tr.Annotate(&p)
+		tr.Annotate(&p, at)
 		ours = append(ours, p)
 	}
 	if err := f.Close(); err != nil {
@@ -255,14 +256,20 @@ func flagString(f lab.TCPFlags) string {
 	return string(s)
 }
 
-// analysis matches what Wireshark adds to the Info column from analysing
-// the capture as a whole, which a packet's summary cannot know: "[TCP Dup
-// ACK 3#1] " before, " (reply in 16)" after.
-var analysis = regexp.MustCompile(`^(\[[^\]]*\] )+| \((request|reply) in \d+\)$| \(no response found!\)$`)
+// conversation matches what Wireshark adds to the Info column from the
+// conversation as a whole, which a packet's summary cannot know: " (reply
+// in 16)" after.
+var conversation = regexp.MustCompile(` \((request|reply) in \d+\)$| \(no response found!\)$`)
 
-// withoutAnalysis removes Wireshark's analysis from an Info column.
-func withoutAnalysis(info string) string {
-	return analysis.ReplaceAllString(info, "")
+// dupAckFrame matches the frame number in Wireshark's "[TCP Dup ACK 5#1]":
+// the frame of the ACK repeated. A summary is written when its packet is
+// seen, before any capture numbers frames, and says "[TCP Dup ACK #1]".
+var dupAckFrame = regexp.MustCompile(`\[TCP Dup ACK \d+#`)
+
+// comparableInfo is an Info column from tshark without what a summary
+// cannot know.
+func comparableInfo(info string) string {
+	return dupAckFrame.ReplaceAllString(conversation.ReplaceAllString(info, ""), "[TCP Dup ACK #")
 }
 
 // TestTsharkInterfaces writes a trace whose packets were seen on a host's

@@ -88,6 +88,16 @@ func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Patt
 					p.Flags = append(p.Flags, f)
 				}
 			}
+		case "wire":
+			p.Kind, p.Wire = lab.KindWire, lab.WireAction(val)
+			if !slices.Contains(check.KnownWire, p.Wire) {
+				bad(v, "unknown wire action %q (known: held, released, dropped, delayed, duplicated, reordered)", val)
+			}
+		case "analysis":
+			p.Analysis = val
+			if !slices.Contains(check.KnownAnalysis, val) {
+				bad(v, "unknown analysis %q (known: %s)", val, strings.Join(check.KnownAnalysis, ", "))
+			}
 		case "state":
 			p.Kind, p.State = lab.KindState, lab.SocketState(strings.ToUpper(val))
 			if !slices.Contains(check.KnownStates, p.State) {
@@ -114,15 +124,18 @@ func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Patt
 			if _, err := netip.ParseAddrPort(val); err != nil && !strings.HasPrefix(val, ":") {
 				bad(v, "peer wants address:port or :port, not %q", val)
 			}
-		case "ok", "data":
+		case "ok", "data", "sack":
 			b, err := strconv.ParseBool(val)
 			if err != nil {
 				bad(v, "%s wants true or false", k.Value)
 			}
-			if k.Value == "ok" {
+			switch k.Value {
+			case "ok":
 				p.OK = &b
-			} else {
+			case "data":
 				p.Data = &b
+			default:
+				p.SACK = &b
 			}
 		case "raises", "error":
 			if k.Value == "raises" {
@@ -169,11 +182,15 @@ func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Patt
 	}
 	switch {
 	case p.Kind == "":
-		bad(n, "a pattern needs one of call, packet or state")
-	case p.Kind == lab.KindPacket && p.Host == "server":
-		bad(n, "packets are seen on your host's link: a packet pattern takes dir, not host")
-	case p.Kind != lab.KindPacket && (p.Dir != "" || p.Port != 0 || p.Data != nil || p.ICMP != "" || p.Payload != ""):
-		bad(n, "dir, port, data, payload and icmp are for packet patterns")
+		bad(n, "a pattern needs one of call, packet, state or wire")
+	case (p.Kind == lab.KindPacket || p.Kind == lab.KindWire) && p.Host == "server":
+		bad(n, "packets and the wire are seen on your host's link: a packet or wire pattern takes dir, not host")
+	case p.Kind != lab.KindPacket && p.Kind != lab.KindWire && p.Dir != "":
+		bad(n, "dir is for packet and wire patterns")
+	case p.Kind != lab.KindPacket && (p.Port != 0 || p.Data != nil || p.ICMP != "" || p.Payload != "" || p.SACK != nil || p.Analysis != ""):
+		bad(n, "port, data, payload, icmp, sack and analysis are for packet patterns")
+	case (p.SACK != nil || p.Analysis != "") && p.L4 != "TCP":
+		bad(n, "sack and analysis are for TCP packets")
 	case p.Kind != lab.KindCall && (p.OK != nil || p.Raises != "" || p.Errno != "" || p.Lookup != ""):
 		bad(n, "ok, raises, error and lookup are for call patterns")
 	case p.Payload != "" && p.L4 == "ICMP":

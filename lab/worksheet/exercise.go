@@ -3,7 +3,8 @@
 // every host, never what was typed, so that any correct route passes.
 //
 // An exercise is one Markdown file: YAML front matter (id, title, summary,
-// concepts, services, order), an introduction, then one "## " heading per
+// concepts, services, order, and wire, what the lab's wire starts with),
+// an introduction, then one "## " heading per
 // step. A step's text is what the student reads; fenced blocks with these
 // info strings are taken out of it:
 //
@@ -52,6 +53,7 @@ type Exercise struct {
 	Concepts []string `yaml:"concepts" json:"concepts"`
 	Services []string `yaml:"services" json:"services"` // "echo/tcp", "daytime/udp", …
 	Order    int      `yaml:"order" json:"order"`
+	Wire     *Wire    `yaml:"wire" json:"wire,omitempty"` // what the lab's wire starts with; nil: clear
 
 	Intro    string  `yaml:"-" json:"intro"` // Markdown
 	Steps    []Step  `yaml:"-" json:"steps"`
@@ -134,7 +136,7 @@ func Parse(file string, src []byte, services []string) (*Exercise, []Problem) {
 		bad(2, "front matter: want keys id, title, summary, concepts, services, order")
 		return nil, probs
 	}
-	known := []string{"id", "title", "summary", "concepts", "services", "order"}
+	known := []string{"id", "title", "summary", "concepts", "services", "order", "wire"}
 	m := fm.Content[0]
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if k := m.Content[i]; !slices.Contains(known, k.Value) {
@@ -161,6 +163,11 @@ func Parse(file string, src []byte, services []string) (*Exercise, []Problem) {
 		bad(keyLine("summary"), "front matter: no summary")
 	case ex.Order < 1:
 		bad(keyLine("order"), "front matter: order wants a number from 1")
+	}
+	if ex.Wire != nil {
+		if why := ex.Wire.problem(); why != "" {
+			bad(keyLine("wire"), "front matter: wire: %s", why)
+		}
 	}
 	for _, s := range ex.Services {
 		if !slices.Contains(services, s) {

@@ -47,7 +47,7 @@ export function mountPackets(sectionEl, lab, bus) {
   /** @type {Rec | null} */
   let roving = null;
   let follow = true;
-  const open = { frame: false, ip: false, transport: true, data: true, flags: false, options: false, ipflags: false };
+  const open = { frame: false, ip: false, transport: true, data: true, flags: false, options: false, ipflags: false, analysis: true };
 
   const emptyRow = h("tr", { class: "sl-empty-row" }, h("td", { colspan: 7 }, "No packets yet."));
   tbody.append(emptyRow);
@@ -225,7 +225,7 @@ export function mountPackets(sectionEl, lab, bus) {
     const tree = h("div", { class: "sl-tree", "data-seq": e.seq });
     tree.append(frameTree(rec, bytes));
     tree.append(ipTree(p.ipv4));
-    if (p.tcp) tree.append(tcpTree(p.tcp));
+    if (p.tcp) tree.append(tcpTree(p.tcp, p.analysis || []));
     else if (p.udp) tree.append(udpTree(p.udp));
     else if (p.icmp) tree.append(icmpTree(p.icmp));
     const payload = payloadOf(p, bytes);
@@ -303,8 +303,11 @@ export function mountPackets(sectionEl, lab, bus) {
     ]);
   }
 
-  /** @param {TCP} t */
-  function tcpTree(t) {
+  /**
+   * @param {TCP} t
+   * @param {string[]} analysis Go's TCP analysis labels, Wireshark's tcp.analysis names
+   */
+  function tcpTree(t, analysis) {
     const f = t.flags;
     const table = lab.tcpFlagBits;
     const names = flagNames(f.bits, table);
@@ -339,6 +342,11 @@ export function mountPackets(sectionEl, lab, bus) {
     if (opts.length) {
       children.push(node("options", `Options: (${t.data_offset - 20} bytes), ${opts.map((o) => o.name).join(", ")}`,
         opts.map((o) => field(`TCP Option - ${o.name}${o.value ? ": " + o.value : ""}`))));
+    }
+    if (analysis.length) {
+      children.push(node("analysis", "[SEQ/ACK analysis]",
+        analysis.map((a) => field(`tcp.analysis.${a}${a === "duplicate_ack" ? ` #${t.dup_ack}` : ""}`)),
+        { "data-testid": "detail-tcp-analysis" }));
     }
     return node("transport", summary, children);
   }
