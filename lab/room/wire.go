@@ -41,7 +41,7 @@ const (
 type Wire struct {
 	port *Port
 
-	mu       sync.Mutex // guards what follows
+	mu       sync.Mutex          // guards what follows
 	set      [2]lab.WireSettings // by direction
 	seed     uint64
 	dirs     [2]conditioner
