@@ -354,10 +354,10 @@ func (c *Client) serverEvent(b []byte) {
 		return
 	}
 	e := m.Event
-	if e.Kind != lab.KindCall && e.Kind != lab.KindState {
+	if e.Kind != lab.KindCall && e.Kind != lab.KindState && e.Kind != lab.KindWire {
 		return
 	}
-	if (e.Kind == lab.KindCall) != (e.Call != nil) || (e.Kind == lab.KindState) != (e.State != nil) {
+	if (e.Kind == lab.KindCall) != (e.Call != nil) || (e.Kind == lab.KindState) != (e.State != nil) || (e.Kind == lab.KindWire) != (e.Wire != nil) {
 		return
 	}
 	e.Packet, e.Session = nil, nil
@@ -420,6 +420,18 @@ func (c *Client) Hand(ctx context.Context, action, message string) (string, erro
 		return "", fmt.Errorf("ask for help: %w", err)
 	}
 	return m.State, nil
+}
+
+// Wire does a command to the wire of this session's port on the server
+// and returns what it did; a step releases a packet already held, or
+// none (ConsoleWire's waits for one). It waits as ServerSockets does.
+func (c *Client) Wire(ctx context.Context, cmd lab.WireCommand) (lab.WireResult, error) {
+	var m WireMessage
+	req := &WireRequest{Type: TypeWire, WireCommand: cmd}
+	if err := c.request(ctx, TypeWire, func(id uint64) any { req.ID = id; return req }, &m); err != nil {
+		return lab.WireResult{}, fmt.Errorf("control the wire: %w", err)
+	}
+	return m.Result, nil
 }
 
 // request sends a request of type typ, the message body(id) or, for a

@@ -15,7 +15,8 @@
 //   - a text message, either way, is one JSON object with a "type".
 //
 // From the server, an "event" message (EventMessage) carries one of the lab
-// server's calls or socket states for this session's connections.
+// server's calls or socket states for this session's connections, or what
+// the wire of the session's port did to one of its packets (kind "wire").
 //
 // From the client, a text message is a request, and the server answers
 // each one, in the order they came:
@@ -25,6 +26,8 @@
 //	{"type":"report","id":3,"exercise":"round-trip","step":1,"kind":"step"}
 //	                           → {"type":"report","id":3,"record":{…,"confirmed":true}}
 //	{"type":"progress","id":4} → {"type":"progress","id":4,"records":[…]}
+//	{"type":"wire","id":5,"verb":"loss","value":0.3,"dir":"in"}
+//	                           → {"type":"wire","id":5,"result":{"state":{…},"moved":0}}
 //
 // A pong (PongMessage) carries the server's clock: when the ping was
 // received and the pong sent, from which the client estimates the
@@ -56,6 +59,15 @@
 // or asks where it stands ("status"). The answer (HandMessage) says:
 // "none", "waiting" or "coming" (the instructor marked it "on my way").
 // Only the instructor's dashboard and the student who asked see a hand.
+//
+// A "wire" request (WireRequest) controls the wire of the session's own
+// port (in a workshop too: the student's host's, never another's): a
+// lab.WireCommand, its verb and arguments checked by lab.WireCommand.Check
+// (probabilities 0 to 1, delays up to lab.MaxWireDelay, a rate of 0 or
+// lab.MinWireRate to lab.MaxWireRate). The answer (WireMessage) is what it
+// did and the wire's state after it. A step never waits on the server: it
+// releases a packet already held, or none. What the wire does to packets
+// comes as events of kind "wire" on the session's trace.
 //
 // A text message the server cannot take (not JSON, no "type", a type it
 // does not know, or a known one whose fields do not decode) is counted
@@ -103,6 +115,8 @@ const (
 	TypeProgress = "progress"
 	// TypeHand is answered with a HandMessage of the same type.
 	TypeHand = "hand"
+	// TypeWire is answered with a WireMessage of the same type.
+	TypeWire = "wire"
 )
 
 // ByeMessage is the server's last message on a session it ends: the close
@@ -282,4 +296,19 @@ type HandMessage struct {
 	Type  string `json:"type"` // TypeHand
 	ID    uint64 `json:"id,omitempty"`
 	State string `json:"state"` // HandNone, HandWaiting or HandComing
+}
+
+// WireRequest asks the server to do a command to the wire of the
+// session's port (see the package's doc).
+type WireRequest struct {
+	Type string `json:"type"` // TypeWire
+	ID   uint64 `json:"id,omitempty"`
+	lab.WireCommand
+}
+
+// WireMessage answers a wire request with what it did.
+type WireMessage struct {
+	Type   string         `json:"type"` // TypeWire
+	ID     uint64         `json:"id,omitempty"`
+	Result lab.WireResult `json:"result"`
 }

@@ -1,0 +1,74 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/bridge"
+	"github.com/socketlab/socketlab/lab/console"
+)
+
+// Over the bridge, a console's wire object holds the session's own port's
+// packets on the server: a connect waits while its handshake is held, and
+// each step releases one packet of it; the wire's events reach the
+// client's trace; a command out of bounds is refused by the server.
+func TestWireOverBridge(t *testing.T) {
+	ls := serve(t, Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := bridge.Dial(ctx, ls.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	con := console.New(c.Sockets(), console.WithWire(c.ConsoleWire()))
+	defer con.Close()
+	if res := con.Exec(ctx, `wire.pause(); s = socket(AF_INET, SOCK_STREAM)`); res.Error != "" {
+		t.Fatal(res.Error)
+	}
+	connected := make(chan console.Result, 1)
+	go func() { connected <- con.Exec(ctx, `s.connect(("10.0.0.1", 7))`) }()
+	w := c.ConsoleWire()
+	for _, want := range []string{"[SYN]", "[SYN, ACK]", "[ACK]"} {
+		stepCtx, stop := context.WithTimeout(ctx, 10*time.Second)
+		res, err := w.Do(stepCtx, lab.WireCommand{Verb: lab.WireVerbStep})
+		stop()
+		if err != nil || res.Moved != 1 || !strings.Contains(res.Packet, want) {
+			t.Fatalf("step for %s: %+v, %v", want, res, err)
+		}
+		if want == "[SYN]" {
+			select {
+			case res := <-connected:
+				t.Fatalf("connect returned with its SYN-ACK held: %+v", res)
+			default:
+			}
+		}
+	}
+	if res := <-connected; res.Error != "" {
+		t.Fatalf("connect: %+v", res)
+	}
+	held, released := 0, 0
+	for _, e := range c.Trace().Events() {
+		if e.Kind == lab.KindWire {
+			switch e.Wire.Action {
+			case lab.WireHeld:
+				held++
+			case lab.WireReleased:
+				released++
+			}
+		}
+	}
+	if held < 3 || released != 3 {
+		t.Errorf("trace: %d held, %d released wire events; want 3 and 3", held, released)
+	}
+	if _, err := c.Wire(ctx, lab.WireCommand{Verb: lab.WireVerbLoss, Value: 2}); err == nil || !strings.Contains(err.Error(), "probability") {
+		t.Errorf("loss 2: %v", err)
+	}
+	res, err := c.Wire(ctx, lab.WireCommand{Verb: lab.WireVerbLoss, Value: 0.5, Dir: lab.In})
+	if err != nil || res.State.In.Loss != 0.5 || res.State.Out.Loss != 0 || !res.State.Out.Hold {
+		t.Errorf("loss in: %+v, %v", res, err)
+	}
+}
