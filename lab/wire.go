@@ -54,12 +54,13 @@ const (
 	MaxWireRate  = 1_000_000_000
 )
 
-// The verbs of a WireCommand. The setting verbs (pause, loss, delay,
-// duplicate, reorder, rate, clear) change one direction's settings, or
+// The verbs of a WireCommand. The setting verbs (pause, resume, loss,
+// delay, duplicate, reorder, rate, clear) change one direction's settings, or
 // both; the others act on the whole wire.
 const (
 	WireVerbState     = "state"     // only the state
 	WireVerbPause     = "pause"     // hold every new packet
+	WireVerbResume    = "resume"    // end step mode: release the held packets, hold no more
 	WireVerbStep      = "step"      // release the oldest held packet, either way
 	WireVerbRelease   = "release"   // release every held packet
 	WireVerbDrop      = "drop"      // drop the oldest held packet
@@ -116,7 +117,7 @@ func (c WireCommand) Check() error {
 		if v != 0 && (math.IsNaN(v) || v != math.Trunc(v) || v < MinWireRate || v > MaxWireRate) {
 			return fmt.Errorf("rate must be 0 (no limit) or from %d to %d bytes a second, not %g", MinWireRate, MaxWireRate, v)
 		}
-	case WireVerbState, WireVerbPause, WireVerbStep, WireVerbRelease, WireVerbDrop, WireVerbSeed, WireVerbClear:
+	case WireVerbState, WireVerbPause, WireVerbResume, WireVerbStep, WireVerbRelease, WireVerbDrop, WireVerbSeed, WireVerbClear:
 	default:
 		return fmt.Errorf("unknown wire verb %s", strconv.QuoteToASCII(c.Verb))
 	}
@@ -130,6 +131,8 @@ func (c WireCommand) Setting(d *WireDirs) bool {
 	switch c.Verb {
 	case WireVerbPause:
 		change = func(s *WireSettings) { s.Hold = true }
+	case WireVerbResume:
+		change = func(s *WireSettings) { s.Hold = false }
 	case WireVerbLoss:
 		change = func(s *WireSettings) { s.Loss = c.Value }
 	case WireVerbDuplicate:

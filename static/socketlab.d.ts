@@ -202,6 +202,8 @@ export type LabEvent = CallEvent | PacketEvent | StateEvent | SessionEventEvent 
 export interface SocketLabWire {
   state(): Promise<WireResult>;
   pause(dir?: WireDir): Promise<WireResult>;
+  /** Ends step mode: the held packets go on, new ones pass. */
+  resume(dir?: WireDir): Promise<WireResult>;
   /** Releases the oldest held packet, either way, waiting up to a second for one; moved 0 if none came. */
   step(): Promise<WireResult>;
   release(): Promise<WireResult>;

@@ -30,7 +30,7 @@ package main
 //	                           (the instructor is on their way), null outside a workshop
 //	socketlab.wire.VERB(…)     Promise<{state, packet, moved}>: the wire between the host
 //	                           and the switch, on the server, as the console's wire
-//	                           object controls it (pause, step, release, drop, loss,
+//	                           object controls it (pause, resume, step, release, drop, loss,
 //	                           delay, duplicate, reorder, rate, seed, clear, state; a
 //	                           setting's last argument, optional, is its direction:
 //	                           "out", "in" or "both"); never queued behind exec
@@ -192,7 +192,7 @@ var wireVerbs = []struct {
 	numbers int
 	setting bool
 }{
-	{lab.WireVerbState, 0, false}, {lab.WireVerbPause, 0, true}, {lab.WireVerbStep, 0, false},
+	{lab.WireVerbState, 0, false}, {lab.WireVerbPause, 0, true}, {lab.WireVerbResume, 0, true}, {lab.WireVerbStep, 0, false},
 	{lab.WireVerbRelease, 0, false}, {lab.WireVerbDrop, 0, false}, {lab.WireVerbLoss, 1, true},
 	{lab.WireVerbDelay, 2, true}, {lab.WireVerbDuplicate, 1, true}, {lab.WireVerbReorder, 1, true},
 	{lab.WireVerbRate, 1, true}, {lab.WireVerbSeed, 1, false}, {lab.WireVerbClear, 0, true},

@@ -4,7 +4,7 @@ import "strings"
 
 // wireOrder lists the wire object's methods as its help lists them.
 var wireOrder = []string{
-	"pause", "step", "release", "drop", "loss", "delay", "duplicate",
+	"pause", "resume", "step", "release", "drop", "loss", "delay", "duplicate",
 	"reorder", "rate", "seed", "clear",
 }
 
@@ -36,6 +36,14 @@ default) waits at the switch until wire.step(), wire.release() or wire.drop(). A
 really late: your stack retransmits it after its timeout.
 
 Example: wire.pause()`,
+	},
+	"resume": {
+		usage:   "wire.resume(dir='both')",
+		summary: "end step mode: release the held packets, hold no more",
+		text: `End step mode (of dir, or both ways): the held packets are released,
+oldest first, and new packets pass again. The other settings stay.
+
+Example: wire.resume()`,
 	},
 	"step": {
 		usage:   "wire.step()",

@@ -39,8 +39,9 @@ const (
 // wireMethods are the wire object's methods: each makes a command from its
 // arguments (a setting's with dir='out', 'in' or 'both', the default).
 var wireMethods = map[string]func(ev *evaluator, w Wire, a *args) (value, *pyError){
-	"pause": setting(lab.WireVerbPause),
-	"clear": setting(lab.WireVerbClear),
+	"pause":  setting(lab.WireVerbPause),
+	"resume": setting(lab.WireVerbResume),
+	"clear":  setting(lab.WireVerbClear),
 	"step": func(ev *evaluator, w Wire, a *args) (value, *pyError) {
 		if err := a.want(0, 0); err != nil {
 			return nil, err
