@@ -37,10 +37,10 @@ const PITCH = { packet: 38, call: 28, state: 22, session: 32, wire: 26, setupLin
 // What the wire did, in words: the diagram's label, and the text's.
 /** @type {Record<string, [string, string]>} */
 const WIRE_WORDS = {
-  held: ["⏸ held", "held at the switch"],
+  held: ["▮▮ held", "held at the switch"],
   released: ["▶ released", "released from the switch"],
   dropped: ["✕ lost", "lost at the switch"],
-  delayed: ["⧗ delayed", "delayed at the switch"],
+  delayed: ["◔ delayed", "delayed at the switch"],
   duplicated: ["×2 duplicated", "duplicated at the switch"],
   reordered: ["⇅ held back", "held back at the switch until the next packet has passed"],
 };
