@@ -9,6 +9,7 @@ import (
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/bridge"
 	"github.com/socketlab/socketlab/lab/console"
+	"github.com/socketlab/socketlab/lab/sock"
 )
 
 // Over the bridge, a console's wire object holds the session's own port's
@@ -64,11 +65,57 @@ func TestWireOverBridge(t *testing.T) {
 	if held < 3 || released != 3 {
 		t.Errorf("trace: %d held, %d released wire events; want 3 and 3", held, released)
 	}
-	if _, err := c.Wire(ctx, lab.WireCommand{Verb: lab.WireVerbLoss, Value: 2}); err == nil || !strings.Contains(err.Error(), "probability") {
-		t.Errorf("loss 2: %v", err)
+	for _, bad := range []lab.WireCommand{
+		{Verb: lab.WireVerbLoss, Value: 2}, {Verb: "cut"}, {Verb: lab.WireVerbPause, Dir: "sideways"},
+		{Verb: lab.WireVerbDelay, Value: 60}, {Verb: lab.WireVerbRate, Value: 1.5},
+	} {
+		if _, err := c.Wire(ctx, bad); err == nil || !strings.Contains(err.Error(), "the server refused it") {
+			t.Errorf("%+v: %v", bad, err)
+		}
 	}
 	res, err := c.Wire(ctx, lab.WireCommand{Verb: lab.WireVerbLoss, Value: 0.5, Dir: lab.In})
 	if err != nil || res.State.In.Loss != 0.5 || res.State.Out.Loss != 0 || !res.State.Out.Hold {
 		t.Errorf("loss in: %+v, %v", res, err)
+	}
+}
+
+// In a workshop, a student's wire request acts on their own port only:
+// Ada pauses hers, and Bob's packets still pass, his wire untouched.
+func TestWireWorkshopOwnPort(t *testing.T) {
+	ls := workshopServer(t, Config{})
+	w := ls.create(t, map[string]any{"title": "Wire"})
+	ada := ls.dialStudent(t, w.Code, ls.joinStudent(t, w.Code, "Ada"))
+	bob := ls.dialStudent(t, w.Code, ls.joinStudent(t, w.Code, "Bob"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := ada.Wire(ctx, lab.WireCommand{Verb: lab.WireVerbPause}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := bob.Sockets().Socket(sock.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Connect(ctx, echoTCP); err != nil {
+		t.Fatalf("Bob's connect with Ada's wire paused: %v", err)
+	}
+	u, err := ada.Sockets().Socket(sock.Datagram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := u.SendTo(ctx, []byte("hi"), echoUDP); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		res, err := ada.Wire(ctx, lab.WireCommand{Verb: lab.WireVerbState})
+		if err == nil && res.State.Held == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Ada's datagram is not held: %+v, %v", res, err)
+		}
+	}
+	res, err := bob.Wire(ctx, lab.WireCommand{Verb: lab.WireVerbState})
+	if err != nil || res.State.Held != 0 || !res.State.Clear() {
+		t.Errorf("Bob's wire: %+v, %v", res, err)
 	}
 }
