@@ -185,8 +185,9 @@ func expose(l *labSession) {
 	js.Global().Set("socketlab", api)
 }
 
-// wireVerbs are socketlab.wire's methods, with the names of their number
-// arguments, in order; a setting's direction comes after them.
+// wireVerbs are socketlab.wire's methods: how many numbers each takes
+// first (a value; delay's, then a jitter), and whether it is a setting,
+// whose direction comes after them.
 var wireVerbs = []struct {
 	verb    string
 	numbers int
