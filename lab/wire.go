@@ -192,4 +192,21 @@ type WireEvent struct {
 	Dir     Direction `json:"dir"`
 	Summary string    `json:"summary"`          // the packet, as in a packet event, its numbers raw
 	Reason  string    `json:"reason,omitempty"` // why it was dropped
+	// Packet is, on a bridge client's trace, the number of the packet
+	// event of the host's own packet the wire first did this to (held,
+	// lost, delayed, duplicated, held back), when the client found it
+	// among those it sent lately; 0 if not.
+	Packet uint64 `json:"packet,omitempty"`
+}
+
+// FirstTouch reports whether the action is the first thing the wire did
+// to a packet (not its release, nor its drop while held).
+func (e *WireEvent) FirstTouch() bool {
+	switch e.Action {
+	case WireHeld, WireDelayed, WireDuplicated, WireReordered:
+		return true
+	case WireDropped:
+		return e.Reason == WireReasonLoss
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,11 +53,19 @@ func TestWireOverBridge(t *testing.T) {
 		t.Fatalf("connect: %+v", res)
 	}
 	held, released := 0, 0
-	for _, e := range c.Trace().Events() {
+	evs := c.Trace().Events()
+	for _, e := range evs {
 		if e.Kind == lab.KindWire {
 			switch e.Wire.Action {
 			case lab.WireHeld:
 				held++
+				// The client links a held packet of its own to its packet event.
+				if e.Wire.Dir == lab.Out {
+					i := slices.IndexFunc(evs, func(p lab.Event) bool { return p.Seq == e.Wire.Packet && p.Kind == lab.KindPacket })
+					if i < 0 || evs[i].Packet.Dir != lab.Out || !strings.Contains(e.Wire.Summary, evs[i].Packet.Summary[strings.Index(evs[i].Packet.Summary, "["):strings.Index(evs[i].Packet.Summary, "]")+1]) {
+						t.Errorf("held %q linked to packet %d: not its packet", e.Wire.Summary, e.Wire.Packet)
+					}
+				}
 			case lab.WireReleased:
 				released++
 			}

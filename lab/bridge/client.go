@@ -56,6 +56,27 @@ type Client struct {
 	// bye is why the server ended the session, from its bye message
 	// (guarded by mu).
 	bye *websocket.CloseError
+
+	// wireOn says that the wire of the session's port did something to
+	// packets, as its last answer said: while it does, the host's sent
+	// packets are remembered (sent, guarded by mu) to link the wire's
+	// events to them.
+	wireOn atomic.Bool
+	sent   [sentKept]sentPacket
+	nSent  int
+}
+
+// sentKept is how many of its last packets the client remembers, while
+// the wire is on.
+const sentKept = 64
+
+// sentPacket is a packet the host sent: its event's number, its summary
+// as the wire's events say it (its numbers raw), and whether a wire event
+// is linked to it already.
+type sentPacket struct {
+	seq    uint64
+	sum    string
+	linked bool
 }
 
 // MaxRequests bounds the requests (ServerSockets) waiting to be written.
@@ -361,6 +382,10 @@ func (c *Client) serverEvent(b []byte) {
 		return
 	}
 	e.Packet, e.Session = nil, nil
+	if e.Wire != nil {
+		e.Wire.Packet = 0
+		c.linkWire(e.Wire)
+	}
 	now := c.now()
 	r := lab.Remote{NotBefore: c.start, NotAfter: now}
 	var ok bool
@@ -431,6 +456,7 @@ func (c *Client) Wire(ctx context.Context, cmd lab.WireCommand) (lab.WireResult,
 	if err := c.request(ctx, TypeWire, func(id uint64) any { req.ID = id; return req }, &m); err != nil {
 		return lab.WireResult{}, fmt.Errorf("control the wire: %w", err)
 	}
+	c.wireOn.Store(!m.Result.State.Clear())
 	return m.Result, nil
 }
 
@@ -490,7 +516,36 @@ func (c *Client) request(ctx context.Context, typ string, body func(id uint64) a
 
 // observe records a packet crossing one of the host's interfaces.
 func (c *Client) observe(iface string, dir lab.Direction, t time.Time, pkt []byte) {
-	c.trace.Record(c.tracker.Event(c.hello.Host.Address, iface, dir, t, pkt))
+	seq := c.trace.RecordSeq(c.tracker.Event(c.hello.Host.Address, iface, dir, t, pkt))
+	if dir != lab.Out || iface != netstack.LinkName || !c.wireOn.Load() {
+		return
+	}
+	p, err := packet.Decode(pkt)
+	if err != nil {
+		return
+	}
+	packet.Summarize(&p)
+	c.mu.Lock()
+	c.sent[c.nSent%sentKept] = sentPacket{seq: seq, sum: p.Summary}
+	c.nSent++
+	c.mu.Unlock()
+}
+
+// linkWire links a wire event to the packet of the host's it first
+// concerns: the latest it sent with the same summary not linked yet.
+func (c *Client) linkWire(w *lab.WireEvent) {
+	if w.Dir != lab.Out || !w.FirstTouch() {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := c.nSent - 1; i >= max(0, c.nSent-sentKept); i-- {
+		if s := &c.sent[i%sentKept]; !s.linked && s.sum == w.Summary {
+			s.linked = true
+			w.Packet = s.seq
+			return
+		}
+	}
 }
 
 // end ends the session once, for the first reason given.

@@ -40,6 +40,7 @@ func TestWirePanelStepsHandshake(t *testing.T) {
 	}
 	h := handshake{t: t, ctx: ctx}
 	h.wait("the SYN held at the switch", func(w wireSeen) bool { return w.held["out"] == 1 })
+	waitCount(t, ctx, `[data-testid=arrow][data-stopped=held]`, 1) // the SYN's arrow stops at the switch
 	if w := h.seen(); w.synAcks != 0 || w.accepts != 0 || w.released != 0 {
 		t.Fatalf("before any step: %+v", w)
 	}

@@ -27,6 +27,7 @@ import {
  * @property {SVGGElement | null} [node] as drawn
  * @property {SVGGElement} [g] an arrow's
  * @property {number} [no] a packet's number, counted as the packet list's No. column counts
+ * @property {"held" | "dropped"} [stopped] a packet's: the wire held or lost it at the switch
  */
 /** @typedef {{x: number, index: number, role: string}} Lane */
 
@@ -126,7 +127,7 @@ export function mountDiagram(sectionEl, lab, bus) {
       else if (e.kind === "state" && e.state) insert({ type: "state", events: [e] }, at);
       else if (e.kind === "packet" && e.packet) insert({ type: "packet", events: [e] }, at);
       else if (e.kind === "session") insert({ type: "session", events: [e] }, at);
-      else if (e.kind === "wire" && e.wire) insert({ type: "wire", events: [e] }, at);
+      else if (e.kind === "wire" && e.wire) { stopAt(e); insert({ type: "wire", events: [e] }, at); }
       return;
     }
     const last = items[items.length - 1];
@@ -155,10 +156,21 @@ export function mountDiagram(sectionEl, lab, bus) {
     } else if (e.kind === "state" && e.state) {
       push({ type: "state", events: [e] });
     } else if (e.kind === "wire" && e.wire) {
+      stopAt(e);
       push({ type: "wire", events: [e] });
     } else {
       return;
     }
+  }
+
+  // stopAt marks the arrow of a packet the host sent that the wire held or
+  // lost at the switch, which Go linked to it: the arrow ends there.
+  /** @param {WireEventEvent} e */
+  function stopAt(e) {
+    const it = e.wire.packet ? bySeq.get(e.wire.packet) : undefined;
+    if (!it || (e.wire.action !== "held" && e.wire.action !== "dropped")) return;
+    it.stopped = e.wire.action;
+    if (!pendingItems.includes(it)) dirty.add(it);
   }
 
   // isSetup: a server's own set-up (socket, bind, listen, and the LISTEN
@@ -397,18 +409,23 @@ export function mountDiagram(sectionEl, lab, bus) {
     const label = packetLabel(p, lab.tcpFlagBits);
     const y1 = it.y + 19;
     const y2 = y1 + SLOPE;
+    const stopped = it.stopped ? ` (${WIRE_WORDS[it.stopped][1]})` : "";
     const g = s("g", {
-      class: `sl-arrow sl-kind-${kind} sl-from-${a.role}`,
+      class: `sl-arrow sl-kind-${kind} sl-from-${a.role}${it.stopped ? " sl-stopped" : ""}`,
       "data-testid": "arrow",
       "data-seq": e.seq,
       "data-label": label,
       "data-kind": kind,
+      "data-stopped": it.stopped || null,
       tabindex: -1,
       role: "button",
-      "aria-label": `${label} ${arrowTip(e, label, it.no || 0)}`,
+      "aria-label": `${label} ${arrowTip(e, label, it.no || 0)}${stopped}`,
     });
     let x1 = a.x;
     let x2 = b.x;
+    // Held or lost at the switch: the arrow stops halfway, where the
+    // wire's row below goes on from.
+    if (it.stopped && Math.abs(x2 - x1) >= 1) x2 = Math.round((x1 + x2) / 2) + 0.5;
     /** @type {SVGElement[]} */
     const parts = [];
     if (Math.abs(x2 - x1) < 1) {
@@ -427,13 +444,20 @@ export function mountDiagram(sectionEl, lab, bus) {
       const uy = (y2 - y1) / len;
       const lx = x1 + dir * 1;
       parts.push(s("rect", { class: "sl-hit", x: Math.min(x1, x2) - 2, y: it.y + 1, width: Math.abs(x2 - x1) + 4, height: PITCH.packet - 2, rx: 4 }));
-      parts.push(s("line", { class: "sl-line", x1: lx, y1, x2: x2 - ux * (HEAD - 1), y2: y2 - uy * (HEAD - 1) }));
-      parts.push(arrowHead(x1, y1, x2, y2));
+      if (it.stopped) {
+        parts.push(s("line", { class: "sl-line", x1: lx, y1, x2, y2 }));
+        parts.push(it.stopped === "dropped"
+          ? s("path", { class: "sl-wire-cross", d: `M${x2 - 6},${y2 - 6} L${x2 + 6},${y2 + 6} M${x2 - 6},${y2 + 6} L${x2 + 6},${y2 - 6}` })
+          : s("rect", { class: "sl-wire-switch sl-wire-held-mark", x: x2 - 6, y: y2 - 6, width: 12, height: 12, rx: 2 }));
+      } else {
+        parts.push(s("line", { class: "sl-line", x1: lx, y1, x2: x2 - ux * (HEAD - 1), y2: y2 - uy * (HEAD - 1) }));
+        parts.push(arrowHead(x1, y1, x2, y2));
+      }
       const mid = (x1 + x2) / 2;
       parts.push(s("text", { class: "sl-arrow-label", x: mid, y: y1 + SLOPE / 2 - 5, "text-anchor": "middle" }, fit(label, Math.abs(x2 - x1) - 16)));
     }
     // The tooltip, after the label: the arrow's name is the two.
-    parts.push(s("title", {}, ` ${arrowTip(e, label, it.no || 0)}`));
+    parts.push(s("title", {}, ` ${arrowTip(e, label, it.no || 0)}${stopped}`));
     g.append(...parts);
     it.g = g;
     return g;
