@@ -56,7 +56,7 @@ func consoleCommand(ctx context.Context, args []string, stdin io.Reader, stdout,
 	h := c.Hello()
 	fmt.Fprintf(stdout, "socketlab: your host is %s; the lab server is %s (session %s). help() says what you can do.\n", h.Host.Address, h.Host.Gateway, h.Session)
 
-	con := console.New(c.Sockets(), h.ConsoleServer())
+	con := console.New(c.Sockets(), h.ConsoleServer(), console.WithWire(c.ConsoleWire()))
 	defer con.Close()
 	interactive := isTerminal(stdin)
 	lines := make(chan string)

@@ -92,7 +92,10 @@ func NewTrace(limit int) *Trace {
 // so a time earlier than the last own event's is raised to it: the host's
 // own events read in time order. It goes at the end, or before the other
 // host's events placed later than it, but after those that sent it.
-func (t *Trace) Record(e Event) {
+func (t *Trace) Record(e Event) { t.RecordSeq(e) }
+
+// RecordSeq is Record, and returns the number it gave e.
+func (t *Trace) RecordSeq(e Event) uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if e.Time.Before(t.last) {
@@ -110,7 +113,7 @@ func (t *Trace) Record(e Event) {
 			break
 		}
 	}
-	t.insert(at, e, placed{})
+	return t.insert(at, e, placed{})
 }
 
 // Place numbers e, an event of another host's, and keeps it in its place
@@ -195,7 +198,7 @@ func (t *Trace) Place(e Event, r Remote) {
 }
 
 // insert numbers e and puts it at index at; t.mu is held.
-func (t *Trace) insert(at int, e Event, p placed) {
+func (t *Trace) insert(at int, e Event, p placed) uint64 {
 	t.seq++
 	e.Seq = t.seq
 	e.Before = 0
@@ -218,6 +221,7 @@ func (t *Trace) insert(at int, e Event, p placed) {
 	for _, fn := range t.subs {
 		fn(e)
 	}
+	return e.Seq
 }
 
 // Events returns a copy of the events kept so far, in the trace's order.

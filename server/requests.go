@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,6 +28,7 @@ var requests = map[string]requestHandler{
 	bridge.TypeProgress: (*session).answerProgress,
 	bridge.TypeHand:     (*session).answerHand,
 	bridge.TypeMirror:   (*session).answerMirror,
+	bridge.TypeWire:     (*session).answerWire,
 }
 
 // answerPing answers a ping with a pong that carries the server's clock,
@@ -47,6 +49,24 @@ func (s *session) answerSockets(req bridge.Envelope, _ []byte) ([]byte, error) {
 		rows = []lab.SocketInfo{}
 	}
 	return marshal(bridge.SocketsMessage{Type: bridge.TypeSockets, ID: req.ID, Sockets: rows}), nil
+}
+
+// answerWire does a command to the wire of the session's own port, and
+// answers with what it did. A step does not wait for a packet (it would
+// hold up the session's reader, which brings the packets): it releases
+// one already held, or none.
+func (s *session) answerWire(req bridge.Envelope, msg []byte) ([]byte, error) {
+	var r bridge.WireRequest
+	if err := json.Unmarshal(msg, &r); err != nil {
+		return nil, decodeError(err)
+	}
+	now, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := s.port.Wire().Do(now, r.WireCommand)
+	if err != nil {
+		return nil, err
+	}
+	return marshal(bridge.WireMessage{Type: bridge.TypeWire, ID: req.ID, Result: res}), nil
 }
 
 // text answers a text message from the client: a request, dispatched by

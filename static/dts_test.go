@@ -60,7 +60,7 @@ func TestTypesDeclareEveryField(t *testing.T) {
 			t.Errorf("socketlab.d.ts has no interface %s for Go's %v", name, typ)
 		}
 		var want []string
-		for f := range typ.Fields() {
+		for _, f := range jsonFields(typ) {
 			tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 			if !f.IsExported() || tag == "-" {
 				continue
@@ -88,6 +88,7 @@ func TestTypesDeclareEveryField(t *testing.T) {
 		reflect.TypeFor[bridge.WorkshopHello](),
 		reflect.TypeFor[lab.ProgressRecord](),
 		reflect.TypeFor[bridge.Service](),
+		reflect.TypeFor[lab.WireResult](),
 	} {
 		walk(typ)
 	}
@@ -100,6 +101,20 @@ func TestTypesDeclareEveryField(t *testing.T) {
 			t.Errorf("the walk from lab.Event did not reach %v", typ)
 		}
 	}
+}
+
+// jsonFields are a struct's fields as encoding/json sees them: an
+// embedded struct without a name of its own gives its fields.
+func jsonFields(typ reflect.Type) []reflect.StructField {
+	var out []reflect.StructField
+	for f := range typ.Fields() {
+		if f.Anonymous && f.Tag.Get("json") == "" && f.Type.Kind() == reflect.Struct {
+			out = append(out, jsonFields(f.Type)...)
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 // interfaceRE matches the start of an interface declaration; fieldRE a

@@ -58,6 +58,14 @@ export interface SocketLab {
    * "coming" once the instructor marked it "on my way"; null outside a workshop.
    */
   hand(action: "raise" | "lower" | "status", message?: string): Promise<HandState | null>;
+  /**
+   * The wire between the host and the lab's switch (its port on the server), as the console's wire object
+   * controls it. Each method resolves with what it did and the wire's state after; a setting's optional last
+   * argument is its direction ("out": what the host sends; "in": what comes to it; "both", the default). Rejects
+   * with what is wrong with an argument out of bounds. Its calls run beside the console's line: the page can step
+   * a packet while exec waits in connect.
+   */
+  readonly wire: SocketLabWire;
   /** The capture of the host's link, a pcap file. */
   pcap(): Uint8Array<ArrayBuffer>;
   /**
@@ -211,6 +219,63 @@ export interface WireEventEvent extends EventBase { kind: "wire"; wire: WireEven
 
 export type LabEvent = CallEvent | PacketEvent | StateEvent | SessionEventEvent | WireEventEvent;
 
+/** socketlab.wire: the verbs of the console's wire object, as methods. */
+export interface SocketLabWire {
+  state(): Promise<WireResult>;
+  pause(dir?: WireDir): Promise<WireResult>;
+  /** Ends step mode: the held packets go on, new ones pass. */
+  resume(dir?: WireDir): Promise<WireResult>;
+  /** Releases the oldest held packet, either way, waiting up to a second for one; moved 0 if none came. */
+  step(): Promise<WireResult>;
+  release(): Promise<WireResult>;
+  drop(): Promise<WireResult>;
+  /** p from 0 to 1. */
+  loss(p: number, dir?: WireDir): Promise<WireResult>;
+  /** Seconds, each up to 10. */
+  delay(seconds: number, jitter?: number, dir?: WireDir): Promise<WireResult>;
+  duplicate(p: number, dir?: WireDir): Promise<WireResult>;
+  reorder(p: number, dir?: WireDir): Promise<WireResult>;
+  /** Bytes a second: 0 (no limit) or 100 to 10⁹. */
+  rate(bytesPerSecond: number, dir?: WireDir): Promise<WireResult>;
+  seed(n: number): Promise<WireResult>;
+  clear(dir?: WireDir): Promise<WireResult>;
+}
+
+export type WireDir = "out" | "in" | "both";
+
+/** lab.WireResult: what a wire command did. */
+export interface WireResult {
+  state: WireState;
+  /** The summary of the packet a step or drop moved. */
+  packet?: string;
+  /** Packets a step or drop (0 or 1) or a release moved. */
+  moved: number;
+}
+
+/** lab.WireState: the wire's settings each way and what it holds. */
+export interface WireState {
+  out: WireSettings;
+  in: WireSettings;
+  seed: number;
+  /** Packets waiting to be released. */
+  held: number;
+  delayed: number;
+  dropped: number;
+  overflow: number;
+}
+
+/** lab.WireSettings: one direction's. */
+export interface WireSettings {
+  hold: boolean;
+  loss: number;
+  delay_ns: number;
+  jitter_ns: number;
+  duplicate: number;
+  reorder: number;
+  /** Bytes a second; 0 no limit. */
+  rate: number;
+}
+
 /** lab.WireEvent: what the wire between the host and the switch did to one packet. */
 export interface WireEvent {
   action: "held" | "released" | "dropped" | "delayed" | "duplicated" | "reordered";
@@ -220,6 +285,8 @@ export interface WireEvent {
   summary: string;
   /** Why it was dropped: "loss", "drop" (dropped while held), "overflow" (too many waited). */
   reason?: "loss" | "drop" | "overflow";
+  /** The seq of the packet event of the host's own packet the wire first did this to (held, lost, …), when the client found it. */
+  packet?: number;
 }
 
 export type EventOf<K extends EventKind> = Extract<LabEvent, { kind: K }>;

@@ -28,6 +28,12 @@ package main
 //	                           message), takes it back ("lower") or asks where it stands
 //	                           ("status"); resolves with "none", "waiting" or "coming"
 //	                           (the instructor is on their way), null outside a workshop
+//	socketlab.wire.VERB(…)     Promise<{state, packet, moved}>: the wire between the host
+//	                           and the switch, on the server, as the console's wire
+//	                           object controls it (pause, resume, step, release, drop, loss,
+//	                           delay, duplicate, reorder, rate, seed, clear, state; a
+//	                           setting's last argument, optional, is its direction:
+//	                           "out", "in" or "both"); never queued behind exec
 //	socketlab.pcap()           Uint8Array: the capture of the host's link
 //	socketlab.judge(checks, since)  [bool]: whether the trace after since passes
 //	                           each check (JSON, lab/check); since is an event number
@@ -53,6 +59,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"runtime/debug"
 	"syscall/js"
@@ -128,6 +135,7 @@ func expose(l *labSession) {
 			return c.Hand(context.Background(), action, message)
 		})
 	})
+	api.Set("wire", wireObject(l))
 	method(api, "judge", func(args []js.Value) any {
 		var checks []check.Check
 		if err := json.Unmarshal([]byte(argString(args, 0)), &checks); err != nil || len(checks) > 100 {
@@ -209,6 +217,63 @@ func exposeWatching(api js.Value, w *watching) {
 		fn := listener(args, "onSpotlight")
 		return stopper(events(w.spot, func(e lab.Event) { safely(func() { fn.Invoke(toJS(e)) }) }))
 	})
+}
+
+// wireVerbs are socketlab.wire's methods: how many numbers each takes
+// first (a value; delay's, then a jitter), and whether it is a setting,
+// whose direction comes after them.
+var wireVerbs = []struct {
+	verb    string
+	numbers int
+	setting bool
+}{
+	{lab.WireVerbState, 0, false}, {lab.WireVerbPause, 0, true}, {lab.WireVerbResume, 0, true}, {lab.WireVerbStep, 0, false},
+	{lab.WireVerbRelease, 0, false}, {lab.WireVerbDrop, 0, false}, {lab.WireVerbLoss, 1, true},
+	{lab.WireVerbDelay, 2, true}, {lab.WireVerbDuplicate, 1, true}, {lab.WireVerbReorder, 1, true},
+	{lab.WireVerbRate, 1, true}, {lab.WireVerbSeed, 1, false}, {lab.WireVerbClear, 0, true},
+}
+
+// wireObject is socketlab.wire: a method a verb, each a Promise of the
+// lab.WireResult, rejected with what is wrong with its arguments. Its
+// calls run beside the console's line, so the page can step a packet
+// while exec waits in connect.
+func wireObject(l *labSession) js.Value {
+	obj := js.Global().Get("Object").New()
+	for _, v := range wireVerbs {
+		method(obj, v.verb, func(args []js.Value) any {
+			cmd := lab.WireCommand{Verb: v.verb}
+			nums := []*float64{&cmd.Value, &cmd.Jitter}
+			for i := range v.numbers {
+				switch {
+				case i < len(args) && args[i].Type() == js.TypeNumber:
+					*nums[i] = args[i].Float()
+				case i == 0:
+					*nums[i] = math.NaN() // missing: refused below
+				}
+			}
+			var bad error
+			if v.verb == lab.WireVerbSeed {
+				if n := cmd.Value; math.IsNaN(n) || n < 0 || n != math.Trunc(n) || n > 1<<53 {
+					bad = fmt.Errorf("socketlab.wire.seed(n): n must be a whole number from 0 to 2**53")
+				}
+				cmd.Seed, cmd.Value = uint64(cmd.Value), 0
+			}
+			if dir := argString(args, v.numbers); v.setting && dir != "both" {
+				cmd.Dir = lab.Direction(dir)
+			}
+			return promise(func() (any, error) {
+				if bad != nil {
+					return nil, bad
+				}
+				res, err := l.wire(cmd)
+				if err != nil {
+					return nil, err
+				}
+				return toJS(res), nil
+			})
+		})
+	}
+	return obj
 }
 
 // method sets obj[name] to fn, reporting a panic instead of crashing the

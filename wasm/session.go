@@ -46,7 +46,7 @@ func (l *labSession) run(ctx context.Context) {
 		l.mu.Lock()
 		old := l.console
 		first := l.client == nil
-		l.client, l.console = c, console.New(c.Sockets(), c.Hello().ConsoleServer())
+		l.client, l.console = c, console.New(c.Sockets(), c.Hello().ConsoleServer(), console.WithWire(c.ConsoleWire()))
 		l.mu.Unlock()
 		if old != nil {
 			old.Close()
@@ -133,6 +133,30 @@ func (l *labSession) serverSockets(ctx context.Context) ([]lab.SocketInfo, error
 		return []lab.SocketInfo{}, nil
 	}
 	return c.ServerSockets(ctx)
+}
+
+// wireStepWait is how long socketlab.wire.step() waits for a packet to be
+// held, as the console's wire.step() does.
+const wireStepWait = time.Second
+
+// wire does a command to the wire of the host's port on the server,
+// beside the console's line (it takes no exec lock).
+func (l *labSession) wire(cmd lab.WireCommand) (lab.WireResult, error) {
+	if err := cmd.Check(); err != nil {
+		return lab.WireResult{}, err
+	}
+	l.mu.Lock()
+	c := l.client
+	l.mu.Unlock()
+	if c == nil {
+		return lab.WireResult{}, fmt.Errorf("control the wire: the lab is not connected yet")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wireStepWait)
+	defer cancel()
+	if cmd.Verb != lab.WireVerbStep {
+		ctx = context.Background()
+	}
+	return c.ConsoleWire().Do(ctx, cmd)
 }
 
 // workshopClient is the session's client if the host is in a workshop,

@@ -63,6 +63,26 @@ type Client struct {
 	runCtx      context.Context
 	onWatch     func(WatchMessage)
 	onSpotlight func(SpotlightMessage)
+	// wireOn says that the wire of the session's port did something to
+	// packets, as its last answer said: while it does, the host's sent
+	// packets are remembered (sent, guarded by mu) to link the wire's
+	// events to them.
+	wireOn atomic.Bool
+	sent   [sentKept]sentPacket
+	nSent  int
+}
+
+// sentKept is how many of its last packets the client remembers, while
+// the wire is on.
+const sentKept = 64
+
+// sentPacket is a packet the host sent: its event's number, its summary
+// as the wire's events say it (its numbers raw), and whether a wire event
+// is linked to it already.
+type sentPacket struct {
+	seq    uint64
+	sum    string
+	linked bool
 }
 
 // MaxRequests bounds the requests (ServerSockets) waiting to be written.
@@ -376,13 +396,17 @@ func (c *Client) serverEvent(b []byte) {
 		return
 	}
 	e := m.Event
-	if e.Kind != lab.KindCall && e.Kind != lab.KindState {
+	if e.Kind != lab.KindCall && e.Kind != lab.KindState && e.Kind != lab.KindWire {
 		return
 	}
-	if (e.Kind == lab.KindCall) != (e.Call != nil) || (e.Kind == lab.KindState) != (e.State != nil) {
+	if (e.Kind == lab.KindCall) != (e.Call != nil) || (e.Kind == lab.KindState) != (e.State != nil) || (e.Kind == lab.KindWire) != (e.Wire != nil) {
 		return
 	}
 	e.Packet, e.Session = nil, nil
+	if e.Wire != nil {
+		e.Wire.Packet = 0
+		c.linkWire(e.Wire)
+	}
 	now := c.now()
 	r := lab.Remote{NotBefore: c.start, NotAfter: now}
 	var ok bool
@@ -448,6 +472,19 @@ func (c *Client) Hand(ctx context.Context, action, message string) (string, erro
 // not the request's own.
 var answers = map[string]string{TypePing: TypePong}
 
+// Wire does a command to the wire of this session's port on the server
+// and returns what it did; a step releases a packet already held, or
+// none (ConsoleWire's waits for one). It waits as ServerSockets does.
+func (c *Client) Wire(ctx context.Context, cmd lab.WireCommand) (lab.WireResult, error) {
+	var m WireMessage
+	req := &WireRequest{Type: TypeWire, WireCommand: cmd}
+	if err := c.request(ctx, TypeWire, func(id uint64) any { req.ID = id; return req }, &m); err != nil {
+		return lab.WireResult{}, fmt.Errorf("control the wire: %w", err)
+	}
+	c.wireOn.Store(!m.Result.State.Clear())
+	return m.Result, nil
+}
+
 // request sends a request of type typ, the message body(id) or, for a
 // nil body, an Envelope, and decodes its answer into answer; an error
 // message answers with an error.
@@ -504,7 +541,36 @@ func (c *Client) request(ctx context.Context, typ string, body func(id uint64) a
 
 // observe records a packet crossing one of the host's interfaces.
 func (c *Client) observe(iface string, dir lab.Direction, t time.Time, pkt []byte) {
-	c.trace.Record(c.tracker.Event(c.hello.Host.Address, iface, dir, t, pkt))
+	seq := c.trace.RecordSeq(c.tracker.Event(c.hello.Host.Address, iface, dir, t, pkt))
+	if dir != lab.Out || iface != netstack.LinkName || !c.wireOn.Load() {
+		return
+	}
+	p, err := packet.Decode(pkt)
+	if err != nil {
+		return
+	}
+	packet.Summarize(&p)
+	c.mu.Lock()
+	c.sent[c.nSent%sentKept] = sentPacket{seq: seq, sum: p.Summary}
+	c.nSent++
+	c.mu.Unlock()
+}
+
+// linkWire links a wire event to the packet of the host's it first
+// concerns: the latest it sent with the same summary not linked yet.
+func (c *Client) linkWire(w *lab.WireEvent) {
+	if w.Dir != lab.Out || !w.FirstTouch() {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := c.nSent - 1; i >= max(0, c.nSent-sentKept); i-- {
+		if s := &c.sent[i%sentKept]; !s.linked && s.sum == w.Summary {
+			s.linked = true
+			w.Packet = s.seq
+			return
+		}
+	}
 }
 
 // end ends the session once, for the first reason given.

@@ -15,7 +15,8 @@
 //   - a text message, either way, is one JSON object with a "type".
 //
 // From the server, an "event" message (EventMessage) carries one of the lab
-// server's calls or socket states for this session's connections.
+// server's calls or socket states for this session's connections, or what
+// the wire of the session's port did to one of its packets (kind "wire").
 //
 // From the client, a text message is a request, and the server answers
 // each one, in the order they came:
@@ -26,6 +27,8 @@
 //	                           → {"type":"report","id":3,"record":{…,"confirmed":true}}
 //	{"type":"progress","id":4} → {"type":"progress","id":4,"records":[…]}
 //	{"type":"mirror","id":5,"events":[…]} → {"type":"mirror","id":5,"taken":3}
+//	{"type":"wire","id":5,"verb":"loss","value":0.3,"dir":"in"}
+//	                           → {"type":"wire","id":5,"result":{"state":{…},"moved":0}}
 //
 // A pong (PongMessage) carries the server's clock: when the ping was
 // received and the pong sent, from which the client estimates the
@@ -70,6 +73,14 @@
 // client gets it in "spotlight" messages (SpotlightMessage), named "a
 // classmate" unless the instructor chose to show the name, and one with
 // "on" false when the spotlight ends.
+// A "wire" request (WireRequest) controls the wire of the session's own
+// port (in a workshop too: the student's host's, never another's): a
+// lab.WireCommand, its verb and arguments checked by lab.WireCommand.Check
+// (probabilities 0 to 1, delays up to lab.MaxWireDelay, a rate of 0 or
+// lab.MinWireRate to lab.MaxWireRate). The answer (WireMessage) is what it
+// did and the wire's state after it. A step never waits on the server: it
+// releases a packet already held, or none. What the wire does to packets
+// comes as events of kind "wire" on the session's trace.
 //
 // A text message the server cannot take (not JSON, no "type", a type it
 // does not know, or a known one whose fields do not decode) is counted
@@ -124,6 +135,8 @@ const (
 	TypeMirror = "mirror"
 	// TypeSpotlight is a SpotlightMessage, from the server unasked.
 	TypeSpotlight = "spotlight"
+	// TypeWire is answered with a WireMessage of the same type.
+	TypeWire = "wire"
 )
 
 // ByeMessage is the server's last message on a session it ends: the close
@@ -351,4 +364,19 @@ type SpotlightMessage struct {
 	Start  bool        `json:"start,omitempty"`
 	Name   string      `json:"name,omitempty"` // "a classmate", or their name if the instructor chose to show it
 	Events []lab.Event `json:"events,omitempty"`
+}
+
+// WireRequest asks the server to do a command to the wire of the
+// session's port (see the package's doc).
+type WireRequest struct {
+	Type string `json:"type"` // TypeWire
+	ID   uint64 `json:"id,omitempty"`
+	lab.WireCommand
+}
+
+// WireMessage answers a wire request with what it did.
+type WireMessage struct {
+	Type   string         `json:"type"` // TypeWire
+	ID     uint64         `json:"id,omitempty"`
+	Result lab.WireResult `json:"result"`
 }

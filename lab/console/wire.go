@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -11,19 +10,14 @@ import (
 )
 
 // Wire is the link between the console's host and its room's switch, as
-// the console's wire object controls it. room.Wire is one: room.NewLab
-// gives it to the console of `socketlab run`. The browser's console has
-// none yet: its host is behind the bridge, and the wire of its port is on
-// the server (a later version asks for it over the bridge).
+// the console's wire object controls it: room.Wire is one (room.NewLab
+// gives it to the console of `socketlab run`), and so is the bridge
+// client's, which asks the server for its port's wire (the browser's and
+// `socketlab console`'s).
 type Wire interface {
-	State() lab.WireState
-	Set(lab.WireSettings)
-	Seed(seed uint64)
-	// Step releases the oldest held packet, waiting for one until ctx
-	// is done, and returns its summary, or false.
-	Step(ctx context.Context) (string, bool)
-	Release() int
-	Drop() (string, bool)
+	// Do carries out a command and returns the state after it; step
+	// waits for a held packet until ctx is done.
+	Do(ctx context.Context, cmd lab.WireCommand) (lab.WireResult, error)
 }
 
 // WithWire gives the console the wire its wire object controls.
@@ -36,85 +30,55 @@ type wireValue struct{ w Wire }
 
 func (wireValue) typeName() string { return "wire" }
 
-// The wire's bounds.
+// The wire object's waits.
 const (
-	maxWireDelay = 10 * time.Second
-	minWireRate  = 100
-	maxWireRate  = 1_000_000_000
-	stepWait     = time.Second // how long wire.step() waits for a packet to be held
+	stepWait  = time.Second     // how long wire.step() waits for a packet to be held
+	stateWait = 5 * time.Second // how long printing the wire waits for its state
 )
 
-// wireMethods are the wire object's methods.
+// wireMethods are the wire object's methods: each makes a command from its
+// arguments (a setting's with dir='out', 'in' or 'both', the default).
 var wireMethods = map[string]func(ev *evaluator, w Wire, a *args) (value, *pyError){
-	"pause": func(ev *evaluator, w Wire, a *args) (value, *pyError) {
-		return setWire(w, a, func(s *lab.WireSettings) { s.Hold = true })
-	},
+	"pause":  setting(lab.WireVerbPause),
+	"resume": setting(lab.WireVerbResume),
+	"clear":  setting(lab.WireVerbClear),
 	"step": func(ev *evaluator, w Wire, a *args) (value, *pyError) {
 		if err := a.want(0, 0); err != nil {
 			return nil, err
 		}
 		ctx, cancel := context.WithTimeout(ev.ctx, stepWait)
 		defer cancel()
-		sum, ok := w.Step(ctx)
-		if ev.ctx.Err() != nil {
-			return nil, errInterrupt
+		res, err := doWire(ev, ctx, w, lab.WireCommand{Verb: lab.WireVerbStep})
+		if err != nil {
+			return nil, err
 		}
-		if !ok {
-			return none, nil
-		}
-		return strValue(sum), nil
+		return movedPacket(res), nil
 	},
 	"release": func(ev *evaluator, w Wire, a *args) (value, *pyError) {
 		if err := a.want(0, 0); err != nil {
 			return nil, err
 		}
-		return intValue(w.Release()), nil
+		res, err := doWire(ev, ev.ctx, w, lab.WireCommand{Verb: lab.WireVerbRelease})
+		if err != nil {
+			return nil, err
+		}
+		return intValue(res.Moved), nil
 	},
 	"drop": func(ev *evaluator, w Wire, a *args) (value, *pyError) {
 		if err := a.want(0, 0); err != nil {
 			return nil, err
 		}
-		if sum, ok := w.Drop(); ok {
-			return strValue(sum), nil
-		}
-		return none, nil
-	},
-	"loss":      probability(func(s *lab.WireSettings, p float64) { s.Loss = p }),
-	"duplicate": probability(func(s *lab.WireSettings, p float64) { s.Duplicate = p }),
-	"reorder":   probability(func(s *lab.WireSettings, p float64) { s.Reorder = p }),
-	"delay": func(ev *evaluator, w Wire, a *args) (value, *pyError) {
-		vals, err := a.bind("seconds", "jitter")
+		res, err := doWire(ev, ev.ctx, w, lab.WireCommand{Verb: lab.WireVerbDrop})
 		if err != nil {
 			return nil, err
 		}
-		if vals[0] == nil {
-			return nil, typeError("delay() missing required argument 'seconds' (pos 1)")
-		}
-		d, err := seconds(vals[0], "delay")
-		if err != nil {
-			return nil, err
-		}
-		var j time.Duration
-		if vals[1] != nil {
-			if j, err = seconds(vals[1], "jitter"); err != nil {
-				return nil, err
-			}
-		}
-		return setWire(w, nil, func(s *lab.WireSettings) { s.Delay, s.Jitter = d, j })
+		return movedPacket(res), nil
 	},
-	"rate": func(ev *evaluator, w Wire, a *args) (value, *pyError) {
-		if err := a.want(1, 1); err != nil {
-			return nil, err
-		}
-		n, err := toInt(a.pos[0])
-		if err != nil {
-			return nil, err
-		}
-		if n != 0 && (n < minWireRate || n > maxWireRate) {
-			return nil, valueError("rate must be 0 (no limit) or from %d to %d bytes a second, not %d", minWireRate, maxWireRate, n)
-		}
-		return setWire(w, nil, func(s *lab.WireSettings) { s.Rate = int(n) })
-	},
+	"loss":      setting(lab.WireVerbLoss, "p"),
+	"duplicate": setting(lab.WireVerbDuplicate, "p"),
+	"reorder":   setting(lab.WireVerbReorder, "p"),
+	"delay":     setting(lab.WireVerbDelay, "seconds", "jitter"),
+	"rate":      setting(lab.WireVerbRate, "bytes_per_second"),
 	"seed": func(ev *evaluator, w Wire, a *args) (value, *pyError) {
 		if err := a.want(1, 1); err != nil {
 			return nil, err
@@ -126,70 +90,130 @@ var wireMethods = map[string]func(ev *evaluator, w Wire, a *args) (value, *pyErr
 		if n < 0 {
 			return nil, valueError("seed must be a non-negative integer, not %d", n)
 		}
-		w.Seed(uint64(n))
+		if _, err := doWire(ev, ev.ctx, w, lab.WireCommand{Verb: lab.WireVerbSeed, Seed: uint64(n)}); err != nil {
+			return nil, err
+		}
 		return none, nil
-	},
-	"clear": func(ev *evaluator, w Wire, a *args) (value, *pyError) {
-		return setWire(w, a, func(s *lab.WireSettings) { *s = lab.WireSettings{} })
 	},
 }
 
 // callWire calls a method of the wire object.
 func callWire(ev *evaluator, v wireValue, name string, a *args) (value, *pyError) {
 	if v.w == nil {
-		return nil, raise("RuntimeError", "this console has no wire to control: wire works in `socketlab run` for now")
+		return nil, raise("RuntimeError", "this console has no wire to control")
 	}
 	return wireMethods[name](ev, v.w, a)
 }
 
-// setWire changes one of the wire's settings; a, if set, must be empty.
-func setWire(w Wire, a *args, change func(*lab.WireSettings)) (value, *pyError) {
-	if a != nil {
-		if err := a.want(0, 0); err != nil {
-			return nil, err
-		}
-	}
-	s := w.State().WireSettings
-	change(&s)
-	w.Set(s)
-	return none, nil
-}
-
-// probability is a method that sets a probability.
-func probability(set func(*lab.WireSettings, float64)) func(*evaluator, Wire, *args) (value, *pyError) {
+// setting is a method that changes a setting: params are its required
+// number (the first: a value; the second, jitter, optional), then dir.
+func setting(verb string, params ...string) func(*evaluator, Wire, *args) (value, *pyError) {
 	return func(ev *evaluator, w Wire, a *args) (value, *pyError) {
-		if err := a.want(1, 1); err != nil {
+		if n := len(a.pos); n > len(params) { // dir is keyword-only
+			was := "was"
+			if n > 1 {
+				was = "were"
+			}
+			return nil, typeError("%s() takes %d positional %s but %d %s given", a.name, len(params), plural(len(params), "argument"), n, was)
+		}
+		vals, err := a.bind(append(params, "dir")...)
+		if err != nil {
 			return nil, err
 		}
-		p, ok := asFloat(a.pos[0])
-		switch {
-		case !ok:
-			return nil, typeError("must be real number, not %s", a.pos[0].typeName())
-		case math.IsNaN(p) || p < 0 || p > 1:
-			return nil, valueError("%s must be a probability from 0.0 to 1.0, not %s", a.name, reprValue(a.pos[0]))
+		cmd := lab.WireCommand{Verb: verb}
+		nums := []*float64{&cmd.Value, &cmd.Jitter}
+		for i, p := range params {
+			v := vals[i]
+			if v == nil {
+				if i == 0 {
+					return nil, typeError("%s() missing required argument '%s' (pos 1)", a.name, p)
+				}
+				continue
+			}
+			if verb == lab.WireVerbRate {
+				n, err := toInt(v)
+				if err != nil {
+					return nil, err
+				}
+				*nums[i] = float64(n)
+				continue
+			}
+			f, ok := asFloat(v)
+			if !ok {
+				return nil, typeError("must be real number, not %s", v.typeName())
+			}
+			*nums[i] = f
 		}
-		return setWire(w, nil, func(s *lab.WireSettings) { set(s, p) })
+		if d := vals[len(params)]; d != nil {
+			s, ok := d.(strValue)
+			if !ok || (s != "in" && s != "out" && s != "both") {
+				return nil, valueError("dir must be 'out', 'in' or 'both', not %s", reprValue(d))
+			}
+			if s != "both" {
+				cmd.Dir = lab.Direction(s)
+			}
+		}
+		if err := cmd.Check(); err != nil {
+			return nil, valueError("%s", err.Error())
+		}
+		if _, err := doWire(ev, ev.ctx, w, cmd); err != nil {
+			return nil, err
+		}
+		return none, nil
 	}
 }
 
-// seconds reads a time in seconds, from 0 to maxWireDelay.
-func seconds(v value, what string) (time.Duration, *pyError) {
-	f, ok := asFloat(v)
-	switch {
-	case !ok:
-		return 0, typeError("must be real number, not %s", v.typeName())
-	case math.IsNaN(f) || f < 0 || f > maxWireDelay.Seconds():
-		return 0, valueError("%s must be from 0 to %g seconds, not %s", what, maxWireDelay.Seconds(), reprValue(v))
+// doWire carries out a command on the wire; a wire that fails (a bridge
+// gone) raises OSError.
+func doWire(ev *evaluator, ctx context.Context, w Wire, cmd lab.WireCommand) (lab.WireResult, *pyError) {
+	res, err := w.Do(ctx, cmd)
+	if ev.ctx.Err() != nil {
+		return res, errInterrupt
 	}
-	return time.Duration(math.Round(f * float64(time.Second))), nil
+	if err != nil {
+		return res, raise("OSError", "wire.%s: %s", cmd.Verb, err.Error())
+	}
+	return res, nil
 }
 
-// wireRepr is how the wire object prints: its settings and what it holds.
+// movedPacket is what step and drop return: the packet's summary, or None.
+func movedPacket(res lab.WireResult) value {
+	if res.Moved == 0 {
+		return none
+	}
+	return strValue(res.Packet)
+}
+
+// wireRepr is how the wire object prints: its settings each way, its seed
+// and what it holds.
 func wireRepr(w Wire) string {
 	if w == nil {
 		return "<wire: none in this console>"
 	}
-	st := w.State()
+	ctx, cancel := context.WithTimeout(context.Background(), stateWait)
+	defer cancel()
+	res, err := w.Do(ctx, lab.WireCommand{Verb: lab.WireVerbState})
+	if err != nil {
+		return "<wire: state unknown: " + err.Error() + ">"
+	}
+	st := res.State
+	var s string
+	if st.Out == st.In {
+		s = "<wire: " + settingsText(st.Out)
+	} else {
+		s = "<wire: out " + settingsText(st.Out) + "; in " + settingsText(st.In)
+	}
+	s += "; seed " + strconv.FormatUint(st.Seed, 10)
+	s += "; " + strconv.Itoa(st.Held) + " held, " + strconv.Itoa(st.Delayed) + " delayed, " +
+		strconv.FormatUint(st.Dropped, 10) + " dropped"
+	if st.Overflow > 0 {
+		s += ", " + strconv.FormatUint(st.Overflow, 10) + " over the bound"
+	}
+	return s + ">"
+}
+
+// settingsText is one direction's settings, in words.
+func settingsText(st lab.WireSettings) string {
 	var parts []string
 	if st.Hold {
 		parts = append(parts, "paused")
@@ -213,13 +237,7 @@ func wireRepr(w Wire) string {
 		parts = append(parts, "rate "+strconv.Itoa(st.Rate)+" B/s")
 	}
 	if len(parts) == 0 {
-		parts = append(parts, "clear")
+		return "clear"
 	}
-	s := "<wire: " + strings.Join(parts, ", ") + "; seed " + strconv.FormatUint(st.Seed, 10)
-	s += "; " + strconv.Itoa(st.Held) + " held, " + strconv.Itoa(st.Delayed) + " delayed, " +
-		strconv.FormatUint(st.Dropped, 10) + " dropped"
-	if st.Overflow > 0 {
-		s += ", " + strconv.FormatUint(st.Overflow, 10) + " over the bound"
-	}
-	return s + ">"
+	return strings.Join(parts, ", ")
 }

@@ -22,21 +22,26 @@ func TestWire(t *testing.T) {
 	if res := l.exec(`wire`); res.Output != want {
 		t.Errorf("wire printed %q, want %q", res.Output, want)
 	}
+	if res := l.exec(`wire.clear(dir='in'); wire.loss(0.5, dir='in'); wire`); res.Output != "<wire: out "+want[len("<wire: "):strings.Index(want, ";")]+"; in loss 50%; seed 7; 0 held, 0 delayed, 0 dropped>\n" {
+		t.Errorf("one way cleared: %q %s", res.Output, res.Error)
+	}
 	if res := l.exec(`wire.clear(); wire`); res.Output != "<wire: clear; seed 7; 0 held, 0 delayed, 0 dropped>\n" {
 		t.Errorf("after clear: %q %s", res.Output, res.Error)
 	}
 	for line, want := range map[string]string{
-		`wire.loss(1.5)`:       "ValueError: loss must be a probability from 0.0 to 1.0, not 1.5",
-		`wire.loss("a")`:       "TypeError: must be real number, not str",
-		`wire.loss()`:          "TypeError: loss() takes exactly one argument (0 given)",
-		`wire.delay()`:         "TypeError: delay() missing required argument 'seconds' (pos 1)",
-		`wire.delay(11)`:       "ValueError: delay must be from 0 to 10 seconds, not 11",
-		`wire.delay(1, jit=1)`: "TypeError: delay() got an unexpected keyword argument 'jit'",
-		`wire.rate(50)`:        "ValueError: rate must be 0 (no limit) or from 100 to 1000000000 bytes a second, not 50",
-		`wire.rate(1.5)`:       "TypeError: 'float' object cannot be interpreted as an integer",
-		`wire.seed(-1)`:        "ValueError: seed must be a non-negative integer, not -1",
-		`wire.pause(1)`:        "TypeError: pause() takes no arguments (1 given)",
-		`wire.cut()`:           "AttributeError: 'wire' object has no attribute 'cut'",
+		`wire.loss(1.5)`:           "ValueError: loss must be a probability from 0.0 to 1.0, not 1.5",
+		`wire.loss("a")`:           "TypeError: must be real number, not str",
+		`wire.loss()`:              "TypeError: loss() missing required argument 'p' (pos 1)",
+		`wire.loss(0.1, "in")`:     "TypeError: loss() takes 1 positional argument but 2 were given",
+		`wire.loss(0.1, dir="up")`: "ValueError: dir must be 'out', 'in' or 'both', not 'up'",
+		`wire.delay()`:             "TypeError: delay() missing required argument 'seconds' (pos 1)",
+		`wire.delay(11)`:           "ValueError: delay must be from 0 to 10 seconds, not 11",
+		`wire.delay(1, jit=1)`:     "TypeError: delay() got an unexpected keyword argument 'jit'",
+		`wire.rate(50)`:            "ValueError: rate must be 0 (no limit) or from 100 to 1000000000 bytes a second, not 50",
+		`wire.rate(1.5)`:           "TypeError: 'float' object cannot be interpreted as an integer",
+		`wire.seed(-1)`:            "ValueError: seed must be a non-negative integer, not -1",
+		`wire.pause(1)`:            "TypeError: pause() takes 0 positional arguments but 1 was given",
+		`wire.cut()`:               "AttributeError: 'wire' object has no attribute 'cut'",
 	} {
 		if res := l.exec(line); res.Error != want {
 			t.Errorf("%s raised %q, want %q", line, res.Error, want)
@@ -47,7 +52,7 @@ func TestWire(t *testing.T) {
 	}
 }
 
-// A console without a wire (the browser's, for now) says so.
+// A console without a wire says so.
 func TestWireNone(t *testing.T) {
 	c := console.New(nil)
 	defer c.Close()

@@ -31,7 +31,7 @@ const (
 
 // Wire is the link between a port's host and the switch: a conditioner in
 // each direction, which may hold, drop, delay, duplicate, reorder or
-// slow the port's packets, as its settings say. Its random choices come
+// slow the port's packets, as its settings for that direction say. Its random choices come
 // from a PCG generator per direction, started from its seed: the same
 // seed and the same packets make the same choices. A clear wire costs the
 // switch one atomic load a packet (Port.active is nil). Every action is an
@@ -41,8 +41,8 @@ const (
 type Wire struct {
 	port *Port
 
-	mu       sync.Mutex // guards what follows
-	set      lab.WireSettings
+	mu       sync.Mutex          // guards what follows
+	set      [2]lab.WireSettings // by direction
 	seed     uint64
 	dirs     [2]conditioner
 	waiting  []*waiting    // held and delayed packets, oldest first
@@ -99,7 +99,7 @@ func (w *Wire) Seed(seed uint64) {
 func (w *Wire) State() lab.WireState {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	st := lab.WireState{WireSettings: w.set, Seed: w.seed, Dropped: w.dropped, Overflow: w.overflow}
+	st := lab.WireState{WireDirs: w.dirsLocked(), Seed: w.seed, Dropped: w.dropped, Overflow: w.overflow}
 	for _, p := range w.waiting {
 		if p.held {
 			st.Held++
@@ -110,43 +110,97 @@ func (w *Wire) State() lab.WireState {
 	return st
 }
 
-// Set changes what the wire does to packets after. Turning hold off
-// releases the held packets; a clear wire also sends on at once the
-// packets it delays, so that it is exactly the link it was before.
-func (w *Wire) Set(s lab.WireSettings) {
+// dirsLocked is the settings, by direction as the port's host sees them
+// (the lab server's, on its port); w.mu is held.
+func (w *Wire) dirsLocked() lab.WireDirs {
+	return lab.WireDirs{Out: w.set[toSwitch], In: w.set[fromSwitch]}
+}
+
+// Set changes what the wire does to packets after, both ways.
+func (w *Wire) Set(s lab.WireSettings) { w.SetDirs(s.Both()) }
+
+// SetDirs changes what the wire does to packets after, in each
+// direction. Turning hold off releases that direction's held packets; a
+// direction made clear also sends on at once the packets it delays, so
+// that it is exactly the link it was before.
+func (w *Wire) SetDirs(d lab.WireDirs) {
 	var out sendList
 	w.mu.Lock()
-	w.set = s
-	if !s.Hold {
-		w.releaseLocked(&out)
-	}
-	if s.Clear() {
-		for _, p := range w.takeWaiting(false) {
-			out.add(p.dir, p.from, p.to, p.pkt)
-		}
-		for d := range w.dirs {
-			c := &w.dirs[d]
-			if c.slot != nil {
-				w.port.room.sched.remove(c.slot)
-				out.add(c.slot.dir, c.slot.from, c.slot.to, c.slot.pkt)
-				c.slot = nil
-			}
-			c.free = time.Time{}
-		}
-		w.port.active.Store(nil)
-	} else {
-		w.port.active.Store(w)
-	}
+	w.setLocked(d, &out)
 	w.mu.Unlock()
 	out.send(w.port.room)
 }
 
-// takeWaiting takes the held packets (or the delayed ones) off the wire,
-// oldest first; w.mu is held.
-func (w *Wire) takeWaiting(held bool) []*waiting {
+// setLocked is SetDirs with w.mu held, the packets to send on into out.
+func (w *Wire) setLocked(d lab.WireDirs, out *sendList) {
+	w.set = [2]lab.WireSettings{toSwitch: d.Out, fromSwitch: d.In}
+	for dir, s := range w.set {
+		if !s.Hold {
+			w.releaseLocked(direction(dir), out)
+		}
+		if !s.Clear() {
+			continue
+		}
+		for _, p := range w.takeWaiting(false, direction(dir)) {
+			out.add(p.dir, p.from, p.to, p.pkt)
+		}
+		c := &w.dirs[dir]
+		if c.slot != nil {
+			w.port.room.sched.remove(c.slot)
+			out.add(c.slot.dir, c.slot.from, c.slot.to, c.slot.pkt)
+			c.slot = nil
+		}
+		c.free = time.Time{}
+	}
+	if d.Clear() {
+		w.port.active.Store(nil)
+	} else {
+		w.port.active.Store(w)
+	}
+}
+
+// Do carries out a command (checked here too): a setting verb changes
+// its direction's settings, or both; step waits for a held packet until
+// ctx is done (a done ctx: only one already held). The result says the
+// state after it.
+func (w *Wire) Do(ctx context.Context, cmd lab.WireCommand) (lab.WireResult, error) {
+	if err := cmd.Check(); err != nil {
+		return lab.WireResult{}, err
+	}
+	var res lab.WireResult
+	switch cmd.Verb {
+	case lab.WireVerbStep:
+		if sum, ok := w.Step(ctx); ok {
+			res.Packet, res.Moved = sum, 1
+		}
+	case lab.WireVerbDrop:
+		if sum, ok := w.Drop(); ok {
+			res.Packet, res.Moved = sum, 1
+		}
+	case lab.WireVerbRelease:
+		res.Moved = w.Release()
+	case lab.WireVerbSeed:
+		w.Seed(cmd.Seed)
+	default:
+		var out sendList
+		w.mu.Lock()
+		d := w.dirsLocked()
+		if cmd.Setting(&d) {
+			w.setLocked(d, &out)
+		}
+		w.mu.Unlock()
+		out.send(w.port.room)
+	}
+	res.State = w.State()
+	return res, nil
+}
+
+// takeWaiting takes the held packets (or the delayed ones) of a
+// direction off the wire, oldest first; w.mu is held.
+func (w *Wire) takeWaiting(held bool, dir direction) []*waiting {
 	var took []*waiting
 	w.waiting = slices.DeleteFunc(w.waiting, func(p *waiting) bool {
-		if p.held != held {
+		if p.held != held || p.dir != dir {
 			return false
 		}
 		if !held {
@@ -189,16 +243,16 @@ func (w *Wire) Step(ctx context.Context) (string, bool) {
 func (w *Wire) Release() int {
 	var out sendList
 	w.mu.Lock()
-	n := w.releaseLocked(&out)
+	n := w.releaseLocked(toSwitch, &out) + w.releaseLocked(fromSwitch, &out)
 	w.mu.Unlock()
 	out.send(w.port.room)
 	return n
 }
 
-// releaseLocked releases every held packet into out, oldest first, and
-// says how many; w.mu is held.
-func (w *Wire) releaseLocked(out *sendList) int {
-	held := w.takeWaiting(true)
+// releaseLocked releases every held packet of a direction into out,
+// oldest first, and says how many; w.mu is held.
+func (w *Wire) releaseLocked(dir direction, out *sendList) int {
+	held := w.takeWaiting(true, dir)
 	for _, p := range held {
 		w.event(p.dir, p.from, p.to, p.pkt, lab.WireReleased, "")
 		w.passLocked(p.dir, p.from, p.to, p.pkt, out)
@@ -226,7 +280,7 @@ func (w *Wire) Drop() (string, bool) {
 func (w *Wire) enter(dir direction, from, to *Port, pkt []byte) {
 	var out sendList
 	w.mu.Lock()
-	if w.set.Hold {
+	if w.set[dir].Hold {
 		w.keep(&waiting{dir: dir, from: from, to: to, pkt: slices.Clone(pkt), held: true})
 		w.event(dir, from, to, pkt, lab.WireHeld, "")
 		select {
@@ -246,21 +300,21 @@ func (w *Wire) enter(dir direction, from, to *Port, pkt []byte) {
 // whichever impairments are set, so that the losses a seed makes do not
 // depend on the other settings.
 func (w *Wire) passLocked(dir direction, from, to *Port, pkt []byte, out *sendList) {
-	c := &w.dirs[dir]
+	c, set := &w.dirs[dir], &w.set[dir]
 	lose, dup, reorder, jitter := c.rng.Float64(), c.rng.Float64(), c.rng.Float64(), c.rng.Float64()
-	if lose < w.set.Loss {
+	if lose < set.Loss {
 		w.dropped++
 		w.event(dir, from, to, pkt, lab.WireDropped, lab.WireReasonLoss)
 		return
 	}
-	if reorder < w.set.Reorder && c.slot == nil {
+	if reorder < set.Reorder && c.slot == nil {
 		c.slot = &waiting{w: w, dir: dir, from: from, to: to, pkt: slices.Clone(pkt), at: time.Now().Add(reorderWait)}
 		w.port.room.sched.add(c.slot)
 		w.event(dir, from, to, pkt, lab.WireReordered, "")
 		return
 	}
 	n := 1
-	if dup < w.set.Duplicate {
+	if dup < set.Duplicate {
 		n = 2
 		w.event(dir, from, to, pkt, lab.WireDuplicated, "")
 	}
@@ -277,20 +331,21 @@ func (w *Wire) passLocked(dir direction, from, to *Port, pkt []byte, out *sendLi
 // sendLocked sends a packet on, at once or, with a rate limit or a delay,
 // at its deadline; w.mu is held.
 func (w *Wire) sendLocked(c *conditioner, dir direction, from, to *Port, pkt []byte, jitter float64, out *sendList) {
-	if w.set.Rate == 0 && w.set.Delay == 0 && w.set.Jitter == 0 {
+	set := &w.set[dir]
+	if set.Rate == 0 && set.Delay == 0 && set.Jitter == 0 {
 		out.add(dir, from, to, pkt)
 		return
 	}
 	now := time.Now()
 	at := now
-	if w.set.Rate > 0 {
+	if set.Rate > 0 {
 		if c.free.After(at) {
 			at = c.free
 		}
-		at = at.Add(time.Duration(len(pkt)) * time.Second / time.Duration(w.set.Rate))
+		at = at.Add(time.Duration(len(pkt)) * time.Second / time.Duration(set.Rate))
 		c.free = at
 	}
-	d := w.set.Delay + time.Duration((2*jitter-1)*float64(w.set.Jitter))
+	d := set.Delay + time.Duration((2*jitter-1)*float64(set.Jitter))
 	at = at.Add(max(d, 0))
 	w.keep(&waiting{dir: dir, from: from, to: to, pkt: slices.Clone(pkt), at: at})
 	w.event(dir, from, to, pkt, lab.WireDelayed, "")

@@ -217,3 +217,54 @@ func TestWireRate(t *testing.T) {
 		t.Errorf("4 pings at 20 a second took %v", d)
 	}
 }
+
+// Each direction has its settings: a wire that loses everything on its
+// way in passes what its host sends, until the way out loses too; Do
+// refuses a command out of bounds.
+func TestWireDirections(t *testing.T) {
+	p := newPair(t)
+	w := p.from.Wire()
+	ctx := context.Background()
+	do := func(cmd lab.WireCommand) lab.WireResult {
+		t.Helper()
+		res, err := w.Do(ctx, cmd)
+		if err != nil {
+			t.Fatalf("%+v: %v", cmd, err)
+		}
+		return res
+	}
+	if st := do(lab.WireCommand{Verb: lab.WireVerbLoss, Value: 1, Dir: lab.In}).State; st.In.Loss != 1 || st.Out.Loss != 0 {
+		t.Fatalf("loss in: state %+v", st)
+	}
+	p.ping(1)
+	p.wait(t, 1)
+	do(lab.WireCommand{Verb: lab.WireVerbPause, Dir: lab.Out})
+	p.ping(2)
+	if st := do(lab.WireCommand{Verb: lab.WireVerbState}).State; st.Held != 1 || !st.Out.Hold || st.In.Hold {
+		t.Fatalf("paused out: state %+v", st)
+	}
+	if res := do(lab.WireCommand{Verb: lab.WireVerbStep}); res.Moved != 1 || res.Packet == "" {
+		t.Fatalf("step: %+v", res)
+	}
+	p.wait(t, 1)
+	do(lab.WireCommand{Verb: lab.WireVerbLoss, Value: 1, Dir: lab.Out})
+	p.ping(3) // held, then lost when released
+	if res := do(lab.WireCommand{Verb: lab.WireVerbRelease}); res.Moved != 1 || res.State.Dropped != 1 {
+		t.Fatalf("release: %+v", res)
+	}
+	if got := p.arrived(); !slices.Equal(got, []uint16{1, 2}) {
+		t.Fatalf("arrived %v", got)
+	}
+	if st := do(lab.WireCommand{Verb: lab.WireVerbClear}).State; !st.Clear() {
+		t.Fatalf("cleared: %+v", st)
+	}
+	for _, bad := range []lab.WireCommand{
+		{Verb: "cut"}, {Verb: lab.WireVerbLoss, Value: 2}, {Verb: lab.WireVerbDelay, Value: 11},
+		{Verb: lab.WireVerbDelay, Jitter: -1}, {Verb: lab.WireVerbRate, Value: 50}, {Verb: lab.WireVerbRate, Value: 100.5},
+		{Verb: lab.WireVerbPause, Dir: "up"},
+	} {
+		if _, err := w.Do(ctx, bad); err == nil {
+			t.Errorf("%+v: no error", bad)
+		}
+	}
+}

@@ -14,8 +14,9 @@ import (
 )
 
 // TestAccessibility runs axe-core (npm's, pinned in static/package.json) on the
-// home page, the lab after a TCP echo, and an exercise after a TCP echo,
-// with a packet selected, in the light colour scheme at 1280×720 and the
+// home page, the lab after a TCP echo (with the wire panel open and the
+// wire's marks in the diagram), and an exercise after a TCP echo, with a
+// packet selected, in the light colour scheme at 1280×720 and the
 // dark one at 390×844 (where panes scroll): no violations.
 func TestAccessibility(t *testing.T) {
 	axe, err := os.ReadFile(filepath.Join(root, "static", "node_modules", "axe-core", "axe.min.js"))
@@ -56,6 +57,15 @@ func TestAccessibility(t *testing.T) {
 					if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#packet-list tbody tr`))); err != nil {
 						t.Fatal(err)
 					}
+				}
+				if page.path == "/lab" {
+					// The wire panel open, and the wire's marks in the diagram:
+					// a datagram held, then dropped.
+					if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=wire-impair] summary`))); err != nil {
+						t.Fatal(err)
+					}
+					execLines(t, ctx, `wire.pause()`, `u = socket(AF_INET, SOCK_DGRAM)`, `u.sendto(b"hi", ("10.0.0.1", 7))`, `wire.step()`, `u.sendto(b"ho", ("10.0.0.1", 7))`, `wire.drop()`, `wire.clear()`)
+					waitCount(t, ctx, `[data-testid=wire-mark][data-action=dropped]`, 1)
 				}
 				if v := runAxe(t, ctx, string(axe)); len(v) > 0 {
 					t.Errorf("axe-core on %s (%s): %d violations:\n%s", page.path, scheme, len(v), strings.Join(v, "\n"))

@@ -30,6 +30,7 @@ const input = find(null, "#console-input", HTMLInputElement);
 // mount leaves the console and the others working.
 const VIEWS = [
   ["#diagram", "./diagram.js", "mountDiagram"],
+  ["#diagram", "./wire.js", "mountWire"], // the wire panel, above the diagram
   ["#packets", "./packets.js", "mountPackets"],
   ["#sockets", "./sockets.js", "mountSockets"],
   ["#worksheet", "./worksheet.js", "mountWorksheet"], // on an exercise's page only

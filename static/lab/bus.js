@@ -3,6 +3,7 @@
 //
 //   "select-packet"  detail: seq      a packet was selected (row or arrow)
 //   "clear"          detail: lastSeq  Clear view: forget events with seq ≤ lastSeq
+//   "ran"            detail: 0        the console ran a line (it may have set the wire)
 //
 //   import { bus, emit } from "./bus.js";
 //   bus.addEventListener("clear", (e) => forgetUpTo(e.detail));
@@ -11,7 +12,7 @@
 export const bus = new EventTarget();
 
 /**
- * @param {"select-packet" | "clear"} type
+ * @param {"select-packet" | "clear" | "ran"} type
  * @param {number} detail
  */
 export function emit(type, detail) {

@@ -250,6 +250,7 @@ export function mountConsole(section, lab, bus, { host = "", services = [] } = {
     }
     if (hadFocus) input.focus();
     refreshSuggestions();
+    bus.dispatchEvent(new CustomEvent("ran", { detail: 0 }));
   }
 
   form.addEventListener("submit", (ev) => {

@@ -3,7 +3,10 @@
 // address after them), time flowing down in the order of events: socket
 // calls as notes on their host's lifeline, packets as arrows from sender
 // to receiver, TCP state changes written beside the lifeline, session
-// events as separators across. The same story is told as text in
+// events as separators across, and what the wire between the student's
+// host and the switch did to a packet at the switch, halfway between the
+// lanes: held (it waits there), released (it goes on), lost (a cross),
+// delayed, duplicated, reordered. The same story is told as text in
 // #diagram-text.
 //
 //   mountDiagram(sectionEl, lab, bus)
@@ -13,10 +16,10 @@ import {
   readyAddress, s, shortResult, subscribe,
 } from "./format.js";
 
-/** @import { CallEvent, LabEvent, PacketEvent, SessionEventEvent, TraceSource, StateEvent } from "../socketlab" */
+/** @import { CallEvent, LabEvent, PacketEvent, SessionEventEvent, SocketLab, StateEvent, TraceSource, WireEventEvent } from "../socketlab" */
 /**
  * @typedef {object} Item a row of the diagram
- * @property {"session" | "setup" | "packet" | "call" | "state"} type
+ * @property {"session" | "setup" | "packet" | "call" | "state" | "wire"} type
  * @property {LabEvent[]} events the events it shows: one, or a run of session or set-up events
  * @property {string} [host] a set-up's host
  * @property {number} seq its first event's
@@ -24,12 +27,24 @@ import {
  * @property {SVGGElement | null} [node] as drawn
  * @property {SVGGElement} [g] an arrow's
  * @property {number} [no] a packet's number, counted as the packet list's No. column counts
+ * @property {"held" | "dropped"} [stopped] a packet's: the wire held or lost it at the switch
  */
 /** @typedef {{x: number, index: number, role: string}} Lane */
 
 // Vertical pitch of each kind of row, in pixels: order, not time, places
 // things, so a busy second does not squash and a pause does not stretch.
-const PITCH = { packet: 38, call: 28, state: 22, session: 32, setupLine: 15 };
+const PITCH = { packet: 38, call: 28, state: 22, session: 32, wire: 26, setupLine: 15 };
+
+// What the wire did, in words: the diagram's label, and the text's.
+/** @type {Record<string, [string, string]>} */
+const WIRE_WORDS = {
+  held: ["▮▮ held", "held at the switch"],
+  released: ["▶ released", "released from the switch"],
+  dropped: ["✕ lost", "lost at the switch"],
+  delayed: ["◔ delayed", "delayed at the switch"],
+  duplicated: ["×2 duplicated", "duplicated at the switch"],
+  reordered: ["⇅ held back", "held back at the switch until the next packet has passed"],
+};
 const TOP = 10; // room above the first row
 const SLOPE = 10; // how far an arrow falls from sender to receiver
 const HEAD = 9; // arrowhead length
@@ -112,6 +127,7 @@ export function mountDiagram(sectionEl, lab, bus) {
       else if (e.kind === "state" && e.state) insert({ type: "state", events: [e] }, at);
       else if (e.kind === "packet" && e.packet) insert({ type: "packet", events: [e] }, at);
       else if (e.kind === "session") insert({ type: "session", events: [e] }, at);
+      else if (e.kind === "wire" && e.wire) { stopAt(e); insert({ type: "wire", events: [e] }, at); }
       return;
     }
     const last = items[items.length - 1];
@@ -139,9 +155,22 @@ export function mountDiagram(sectionEl, lab, bus) {
       push({ type: "call", events: [e] });
     } else if (e.kind === "state" && e.state) {
       push({ type: "state", events: [e] });
+    } else if (e.kind === "wire" && e.wire) {
+      stopAt(e);
+      push({ type: "wire", events: [e] });
     } else {
       return;
     }
+  }
+
+  // stopAt marks the arrow of a packet the host sent that the wire held or
+  // lost at the switch, which Go linked to it: the arrow ends there.
+  /** @param {WireEventEvent} e */
+  function stopAt(e) {
+    const it = e.wire.packet ? bySeq.get(e.wire.packet) : undefined;
+    if (!it || (e.wire.action !== "held" && e.wire.action !== "dropped")) return;
+    it.stopped = e.wire.action;
+    if (!pendingItems.includes(it)) dirty.add(it);
   }
 
   // isSetup: a server's own set-up (socket, bind, listen, and the LISTEN
@@ -363,7 +392,7 @@ export function mountDiagram(sectionEl, lab, bus) {
    * @returns {SVGGElement}
    */
   function draw(it) {
-    const node = { packet: drawPacket, call: drawCall, state: drawState, session: drawSession, setup: drawSetup }[it.type](it);
+    const node = { packet: drawPacket, call: drawCall, state: drawState, session: drawSession, setup: drawSetup, wire: drawWire }[it.type](it);
     it.node = node;
     return node;
   }
@@ -380,18 +409,23 @@ export function mountDiagram(sectionEl, lab, bus) {
     const label = packetLabel(p, lab.tcpFlagBits);
     const y1 = it.y + 19;
     const y2 = y1 + SLOPE;
+    const stopped = it.stopped ? ` (${WIRE_WORDS[it.stopped][1]})` : "";
     const g = s("g", {
-      class: `sl-arrow sl-kind-${kind} sl-from-${a.role}`,
+      class: `sl-arrow sl-kind-${kind} sl-from-${a.role}${it.stopped ? " sl-stopped" : ""}`,
       "data-testid": "arrow",
       "data-seq": e.seq,
       "data-label": label,
       "data-kind": kind,
+      "data-stopped": it.stopped || null,
       tabindex: -1,
       role: "button",
-      "aria-label": `${label} ${arrowTip(e, label, it.no || 0)}`,
+      "aria-label": `${label} ${arrowTip(e, label, it.no || 0)}${stopped}`,
     });
     let x1 = a.x;
     let x2 = b.x;
+    // Held or lost at the switch: the arrow stops halfway, where the
+    // wire's row below goes on from.
+    if (it.stopped && Math.abs(x2 - x1) >= 1) x2 = Math.round((x1 + x2) / 2) + 0.5;
     /** @type {SVGElement[]} */
     const parts = [];
     if (Math.abs(x2 - x1) < 1) {
@@ -410,16 +444,84 @@ export function mountDiagram(sectionEl, lab, bus) {
       const uy = (y2 - y1) / len;
       const lx = x1 + dir * 1;
       parts.push(s("rect", { class: "sl-hit", x: Math.min(x1, x2) - 2, y: it.y + 1, width: Math.abs(x2 - x1) + 4, height: PITCH.packet - 2, rx: 4 }));
-      parts.push(s("line", { class: "sl-line", x1: lx, y1, x2: x2 - ux * (HEAD - 1), y2: y2 - uy * (HEAD - 1) }));
-      parts.push(arrowHead(x1, y1, x2, y2));
+      if (it.stopped) {
+        parts.push(s("line", { class: "sl-line", x1: lx, y1, x2, y2 }));
+        parts.push(it.stopped === "dropped"
+          ? s("path", { class: "sl-wire-cross", d: `M${x2 - 6},${y2 - 6} L${x2 + 6},${y2 + 6} M${x2 - 6},${y2 + 6} L${x2 + 6},${y2 - 6}` })
+          : s("rect", { class: "sl-wire-switch sl-wire-held-mark", x: x2 - 6, y: y2 - 6, width: 12, height: 12, rx: 2 }));
+      } else {
+        parts.push(s("line", { class: "sl-line", x1: lx, y1, x2: x2 - ux * (HEAD - 1), y2: y2 - uy * (HEAD - 1) }));
+        parts.push(arrowHead(x1, y1, x2, y2));
+      }
       const mid = (x1 + x2) / 2;
       parts.push(s("text", { class: "sl-arrow-label", x: mid, y: y1 + SLOPE / 2 - 5, "text-anchor": "middle" }, fit(label, Math.abs(x2 - x1) - 16)));
     }
     // The tooltip, after the label: the arrow's name is the two.
-    parts.push(s("title", {}, ` ${arrowTip(e, label, it.no || 0)}`));
+    parts.push(s("title", {}, ` ${arrowTip(e, label, it.no || 0)}${stopped}`));
     g.append(...parts);
     it.g = g;
     return g;
+  }
+
+  /**
+   * drawWire draws what the wire did to a packet at the switch, halfway
+   * between the student's lane and the lab server's: a held or lost packet
+   * comes from its sender to the switch and stops there (a pause mark, a
+   * cross); a released one goes on from there to its receiver; the others
+   * are a mark at the switch. Its words are its name, for screen readers.
+   * @param {Item} it
+   */
+  function drawWire(it) {
+    const e = /** @type {WireEventEvent} */ (it.events[0]);
+    const w = e.wire;
+    const host = laneOf(e.host);
+    const other = lanes.get(hosts.servers[0] || "") || { x: host.x + 120, index: 1, role: "server" };
+    const mid = Math.round((host.x + other.x) / 2) + 0.5;
+    const [from, to] = w.dir === "out" ? [host, other] : [other, host];
+    const y = it.y + PITCH.wire / 2;
+    const words = WIRE_WORDS[w.action] || [w.action, w.action];
+    const g = s("g", {
+      class: `sl-wire sl-wire-${w.action} sl-from-${from.role}`,
+      "data-testid": "wire-mark",
+      "data-seq": e.seq,
+      "data-action": w.action,
+      "data-dir": w.dir,
+      role: "img",
+      "aria-label": wireText(e),
+    });
+    /** @type {SVGElement[]} */
+    const parts = [];
+    const toward = Math.sign(to.x - from.x) || 1;
+    if (w.action === "held" || w.action === "dropped") {
+      parts.push(s("line", { class: "sl-line sl-wire-line", x1: from.x + toward, y1: y, x2: mid - toward * 8, y2: y }));
+    } else if (w.action === "released") {
+      parts.push(s("line", { class: "sl-line sl-wire-line", x1: mid + toward * 8, y1: y, x2: to.x - toward * (HEAD - 1), y2: y }));
+      parts.push(arrowHead(mid, y, to.x, y));
+    }
+    if (w.action === "dropped") {
+      parts.push(s("path", { class: "sl-wire-cross", d: `M${mid - 6},${y - 6} L${mid + 6},${y + 6} M${mid - 6},${y + 6} L${mid + 6},${y - 6}` }));
+    } else {
+      parts.push(s("rect", { class: "sl-wire-switch", x: mid - 6, y: y - 6, width: 12, height: 12, rx: 2 }));
+    }
+    // The label goes on the side of the switch away from the line.
+    const labelRight = w.action === "released" ? toward < 0 : toward > 0;
+    const room = Math.abs(labelRight ? width - mid : mid) - 16;
+    parts.push(s("text", { class: "sl-wire-label", x: mid + (labelRight ? 12 : -12), y: y + 4, "text-anchor": labelRight ? "start" : "end" },
+      fit(`${words[0]}: ${w.summary}`, room)));
+    parts.push(s("title", {}, wireText(e)));
+    g.append(...parts);
+    return g;
+  }
+
+  /**
+   * wireText says what the wire did to a packet, for the text and screen readers.
+   * @param {WireEventEvent} e
+   */
+  function wireText(e) {
+    const w = e.wire;
+    const words = (WIRE_WORDS[w.action] || [w.action, w.action])[1];
+    const why = w.reason === "drop" ? " (you dropped it)" : w.reason === "overflow" ? " (too many packets waited)" : w.reason === "loss" ? " (the loss setting)" : "";
+    return `wire: ${w.dir === "out" ? "a packet from" : "a packet to"} ${who(e.host)} ${words}${why}: ${w.summary}`;
   }
 
   /**
@@ -643,6 +745,8 @@ export function mountDiagram(sectionEl, lab, bus) {
         return `${who(e.host)}: state ${e.state.to} (fd ${e.state.socket || "–"}, ${e.state.local}${e.state.peer ? " ↔ " + e.state.peer : ""}, was ${e.state.from || "–"})`;
       case "session":
         return `session: ${(SESSION_LABELS[e.session.what] || [0, e.session.what])[1]} — ${e.session.message}`;
+      case "wire":
+        return wireText(e);
     }
     return String(/** @type {{kind: string}} */ (e).kind); // a kind newer than this page
   }
