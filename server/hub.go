@@ -23,10 +23,13 @@ const maxPending = 1024
 
 // dashEvent is one change, as a dashboard's stream sends it.
 type dashEvent struct {
-	Kind     string              `json:"kind"` // "progress", "student" or "hands"
+	Kind     string              `json:"kind"` // "progress", "student", "hands", "class" or "removed"
 	Progress *lab.ProgressRecord `json:"progress,omitempty"`
 	Student  *dashStudent        `json:"student,omitempty"`
 	Hands    []handJSON          `json:"hands"` // for "hands": the whole queue, in order of asking
+	// Class is for "class": the pacing, peers rule or message changed
+	// (pacing.go). A "removed" change has the Student's ID only.
+	Class *classJSON `json:"class,omitempty"`
 }
 
 // dashStudent is a student as the dashboard's changes show them: without

@@ -56,6 +56,8 @@ type Client struct {
 	// bye is why the server ended the session, from its bye message
 	// (guarded by mu).
 	bye *websocket.CloseError
+	// onWorkshop is Options.OnWorkshop.
+	onWorkshop func(WorkshopMessage)
 }
 
 // MaxRequests bounds the requests (ServerSockets) waiting to be written.
@@ -79,6 +81,11 @@ type Options struct {
 	// workshop student's Cookie. A browser sends the page's cookies
 	// itself, and ignores it.
 	Header http.Header
+	// OnWorkshop, if set, is called with each workshop message the
+	// server sends (in a workshop: after the hello, and whenever the
+	// workshop's pacing, message or the student's hand changes), on the
+	// client's reading goroutine: it must not block.
+	OnWorkshop func(WorkshopMessage)
 }
 
 // Dial joins a lab at url (ws://host:port/bridge), waits for the server's
@@ -98,12 +105,13 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		conn:  conn,
-		hello: hello,
-		trace: opts.Trace,
-		now:   opts.Now,
-		out:   make(chan *[]byte, SendQueue),
-		done:  make(chan struct{}),
+		conn:       conn,
+		hello:      hello,
+		trace:      opts.Trace,
+		onWorkshop: opts.OnWorkshop,
+		now:        opts.Now,
+		out:        make(chan *[]byte, SendQueue),
+		done:       make(chan struct{}),
 
 		requests: make(chan []byte, MaxRequests),
 		waiting:  map[uint64]chan<- []byte{},
@@ -309,6 +317,12 @@ func (c *Client) text(b []byte) {
 			c.mu.Lock()
 			c.bye = &websocket.CloseError{Code: websocket.StatusCode(bye.Code), Reason: bye.Reason}
 			c.mu.Unlock()
+		}
+		return
+	case TypeWorkshop:
+		var w WorkshopMessage
+		if c.onWorkshop != nil && json.Unmarshal(b, &w) == nil {
+			c.onWorkshop(w)
 		}
 		return
 	}

@@ -125,7 +125,7 @@ func TestBridgeReconnects(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		bridge.Keep(ctx, "ws://"+addr+"/bridge", trace, func(c *bridge.Client) { clients <- c })
+		bridge.Keep(ctx, "ws://"+addr+"/bridge", bridge.Options{Trace: trace}, func(c *bridge.Client) { clients <- c })
 	}()
 	defer func() { cancel(); <-done }()
 
