@@ -1,7 +1,8 @@
 // class.js: a workshop student's view of the class, under the lab page's
 // header (the class bar): the instructor's message, which the student may
 // dismiss until the next one, and, while the instructor paces the class,
-// which of the workshop's exercises are open. Both follow the server's
+// which of the workshop's exercises are open (and, on an exercise locked
+// while the student is on it, that its steps are not sent). Both follow the server's
 // workshop messages (socketlab.onWorkshop), pushed over the bridge as
 // they change: the page never asks. The message is text, set with
 // textContent.
@@ -13,6 +14,9 @@ const message = bar?.querySelector("[data-testid=class-message]");
 const dismiss = /** @type {HTMLButtonElement | null | undefined} */ (bar?.querySelector("[data-testid=dismiss-message]"));
 const nav = /** @type {HTMLElement | null | undefined} */ (bar?.querySelector("[data-testid=class-exercises]"));
 const items = /** @type {HTMLElement[]} */ ([...(bar?.querySelectorAll("[data-testid=class-exercise]") || [])]);
+const lockedHere = /** @type {HTMLElement | null | undefined} */ (bar?.querySelector("[data-testid=class-locked-here]"));
+/** The exercise this page is, if it is one. */
+const here = /** @type {HTMLElement | null} */ (document.querySelector("[data-testid=worksheet]"))?.dataset.exercise;
 
 /** Where the last message the student dismissed is kept, for this tab. */
 const DISMISSED = `socketlab-dismissed-${bar?.dataset.workshopCode || ""}`;
@@ -35,6 +39,7 @@ function show(state) {
     const [link, words] = /** @type {HTMLElement[]} */ ([...li.children]);
     link.hidden = locked;
     words.hidden = !locked;
+    if (lockedHere && li.dataset.exercise === here) lockedHere.hidden = !locked;
   });
 }
 
