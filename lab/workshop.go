@@ -63,6 +63,10 @@ type Workshop struct {
 	Peers Peers `json:"peers"`
 	// MaxStudents bounds how many students may join (1 to MaxStudents).
 	MaxStudents int `json:"max_students"`
+	// LockedAfter paces the class: students may open the first
+	// LockedAfter exercises only, the rest are locked (Locked); 0 locks
+	// none. It is 0 to len(Exercises)-1.
+	LockedAfter int `json:"locked_after"`
 	// TokenHash is the hash of the instructor's token (HashToken).
 	TokenHash TokenHash `json:"-"`
 	// CreatedAt and UpdatedAt are set by the store.
@@ -73,8 +77,9 @@ type Workshop struct {
 // WorkshopUpdate is a change to a workshop's settings: the fields that
 // are not nil are set.
 type WorkshopUpdate struct {
-	Title *string
-	Peers *Peers
+	Title       *string
+	Peers       *Peers
+	LockedAfter *int // 0 to the workshop's exercises less one
 }
 
 // Peers is a workshop's policy on traffic between students' hosts.
@@ -162,7 +167,8 @@ type WorkshopStore interface {
 	// found), here and in every method that takes one.
 	Workshop(ctx context.Context, code string) (*Workshop, error)
 	// UpdateWorkshop changes a workshop's settings and returns it as it
-	// now is.
+	// now is. A LockedAfter not below the workshop's number of exercises
+	// is ErrInvalid.
 	UpdateWorkshop(ctx context.Context, code string, upd WorkshopUpdate) (*Workshop, error)
 	// DeleteWorkshop removes a workshop with its students and their
 	// progress.
@@ -171,8 +177,8 @@ type WorkshopStore interface {
 	CountWorkshops(ctx context.Context) (int, error)
 
 	// AddStudent adds s to the workshop s.Workshop, choosing its ID, its
-	// address (the StudentAddr after the workshop's last one: students
-	// are never removed one by one, so none is ever freed) and its times. Name and TokenHash must be set; a token hash
+	// address (the StudentAddr after the last one the workshop gave, so
+	// a deleted student's address is never given again) and its times. Name and TokenHash must be set; a token hash
 	// another student has is ErrConflict; a workshop with MaxStudents
 	// students is ErrFull.
 	AddStudent(ctx context.Context, s *Student) error
@@ -183,6 +189,9 @@ type WorkshopStore interface {
 	TouchStudent(ctx context.Context, id int64, at time.Time) error
 	// Students lists a workshop's students in the order they joined.
 	Students(ctx context.Context, code string) ([]*Student, error)
+	// DeleteStudent removes one student of the workshop, with their
+	// progress; ErrNotFound if the workshop has no student with the ID.
+	DeleteStudent(ctx context.Context, code string, id int64) error
 
 	// RecordProgress keeps r and returns the record as stored. Recording
 	// what is already recorded changes nothing, except that Confirmed
@@ -266,6 +275,9 @@ func (w *Workshop) Validate() error {
 	if w.MaxStudents < 1 || w.MaxStudents > MaxStudents {
 		return invalidf("max students is %d, not 1 to %d", w.MaxStudents, MaxStudents)
 	}
+	if err := validateLockedAfter(w.LockedAfter, len(w.Exercises)); err != nil {
+		return err
+	}
 	if w.TokenHash.IsZero() {
 		return invalidf("a workshop needs its instructor's token hash")
 	}
@@ -273,8 +285,14 @@ func (w *Workshop) Validate() error {
 }
 
 // Validate checks a workshop update as Workshop.Validate checks the
-// fields it sets.
+// fields it sets; that LockedAfter is below the workshop's number of
+// exercises is for the store to check.
 func (u WorkshopUpdate) Validate() error {
+	if u.LockedAfter != nil {
+		if err := validateLockedAfter(*u.LockedAfter, MaxExercises); err != nil {
+			return err
+		}
+	}
 	if u.Title != nil {
 		if err := ValidateText("title", *u.Title, MaxTitleLen); err != nil {
 			return err
@@ -293,6 +311,30 @@ func (w *Workshop) HasExercise(id string) bool {
 	for _, e := range w.Exercises {
 		if e == id {
 			return true
+		}
+	}
+	return false
+}
+
+// validateLockedAfter checks a workshop's LockedAfter against its
+// number of exercises.
+func validateLockedAfter(n, exercises int) error {
+	if n < 0 || n >= exercises {
+		return invalidf("locked after is %d, not 0 (nothing locked) to %d", n, exercises-1)
+	}
+	return nil
+}
+
+// Locked reports whether the exercise id is locked: it comes after the
+// first LockedAfter of the workshop's exercises. An exercise that is not
+// the workshop's is not locked (nor open: HasExercise says).
+func (w *Workshop) Locked(id string) bool {
+	if w.LockedAfter == 0 {
+		return false
+	}
+	for i, e := range w.Exercises {
+		if e == id {
+			return i >= w.LockedAfter
 		}
 	}
 	return false

@@ -23,8 +23,9 @@ import (
 //
 //	POST   /api/workshops                       create: 201 and the token
 //	GET    /api/workshops/{code}                the workshop, its students, their progress
-//	PATCH  /api/workshops/{code}                {"title"?, "peers"?}: live
+//	PATCH  /api/workshops/{code}                {"title"?, "peers"?, "locked_after"?}: live
 //	DELETE /api/workshops/{code}                the workshop, its students and progress: 204
+//	DELETE /api/workshops/{code}/students/{id}  one student and their progress: 204 (pacing.go)
 //	GET    /api/workshops/{code}/progress.csv   one row per completed step
 //
 // Every call on a workshop needs its token, "Authorization: Bearer
@@ -58,6 +59,7 @@ type workshopJSON struct {
 	Exercises    []string      `json:"exercises"`
 	Peers        lab.Peers     `json:"peers"`
 	MaxStudents  int           `json:"max_students"`
+	LockedAfter  int           `json:"locked_after"` // the first N exercises are open, the rest locked; 0: all open
 	JoinURL      string        `json:"join_url"`
 	QRURL        string        `json:"qr_url"` // the join URL as a QR code, an SVG
 	DashboardURL string        `json:"dashboard_url"`
@@ -89,8 +91,9 @@ type createRequest struct {
 // patchRequest is PATCH /api/workshops/{code}'s body: what is not null
 // changes.
 type patchRequest struct {
-	Title *string    `json:"title"`
-	Peers *lab.Peers `json:"peers"`
+	Title       *string    `json:"title"`
+	Peers       *lab.Peers `json:"peers"`
+	LockedAfter *int       `json:"locked_after"`
 }
 
 // apiError writes {"error": msg}.
@@ -267,7 +270,7 @@ func (s *Server) createWorkshop(w http.ResponseWriter, r *http.Request) {
 func (s *Server) workshopJSON(r *http.Request, wk *lab.Workshop) workshopJSON {
 	code := lab.FormatCode(wk.Code)
 	return workshopJSON{
-		Code: code, Title: wk.Title, Exercises: wk.Exercises, Peers: wk.Peers, MaxStudents: wk.MaxStudents,
+		Code: code, Title: wk.Title, Exercises: wk.Exercises, Peers: wk.Peers, MaxStudents: wk.MaxStudents, LockedAfter: wk.LockedAfter,
 		JoinURL:      joinURL(r, wk),
 		QRURL:        baseURL(r) + qrURL(wk),
 		DashboardURL: baseURL(r) + "/workshop/" + code,
@@ -329,11 +332,11 @@ func (s *Server) patchWorkshop(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	if req.Title == nil && req.Peers == nil {
-		apiError(w, http.StatusBadRequest, `nothing to change: send "title" or "peers"`)
+	if req.Title == nil && req.Peers == nil && req.LockedAfter == nil {
+		apiError(w, http.StatusBadRequest, `nothing to change: send "title", "peers" or "locked_after"`)
 		return
 	}
-	upd := lab.WorkshopUpdate{Title: req.Title, Peers: req.Peers}
+	upd := lab.WorkshopUpdate{Title: req.Title, Peers: req.Peers, LockedAfter: req.LockedAfter}
 	if err := upd.Validate(); err != nil {
 		apiError(w, http.StatusBadRequest, err.Error())
 		return
@@ -346,7 +349,13 @@ func (s *Server) patchWorkshop(w http.ResponseWriter, r *http.Request) {
 	if req.Peers != nil {
 		s.workshops.setPeers(wk.Code, wk.Peers)
 	}
-	s.log.Info("workshop changed", "workshop", lab.FormatCode(wk.Code), "peers", wk.Peers)
+	if req.LockedAfter != nil {
+		s.workshops.setPacing(wk.Code, wk.LockedAfter)
+	}
+	if req.Peers != nil || req.LockedAfter != nil {
+		s.workshops.events.publish(wk.Code, s.classEvent(wk))
+	}
+	s.log.Info("workshop changed", "workshop", lab.FormatCode(wk.Code), "peers", wk.Peers, "locked_after", wk.LockedAfter)
 	if out, ok := s.withStudents(w, r, wk); ok {
 		writeJSON(w, http.StatusOK, out)
 	}

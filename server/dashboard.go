@@ -143,6 +143,7 @@ func (s *Server) dashboardSession(w http.ResponseWriter, r *http.Request) {
 type snapshotJSON struct {
 	Workshop workshopJSON `json:"workshop"`
 	Hands    []handJSON   `json:"hands"`
+	Message  string       `json:"message"` // the instructor's message to the class, "" for none (pacing.go)
 }
 
 // dashboardEvents is GET /api/workshops/{code}/events: a stream of
@@ -162,7 +163,7 @@ func (s *Server) dashboardEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	serveSSE(w, r, sub, "snapshot", snapshotJSON{Workshop: snap, Hands: s.workshops.hands.list(wk.Code)},
+	serveSSE(w, r, sub, "snapshot", snapshotJSON{Workshop: snap, Hands: s.workshops.hands.list(wk.Code), Message: s.workshops.message(wk.Code)},
 		func(evs []dashEvent) (string, any) { return "changes", evs })
 }
 
@@ -204,11 +205,12 @@ func (s *Server) markHand(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "no hand is up with this id")
 		return
 	}
-	q, ok := s.workshops.hands.mark(wk.Code, id, req.State)
+	q, student, ok := s.workshops.hands.mark(wk.Code, id, req.State)
 	if !ok {
 		apiError(w, http.StatusNotFound, "no hand is up with this id")
 		return
 	}
 	s.workshops.events.publish(wk.Code, dashEvent{Kind: "hands", Hands: q})
+	s.workshops.tellStudent(wk.Code, student)
 	writeJSON(w, http.StatusOK, q)
 }

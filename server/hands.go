@@ -74,8 +74,9 @@ func (h *hands) lower(code string, student int64) (queue []handJSON, ok bool) {
 }
 
 // mark sets the state of the hand with the id: bridge.HandComing, or
-// handDone, which takes it down. ok false means no such hand is up.
-func (h *hands) mark(code string, id int64, state string) (queue []handJSON, ok bool) {
+// handDone, which takes it down; it returns the queue and whose hand it
+// is. ok false means no such hand is up.
+func (h *hands) mark(code string, id int64, state string) (queue []handJSON, student int64, ok bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for i, hd := range h.queues[code] {
@@ -85,10 +86,10 @@ func (h *hands) mark(code string, id int64, state string) (queue []handJSON, ok 
 			} else {
 				hd.State = state
 			}
-			return h.listLocked(code), true
+			return h.listLocked(code), hd.Student, true
 		}
 	}
-	return h.listLocked(code), false
+	return h.listLocked(code), 0, false
 }
 
 // removeLocked takes the ith hand of a workshop's queue down; h.mu is

@@ -23,7 +23,7 @@ const maxPending = 1024
 
 // dashEvent is one change, as a dashboard's stream sends it.
 type dashEvent struct {
-	Kind     string              `json:"kind"` // "progress", "student" or "hands"
+	Kind     string              `json:"kind"` // "progress", "student", "hands", "class" or "removed"
 	Progress *lab.ProgressRecord `json:"progress,omitempty"`
 	Student  *dashStudent        `json:"student,omitempty"`
 	Hands    []handJSON          `json:"hands"` // for "hands": the whole queue, in order of asking
@@ -31,6 +31,9 @@ type dashEvent struct {
 	// events, after forgetting those before if Reset.
 	Events []lab.Event `json:"events,omitempty"`
 	Reset  bool        `json:"reset,omitempty"`
+	// Class is for "class": the pacing, peers rule or message changed
+	// (pacing.go). A "removed" change has the Student's ID only.
+	Class *classJSON `json:"class,omitempty"`
 }
 
 // dashStudent is a student as the dashboard's changes show them: without

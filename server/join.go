@@ -51,6 +51,7 @@ func (s *Server) routeWorkshops() {
 	s.routeAPI()
 	s.routeDashboard()
 	s.routeLookin()
+	s.routePacing()
 }
 
 // joinCodeBox is GET /join?code=…, the home page's code box.
@@ -249,20 +250,28 @@ func (s *Server) studentPage(w http.ResponseWriter, r *http.Request) {
 	}
 	c, _ := r.Cookie(studentCookie(wk.Code))
 	code := lab.FormatCode(wk.Code)
+	render(w, r, pages.WorkshopPage(pages.WorkshopView{
+		Code: code, Title: wk.Title, Name: st.Name, Address: st.Addr.String(), Exercises: s.workshopExercises(wk),
+		ResumeURL: joinURL(r, wk) + "?resume=" + url.QueryEscape(c.Value),
+		JoinURL:   joinURL(r, wk), QRURL: qrURL(wk),
+		Message: s.workshops.message(wk.Code),
+	}))
+}
+
+// workshopExercises lists a workshop's exercises, in its order, each
+// marked locked as its pacing says.
+func (s *Server) workshopExercises(wk *lab.Workshop) []pages.ExerciseLink {
 	links := s.exerciseLinks()
 	var exs []pages.ExerciseLink
 	for _, id := range wk.Exercises {
 		for _, l := range links {
 			if l.ID == id {
+				l.Locked = wk.Locked(id)
 				exs = append(exs, l)
 			}
 		}
 	}
-	render(w, r, pages.WorkshopPage(pages.WorkshopView{
-		Code: code, Title: wk.Title, Name: st.Name, Address: st.Addr.String(), Exercises: exs,
-		ResumeURL: joinURL(r, wk) + "?resume=" + url.QueryEscape(c.Value),
-		JoinURL:   joinURL(r, wk), QRURL: qrURL(wk),
-	}))
+	return exs
 }
 
 // baseURL is the scheme and host r was sent to: the server as its client

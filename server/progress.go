@@ -42,6 +42,11 @@ func (s *session) answerReport(req bridge.Envelope, msg []byte) ([]byte, error) 
 	if r.Step >= len(ex.Steps) {
 		return nil, fmt.Errorf("exercise %q has %d steps, from 0", r.Exercise, len(ex.Steps))
 	}
+	paced := *wk.workshop
+	paced.LockedAfter = s.srv.workshops.lockedAfter(wk.live)
+	if paced.Locked(r.Exercise) {
+		return nil, fmt.Errorf("exercise %q is locked: the instructor has not opened it yet", r.Exercise)
+	}
 	if s.reports >= bridge.MaxReports {
 		return nil, fmt.Errorf("more than %d reports in one session", bridge.MaxReports)
 	}

@@ -136,7 +136,8 @@ func (s *Server) exercisePage(w http.ResponseWriter, r *http.Request) {
 
 // labPage serves the lab page, with ws's worksheet if not nil; in a
 // workshop (?workshop=CODE), for its student only: anyone else is sent to
-// its join page.
+// its join page; an exercise the workshop's pacing locks is refused (403,
+// a page that says so).
 func (s *Server) labPage(w http.ResponseWriter, r *http.Request, ws *pages.Worksheet) {
 	code := r.URL.Query().Get("workshop")
 	if code == "" {
@@ -151,7 +152,14 @@ func (s *Server) labPage(w http.ResponseWriter, r *http.Request, ws *pages.Works
 	if !ok {
 		return
 	}
-	render(w, r, pages.LabPage(ws, &pages.WorkshopBadge{Code: lab.FormatCode(wk.Code), Title: wk.Title, Name: st.Name}))
+	if ws != nil && wk.Locked(ws.ID) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusForbidden)
+		render(w, r, pages.ExerciseLockedPage(pages.LockedView{Code: lab.FormatCode(wk.Code), Title: wk.Title, Exercise: ws.Title}))
+		return
+	}
+	render(w, r, pages.LabPage(ws, &pages.WorkshopBadge{Code: lab.FormatCode(wk.Code), Title: wk.Title, Name: st.Name, Exercises: s.workshopExercises(wk)}))
 }
 
 // exerciseLinks lists the exercises for the home page, in order.

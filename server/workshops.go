@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -32,6 +33,10 @@ type workshops struct {
 	mu     sync.Mutex
 	live   map[string]*liveWorkshop // by code
 	closed bool
+	// messages are the instructors' last messages to their classes, by
+	// code (pacing.go).
+	messages    map[string]classMessage
+	lastMessage int64
 }
 
 // liveWorkshop is a workshop's running network and the sessions on it.
@@ -42,11 +47,14 @@ type liveWorkshop struct {
 	idle     *time.Timer        // set while it has no session: closes it
 	idleGen  uint64             // which idle timer is the current one
 	deleted  bool               // the workshop is gone: close the room with its last session
+	// lockedAfter is the workshop's pacing (lab.Workshop.LockedAfter),
+	// set live (pacing.go).
+	lockedAfter int
 }
 
 func newWorkshops(store lab.WorkshopStore, linger time.Duration, maxConnections int, log *slog.Logger) *workshops {
 	return &workshops{store: store, linger: linger, maxConnections: maxConnections, log: log,
-		events: newHub(), hands: newHands(), mirrors: newMirrors(), live: map[string]*liveWorkshop{}}
+		events: newHub(), hands: newHands(), mirrors: newMirrors(), live: map[string]*liveWorkshop{}, messages: map[string]classMessage{}}
 }
 
 // attach puts sess's host on w's network at the student's address,
@@ -69,7 +77,7 @@ func (ws *workshops) attach(w *lab.Workshop, st *lab.Student, sess *session) (*l
 		if err != nil {
 			return nil, nil, fmt.Errorf("start workshop %s: %w", w.Code, err)
 		}
-		lw = &liveWorkshop{code: w.Code, room: r, sessions: map[int64]*session{}}
+		lw = &liveWorkshop{code: w.Code, room: r, sessions: map[int64]*session{}, lockedAfter: w.LockedAfter}
 		ws.live[w.Code] = lw
 		ws.log.Info("workshop network started", "workshop", lab.FormatCode(w.Code))
 	}
@@ -88,6 +96,7 @@ func (ws *workshops) attach(w *lab.Workshop, st *lab.Student, sess *session) (*l
 		return nil, nil, err
 	}
 	lw.sessions[st.ID] = sess
+	sess.answer(ws.classMessageLocked(lw, st.ID)) // sent after the hello
 	ws.events.publish(w.Code, studentEvent(st, true))
 	return lw, port, nil
 }
@@ -98,7 +107,8 @@ func (ws *workshops) leave(sess *session) {
 	wk := sess.workshop
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := ws.store.TouchStudent(ctx, wk.student.ID, time.Now()); err != nil {
+	// A student deleted (or in a workshop deleted) is not found: no news.
+	if err := ws.store.TouchStudent(ctx, wk.student.ID, time.Now()); err != nil && !errors.Is(err, lab.ErrNotFound) {
 		ws.log.Warn("mark a student last seen", "workshop", lab.FormatCode(wk.student.Workshop), "student", wk.student.ID, "err", err)
 	}
 	ws.mu.Lock()
@@ -148,6 +158,7 @@ func (ws *workshops) expire(lw *liveWorkshop, gen uint64) {
 // last of them.
 func (ws *workshops) remove(code string) {
 	ws.hands.remove(code)
+	ws.forget(code)
 	ws.mu.Lock()
 	lw := ws.live[code]
 	if lw == nil {

@@ -66,6 +66,12 @@ export interface SocketLab {
    * a packet while exec waits in connect.
    */
   readonly wire: SocketLabWire;
+  /**
+   * In a workshop, calls fn with the workshop's state as it concerns this page (the pacing, the instructor's
+   * message, the student's hand): now if the server has sent it, and each time the server sends it again, pushed
+   * over the bridge. Never called outside a workshop. Returns a function that unsubscribes.
+   */
+  onWorkshop(fn: (state: WorkshopState) => void): () => void;
   /** The capture of the host's link, a pcap file. */
   pcap(): Uint8Array<ArrayBuffer>;
   /**
@@ -108,6 +114,18 @@ export interface WorksheetProgress {
   updated?: string;
   /** Set by socketlab.progress(). */
   complete?: boolean;
+}
+
+/** A workshop's state as it concerns a student's page, pushed by the server (bridge.WorkshopMessage). */
+export interface WorkshopState {
+  type: "workshop";
+  /** The first locked_after exercises are open, the rest locked; 0: all open. */
+  locked_after: number;
+  /** The instructor's last message to the class (one line, at most 200 characters: text, never HTML); "" for none. */
+  message: string;
+  /** Changes with each message sent. */
+  message_id: number;
+  hand: HandState;
 }
 
 /** A workshop student's hand, as the server says it (bridge.HandMessage). */

@@ -34,6 +34,12 @@ package main
 //	                           delay, duplicate, reorder, rate, seed, clear, state; a
 //	                           setting's last argument, optional, is its direction:
 //	                           "out", "in" or "both"); never queued behind exec
+//	socketlab.onWorkshop(fn)   in a workshop, calls fn with the workshop's state as it
+//	                           concerns this page ({locked_after, message, message_id,
+//	                           hand}: lab/bridge.WorkshopMessage), now if the server has
+//	                           sent it, and whenever the server sends it again (pacing,
+//	                           the instructor's message, the student's hand changed);
+//	                           returns a function that unsubscribes
 //	socketlab.pcap()           Uint8Array: the capture of the host's link
 //	socketlab.judge(checks, since)  [bool]: whether the trace after since passes
 //	                           each check (JSON, lab/check); since is an event number
@@ -66,6 +72,7 @@ import (
 	"time"
 
 	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/bridge"
 	"github.com/socketlab/socketlab/lab/check"
 )
 
@@ -160,6 +167,25 @@ func expose(l *labSession) {
 		u := js.Global().Get("Uint8Array").New(len(b))
 		js.CopyBytesToJS(u, b)
 		return u
+	})
+	method(api, "onWorkshop", func(args []js.Value) any {
+		fn := js.Undefined()
+		if len(args) > 0 {
+			fn = args[0]
+		}
+		if fn.Type() != js.TypeFunction {
+			panic("socketlab.onWorkshop(fn): fn is not a function")
+		}
+		stop := l.watchClass(func(m bridge.WorkshopMessage) {
+			safely(func() { fn.Invoke(toJS(m)) })
+		})
+		var unsubscribe js.Func
+		unsubscribe = js.FuncOf(func(js.Value, []js.Value) any {
+			stop()
+			unsubscribe.Release()
+			return nil
+		})
+		return unsubscribe
 	})
 	method(api, "on", func(args []js.Value) any {
 		kind, fn := argString(args, 0), js.Undefined()

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"sync"
@@ -33,15 +34,20 @@ type labSession struct {
 	console *console.Console
 	cancel  context.CancelFunc // the running exec's, nil when none
 	execMu  sync.Mutex         // one line at a time
+	// class is the last workshop message the server sent (nil before
+	// one, and outside a workshop); classWatchers are called with each.
+	class         *bridge.WorkshopMessage
+	classWatchers map[int]func(bridge.WorkshopMessage)
+	lastWatcher   int
 }
 
 func newLabSession(url string) *labSession {
-	return &labSession{url: url, trace: lab.NewTrace(0), ready: make(chan struct{}), watching: newWatching()}
+	return &labSession{url: url, trace: lab.NewTrace(0), ready: make(chan struct{}), watching: newWatching(), classWatchers: map[int]func(bridge.WorkshopMessage){}}
 }
 
 // run keeps the host joined, with a fresh console on each new session.
 func (l *labSession) run(ctx context.Context) {
-	opts := bridge.Options{Trace: l.trace, OnWatch: l.watching.onWatch, OnSpotlight: l.watching.onSpotlight}
+	opts := bridge.Options{Trace: l.trace, OnWatch: l.watching.onWatch, OnSpotlight: l.watching.onSpotlight, OnWorkshop: l.classChanged}
 	bridge.Keep(ctx, l.url, opts, func(c *bridge.Client) {
 		l.mu.Lock()
 		old := l.console
@@ -66,6 +72,36 @@ func (l *labSession) workshop() *bridge.WorkshopHello {
 		return nil
 	}
 	return l.client.Hello().Workshop
+}
+
+// classChanged keeps the server's workshop message and tells the
+// watchers; it runs on the client's reading goroutine.
+func (l *labSession) classChanged(m bridge.WorkshopMessage) {
+	l.mu.Lock()
+	l.class = &m
+	watchers := slices.Collect(maps.Values(l.classWatchers))
+	l.mu.Unlock()
+	for _, fn := range watchers {
+		fn(m)
+	}
+}
+
+// watchClass calls fn with the workshop's state as the server last sent
+// it, if it has, and then with each new one, until stop is called.
+func (l *labSession) watchClass(fn func(bridge.WorkshopMessage)) (stop func()) {
+	l.mu.Lock()
+	l.lastWatcher++
+	id, last := l.lastWatcher, l.class
+	l.classWatchers[id] = fn
+	l.mu.Unlock()
+	if last != nil {
+		fn(*last)
+	}
+	return func() {
+		l.mu.Lock()
+		delete(l.classWatchers, id)
+		l.mu.Unlock()
+	}
 }
 
 // exec runs one console line; interrupt cancels it.

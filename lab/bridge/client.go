@@ -70,6 +70,8 @@ type Client struct {
 	wireOn atomic.Bool
 	sent   [sentKept]sentPacket
 	nSent  int
+	// onWorkshop is Options.OnWorkshop.
+	onWorkshop func(WorkshopMessage)
 }
 
 // sentKept is how many of its last packets the client remembers, while
@@ -112,6 +114,11 @@ type Options struct {
 	// be quick.
 	OnWatch     func(WatchMessage)
 	OnSpotlight func(SpotlightMessage)
+	// OnWorkshop, if set, is called with each workshop message the
+	// server sends (in a workshop: after the hello, and whenever the
+	// workshop's pacing, message or the student's hand changes), on the
+	// client's reading goroutine: it must not block.
+	OnWorkshop func(WorkshopMessage)
 }
 
 // Dial joins a lab at url (ws://host:port/bridge), waits for the server's
@@ -131,12 +138,13 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		conn:  conn,
-		hello: hello,
-		trace: opts.Trace,
-		now:   opts.Now,
-		out:   make(chan *[]byte, SendQueue),
-		done:  make(chan struct{}),
+		conn:       conn,
+		hello:      hello,
+		trace:      opts.Trace,
+		onWorkshop: opts.OnWorkshop,
+		now:        opts.Now,
+		out:        make(chan *[]byte, SendQueue),
+		done:       make(chan struct{}),
 
 		requests: make(chan []byte, MaxRequests),
 		waiting:  map[uint64]chan<- []byte{},
@@ -351,6 +359,12 @@ func (c *Client) text(b []byte) {
 			c.mu.Lock()
 			c.bye = &websocket.CloseError{Code: websocket.StatusCode(bye.Code), Reason: bye.Reason}
 			c.mu.Unlock()
+		}
+		return
+	case TypeWorkshop:
+		var w WorkshopMessage
+		if c.onWorkshop != nil && json.Unmarshal(b, &w) == nil {
+			c.onWorkshop(w)
 		}
 		return
 	}

@@ -12,12 +12,12 @@ import (
 // session ends it joins again with a fresh one, on a fresh host (the
 // server keeps nothing of an ended session). Every step is a session event
 // in trace ("connecting", "connected", "lost", "reconnecting",
-// "reconnected"), so the student sees what happened and why. joined is
-// called with each new client, after the previous one is closed. A
-// session closed with CloseReplaced (the workshop's student went on in
-// another tab) is not replaced: Keep records "closed" and joins no more.
-// Keep returns when ctx ends. Each client is dialled with opts, whose
-// Trace is the one kept across sessions.
+// "reconnected"), so the student sees what happened and why: opts.Trace,
+// which must be set, and each client's. joined is called with each new
+// client, after the previous one is closed. A session closed with
+// CloseReplaced (the workshop's student went on in another tab) or
+// CloseRemoved (the instructor deleted the student) is not replaced: Keep
+// records "closed" and joins no more. Keep returns when ctx ends.
 func Keep(ctx context.Context, url string, opts Options, joined func(*Client)) {
 	trace := opts.Trace
 	status := func(s *lab.SessionEvent) {
@@ -51,11 +51,17 @@ func Keep(ctx context.Context, url string, opts Options, joined func(*Client)) {
 		select {
 		case <-ctx.Done():
 		case <-c.Done():
-			if e := ended("closed", c.Err()); e.CloseCode == CloseReplaced {
+			switch e := ended("closed", c.Err()); e.CloseCode {
+			case CloseReplaced:
 				e.Message = "this workshop is open in another tab or browser, which took your host over; reload this page to go on here"
 				status(e)
 				<-ctx.Done()
-				break
+				continue
+			case CloseRemoved:
+				e.Message = "the instructor removed you from this workshop, with your progress; join it again to go on"
+				status(e)
+				<-ctx.Done()
+				continue
 			}
 			e := ended("reconnecting", c.Err())
 			e.Message = "the session ended (" + c.Err().Error() + "); starting a fresh one"

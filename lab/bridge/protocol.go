@@ -82,6 +82,15 @@
 // releases a packet already held, or none. What the wire does to packets
 // comes as events of kind "wire" on the session's trace.
 //
+// In a workshop the server also speaks unasked: a "workshop" message
+// (WorkshopMessage) right after the hello and whenever it changes, with
+// the workshop's state as it concerns the student's page: how many of its
+// exercises are open (the rest are locked: their pages are refused, and
+// reports of them too), the instructor's last message to the class, and
+// the student's hand. Each one is the whole state, never a change. A
+// session of a student the instructor deleted is closed with
+// CloseRemoved, after which the client does not reconnect.
+//
 // A text message the server cannot take (not JSON, no "type", a type it
 // does not know, or a known one whose fields do not decode) is counted
 // and answered with an ErrorMessage, {"type":"error","id":…,"message":…},
@@ -137,6 +146,9 @@ const (
 	TypeSpotlight = "spotlight"
 	// TypeWire is answered with a WireMessage of the same type.
 	TypeWire = "wire"
+	// TypeWorkshop is the server's own message to a workshop's session
+	// (WorkshopMessage): never an answer.
+	TypeWorkshop = "workshop"
 )
 
 // ByeMessage is the server's last message on a session it ends: the close
@@ -170,6 +182,9 @@ const (
 	// client does not reconnect after it (the two would take it from
 	// each other for ever).
 	CloseReplaced = 4001
+	// CloseRemoved: the instructor deleted the student from the
+	// workshop. The client does not reconnect.
+	CloseRemoved = 4002
 )
 
 // Hello is the server's first message.
@@ -301,6 +316,27 @@ const (
 	HandWaiting = "waiting"
 	HandComing  = "coming" // the instructor is on their way
 )
+
+// MaxWorkshopMessage bounds the instructor's message to the class, in
+// characters (runes).
+const MaxWorkshopMessage = 200
+
+// WorkshopMessage is a workshop's state as it concerns a student's page,
+// sent by the server after the hello and whenever it changes.
+type WorkshopMessage struct {
+	Type string `json:"type"` // TypeWorkshop
+	// LockedAfter is how many of the workshop's exercises are open, in
+	// order; the rest are locked. 0 locks none.
+	LockedAfter int `json:"locked_after"`
+	// Message is the instructor's last message to the class, "" for none
+	// (one line, at most MaxWorkshopMessage characters: escape it to show
+	// it); MessageID changes with each message sent, so that a page can
+	// show a new one after the student dismissed the last.
+	Message   string `json:"message"`
+	MessageID int64  `json:"message_id"`
+	// Hand is the student's hand: HandNone, HandWaiting or HandComing.
+	Hand string `json:"hand"`
+}
 
 // HandRequest asks the instructor for help, takes it back, or asks where
 // it stands (see the package's doc).

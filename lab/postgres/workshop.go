@@ -15,7 +15,7 @@ import (
 // with 30^8 codes, a second draw is already rare.
 const codeTries = 10
 
-const workshopColumns = `code, title, exercises, peers, max_students, token_hash, created_at, updated_at`
+const workshopColumns = `code, title, exercises, peers, max_students, locked_after, token_hash, created_at, updated_at`
 
 // CreateWorkshop implements lab.WorkshopStore.
 func (db *DB) CreateWorkshop(ctx context.Context, w *lab.Workshop) (err error) {
@@ -26,8 +26,8 @@ func (db *DB) CreateWorkshop(ctx context.Context, w *lab.Workshop) (err error) {
 	now := lab.StoreTime(db.now())
 	for range codeTries {
 		code := db.newCode()
-		_, err := db.pool.Exec(ctx, `INSERT INTO workshops (`+workshopColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
-			code, w.Title, w.Exercises, string(w.Peers), w.MaxStudents, w.TokenHash[:], now)
+		_, err := db.pool.Exec(ctx, `INSERT INTO workshops (`+workshopColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+			code, w.Title, w.Exercises, string(w.Peers), w.MaxStudents, w.LockedAfter, w.TokenHash[:], now)
 		if isUnique(err, "workshops_code_key") {
 			continue
 		}
@@ -53,10 +53,22 @@ func (db *DB) UpdateWorkshop(ctx context.Context, code string, upd lab.WorkshopU
 		return nil, err
 	}
 	title, peers := upd.Title, (*string)(upd.Peers)
-	return scanWorkshop(db.pool.QueryRow(ctx, `UPDATE workshops
-		SET title = COALESCE($1, title), peers = COALESCE($2, peers), updated_at = $3
-		WHERE code = $4 RETURNING `+workshopColumns,
-		title, peers, lab.StoreTime(db.now()), code), code)
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx)
+	w, err := scanWorkshop(tx.QueryRow(ctx, `UPDATE workshops
+		SET title = COALESCE($1, title), peers = COALESCE($2, peers), locked_after = COALESCE($3, locked_after), updated_at = $4
+		WHERE code = $5 RETURNING `+workshopColumns,
+		title, peers, upd.LockedAfter, lab.StoreTime(db.now()), code), code)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Validate(); err != nil {
+		return nil, err
+	}
+	return w, tx.Commit(ctx)
 }
 
 // DeleteWorkshop implements lab.WorkshopStore.
@@ -98,13 +110,13 @@ func (db *DB) AddStudent(ctx context.Context, s *lab.Student) (err error) {
 	// Locking the workshop's row makes joins to one workshop take turns,
 	// on this node and on any other sharing the database.
 	var workshopID int64
-	var max int
-	err = tx.QueryRow(ctx, `SELECT id, max_students FROM workshops WHERE code = $1 FOR UPDATE`, s.Workshop).Scan(&workshopID, &max)
+	var max, last int
+	err = tx.QueryRow(ctx, `SELECT id, max_students, last_host FROM workshops WHERE code = $1 FOR UPDATE`, s.Workshop).Scan(&workshopID, &max, &last)
 	if err != nil {
 		return notFound(err, noWorkshop(s.Workshop))
 	}
-	var count, last int
-	err = tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX(host), 0) FROM students WHERE workshop_id = $1`, workshopID).Scan(&count, &last)
+	var count int
+	err = tx.QueryRow(ctx, `SELECT COUNT(*) FROM students WHERE workshop_id = $1`, workshopID).Scan(&count)
 	if err != nil {
 		return err
 	}
@@ -120,6 +132,9 @@ func (db *DB) AddStudent(ctx context.Context, s *lab.Student) (err error) {
 	if isUnique(err, "students_token_hash_key") {
 		return lab.Errorf(lab.ErrConflict, "another student has this token")
 	} else if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE workshops SET last_host = $1 WHERE id = $2`, host, workshopID); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -175,6 +190,20 @@ func (db *DB) Students(ctx context.Context, code string) (_ []*lab.Student, err 
 		return nil, err
 	}
 	return scanStudents(rows)
+}
+
+// DeleteStudent implements lab.WorkshopStore.
+func (db *DB) DeleteStudent(ctx context.Context, code string, id int64) (err error) {
+	defer wrap(&err, "delete student")
+	tag, err := db.pool.Exec(ctx, `DELETE FROM students
+		WHERE id = $1 AND workshop_id = (SELECT id FROM workshops WHERE code = $2)`, id, code)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return noStudent(id)
+	}
+	return nil
 }
 
 const progressColumns = `p.student_id, p.exercise, p.step, p.kind, p.answer, p.at, p.confirmed`
@@ -281,7 +310,7 @@ func scanWorkshop(row pgx.Row, code string) (*lab.Workshop, error) {
 	var w lab.Workshop
 	var peers string
 	var hash []byte
-	err := row.Scan(&w.Code, &w.Title, &w.Exercises, &peers, &w.MaxStudents, &hash, &w.CreatedAt, &w.UpdatedAt)
+	err := row.Scan(&w.Code, &w.Title, &w.Exercises, &peers, &w.MaxStudents, &w.LockedAfter, &hash, &w.CreatedAt, &w.UpdatedAt)
 	if err != nil {
 		return nil, notFound(err, noWorkshop(code))
 	}

@@ -18,7 +18,7 @@ import (
 // with 30^8 codes, a second draw is already rare.
 const codeTries = 10
 
-const workshopColumns = `code, title, exercises, peers, max_students, token_hash, created_us, updated_us`
+const workshopColumns = `code, title, exercises, peers, max_students, locked_after, token_hash, created_us, updated_us`
 
 // CreateWorkshop implements lab.WorkshopStore.
 func (db *DB) CreateWorkshop(ctx context.Context, w *lab.Workshop) (err error) {
@@ -33,8 +33,8 @@ func (db *DB) CreateWorkshop(ctx context.Context, w *lab.Workshop) (err error) {
 	now := lab.StoreTime(db.now())
 	for range codeTries {
 		code := db.newCode()
-		_, err := db.w.ExecContext(ctx, `INSERT INTO workshops (`+workshopColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			code, w.Title, string(exercises), w.Peers, w.MaxStudents, w.TokenHash[:], now.UnixMicro(), now.UnixMicro())
+		_, err := db.w.ExecContext(ctx, `INSERT INTO workshops (`+workshopColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			code, w.Title, string(exercises), w.Peers, w.MaxStudents, w.LockedAfter, w.TokenHash[:], now.UnixMicro(), now.UnixMicro())
 		if isUnique(err, "workshops.code") {
 			continue
 		}
@@ -59,17 +59,32 @@ func (db *DB) UpdateWorkshop(ctx context.Context, code string, upd lab.WorkshopU
 	if err := upd.Validate(); err != nil {
 		return nil, err
 	}
-	var title, peers any
+	var title, peers, locked any
 	if upd.Title != nil {
 		title = *upd.Title
 	}
 	if upd.Peers != nil {
 		peers = string(*upd.Peers)
 	}
-	return scanWorkshop(db.w.QueryRowContext(ctx, `UPDATE workshops
-		SET title = COALESCE(?, title), peers = COALESCE(?, peers), updated_us = ?
+	if upd.LockedAfter != nil {
+		locked = *upd.LockedAfter
+	}
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	w, err := scanWorkshop(tx.QueryRowContext(ctx, `UPDATE workshops
+		SET title = COALESCE(?, title), peers = COALESCE(?, peers), locked_after = COALESCE(?, locked_after), updated_us = ?
 		WHERE code = ? RETURNING `+workshopColumns,
-		title, peers, lab.StoreTime(db.now()).UnixMicro(), code), code)
+		title, peers, locked, lab.StoreTime(db.now()).UnixMicro(), code), code)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Validate(); err != nil {
+		return nil, err
+	}
+	return w, tx.Commit()
 }
 
 // DeleteWorkshop implements lab.WorkshopStore.
@@ -112,7 +127,7 @@ func (db *DB) AddStudent(ctx context.Context, s *lab.Student) (err error) {
 	defer tx.Rollback()
 	var workshopID int64
 	var max, count, last int
-	err = tx.QueryRowContext(ctx, `SELECT w.id, w.max_students, COUNT(s.id), COALESCE(MAX(s.host), 0)
+	err = tx.QueryRowContext(ctx, `SELECT w.id, w.max_students, COUNT(s.id), w.last_host
 		FROM workshops w LEFT JOIN students s ON s.workshop_id = w.id
 		WHERE w.code = ? GROUP BY w.id`, s.Workshop).Scan(&workshopID, &max, &count, &last)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -132,6 +147,9 @@ func (db *DB) AddStudent(ctx context.Context, s *lab.Student) (err error) {
 	if isUnique(err, "students.token_hash") {
 		return lab.Errorf(lab.ErrConflict, "another student has this token")
 	} else if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE workshops SET last_host = ? WHERE id = ?`, host, workshopID); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -193,6 +211,22 @@ func (db *DB) Students(ctx context.Context, code string) (_ []*lab.Student, err 
 		return nil, err
 	}
 	return scanStudents(rows)
+}
+
+// DeleteStudent implements lab.WorkshopStore.
+func (db *DB) DeleteStudent(ctx context.Context, code string, id int64) (err error) {
+	defer wrap(&err, "delete student")
+	res, err := db.w.ExecContext(ctx, `DELETE FROM students
+		WHERE id = ? AND workshop_id = (SELECT id FROM workshops WHERE code = ?)`, id, code)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return noStudent(id)
+	}
+	return nil
 }
 
 const progressColumns = `p.student_id, p.exercise, p.step, p.kind, p.answer, p.at_us, p.confirmed`
@@ -315,7 +349,7 @@ func scanWorkshop(row *sql.Row, code string) (*lab.Workshop, error) {
 	var w lab.Workshop
 	var exercises, hash []byte
 	var created, updated int64
-	err := row.Scan(&w.Code, &w.Title, &exercises, &w.Peers, &w.MaxStudents, &hash, &created, &updated)
+	err := row.Scan(&w.Code, &w.Title, &exercises, &w.Peers, &w.MaxStudents, &w.LockedAfter, &hash, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, noWorkshop(code)
 	} else if err != nil {

@@ -30,6 +30,8 @@ func Run(t *testing.T, open func(t *testing.T) lab.WorkshopStore) {
 		{"NotFound", testNotFound},
 		{"Update", testUpdate},
 		{"Delete", testDelete},
+		{"Pacing", testPacing},
+		{"DeleteStudent", testDeleteStudent},
 		{"AddStudent", testAddStudent},
 		{"StudentsFull", testStudentsFull},
 		{"HostileNames", testHostileNames},
@@ -90,7 +92,7 @@ func within(t *testing.T, what string, got, before, after time.Time) {
 func sameWorkshop(t *testing.T, got, want *lab.Workshop) {
 	t.Helper()
 	if got.Code != want.Code || got.Title != want.Title || !slices.Equal(got.Exercises, want.Exercises) ||
-		got.Peers != want.Peers || got.MaxStudents != want.MaxStudents || got.TokenHash != want.TokenHash ||
+		got.Peers != want.Peers || got.MaxStudents != want.MaxStudents || got.LockedAfter != want.LockedAfter || got.TokenHash != want.TokenHash ||
 		!got.CreatedAt.Equal(want.CreatedAt) || !got.UpdatedAt.Equal(want.UpdatedAt) {
 		t.Errorf("workshop is\n%+v\nwant\n%+v", got, want)
 	}
@@ -291,6 +293,88 @@ func testDelete(t *testing.T, s lab.WorkshopStore) {
 	again := &lab.Student{Workshop: keep.Code, Name: "Ada again", TokenHash: gone.TokenHash}
 	if err := s.AddStudent(ctx, again); err != nil {
 		t.Errorf("AddStudent with a deleted student's token: %v", err)
+	}
+}
+
+// testPacing: a workshop's LockedAfter is kept from its creation,
+// changed live, and refused out of its exercises' range.
+func testPacing(t *testing.T, s lab.WorkshopStore) {
+	ctx := context.Background()
+	w := create(t, s, func(w *lab.Workshop) { w.LockedAfter = 2 })
+	got, err := s.Workshop(ctx, w.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameWorkshop(t, got, w)
+	if !got.Locked("ports") || got.Locked("datagrams") || got.Locked("round-trip") {
+		t.Errorf("locked after 2 of %v: Locked is %v %v %v, want false false true", got.Exercises,
+			got.Locked("round-trip"), got.Locked("datagrams"), got.Locked("ports"))
+	}
+	want := *w
+	for _, n := range []int{1, 0} {
+		got, err := s.UpdateWorkshop(ctx, w.Code, lab.WorkshopUpdate{LockedAfter: &n})
+		if err != nil {
+			t.Fatalf("UpdateWorkshop(locked after %d): %v", n, err)
+		}
+		want.LockedAfter, want.UpdatedAt = n, got.UpdatedAt
+		sameWorkshop(t, got, &want)
+	}
+	for _, n := range []int{3, -1, lab.MaxExercises} {
+		_, err := s.UpdateWorkshop(ctx, w.Code, lab.WorkshopUpdate{LockedAfter: &n})
+		wantErr(t, fmt.Sprintf("UpdateWorkshop(locked after %d of 3)", n), err, lab.ErrInvalid)
+	}
+	if got, err = s.Workshop(ctx, w.Code); err != nil {
+		t.Fatal(err)
+	}
+	sameWorkshop(t, got, &want)
+	one := 1
+	_, err = s.UpdateWorkshop(ctx, "NOSUCHWK", lab.WorkshopUpdate{LockedAfter: &one})
+	wantErr(t, "UpdateWorkshop(no such workshop)", err, lab.ErrNotFound)
+	bad := &lab.Workshop{Title: "T", Exercises: []string{"round-trip"}, Peers: lab.PeersNone, MaxStudents: 1, LockedAfter: 1, TokenHash: token("i")}
+	wantErr(t, "CreateWorkshop(locked after all)", s.CreateWorkshop(ctx, bad), lab.ErrInvalid)
+}
+
+// testDeleteStudent: one student goes with their progress; the others,
+// and other workshops, stay; the address is never given again.
+func testDeleteStudent(t *testing.T, s lab.WorkshopStore) {
+	ctx := context.Background()
+	w := create(t, s, func(w *lab.Workshop) { w.MaxStudents = 2 })
+	other := create(t, s, nil)
+	ada, bob := join(t, s, w.Code, "Ada"), join(t, s, w.Code, "Bob")
+	elsewhere := join(t, s, other.Code, "Cy")
+	for _, st := range []*lab.Student{ada, bob, elsewhere} {
+		if _, err := s.RecordProgress(ctx, lab.ProgressRecord{StudentID: st.ID, Exercise: "ports", Step: 0, Kind: lab.ProgressStep}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantErr(t, "DeleteStudent(another workshop's)", s.DeleteStudent(ctx, w.Code, elsewhere.ID), lab.ErrNotFound)
+	wantErr(t, "DeleteStudent(no such workshop)", s.DeleteStudent(ctx, "NOSUCHWK", ada.ID), lab.ErrNotFound)
+	if err := s.DeleteStudent(ctx, w.Code, bob.ID); err != nil {
+		t.Fatalf("DeleteStudent: %v", err)
+	}
+	wantErr(t, "DeleteStudent again", s.DeleteStudent(ctx, w.Code, bob.ID), lab.ErrNotFound)
+	_, err := s.StudentByToken(ctx, w.Code, bob.TokenHash)
+	wantErr(t, "StudentByToken after DeleteStudent", err, lab.ErrNotFound)
+	_, err = s.StudentProgress(ctx, bob.ID)
+	wantErr(t, "StudentProgress after DeleteStudent", err, lab.ErrNotFound)
+	_, err = s.RecordProgress(ctx, lab.ProgressRecord{StudentID: bob.ID, Exercise: "ports", Step: 1, Kind: lab.ProgressStep})
+	wantErr(t, "RecordProgress after DeleteStudent", err, lab.ErrNotFound)
+	students, err := s.Students(ctx, w.Code)
+	if err != nil || len(students) != 1 {
+		t.Fatalf("Students after DeleteStudent = %d, %v; want Ada only", len(students), err)
+	}
+	sameStudent(t, students[0], ada)
+	recs, err := s.Progress(ctx, w.Code)
+	if err != nil || len(recs) != 1 || recs[0].StudentID != ada.ID {
+		t.Errorf("Progress after DeleteStudent = %+v, %v; want Ada's one record", recs, err)
+	}
+	if recs, err := s.Progress(ctx, other.Code); err != nil || len(recs) != 1 {
+		t.Errorf("the other workshop's progress = %d records, %v; want 1", len(recs), err)
+	}
+	// Bob's seat is free again, but not his address.
+	dan := join(t, s, w.Code, "Dan")
+	if dan.Addr != lab.StudentAddr(3) {
+		t.Errorf("the student after a deleted one is at %v, want %v (the deleted student's %v is not given again)", dan.Addr, lab.StudentAddr(3), bob.Addr)
 	}
 }
 

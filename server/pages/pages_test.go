@@ -29,12 +29,15 @@ func TestGolden(t *testing.T) {
 		"join":         pages.JoinPage(pages.JoinView{Code: "ABCD-EFGH", Title: "Networks <b>101</b>", Name: "<script>", Error: "name has 41 characters, more than 40"}),
 		"join-unknown": pages.JoinPage(pages.JoinView{Code: "ABCD-EFGH", Error: "a join code has 8 characters"}),
 		"workshop": pages.WorkshopPage(pages.WorkshopView{Code: "ABCD-EFGH", Title: "Networks 101", Name: "Ada <b>L</b>", Address: "10.0.1.7",
-			Exercises: []pages.ExerciseLink{{ID: "round-trip", Title: "The round trip", Summary: "The eight steps."}}, ResumeURL: "http://lab.example/join/ABCD-EFGH?resume=TOKEN",
-			JoinURL: "http://lab.example/join/ABCD-EFGH", QRURL: "/join/ABCD-EFGH/qr.svg"}),
+			Exercises: []pages.ExerciseLink{{ID: "round-trip", Title: "The round trip", Summary: "The eight steps."}, {ID: "be-the-server", Title: "Be <b>the</b> server", Locked: true}},
+			ResumeURL: "http://lab.example/join/ABCD-EFGH?resume=TOKEN",
+			JoinURL:   "http://lab.example/join/ABCD-EFGH", QRURL: "/join/ABCD-EFGH/qr.svg", Message: "Break <i>at</i> 10:30"}),
+		"exercise-locked": pages.ExerciseLockedPage(pages.LockedView{Code: "ABCD-EFGH", Title: "Networks <b>101</b>", Exercise: "Be <b>the</b> server"}),
 		"dashboard": pages.DashboardPage(pages.DashboardView{Code: "ABCD-EFGH", Authorized: true, Title: "Networks <b>101</b>",
 			Exercises: []pages.DashboardExercise{{ID: "round-trip", Title: "The round trip", Steps: []string{"Make a socket", "Connect <b>"}}}}),
 		"dashboard-signin": pages.DashboardPage(pages.DashboardView{Code: "ABCD-EFGH"}),
-		"lab-workshop":     pages.LabPage(nil, &pages.WorkshopBadge{Code: "ABCD-EFGH", Title: "Networks 101", Name: "Ada <b>L</b>"}),
+		"lab-workshop": pages.LabPage(nil, &pages.WorkshopBadge{Code: "ABCD-EFGH", Title: "Networks 101", Name: "Ada <b>L</b>",
+			Exercises: []pages.ExerciseLink{{ID: "round-trip", Title: "The round trip"}, {ID: "be-the-server", Title: "Be <b>the</b> server", Locked: true}}}),
 		"exercise": pages.LabPage(&pages.Worksheet{
 			ID: "round-trip", Title: "The round trip", Intro: "<p>Intro</p>",
 			Steps: []pages.Step{

@@ -27,6 +27,8 @@ type ExerciseLink struct {
 	Title   string
 	Summary string
 	Steps   int
+	// Locked: in a workshop, the instructor has not opened it yet.
+	Locked bool
 }
 
 // Service is a service of the lab server's, as the home page lists it.

@@ -99,6 +99,12 @@ function onSession(e) {
     setBridge("lost", "Open in another tab: reload to go on here", message);
     return;
   }
+  if (what === "closed" && e.session?.close_code === 4002) {
+    // bridge.CloseRemoved: the instructor deleted this student.
+    setBridge("lost", "The instructor removed you from this workshop", message);
+    con?.notice(`${message}.`, "warn");
+    return;
+  }
   switch (what) {
     case "hello":
       if (e.host) hostAddr = e.host;

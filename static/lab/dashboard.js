@@ -11,8 +11,9 @@ import { studentControls } from "./spotlight.js";
 /**
  * @typedef {{id: number, name: string, joined_at: string, last_seen: string, online: boolean}} Student
  * @typedef {{id: number, student: number, name: string, message: string, at: string, state: "waiting" | "coming"}} Hand
- * @typedef {{kind: "progress" | "student" | "hands", progress?: ProgressRecord, student?: Student, hands?: Hand[]}} Change
- * @typedef {{workshop: {students: (Student & {progress: ProgressRecord[]})[]}, hands: Hand[]}} Snapshot
+ * @typedef {{locked_after: number, peers: "none" | "all", message: string}} Class
+ * @typedef {{kind: "progress" | "student" | "hands" | "class" | "removed", progress?: ProgressRecord, student?: Student, hands?: Hand[], class?: Class}} Change
+ * @typedef {{workshop: {students: (Student & {progress: ProgressRecord[]})[], locked_after: number, peers: "none" | "all"}, hands: Hand[], message: string}} Snapshot
  */
 
 const code = document.body.dataset.workshop || "";
@@ -289,6 +290,8 @@ function connect() {
     render();
     renderHands();
     setLive("connected", "Live");
+    // The class's controls (pacing.js) follow the same stream.
+    document.dispatchEvent(new CustomEvent("dashboard-snapshot", { detail: snap }));
   });
   events.addEventListener("changes", (e) => {
     /** @type {Change[]} */
@@ -298,7 +301,12 @@ function connect() {
       if (c.kind === "progress" && c.progress) addRecord(c.progress);
       if (c.kind === "student" && c.student) students.set(c.student.id, c.student);
       if (c.kind === "hands" && c.hands) [hands, handsChanged] = [c.hands, true];
+      if (c.kind === "removed" && c.student) {
+        students.delete(c.student.id);
+        done.delete(c.student.id);
+      }
     }
+    document.dispatchEvent(new CustomEvent("dashboard-changes", { detail: changes }));
     render();
     if (handsChanged || changes.some((c) => c.kind === "progress")) renderHands();
   });

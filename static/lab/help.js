@@ -1,19 +1,14 @@
 // help.js: a workshop student's "Ask for help" in the lab page's header.
 // The hand goes to the server over the bridge (socketlab.hand); only the
-// instructor's dashboard sees it. While it is up, the page asks every few
-// seconds where it stands, and says "on my way" once the instructor has
-// marked it so.
+// instructor's dashboard sees it. When the instructor marks it "on my
+// way", the server says so in its workshop message (socketlab.onWorkshop),
+// and the page shows it: the page never asks.
 
 const form = /** @type {HTMLFormElement | null} */ (document.querySelector("[data-testid=help-form]"));
 const message = /** @type {HTMLInputElement | null} */ (document.querySelector("[data-testid=help-message]"));
 const ask = /** @type {HTMLButtonElement | null} */ (document.querySelector("[data-testid=ask-help]"));
 const lower = /** @type {HTMLButtonElement | null} */ (document.querySelector("[data-testid=lower-hand]"));
 const status = document.querySelector("[data-testid=help-status]");
-
-/** How often a raised hand asks where it stands, in ms. */
-const POLL = 3000;
-/** @type {ReturnType<typeof setTimeout> | undefined} */
-let poll;
 
 const WORDS = { none: "", waiting: "Your hand is up: the instructor will come.", coming: "On my way — the instructor is coming." };
 
@@ -25,8 +20,6 @@ function show(state) {
   ask.textContent = up ? "Update my question" : "Ask for help";
   lower.hidden = !up;
   if (status.textContent !== WORDS[state || "none"]) status.textContent = WORDS[state || "none"];
-  clearTimeout(poll);
-  if (up) poll = setTimeout(() => void send("status"), POLL);
 }
 
 /** @param {"raise" | "lower" | "status"} action */
@@ -51,7 +44,7 @@ async function start() {
     if (message) message.value = "";
     void send("lower");
   });
-  void send("status");
+  window.socketlab.onWorkshop((m) => show(m.hand));
 }
 
 void start();

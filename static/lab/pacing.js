@@ -1,0 +1,201 @@
+// pacing.js: the dashboard's controls for the whole class (the "The class"
+// section): how many exercises are open, a one-line message to every
+// student's page, the peers rule, deleting one student's data or the whole
+// workshop, each after a confirmation. The current values come from the
+// dashboard's stream, which dashboard.js reads and passes on as
+// "dashboard-snapshot" and "dashboard-changes" events; the changes go to
+// the instructor's API, whose answer the stream brings back to every
+// dashboard of the workshop.
+
+/** @import { Snapshot, Change, Class } from "./dashboard.js" */
+
+const code = document.body.dataset.workshop || "";
+const api = `/api/workshops/${encodeURIComponent(code)}`;
+
+/** @param {string} id @returns {any} */
+const $ = (id) => document.querySelector(`[data-testid=${id}]`);
+
+const status = /** @type {HTMLElement | null} */ ($("class-status"));
+const lockedAfter = /** @type {HTMLSelectElement | null} */ ($("locked-after"));
+const peers = /** @type {HTMLSelectElement | null} */ ($("peers"));
+const messageInput = /** @type {HTMLInputElement | null} */ ($("message-input"));
+const messageShown = /** @type {HTMLElement | null} */ ($("message-shown"));
+const messageClear = /** @type {HTMLButtonElement | null} */ ($("message-clear"));
+const whom = /** @type {HTMLSelectElement | null} */ ($("delete-student"));
+
+/** Each student's name, by id, for the delete control. @type {Map<number, string>} */
+const names = new Map();
+
+/** @param {string} words */
+function say(words) {
+  if (status) status.textContent = words;
+}
+
+/**
+ * send calls the instructor's API and says what came of it.
+ * @param {string} method @param {string} path @param {unknown} body @param {string} done
+ * @returns {Promise<boolean>}
+ */
+async function send(method, path, body, done) {
+  try {
+    const resp = await fetch(api + path, {
+      method,
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+    if (resp.ok) {
+      say(done);
+      return true;
+    }
+    const answer = await resp.json().catch(() => ({}));
+    say(`Not done: ${answer.error || resp.statusText}.`);
+  } catch (err) {
+    say(`The server could not be reached: ${err}.`);
+  }
+  return false;
+}
+
+/** @param {Partial<Class>} c */
+function showClass(c) {
+  if (lockedAfter && c.locked_after !== undefined) lockedAfter.value = String(c.locked_after);
+  if (peers && c.peers) peers.value = c.peers;
+  if (messageShown && messageClear && c.message !== undefined) {
+    messageShown.textContent = c.message ? `On the students’ pages: “${c.message}”` : "No message on the students’ pages.";
+    messageClear.hidden = !c.message;
+  }
+}
+
+function showStudents() {
+  if (!whom) return;
+  const chosen = whom.value;
+  const options = [...names].map(([id, name]) => {
+    const o = document.createElement("option");
+    o.value = String(id);
+    o.textContent = name;
+    return o;
+  });
+  if (!options.length) {
+    const o = document.createElement("option");
+    o.value = "";
+    o.textContent = "nobody has joined";
+    options.push(o);
+  }
+  whom.replaceChildren(...options);
+  if (names.has(Number(chosen))) whom.value = chosen;
+}
+
+document.addEventListener("dashboard-snapshot", (e) => {
+  /** @type {Snapshot} */
+  const snap = /** @type {CustomEvent} */ (e).detail;
+  names.clear();
+  for (const st of snap.workshop.students) names.set(st.id, st.name);
+  showStudents();
+  showClass({ locked_after: snap.workshop.locked_after, peers: snap.workshop.peers, message: snap.message });
+});
+
+document.addEventListener("dashboard-changes", (e) => {
+  /** @type {Change[]} */
+  const changes = /** @type {CustomEvent} */ (e).detail;
+  let changed = false;
+  for (const c of changes) {
+    if (c.kind === "class" && c.class) showClass(c.class);
+    if (c.kind === "student" && c.student && names.get(c.student.id) !== c.student.name) {
+      names.set(c.student.id, c.student.name);
+      changed = true;
+    }
+    if (c.kind === "removed" && c.student) changed = names.delete(c.student.id) || changed;
+  }
+  if (changed) showStudents();
+});
+
+/**
+ * onSubmit runs fn when the form with the test id is submitted.
+ * @param {string} id @param {() => void} fn
+ */
+function onSubmit(id, fn) {
+  $(id)?.addEventListener("submit", (/** @type {SubmitEvent} */ e) => {
+    e.preventDefault();
+    fn();
+  });
+}
+
+onSubmit("pacing-form", () => {
+  const n = Number(lockedAfter?.value || 0);
+  const words = n === 0 ? "Every exercise is open." : `Exercises up to ${n} are open; the rest are locked.`;
+  void send("PATCH", "", { locked_after: n }, words);
+});
+
+onSubmit("peers-form", () => {
+  const p = peers?.value || "none";
+  void send("PATCH", "", { peers: p }, p === "all" ? "Students’ hosts reach each other." : "Students’ hosts reach the lab server only.");
+});
+
+onSubmit("message-form", async () => {
+  const text = messageInput?.value.trim() || "";
+  if (!text) {
+    say("Type a message first.");
+    return;
+  }
+  if (await send("POST", "/message", { message: text }, "Sent to every student’s page.") && messageInput) messageInput.value = "";
+});
+
+messageClear?.addEventListener("click", () => void send("POST", "/message", { message: "" }, "The message is down."));
+
+/**
+ * confirmer wires a delete form: its submit asks, Yes does it, Cancel
+ * takes the question back; focus goes to the answer, then back.
+ * @param {string} name @param {() => string | null} question @param {() => Promise<void>} yes
+ */
+function confirmer(name, question, yes) {
+  const box = /** @type {HTMLElement | null} */ ($(`${name}-confirm`));
+  const ask = /** @type {HTMLButtonElement | null} */ ($(`${name}-ask`));
+  const no = /** @type {HTMLButtonElement | null} */ ($(`${name}-no`));
+  if (!box || !ask || !no) return;
+  const close = () => {
+    box.hidden = true;
+    ask.hidden = false;
+    ask.focus();
+  };
+  onSubmit(`${name}-form`, () => {
+    const q = question();
+    if (q === null) return;
+    const words = $(`${name}-question`);
+    if (words) words.textContent = q;
+    box.hidden = false;
+    ask.hidden = true;
+    no.focus();
+  });
+  no.addEventListener("click", close);
+  $(`${name}-yes`)?.addEventListener("click", async () => {
+    await yes();
+    close();
+  });
+}
+
+confirmer(
+  "delete-student",
+  () => {
+    const id = Number(whom?.value);
+    if (!names.has(id)) {
+      say("Nobody to delete.");
+      return null;
+    }
+    return `Delete ${names.get(id)}’s progress and seat, and end their session?`;
+  },
+  async () => {
+    const id = Number(whom?.value);
+    const name = names.get(id) || "the student";
+    await send("DELETE", `/students/${id}`, undefined, `${name}’s data is deleted.`);
+  },
+);
+
+confirmer(
+  "delete-workshop",
+  () => "",
+  async () => {
+    if (await send("DELETE", "", undefined, "The workshop is deleted.")) location.assign("/");
+  },
+);
+
+export {}; // a module: its names are its own
