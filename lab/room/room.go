@@ -48,6 +48,9 @@ type Config struct {
 	StudentsSeeEachOther bool
 	// TimeWait for every host of the room; 0 means netstack's default.
 	TimeWait time.Duration
+	// Buffer is the size of each of the lab server's TCP send and
+	// receive buffers (netstack.Config.Buffer); 0 means gVisor's.
+	Buffer int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -131,6 +134,7 @@ func New(cfg Config) (*Room, error) {
 	srv, err := netstack.New(netstack.Config{
 		Addr:     netip.PrefixFrom(serverAddr, cfg.Network.Bits()),
 		TimeWait: cfg.TimeWait,
+		Buffer:   cfg.Buffer,
 		Output:   port.Send,
 		Recorder: lab.RecorderFunc(r.serverEvent),
 		Now:      cfg.Now,
@@ -180,6 +184,10 @@ func (r *Room) Server() netip.Addr { return r.server.Addr() }
 
 // ServerSockets is the lab server's socket table.
 func (r *Room) ServerSockets() []lab.SocketInfo { return r.sockets.Table() }
+
+// Buffered is how many bytes the lab server's TCP connections with the
+// host at addr hold in their send and receive queues.
+func (r *Room) Buffered(addr netip.Addr) int { return r.server.Buffered(addr) }
 
 // Services are the services the lab server runs.
 func (r *Room) Services() []services.Spec { return r.cfg.Services }
