@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/netip"
 
+	"github.com/socketlab/socketlab/lab"
+
 	"gvisor.dev/gvisor/pkg/tcpip"
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 )
@@ -44,19 +46,26 @@ func (h *Host) setBuffers() error {
 const WriteCost = 512
 
 // held is what a TCP connection's queues hold, as TCP's probe saw them
-// after the connection's last inbound segment, and the writes made since
-// the probe last saw its send queue empty.
+// after the connection's last inbound segment and with the writes made
+// since, and about how many writes its send queue holds.
 type held struct {
 	sent, received int // bytes in the send and receive queues
 	writes         int
 }
 
-// probed takes in what the probe saw.
+// probed takes in what the probe saw. The writes still queued are
+// estimated as the share of the writes counted that the bytes still
+// queued are: an acknowledgement lets go of the oldest bytes, and with
+// them of about as many writes.
 func (q *held) probed(s *tcp.TCPEndpointState) {
-	q.sent, q.received = s.SndBufState.SndBufUsed, s.RcvBufState.RcvBufUsed
-	if q.sent == 0 {
+	sent := max(s.SndBufState.SndBufUsed, 0)
+	switch {
+	case sent == 0:
 		q.writes = 0
+	case sent < q.sent:
+		q.writes = (q.writes*sent + q.sent - 1) / q.sent
 	}
+	q.sent, q.received = sent, max(s.RcvBufState.RcvBufUsed, 0)
 }
 
 func (q *held) bytes() int { return q.sent + q.received + q.writes*WriteCost }
@@ -92,7 +101,8 @@ func (h *Host) Buffered(peer netip.Addr) int {
 	defer w.mu.Unlock()
 	n := 0
 	for k, c := range w.conns {
-		if k.peer.Addr() == peer {
+		// A connection in TIME-WAIT or closed holds nothing.
+		if k.peer.Addr() == peer && c.last != lab.StateTimeWait && c.last != lab.StateClosed {
 			n += c.held.bytes()
 		}
 	}
