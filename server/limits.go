@@ -156,14 +156,14 @@ func (b *bucket) take(now time.Time) (ok, rested bool) {
 }
 
 // What the server holds for a session: each of the lab server's TCP
-// connections has a send and a receive buffer of TCPBuffer bytes (fixed:
-// gVisor's default is 1 MiB each, the receive buffer auto-tuned up to
-// 4 MiB); what the lab server's connections with the session's host hold
-// in them, and what waits in the session's send queue, is at most
-// MemoryBudget, past which the session is closed (memoryReason). Checked
-// every budgetEvery packets from the client, which is what fills them.
+// connections has a send and a receive buffer of room.DefaultBuffer
+// bytes; what the lab server's connections with the session's host hold
+// in them (netstack.Host.Buffered), and what waits in the session's send
+// queue, is at most MemoryBudget, past which the session is closed
+// (memoryReason). The queue refuses what would take it over; the whole
+// is checked every budgetEvery packets from the client, which is what
+// fills the connections.
 const (
-	TCPBuffer    = 16 << 10
 	MemoryBudget = 1 << 20
 	budgetEvery  = 32
 )

@@ -124,7 +124,7 @@ func (s *Server) newSession(conn *websocket.Conn, wk *sessionWorkshop) (*session
 		}
 		wk.live, sess.room, sess.port = live, live.room, port
 	} else {
-		r, err := room.New(room.Config{MaxConnections: s.cfg.MaxConnections, Buffer: TCPBuffer})
+		r, err := room.New(room.Config{MaxConnections: s.cfg.MaxConnections})
 		if err != nil {
 			return nil, fmt.Errorf("start session: %w", err)
 		}

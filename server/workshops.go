@@ -62,7 +62,6 @@ func (ws *workshops) attach(w *lab.Workshop, st *lab.Student, sess *session) (*l
 		r, err := room.New(room.Config{
 			MaxHosts:             w.MaxStudents,
 			MaxConnections:       ws.maxConnections,
-			Buffer:               TCPBuffer,
 			StudentsSeeEachOther: w.Peers == lab.PeersAll,
 		})
 		if err != nil {

@@ -49,7 +49,9 @@ type Config struct {
 	// TimeWait for every host of the room; 0 means netstack's default.
 	TimeWait time.Duration
 	// Buffer is the size of each of the lab server's TCP send and
-	// receive buffers (netstack.Config.Buffer); 0 means gVisor's.
+	// receive buffers (netstack.Config.Buffer); 0 means DefaultBuffer,
+	// negative gVisor's own (1 MiB, the receive buffer auto-tuned up to
+	// 4 MiB).
 	Buffer int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -92,6 +94,13 @@ type Room struct {
 	carrying atomic.Int64
 }
 
+// DefaultBuffer is the size of each of the lab server's TCP send and
+// receive buffers: a window of 11 full segments, plenty for a lab's
+// round trips and its 1 MiB echoes, and at most 2 MiB for the 64
+// connections a student may hold (where gVisor's own buffers would let
+// them hold 320 MiB).
+const DefaultBuffer = 16 << 10
+
 // Student addresses start here, within the room's prefix: .0.x is kept for
 // the lab's own hosts.
 const firstStudent = 256 + 1
@@ -126,6 +135,12 @@ func New(cfg Config) (*Room, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	switch {
+	case cfg.Buffer == 0:
+		cfg.Buffer = DefaultBuffer
+	case cfg.Buffer < 0:
+		cfg.Buffer = 0
 	}
 	r := &Room{cfg: cfg, ports: map[netip.Addr]*Port{}, held: map[int][]lab.Event{}, sched: newSchedule()}
 	r.peers.Store(cfg.StudentsSeeEachOther)
