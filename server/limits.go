@@ -154,3 +154,19 @@ func (b *bucket) take(now time.Time) (ok, rested bool) {
 	b.tokens--
 	return true, rested
 }
+
+// What the server holds for a session: each of the lab server's TCP
+// connections has a send and a receive buffer of room.DefaultBuffer
+// bytes; what the lab server's connections with the session's host hold
+// in them (netstack.Host.Buffered), and what waits in the session's send
+// queue, is at most MemoryBudget, past which the session is closed
+// (memoryReason). The queue refuses what would take it over; the whole
+// is checked every budgetEvery packets from the client, which is what
+// fills the connections.
+const (
+	MemoryBudget = 1 << 20
+	budgetEvery  = 32
+)
+
+// memoryReason is the close reason of a session over its memory budget.
+const memoryReason = "the lab server holds too much data for your connections: read what they receive, or open fewer"

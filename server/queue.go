@@ -3,6 +3,7 @@ package server
 import (
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/socketlab/socketlab/lab"
 )
@@ -42,8 +43,16 @@ type queue struct {
 	packets int      // packets in items
 	other   int      // events and text in items
 	answers int      // text in items: answers to the client's requests
-	writer  writerState
-	closed  bool // the close has been pushed: nothing more is taken
+	bytes   int      // what items hold, roughly: see held
+	taken   int      // what the writer's batch held when taken
+
+	// budget, if not 0, bounds held and buffered together: a push past
+	// it is refused, and overBudget set.
+	budget     int
+	buffered   int // what the session's connections last held (setBuffered)
+	overBudget bool
+	writer     writerState
+	closed     bool // the close has been pushed: nothing more is taken
 }
 
 // writerState is whether a queue has a writer, and what it does.
@@ -73,13 +82,24 @@ func newQueue(maxPackets, maxOther int, start func()) *queue {
 }
 
 // push adds m to the queue, and runs a writer if none is; false if m's
-// bound is reached. After the close, what is pushed is dropped.
+// bound is reached, or the memory budget (see overBudget). After the
+// close, what is pushed is dropped.
 func (q *queue) push(m outMsg) bool {
 	q.mu.Lock()
+	size := len(m.text)
+	if m.pkt != nil {
+		size = len(*m.pkt)
+	} else if m.text == nil {
+		size = eventSize(m.ev)
+	}
 	switch {
 	case q.closed:
 		q.mu.Unlock()
 		return true
+	case q.budget > 0 && q.bytes+q.taken+q.buffered+size > q.budget:
+		q.overBudget = true
+		q.mu.Unlock()
+		return false
 	case m.pkt != nil:
 		if q.packets >= q.maxPackets {
 			q.mu.Unlock()
@@ -96,6 +116,7 @@ func (q *queue) push(m outMsg) bool {
 			q.answers++
 		}
 	}
+	q.bytes += size
 	q.items = append(q.items, m)
 	q.wakeLocked()
 	return true
@@ -142,12 +163,51 @@ func (q *queue) take(last []outMsg) []outMsg {
 	}
 	if len(q.items) == 0 {
 		q.writer = lingering
+		q.taken = 0
 		return nil
 	}
 	batch := q.items
 	q.items, q.spare = q.spare, nil
-	q.packets, q.other, q.answers = 0, 0, 0
+	q.taken = q.bytes
+	q.packets, q.other, q.answers, q.bytes = 0, 0, 0, 0
 	return batch
+}
+
+// eventSize is about how many bytes ev holds: a call's arguments and
+// result may be long (the repr of the data a recv returned).
+func eventSize(ev lab.Event) int {
+	n := int(unsafe.Sizeof(ev))
+	if c := ev.Call; c != nil {
+		n += int(unsafe.Sizeof(*c)) + len(c.Result) + len(c.Error)
+		for _, a := range c.Args {
+			n += len(a)
+		}
+	}
+	return n
+}
+
+// setBuffered tells the queue what the lab server's connections with the
+// session's host hold, counted in its budget.
+func (q *queue) setBuffered(n int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.buffered = n
+}
+
+// exceeded reports whether a push was refused for the budget.
+func (q *queue) exceeded() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.overBudget
+}
+
+// held is about how many bytes wait in the queue and in the batch the
+// writer is writing: their packets', events' (eventSize) and text
+// messages'.
+func (q *queue) held() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.bytes + q.taken
 }
 
 // stop reports whether a writer that has lingered WriterLinger stops:

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/socketlab/socketlab/lab"
@@ -108,5 +109,35 @@ func TestQueueAnswers(t *testing.T) {
 	}
 	if !q.push(text) {
 		t.Fatal("an answer refused after the writer took the others")
+	}
+}
+
+// A queue holds at most its budget of bytes, with what the session's
+// connections hold and the batch its writer is writing: a push past it
+// is refused and says so; the writer's batch counts until it is done.
+func TestQueueBudget(t *testing.T) {
+	q := newQueue(100, 100, func() {})
+	ev := lab.Event{Kind: lab.KindCall, Call: &lab.Call{Name: "recv", Result: strings.Repeat("x", 1000)}}
+	size := eventSize(ev)
+	q.budget = 3*size + 10
+	q.setBuffered(size)
+	for i := range 2 {
+		if !q.push(outMsg{ev: ev}) {
+			t.Fatalf("event %d refused within the budget", i)
+		}
+	}
+	if q.exceeded() || q.held() != 2*size {
+		t.Fatalf("held %d, exceeded %v; want %d, false", q.held(), q.exceeded(), 2*size)
+	}
+	if q.push(outMsg{ev: ev}) || !q.exceeded() {
+		t.Fatal("an event past the budget taken, or not said")
+	}
+	batch := q.take(nil)
+	if q.push(outMsg{ev: ev}) {
+		t.Fatal("an event taken while the writer's batch still holds the budget")
+	}
+	q.take(batch)
+	if !q.push(outMsg{ev: ev}) || q.held() != size {
+		t.Fatalf("after the batch was written: held %d, want %d", q.held(), size)
 	}
 }

@@ -78,8 +78,26 @@ func (s *session) readPacket(r io.Reader) error {
 	s.c.bytesIn.Add(uint64(n))
 	if s.allow() {
 		s.packet(buf[:n])
+		s.checkBudget()
 	}
 	return nil
+}
+
+// checkBudget ends the session, every budgetEvery packets, if the lab
+// server's connections with its host and its send queue hold more than
+// MemoryBudget bytes. The queue keeps the connections' figure, and
+// refuses what would take it over the budget.
+func (s *session) checkBudget() {
+	if s.unchecked++; s.unchecked < budgetEvery {
+		return
+	}
+	s.unchecked = 0
+	tcp := s.room.Buffered(s.port.Addr())
+	s.out.setBuffered(tcp)
+	if held := tcp + s.out.held(); held > MemoryBudget {
+		s.log.Warn("bridge: closing a session over its memory budget", "held", held, "budget", MemoryBudget)
+		s.end(bridge.ClosePolicy, memoryReason)
+	}
 }
 
 // readFailed ends the session for what stopped the reader, if it has not

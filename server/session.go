@@ -62,6 +62,7 @@ type session struct {
 	rateStreak int   // messages dropped for rate since the client last rested
 	warned     uint8 // abuse already logged, by bit
 	reports    int   // progress reports made, at most bridge.MaxReports
+	unchecked  int   // packets since the memory budget was last checked
 
 	done       chan struct{} // closed when the session ends
 	writerDone chan struct{} // closed when the writer has written the close frame
@@ -110,6 +111,7 @@ func (s *Server) newSession(conn *websocket.Conn, wk *sessionWorkshop) (*session
 		writerDone: make(chan struct{}),
 	}
 	sess.out = newQueue(s.cfg.SendQueue, s.cfg.EventQueue, func() { go sess.writeLoop() })
+	sess.out.budget = MemoryBudget
 	sess.batch, _ = sess.nc.(*batchConn)
 	sess.log = s.log.With("session", sess.id)
 	if wk != nil {

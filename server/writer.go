@@ -43,7 +43,11 @@ func (s *session) record(e lab.Event) {
 		s.workshop.seen.event(e)
 	}
 	if !s.out.push(outMsg{ev: e}) {
-		s.end(bridge.ClosePolicy, "too slow reading events")
+		reason := "too slow reading events"
+		if s.out.exceeded() {
+			reason = memoryReason
+		}
+		s.end(bridge.ClosePolicy, reason)
 	}
 }
 

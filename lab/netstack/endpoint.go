@@ -242,6 +242,9 @@ func (e *Endpoint) write(ctx context.Context, b []byte, to *tcpip.FullAddress) (
 		n, terr = e.ep.Write(bytes.NewReader(b), tcpip.WriteOptions{To: to})
 		return terr
 	})
+	if n > 0 && e.proto == TCP {
+		e.h.watcher.wrote(e.ep, int(n))
+	}
 	return int(n), err
 }
 

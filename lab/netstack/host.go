@@ -84,6 +84,11 @@ type Config struct {
 	Recorder lab.Recorder
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Buffer, if not 0, is the size of each TCP connection's send buffer
+	// and of its receive buffer, in bytes, fixed (no auto-tuning; a
+	// socket option cannot raise it); 0 leaves gVisor's (1 MiB each,
+	// the receive buffer auto-tuned up to 4 MiB).
+	Buffer int
 }
 
 // Host is one lab host: a gVisor stack with a single address on its link,
@@ -218,6 +223,9 @@ func (h *Host) configure() error {
 	tw := tcpip.TCPTimeWaitTimeoutOption(h.cfg.TimeWait)
 	if err := h.stack.SetTransportProtocolOption(tcp.ProtocolNumber, &tw); err != nil {
 		return fmt.Errorf("set time-wait: %s", err)
+	}
+	if err := h.setBuffers(); err != nil {
+		return err
 	}
 	if err := h.stack.SetPortRange(32768, 60999); err != nil {
 		return fmt.Errorf("set port range: %s", err)

@@ -39,6 +39,7 @@ type watched struct {
 	local  netip.AddrPort
 	peer   netip.AddrPort
 	last   lab.SocketState
+	held   held // what its queues hold: see Host.Buffered
 }
 
 type watcher struct {
@@ -229,7 +230,12 @@ func (w *watcher) probe(s *tcp.TCPEndpointState) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if c := w.conns[key]; c != nil && c.ep != nil {
+	c := w.conns[key]
+	if c == nil {
+		return
+	}
+	c.held.probed(s)
+	if c.ep != nil {
 		w.check(c, w.h.now())
 	}
 }

@@ -48,6 +48,11 @@ type Config struct {
 	StudentsSeeEachOther bool
 	// TimeWait for every host of the room; 0 means netstack's default.
 	TimeWait time.Duration
+	// Buffer is the size of each of the lab server's TCP send and
+	// receive buffers (netstack.Config.Buffer); 0 means DefaultBuffer,
+	// negative gVisor's own (1 MiB, the receive buffer auto-tuned up to
+	// 4 MiB).
+	Buffer int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -89,6 +94,13 @@ type Room struct {
 	carrying atomic.Int64
 }
 
+// DefaultBuffer is the size of each of the lab server's TCP send and
+// receive buffers: a window of 11 full segments, plenty for a lab's
+// round trips and its 1 MiB echoes, and at most 2 MiB for the 64
+// connections a student may hold (where gVisor's own buffers would let
+// them hold 320 MiB).
+const DefaultBuffer = 16 << 10
+
 // Student addresses start here, within the room's prefix: .0.x is kept for
 // the lab's own hosts.
 const firstStudent = 256 + 1
@@ -124,6 +136,12 @@ func New(cfg Config) (*Room, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	switch {
+	case cfg.Buffer == 0:
+		cfg.Buffer = DefaultBuffer
+	case cfg.Buffer < 0:
+		cfg.Buffer = 0
+	}
 	r := &Room{cfg: cfg, ports: map[netip.Addr]*Port{}, held: map[int][]lab.Event{}, sched: newSchedule()}
 	r.peers.Store(cfg.StudentsSeeEachOther)
 	serverAddr := r.addrAt(1)
@@ -131,6 +149,7 @@ func New(cfg Config) (*Room, error) {
 	srv, err := netstack.New(netstack.Config{
 		Addr:     netip.PrefixFrom(serverAddr, cfg.Network.Bits()),
 		TimeWait: cfg.TimeWait,
+		Buffer:   cfg.Buffer,
 		Output:   port.Send,
 		Recorder: lab.RecorderFunc(r.serverEvent),
 		Now:      cfg.Now,
@@ -180,6 +199,10 @@ func (r *Room) Server() netip.Addr { return r.server.Addr() }
 
 // ServerSockets is the lab server's socket table.
 func (r *Room) ServerSockets() []lab.SocketInfo { return r.sockets.Table() }
+
+// Buffered is how many bytes the lab server's TCP connections with the
+// host at addr hold in their send and receive queues.
+func (r *Room) Buffered(addr netip.Addr) int { return r.server.Buffered(addr) }
 
 // Services are the services the lab server runs.
 func (r *Room) Services() []services.Spec { return r.cfg.Services }
