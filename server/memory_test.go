@@ -43,7 +43,7 @@ func TestMemoryBudget(t *testing.T) {
 			base := liveHeap()
 
 			a := dial(t, ls, nil)
-			peak, closed := attack(t, a, tc.payload, 10*time.Second)
+			peak, closed := zeroWindowAttack(t, a, tc.payload, 10*time.Second)
 			grew := peak - base
 			t.Logf("payload %d: live heap %.1f MB at the start, grew by %.2f MB at most; attacker closed: %v",
 				tc.payload, float64(base)/1e6, float64(grew)/1e6, closed)
@@ -64,10 +64,10 @@ func TestMemoryBudget(t *testing.T) {
 	}
 }
 
-// attack runs the attack on c for d, or until the server closes c, and
+// zeroWindowAttack runs the attack on c for d, or until the server closes c, and
 // returns the largest live heap seen while it ran (every 100 ms, and at
 // its end) and c's close frame, if it came.
-func attack(t *testing.T, c *client, payload int, d time.Duration) (peak uint64, closed *websocket.CloseError) {
+func zeroWindowAttack(t *testing.T, c *client, payload int, d time.Duration) (peak uint64, closed *websocket.CloseError) {
 	const conns = DefaultMaxConnections
 	const rate = 1900 // packets a second, under DefaultPacketRate
 
