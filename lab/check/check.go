@@ -225,15 +225,16 @@ func (p Pattern) packetMatches(pk *lab.Packet) bool {
 		if p.SACK != nil && *p.SACK != (len(pk.TCP.Options.SACK) > 0) {
 			return false
 		}
-		if p.Analysis != "" && !slices.Contains(pk.Analysis, p.Analysis) {
-			return false
-		}
 	case "UDP":
 		if pk.UDP == nil || (p.Data != nil && *p.Data != (pk.UDP.PayloadLen > 0)) {
 			return false
 		}
 	}
 	if p.Payload != "" && !bytes.HasPrefix(payload(pk), []byte(p.Payload)) {
+		return false
+	}
+	// Only TCP packets are analysed (UDP's have no labels) or carry SACK blocks.
+	if (p.Analysis != "" && !slices.Contains(pk.Analysis, p.Analysis)) || (p.SACK != nil && pk.TCP == nil) {
 		return false
 	}
 	switch p.L4 {

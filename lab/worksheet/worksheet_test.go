@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/worksheet"
@@ -194,5 +195,46 @@ func TestStepCodeProblems(t *testing.T) {
 				t.Errorf("problems lack %q:\n%s", tc.want, all)
 			}
 		})
+	}
+}
+
+func TestWireFrontMatter(t *testing.T) {
+	body := "Intro\n\n## Step\n\n```\ns = socket()\n```\n\n```check\nexpect:\n  - call: socket\n```\n" + solution
+	parse := func(wire string) (*worksheet.Exercise, string) {
+		src := "---\nid: w\ntitle: W\nsummary: S\nservices: [echo/tcp]\norder: 1\nwire: " + wire + "\n---\n" + body
+		ex, probs := worksheet.Parse("w.md", []byte(src), services)
+		var got []string
+		for _, p := range probs {
+			got = append(got, p.String())
+		}
+		return ex, strings.Join(got, "\n")
+	}
+	ex, probs := parse("{loss: 0.3, delay: 0.2, jitter: 0.05, reorder: 1, seed: 7, hold: true, rate: 64000, duplicate: 0}")
+	if probs != "" {
+		t.Fatalf("a good wire: %s", probs)
+	}
+	if w := ex.Wire; w == nil || *w != (worksheet.Wire{Hold: true, Loss: 0.3, Delay: 0.2, Jitter: 0.05, Reorder: 1, Rate: 64000, Seed: 7}) {
+		t.Errorf("wire: %+v", ex.Wire)
+	}
+	if s := ex.Wire.Settings(); s.Delay != 200*time.Millisecond || s.Jitter != 50*time.Millisecond || !s.Hold || s.Loss != 0.3 {
+		t.Errorf("settings: %+v", s)
+	}
+	for _, tc := range []struct{ wire, want string }{
+		{"{loss: 1.5}", "w.md:7: front matter: wire: loss wants a probability from 0 to 1, not 1.5"},
+		{"{duplicate: -0.1}", "w.md:7: front matter: wire: duplicate wants a probability from 0 to 1, not -0.1"},
+		{"{reorder: .nan}", "w.md:7: front matter: wire: reorder wants a probability from 0 to 1, not NaN"},
+		{"{delay: -1}", "w.md:7: front matter: wire: delay wants seconds from 0 to 10, not -1"},
+		{"{delay: 11}", "w.md:7: front matter: wire: delay wants seconds from 0 to 10, not 11"},
+		{"{delay: 0.1, jitter: 0.2}", "w.md:7: front matter: wire: jitter wants seconds from 0 to the delay, not 0.2"},
+		{"{rate: -5}", "w.md:7: front matter: wire: rate wants bytes a second, not -5"},
+		{"{los: 0.3}", `w.md:7: front matter: wire: unknown key "los" (known: hold, loss, delay, jitter, duplicate, reorder, rate, seed)`},
+		{"{loss: lots}", "w.md:7: front matter: wire: loss wants a number"},
+		{"{hold: maybe}", "w.md:7: front matter: wire: hold wants true or false"},
+		{"{seed: -1}", "w.md:7: front matter: wire: seed wants a whole number from 0"},
+		{"0.3", "w.md:7: front matter: wire wants a mapping, such as {loss: 0.3, seed: 1}"},
+	} {
+		if _, got := parse(tc.wire); !strings.Contains(got, tc.want) {
+			t.Errorf("wire: %s: problems lack %q:\n%s", tc.wire, tc.want, got)
+		}
 	}
 }
