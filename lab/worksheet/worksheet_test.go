@@ -64,8 +64,13 @@ func TestQuestionProblems(t *testing.T) {
 		{"unknown key", "ask: A?\npacket: SYN\nfeild: sport", `q.md:15: question: unknown key "feild"`},
 		{"from without to", "ask: A?\nfrom: {packet: SYN}", "q.md:13: question: a question that counts packets wants both from: and to:"},
 		{"count in from", "ask: A?\nfrom: {packet: UDP, count: 2}\nto: {packet: UDP}", "q.md:14: question: count is for to:"},
-		{"field and from", "ask: A?\nfield: sport\nfrom: {packet: SYN}\nto: {call: connect}", "q.md:13: question: a question reads a field from one event, or counts packets from: to:, not both"},
+		{"field and from", "ask: A?\nfield: sport\nfrom: {packet: SYN}\nto: {call: connect}", "q.md:13: question: a question reads a field from one event, or counts events (from: to:, count:), not both"},
 		{"nothing to read", "ask: A?", "q.md:13: question: a question wants field:"},
+		{"count of no pattern", "ask: A?\ncount: 3", "q.md:14: question: count wants the pattern of the events counted"},
+		{"count in count", "ask: A?\ncount: {packet: TCP, analysis: retransmission, count: 2}", "q.md:14: question: count: counts every event its pattern matches"},
+		{"count and field", "ask: A?\npacket: SYN\nfield: sport\ncount: {packet: TCP}", "q.md:13: question: a question reads a field from one event, or counts events"},
+		{"count's own problem", "ask: A?\ncount: {packet: UDP, analysis: retransmission}", "q.md:14: question: sack and analysis are for TCP packets"},
+		{"count and an event's key", "ask: A?\ncount: {packet: TCP}\ndir: out", `q.md:15: question: unknown key "dir" in a question that counts`},
 		{"not YAML", "ask: [A?", "q.md:13: question:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -236,5 +241,20 @@ func TestWireFrontMatter(t *testing.T) {
 		if _, got := parse(tc.wire); !strings.Contains(got, tc.want) {
 			t.Errorf("wire: %s: problems lack %q:\n%s", tc.wire, tc.want, got)
 		}
+	}
+}
+
+func TestCountQuestionParsed(t *testing.T) {
+	src := front + "## Count\n\n```solution\n```\n\n```question\nask: How many retransmissions?\ncount: {packet: TCP, dir: out, analysis: retransmission}\n```\n\n" +
+		"## Between\n\n```solution\n```\n\n```question\nask: How many from the SYN to connect?\nfrom: {packet: SYN}\nto: {call: connect}\ncount: {packet: SYN, analysis: retransmission}\n```\n" + solution
+	ex, probs := worksheet.Parse("q.md", []byte(src), services)
+	for _, p := range probs {
+		t.Error(p)
+	}
+	if q := ex.Steps[0].Question; q.Count == nil || q.From != nil || q.Count.L4 != "TCP" || len(q.Count.Flags) != 0 || q.Count.Analysis != "retransmission" || q.Count.Dir != lab.Out {
+		t.Errorf("count alone: %+v", q)
+	}
+	if q := ex.Steps[1].Question; q.Count == nil || q.From == nil || q.To == nil || q.Count.Flags[0] != "SYN" {
+		t.Errorf("count between: %+v", q)
 	}
 }
