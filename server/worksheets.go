@@ -121,6 +121,13 @@ func renderWorksheet(ex *worksheet.Exercise) (*pages.Worksheet, error) {
 		return nil, fmt.Errorf("encode checks of %s: %w", ex.File, err)
 	}
 	ws.Checks = string(checks) // an attribute's value: templ escapes it
+	if ex.Wire != nil {
+		b, err := json.Marshal(ex.Wire)
+		if err != nil {
+			return nil, fmt.Errorf("encode wire of %s: %w", ex.File, err)
+		}
+		ws.Wire = string(b) // the page applies it when its wire can be set
+	}
 	return ws, nil
 }
 

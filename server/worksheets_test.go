@@ -57,3 +57,27 @@ func TestWorksheetCodeHighlighted(t *testing.T) {
 		t.Errorf("question JSON: %s", st.Question)
 	}
 }
+
+// TestWorksheetWire: the exercise's wire reaches the page as JSON, the
+// console's settings by name; a clear wire is none.
+func TestWorksheetWire(t *testing.T) {
+	for _, tc := range []struct{ wire, want string }{
+		{"wire: {loss: 0.3, delay: 0.2, seed: 6}\n", `{"loss":0.3,"delay":0.2,"seed":6}`},
+		{"wire: {hold: true}\n", `{"hold":true}`},
+		{"", ""},
+	} {
+		src := "---\nid: w\ntitle: T\nsummary: S\nservices: [echo/tcp]\norder: 1\n" + tc.wire + "---\nIntro\n\n" +
+			"## Connect\n\n```\ns = socket()\n```\n\n```check\nexpect:\n  - call: socket\n```\n\n## Solution\n\n```wrong\nu = 1\n```\n"
+		ex, probs := worksheet.Parse("w.md", []byte(src), exercises.ServiceNames())
+		for _, p := range probs {
+			t.Fatal(p)
+		}
+		ws, err := renderWorksheet(ex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ws.Wire != tc.want {
+			t.Errorf("%q: page's wire %s, want %s", tc.wire, ws.Wire, tc.want)
+		}
+	}
+}

@@ -41,7 +41,7 @@ import (
 // lookup (a name: the call's peer address is the one the latest DNS
 // answer your host received before the call gave for that name).
 // packet: flags ("SYN", "SYN, ACK", "FIN", "RST", "PSH, ACK"… all of them
-// set, others free) or UDP or ICMP; dir (out: from your host, in: to it);
+// set, others free), TCP (any), UDP or ICMP; dir (out: from your host, in: to it);
 // port (the server side's port: the destination of out, the source of in);
 // data (true: carries a payload; false: carries none); payload (text the
 // payload begins with: a literal prefix of the one packet's bytes, never a
@@ -225,15 +225,16 @@ func (p Pattern) packetMatches(pk *lab.Packet) bool {
 		if p.SACK != nil && *p.SACK != (len(pk.TCP.Options.SACK) > 0) {
 			return false
 		}
-		if p.Analysis != "" && !slices.Contains(pk.Analysis, p.Analysis) {
-			return false
-		}
 	case "UDP":
 		if pk.UDP == nil || (p.Data != nil && *p.Data != (pk.UDP.PayloadLen > 0)) {
 			return false
 		}
 	}
 	if p.Payload != "" && !bytes.HasPrefix(payload(pk), []byte(p.Payload)) {
+		return false
+	}
+	// Only TCP packets are analysed (UDP's have no labels) or carry SACK blocks.
+	if (p.Analysis != "" && !slices.Contains(pk.Analysis, p.Analysis)) || (p.SACK != nil && pk.TCP == nil) {
 		return false
 	}
 	switch p.L4 {

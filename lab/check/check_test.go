@@ -134,3 +134,85 @@ func TestLookup(t *testing.T) {
 		}
 	}
 }
+
+// wire is what the wire did to a packet, on your host's trace.
+func wire(action lab.WireAction, dir lab.Direction) lab.Event {
+	return lab.Event{Host: you.String(), Kind: lab.KindWire, Wire: &lab.WireEvent{Action: action, Dir: dir, Summary: "40000 → 7 [SYN] Seq=1 Win=64240 Len=0"}}
+}
+
+func TestWireEvents(t *testing.T) {
+	releasedOut := check.Pattern{Kind: lab.KindWire, Host: "you", Count: 1, Wire: lab.WireReleased, Dir: lab.Out}
+	dropped := check.Pattern{Kind: lab.KindWire, Host: "you", Count: 1, Wire: lab.WireDropped}
+	for _, tc := range []struct {
+		name   string
+		p      check.Pattern
+		events []lab.Event
+		want   bool
+	}{
+		{"released out", releasedOut, []lab.Event{wire(lab.WireReleased, lab.Out)}, true},
+		{"released in is not out", releasedOut, []lab.Event{wire(lab.WireReleased, lab.In)}, false},
+		{"held is not released", releasedOut, []lab.Event{wire(lab.WireHeld, lab.Out)}, false},
+		{"a packet is not the wire's event", releasedOut, []lab.Event{tcp(lab.Out, 40000, 7, 1, 0, 0, 0, lab.TCPFlags{SYN: true})}, false},
+		{"no dir: either", dropped, []lab.Event{wire(lab.WireDropped, lab.In)}, true},
+		{"another host's wire", releasedOut, []lab.Event{func() lab.Event { e := wire(lab.WireReleased, lab.Out); e.Host = "10.0.1.2"; return e }()}, false},
+	} {
+		if got := (check.Check{Expect: []check.Pattern{tc.p}}).Match(tc.events, you); got != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+
+	// A step through the handshake: each packet released in order.
+	stepped := check.Check{Expect: []check.Pattern{
+		{Kind: lab.KindPacket, Host: "you", Count: 1, L4: "TCP", Flags: []string{"SYN"}, Dir: lab.Out},
+		releasedOut,
+		{Kind: lab.KindWire, Host: "you", Count: 1, Wire: lab.WireReleased, Dir: lab.In},
+		{Kind: lab.KindPacket, Host: "you", Count: 1, L4: "TCP", Flags: []string{"SYN", "ACK"}, Dir: lab.In},
+	}}
+	hs := handshake(40000, 1000)
+	syn, synack := hs[1], hs[2]
+	if !stepped.Match([]lab.Event{syn, wire(lab.WireHeld, lab.Out), wire(lab.WireReleased, lab.Out), wire(lab.WireHeld, lab.In), wire(lab.WireReleased, lab.In), synack}, you) {
+		t.Error("a stepped handshake does not match")
+	}
+	if stepped.Match([]lab.Event{wire(lab.WireReleased, lab.Out), syn, wire(lab.WireReleased, lab.In), synack}, you) {
+		t.Error("a release before the SYN matches")
+	}
+	if stepped.Match([]lab.Event{syn, synack}, you) {
+		t.Error("a handshake the wire never held matches")
+	}
+}
+
+func TestAnalysisAndSACK(t *testing.T) {
+	ack := func(analysis []string, sack []lab.SACKBlock) lab.Event {
+		e := tcp(lab.Out, 40000, 7, 1, 1, 5001, 1, lab.TCPFlags{ACK: true})
+		e.Packet.Analysis = analysis
+		e.Packet.TCP.Options.SACK = sack
+		return e
+	}
+	tr, f := true, false
+	dupAck := check.Pattern{Kind: lab.KindPacket, Host: "you", Count: 1, L4: "TCP", Flags: []string{"ACK"}, Dir: lab.Out, Analysis: "duplicate_ack"}
+	withSACK := check.Pattern{Kind: lab.KindPacket, Host: "you", Count: 1, L4: "TCP", Flags: []string{"ACK"}, SACK: &tr}
+	noSACK := check.Pattern{Kind: lab.KindPacket, Host: "you", Count: 1, L4: "TCP", Flags: []string{"ACK"}, SACK: &f}
+	block := []lab.SACKBlock{{Left: 2001, Right: 3001}}
+	for _, tc := range []struct {
+		name  string
+		p     check.Pattern
+		event lab.Event
+		want  bool
+	}{
+		{"a duplicate ACK", dupAck, ack([]string{"duplicate_ack"}, nil), true},
+		{"one label of two", dupAck, ack([]string{"window_update", "duplicate_ack"}, nil), true},
+		{"no label", dupAck, ack(nil, nil), false},
+		{"another label", dupAck, ack([]string{"retransmission"}, nil), false},
+		{"a label's prefix is not the label", check.Pattern{Kind: lab.KindPacket, Host: "you", Count: 1, L4: "TCP", Flags: []string{"ACK"}, Analysis: "retransmission"}, ack([]string{"fast_retransmission"}, nil), false},
+		{"SACK blocks", withSACK, ack(nil, block), true},
+		{"no SACK blocks", withSACK, ack(nil, nil), false},
+		{"sack: false, none", noSACK, ack(nil, nil), true},
+		{"sack: false, some", noSACK, ack(nil, block), false},
+		{"analysis of a UDP packet", check.Pattern{Kind: lab.KindPacket, Host: "you", Count: 1, L4: "UDP", Analysis: "duplicate_ack"}, udp(lab.Out, 40000, 7, 3), false},
+		{"sack of a UDP packet", check.Pattern{Kind: lab.KindPacket, Host: "you", Count: 1, L4: "UDP", SACK: &f}, udp(lab.Out, 40000, 7, 3), false},
+	} {
+		if got := (check.Check{Expect: []check.Pattern{tc.p}}).Match([]lab.Event{tc.event}, you); got != tc.want {
+			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -14,7 +14,9 @@ import (
 // so that the right answer is theirs and no one else's: the port their
 // host chose, the sequence number a SYN-ACK acknowledged, how many packets
 // a handshake took. It reads Field from the events Event matches, or
-// counts the packets from an event matching From to the next matching To.
+// counts the packets from an event matching From to the next matching To
+// (only those matching Count, when it is set), or counts the events in
+// the trace matching Count (at least one: none is no answer yet).
 // Every matching event (every From…To stretch) gives an honest answer, and
 // a sequence or acknowledgment number may be given relative (as the packet
 // list shows it) or raw (as it is on the wire).
@@ -31,12 +33,16 @@ import (
 //	ask: How many packets did the handshake take?
 //	from: {packet: SYN, dir: out, port: 7}   # counted, both ends included
 //	to: {call: connect}                      # the next such event after from
+//
+//	ask: How many retransmissions does your trace show?
+//	count: {packet: TCP, analysis: retransmission}   # events counted; with from and to, between them
 type Question struct {
 	Ask   string   `json:"ask"`
 	Field string   `json:"field,omitempty"`
 	Event *Pattern `json:"event,omitempty"`
 	From  *Pattern `json:"from,omitempty"`
 	To    *Pattern `json:"to,omitempty"`    // the To.Count-th such event after From
+	Count *Pattern `json:"count,omitempty"` // the events counted: all packets when nil
 	First string   `json:"first,omitempty"` // what to do before the trace can answer
 	Line  int      `json:"-"`
 }
@@ -124,7 +130,14 @@ func (q Question) answers(events []lab.Event, you netip.Addr) []answer {
 		return out
 	}
 	if q.From == nil || q.To == nil {
-		return nil
+		if q.Count == nil {
+			return nil
+		}
+		n := q.counted(events, 0, len(events), you)
+		if n == 0 {
+			return nil
+		}
+		return []answer{{n: n}}
 	}
 	var out []answer
 	for i := 0; i < len(events); i++ {
@@ -142,16 +155,22 @@ func (q Question) answers(events []lab.Event, you netip.Addr) []answer {
 		if end < 0 {
 			break // no later From can find its To either
 		}
-		n := uint64(0)
-		for _, e := range events[i : end+1] {
-			if e.Kind == lab.KindPacket {
-				n++
-			}
-		}
-		out = append(out, answer{n: n})
+		out = append(out, answer{n: q.counted(events, i, end+1, you)})
 		i = end // stretches do not overlap
 	}
 	return out
+}
+
+// counted is how many of events[from:to] the question counts: those
+// matching Count, or every packet.
+func (q Question) counted(events []lab.Event, from, to int, you netip.Addr) uint64 {
+	n := uint64(0)
+	for k := from; k < to; k++ {
+		if q.Count != nil && q.Count.matches(events, k, you) || q.Count == nil && events[k].Kind == lab.KindPacket {
+			n++
+		}
+	}
+	return n
 }
 
 // read is what field holds in e: nothing when it has no such field.
@@ -284,8 +303,11 @@ func parseNumber(text string) (uint64, bool) {
 
 // needs says what the trace lacks for the question to be answered.
 func (q Question) needs() string {
-	if q.Event != nil {
+	switch {
+	case q.Event != nil:
 		return q.Event.describe()
+	case q.From == nil:
+		return q.Count.describe()
 	}
 	return q.From.describe() + " and then " + q.To.describe()
 }
@@ -298,7 +320,14 @@ func (q Question) where() string {
 		}
 		return "Find " + q.Event.describe() + " in the diagram and read its " + fieldNames[q.Field] + "."
 	}
-	return "Count the packets in the packet list again, from " + q.From.describe() + " to " + q.To.describe() + ", both included."
+	switch {
+	case q.Count == nil:
+		return "Count the packets in the packet list again, from " + q.From.describe() + " to " + q.To.describe() + ", both included."
+	case q.From == nil:
+		return "Count again, in the packet list, every " + strings.TrimPrefix(q.Count.describe(), "a ") + "."
+	}
+	return "Count again, in the packet list, every " + strings.TrimPrefix(q.Count.describe(), "a ") +
+		" from " + q.From.describe() + " to " + q.To.describe() + ", both included."
 }
 
 // describe says in words which events p matches, for the student.
@@ -307,10 +336,13 @@ func (p Pattern) describe() string {
 	switch p.Kind {
 	case lab.KindPacket:
 		what := p.L4
-		if p.L4 == "TCP" {
+		if p.L4 == "TCP" && len(p.Flags) > 0 {
 			what = strings.Join(p.Flags, ", ")
 		}
 		b.WriteString("a " + what + " packet")
+		if p.Analysis != "" {
+			b.WriteString(" marked " + strings.ReplaceAll(p.Analysis, "_", " "))
+		}
 		switch p.Dir {
 		case lab.Out:
 			b.WriteString(" your host sent")

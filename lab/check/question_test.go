@@ -231,3 +231,48 @@ func TestCanRead(t *testing.T) {
 		}
 	}
 }
+
+// TestCountLabelled: a question that counts only the packets carrying an
+// analysis label, in the whole trace or between two events.
+func TestCountLabelled(t *testing.T) {
+	retransmitted := func(e lab.Event) lab.Event {
+		pk := *e.Packet
+		pk.Analysis = []string{"retransmission"}
+		e.Packet = &pk
+		return e
+	}
+	hs := handshake(49213, 1000)
+	syn := hs[1]
+	// The SYN twice more, retransmitted, before the SYN-ACK; then a UDP echo.
+	trace := append([]lab.Event{hs[0], syn, retransmitted(syn), retransmitted(syn)}, hs[2:]...)
+	trace = append(trace, udpEcho...)
+	retrans := &check.Pattern{Kind: lab.KindPacket, Host: "you", Count: 1, L4: "TCP", Analysis: "retransmission"}
+	for _, tc := range []struct {
+		name   string
+		q      check.Question
+		events []lab.Event
+		want   []uint64
+	}{
+		{"retransmissions in the trace", check.Question{Count: retrans}, trace, []uint64{2}},
+		{"retransmissions from the first SYN to connect", check.Question{From: synOut, To: connected, Count: retrans}, trace, []uint64{2}},
+		{"every packet from the first SYN to connect", check.Question{From: synOut, To: connected}, trace, []uint64{5}},
+		{"datagrams in the trace", check.Question{Count: udpOut}, trace, []uint64{2}},
+		{"no retransmission: no answer yet", check.Question{Count: retrans}, append(handshake(49213, 1000), udpEcho...), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.q.Answers(tc.events, you); !slices.Equal(got, tc.want) {
+				t.Errorf("answers %v, want %v", got, tc.want)
+			}
+		})
+	}
+	q := check.Question{Ask: "How many retransmissions?", Count: retrans}
+	if v := q.Answer(trace, you, "3"); v.OK || v.Result != "wrong" || !strings.Contains(v.Message, "every TCP packet marked retransmission") || strings.Contains(v.Message, "2") {
+		t.Errorf("a wrong count: %+v", v)
+	}
+	if v := q.Answer(trace, you, "2"); !v.OK {
+		t.Errorf("the right count: %+v", v)
+	}
+	if v := q.Answer(handshake(49213, 1000), you, "0"); v.Result != "not-yet" || !strings.Contains(v.Message, "a TCP packet marked retransmission") {
+		t.Errorf("before any retransmission: %+v", v)
+	}
+}

@@ -29,7 +29,7 @@
 // shorthands TCP and UDP for socket(TCP) and socket(UDP), and the builtins
 // print, len, repr, str, int and help. "socket" is both the module and the class:
 // socket(...) and socket.socket(...) both make a socket. Sockets have
-// Python's methods: accept, bind, close, connect, fileno, getpeername,
+// Python's methods: accept, bind, close, connect, connect_ex, fileno, getpeername,
 // getsockname, gettimeout, listen, recv, recvfrom, send, sendall, sendto,
 // setblocking, settimeout and shutdown; str has encode and bytes decode
 // and hex. help() lists all of this and help(s.connect), or

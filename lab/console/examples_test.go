@@ -24,6 +24,7 @@ var exampleSetup = map[string]string{
 	"close":       stream,
 	"settimeout":  stream,
 	"setblocking": stream,
+	"connect_ex":  stream,
 	"gettimeout":  stream,
 	"setsockopt":  stream,
 	"getsockopt":  stream,

@@ -33,7 +33,7 @@ func (d doc) render() string {
 
 // methodOrder lists the socket methods in the order a program uses them.
 var methodOrder = []string{
-	"bind", "listen", "accept", "connect", "send", "sendall", "recv",
+	"bind", "listen", "accept", "connect", "connect_ex", "send", "sendall", "recv",
 	"sendto", "recvfrom", "shutdown", "close", "settimeout", "setblocking",
 	"gettimeout", "setsockopt", "getsockopt", "getsockname", "getpeername",
 	"fileno",
@@ -108,6 +108,19 @@ On the wire (UDP): nothing is sent. connect only records the peer, so that
 send and recv need no address and datagrams from anyone else are dropped.
 
 Example: s.connect(("10.0.0.1", 7))`,
+	},
+	"connect_ex": {
+		usage:   "err = s.connect_ex(address)",
+		summary: "connect, returning the errno instead of raising it: 0 when connected",
+		text: `Connect as connect does, but return 0 when connected and the error's
+number when the connect failed, instead of raising it: 111 (ECONNREFUSED)
+when the server's host answered RST, 106 (EISCONN) when already connected.
+
+On a non-blocking socket (setblocking(False)) it returns 115 (EINPROGRESS)
+at once: your host has sent its SYN, and the handshake goes on without you,
+so that you can watch it, or step it with wire.step().
+
+Example: s.connect_ex(("10.0.0.1", 7))`,
 	},
 	"send": {
 		usage:   "n = s.send(bytes)",

@@ -432,8 +432,8 @@ func TestCompleteSocket(t *testing.T) {
 		t.Errorf("Complete(s.re) = %q", got)
 	}
 	got = l.c.Complete("s.")
-	if len(got) != 22 {
-		t.Errorf("Complete(s.) = %q, want 19 methods and 3 attributes", got)
+	if len(got) != 23 {
+		t.Errorf("Complete(s.) = %q, want 20 methods and 3 attributes", got)
 	}
 	got = l.c.Complete("s.type.")
 	if len(got) != 0 {

@@ -73,6 +73,7 @@ var socketMethods = map[string]socketMethod{
 	"bind":        sockBind,
 	"close":       sockClose,
 	"connect":     sockConnect,
+	"connect_ex":  sockConnectEx,
 	"fileno":      sockFileno,
 	"getpeername": sockGetpeername,
 	"getsockname": sockGetsockname,
@@ -157,6 +158,33 @@ func sockConnect(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
 		return nil, perr
 	}
 	return none, nil
+}
+
+// sockConnectEx is connect returning the errno instead of raising it, as
+// Python's connect_ex does: 0 when it connected, the errno's number when
+// the socket's connect failed (EINPROGRESS, 115, on a non-blocking
+// socket; EAGAIN, 11, when its timeout ran out, as CPython gives).
+// What is not the socket's failure still raises: a bad address, a name
+// that does not resolve, an interruption.
+func sockConnectEx(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
+	if err := a.want(1, 1); err != nil {
+		return nil, err
+	}
+	addr, perr := ev.toAddr("connect_ex", a.pos[0])
+	if perr != nil {
+		return nil, perr
+	}
+	err := so.s.Connect(ev.ctx, addr)
+	var se *sock.Error
+	switch {
+	case err == nil:
+		return intValue(0), nil
+	case ev.ctx.Err() == nil && errors.As(err, &se) && se.Timeout:
+		return intValue(lab.EAGAIN), nil
+	case ev.ctx.Err() == nil && errors.As(err, &se) && se.Errno != 0:
+		return intValue(se.Errno), nil
+	}
+	return nil, fromSock(ev.ctx, err)
 }
 
 func sockFileno(ev *evaluator, so *socketObj, a *args) (value, *pyError) {

@@ -78,12 +78,14 @@ func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Patt
 			switch up := strings.ToUpper(val); up {
 			case "UDP", "ICMP":
 				p.L4 = up
+			case "TCP": // any TCP packet
+				p.L4 = up
 			default:
 				p.L4 = "TCP"
 				for _, f := range strings.Split(up, ",") {
 					f = strings.TrimSpace(f)
 					if !slices.Contains(check.KnownFlags, f) {
-						bad(v, "unknown TCP flag %q (known: %s, or UDP, ICMP)", f, strings.Join(check.KnownFlags, ", "))
+						bad(v, "unknown TCP flag %q (known: %s, or TCP for any, UDP, ICMP)", f, strings.Join(check.KnownFlags, ", "))
 					}
 					p.Flags = append(p.Flags, f)
 				}

@@ -53,7 +53,7 @@ type Exercise struct {
 	Concepts []string `yaml:"concepts" json:"concepts"`
 	Services []string `yaml:"services" json:"services"` // "echo/tcp", "daytime/udp", …
 	Order    int      `yaml:"order" json:"order"`
-	Wire     *Wire    `yaml:"wire" json:"wire,omitempty"` // what the lab's wire starts with; nil: clear
+	Wire     *Wire    `yaml:"-" json:"wire,omitempty"` // what the lab's wire starts with; nil: clear (parseWire reads it)
 
 	Intro    string  `yaml:"-" json:"intro"` // Markdown
 	Steps    []Step  `yaml:"-" json:"steps"`
@@ -164,9 +164,11 @@ func Parse(file string, src []byte, services []string) (*Exercise, []Problem) {
 	case ex.Order < 1:
 		bad(keyLine("order"), "front matter: order wants a number from 1")
 	}
-	if ex.Wire != nil {
-		if why := ex.Wire.problem(); why != "" {
-			bad(keyLine("wire"), "front matter: wire: %s", why)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == "wire" {
+			ex.Wire = parseWire(m.Content[i+1], func(n *yaml.Node, format string, args ...any) {
+				bad(1+n.Line, "front matter: wire"+format, args...)
+			})
 		}
 	}
 	for _, s := range ex.Services {

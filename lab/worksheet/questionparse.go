@@ -11,7 +11,7 @@ import (
 
 // questionKeys are a question's own keys; the others are its event's
 // pattern.
-var questionKeys = []string{"ask", "field", "from", "to", "first"}
+var questionKeys = []string{"ask", "field", "from", "to", "count", "first"}
 
 // parseQuestion reads a question block; line is where its YAML begins in
 // the file.
@@ -25,7 +25,7 @@ func parseQuestion(src string, line int) (*check.Question, []Problem) {
 		probs = append(probs, Problem{Line: line + n.Line - 1, Msg: "question: " + fmt.Sprintf(format, args...)})
 	}
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
-		return nil, []Problem{{Line: line, Msg: "question: want a mapping with ask, and field with a pattern, or from and to"}}
+		return nil, []Problem{{Line: line, Msg: "question: want a mapping with ask, and field with a pattern, or from and to, or count"}}
 	}
 	m := root.Content[0]
 	q := &check.Question{Line: line}
@@ -57,10 +57,20 @@ func parseQuestion(src string, line int) (*check.Question, []Problem) {
 	case strings.Contains(q.Ask, "\n"):
 		bad(own["ask"], "ask is one line")
 	}
-	from, to := own["from"], own["to"]
+	from, to, count := own["from"], own["to"], own["count"]
+	if count != nil {
+		if count.Kind != yaml.MappingNode {
+			bad(count, "count wants the pattern of the events counted, such as {packet: TCP, analysis: retransmission}")
+		} else if c := parsePattern(count, bad); c.Kind != "" {
+			if c.Count != 1 {
+				bad(count, "count: counts every event its pattern matches: a count in it is for to:")
+			}
+			q.Count = &c
+		}
+	}
 	switch {
-	case q.Field != "" && (from != nil || to != nil):
-		bad(m, "a question reads a field from one event, or counts packets from: to:, not both")
+	case q.Field != "" && (from != nil || to != nil || count != nil):
+		bad(m, "a question reads a field from one event, or counts events (from: to:, count:), not both")
 	case q.Field != "":
 		if len(event.Content) == 0 {
 			bad(own["field"], "field %s of which event? Add its pattern, such as packet: SYN", q.Field)
@@ -77,9 +87,12 @@ func parseQuestion(src string, line int) (*check.Question, []Problem) {
 			bad(own["field"], "%v", err)
 		}
 		q.Event = &p
-	case from != nil || to != nil:
+	case from != nil || to != nil || count != nil:
 		if len(event.Content) > 0 {
-			bad(event.Content[0], "unknown key %q in a question that counts packets (known: %s)", event.Content[0].Value, strings.Join(questionKeys, ", "))
+			bad(event.Content[0], "unknown key %q in a question that counts (known: %s)", event.Content[0].Value, strings.Join(questionKeys, ", "))
+		}
+		if from == nil && to == nil {
+			break // count: alone, the whole trace's
 		}
 		if from == nil || to == nil {
 			bad(m, "a question that counts packets wants both from: and to:")
@@ -94,7 +107,7 @@ func parseQuestion(src string, line int) (*check.Question, []Problem) {
 		if len(event.Content) > 0 {
 			parsePattern(event, bad) // its unknown keys may be misspellings
 		}
-		bad(m, "a question wants field: with an event's pattern, or from: and to: to count the packets between")
+		bad(m, "a question wants field: with an event's pattern, or from: and to: to count the packets between, or count: to count events")
 	}
 	return q, probs
 }

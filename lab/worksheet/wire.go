@@ -2,9 +2,11 @@ package worksheet
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/socketlab/socketlab/lab"
+	"gopkg.in/yaml.v3"
 )
 
 // Wire is what an exercise's wire starts with, its front matter's wire:
@@ -17,14 +19,57 @@ import (
 // The page applies it through socketlab.wire when the exercise's lab
 // starts; exercises check applies it to the lab each route runs in.
 type Wire struct {
-	Hold      bool    `yaml:"hold" json:"hold,omitempty"`           // every packet waits until stepped
-	Loss      float64 `yaml:"loss" json:"loss,omitempty"`           // 0 to 1
-	Delay     float64 `yaml:"delay" json:"delay,omitempty"`         // seconds, at most MaxWireDelay
-	Jitter    float64 `yaml:"jitter" json:"jitter,omitempty"`       // seconds, at most Delay
-	Duplicate float64 `yaml:"duplicate" json:"duplicate,omitempty"` // 0 to 1
-	Reorder   float64 `yaml:"reorder" json:"reorder,omitempty"`     // 0 to 1
-	Rate      int     `yaml:"rate" json:"rate,omitempty"`           // bytes a second, 0 for no limit
-	Seed      uint64  `yaml:"seed" json:"seed,omitempty"`           // its random choices' seed
+	Hold      bool    `json:"hold,omitempty"`      // every packet waits until stepped
+	Loss      float64 `json:"loss,omitempty"`      // 0 to 1
+	Delay     float64 `json:"delay,omitempty"`     // seconds, at most MaxWireDelay
+	Jitter    float64 `json:"jitter,omitempty"`    // seconds, at most Delay
+	Duplicate float64 `json:"duplicate,omitempty"` // 0 to 1
+	Reorder   float64 `json:"reorder,omitempty"`   // 0 to 1
+	Rate      int     `json:"rate,omitempty"`      // bytes a second, 0 for no limit
+	Seed      uint64  `json:"seed,omitempty"`      // its random choices' seed
+}
+
+// wireKeys are the keys of the front matter's wire, in the order
+// authors are told them.
+var wireKeys = []string{"hold", "loss", "delay", "jitter", "duplicate", "reorder", "rate", "seed"}
+
+// parseWire reads the front matter's wire: mapping; bad is told each
+// problem (its text continues "wire"), at its node.
+func parseWire(n *yaml.Node, bad func(n *yaml.Node, format string, args ...any)) *Wire {
+	if n.Kind != yaml.MappingNode {
+		bad(n, " wants a mapping, such as {loss: 0.3, seed: 1}")
+		return nil
+	}
+	w := &Wire{}
+	numbers := map[string]*float64{"loss": &w.Loss, "delay": &w.Delay, "jitter": &w.Jitter, "duplicate": &w.Duplicate, "reorder": &w.Reorder}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		switch k.Value {
+		case "hold":
+			if v.Decode(&w.Hold) != nil {
+				bad(v, ": hold wants true or false")
+			}
+		case "rate":
+			if v.Decode(&w.Rate) != nil {
+				bad(v, ": rate wants a whole number of bytes a second")
+			}
+		case "seed":
+			if v.Decode(&w.Seed) != nil {
+				bad(v, ": seed wants a whole number from 0")
+			}
+		default:
+			f, ok := numbers[k.Value]
+			if !ok {
+				bad(k, ": unknown key %q (known: %s)", k.Value, strings.Join(wireKeys, ", "))
+			} else if v.Decode(f) != nil {
+				bad(v, ": %s wants a number", k.Value)
+			}
+		}
+	}
+	if why := w.problem(); why != "" {
+		bad(n, ": %s", why)
+	}
+	return w
 }
 
 // MaxWireDelay bounds an exercise's wire delay.

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/worksheet"
@@ -63,8 +64,13 @@ func TestQuestionProblems(t *testing.T) {
 		{"unknown key", "ask: A?\npacket: SYN\nfeild: sport", `q.md:15: question: unknown key "feild"`},
 		{"from without to", "ask: A?\nfrom: {packet: SYN}", "q.md:13: question: a question that counts packets wants both from: and to:"},
 		{"count in from", "ask: A?\nfrom: {packet: UDP, count: 2}\nto: {packet: UDP}", "q.md:14: question: count is for to:"},
-		{"field and from", "ask: A?\nfield: sport\nfrom: {packet: SYN}\nto: {call: connect}", "q.md:13: question: a question reads a field from one event, or counts packets from: to:, not both"},
+		{"field and from", "ask: A?\nfield: sport\nfrom: {packet: SYN}\nto: {call: connect}", "q.md:13: question: a question reads a field from one event, or counts events (from: to:, count:), not both"},
 		{"nothing to read", "ask: A?", "q.md:13: question: a question wants field:"},
+		{"count of no pattern", "ask: A?\ncount: 3", "q.md:14: question: count wants the pattern of the events counted"},
+		{"count in count", "ask: A?\ncount: {packet: TCP, analysis: retransmission, count: 2}", "q.md:14: question: count: counts every event its pattern matches"},
+		{"count and field", "ask: A?\npacket: SYN\nfield: sport\ncount: {packet: TCP}", "q.md:13: question: a question reads a field from one event, or counts events"},
+		{"count's own problem", "ask: A?\ncount: {packet: UDP, analysis: retransmission}", "q.md:14: question: sack and analysis are for TCP packets"},
+		{"count and an event's key", "ask: A?\ncount: {packet: TCP}\ndir: out", `q.md:15: question: unknown key "dir" in a question that counts`},
 		{"not YAML", "ask: [A?", "q.md:13: question:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -194,5 +200,61 @@ func TestStepCodeProblems(t *testing.T) {
 				t.Errorf("problems lack %q:\n%s", tc.want, all)
 			}
 		})
+	}
+}
+
+func TestWireFrontMatter(t *testing.T) {
+	body := "Intro\n\n## Step\n\n```\ns = socket()\n```\n\n```check\nexpect:\n  - call: socket\n```\n" + solution
+	parse := func(wire string) (*worksheet.Exercise, string) {
+		src := "---\nid: w\ntitle: W\nsummary: S\nservices: [echo/tcp]\norder: 1\nwire: " + wire + "\n---\n" + body
+		ex, probs := worksheet.Parse("w.md", []byte(src), services)
+		var got []string
+		for _, p := range probs {
+			got = append(got, p.String())
+		}
+		return ex, strings.Join(got, "\n")
+	}
+	ex, probs := parse("{loss: 0.3, delay: 0.2, jitter: 0.05, reorder: 1, seed: 7, hold: true, rate: 64000, duplicate: 0}")
+	if probs != "" {
+		t.Fatalf("a good wire: %s", probs)
+	}
+	if w := ex.Wire; w == nil || *w != (worksheet.Wire{Hold: true, Loss: 0.3, Delay: 0.2, Jitter: 0.05, Reorder: 1, Rate: 64000, Seed: 7}) {
+		t.Errorf("wire: %+v", ex.Wire)
+	}
+	if s := ex.Wire.Settings(); s.Delay != 200*time.Millisecond || s.Jitter != 50*time.Millisecond || !s.Hold || s.Loss != 0.3 {
+		t.Errorf("settings: %+v", s)
+	}
+	for _, tc := range []struct{ wire, want string }{
+		{"{loss: 1.5}", "w.md:7: front matter: wire: loss wants a probability from 0 to 1, not 1.5"},
+		{"{duplicate: -0.1}", "w.md:7: front matter: wire: duplicate wants a probability from 0 to 1, not -0.1"},
+		{"{reorder: .nan}", "w.md:7: front matter: wire: reorder wants a probability from 0 to 1, not NaN"},
+		{"{delay: -1}", "w.md:7: front matter: wire: delay wants seconds from 0 to 10, not -1"},
+		{"{delay: 11}", "w.md:7: front matter: wire: delay wants seconds from 0 to 10, not 11"},
+		{"{delay: 0.1, jitter: 0.2}", "w.md:7: front matter: wire: jitter wants seconds from 0 to the delay, not 0.2"},
+		{"{rate: -5}", "w.md:7: front matter: wire: rate wants bytes a second, not -5"},
+		{"{los: 0.3}", `w.md:7: front matter: wire: unknown key "los" (known: hold, loss, delay, jitter, duplicate, reorder, rate, seed)`},
+		{"{loss: lots}", "w.md:7: front matter: wire: loss wants a number"},
+		{"{hold: maybe}", "w.md:7: front matter: wire: hold wants true or false"},
+		{"{seed: -1}", "w.md:7: front matter: wire: seed wants a whole number from 0"},
+		{"0.3", "w.md:7: front matter: wire wants a mapping, such as {loss: 0.3, seed: 1}"},
+	} {
+		if _, got := parse(tc.wire); !strings.Contains(got, tc.want) {
+			t.Errorf("wire: %s: problems lack %q:\n%s", tc.wire, tc.want, got)
+		}
+	}
+}
+
+func TestCountQuestionParsed(t *testing.T) {
+	src := front + "## Count\n\n```solution\n```\n\n```question\nask: How many retransmissions?\ncount: {packet: TCP, dir: out, analysis: retransmission}\n```\n\n" +
+		"## Between\n\n```solution\n```\n\n```question\nask: How many from the SYN to connect?\nfrom: {packet: SYN}\nto: {call: connect}\ncount: {packet: SYN, analysis: retransmission}\n```\n" + solution
+	ex, probs := worksheet.Parse("q.md", []byte(src), services)
+	for _, p := range probs {
+		t.Error(p)
+	}
+	if q := ex.Steps[0].Question; q.Count == nil || q.From != nil || q.Count.L4 != "TCP" || len(q.Count.Flags) != 0 || q.Count.Analysis != "retransmission" || q.Count.Dir != lab.Out {
+		t.Errorf("count alone: %+v", q)
+	}
+	if q := ex.Steps[1].Question; q.Count == nil || q.From == nil || q.To == nil || q.Count.Flags[0] != "SYN" {
+		t.Errorf("count between: %+v", q)
 	}
 }

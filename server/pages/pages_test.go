@@ -46,6 +46,7 @@ func TestGolden(t *testing.T) {
 					Ask: "Which port did <code>connect</code> use?", Question: `{"ask":"Which port?","field":"sport","event":{"kind":"packet","host":"you","count":1,"flags":["SYN"],"l4":"TCP","dir":"out"}}`},
 			},
 			Checks: `[{"expect":[{"kind":"call","host":"you","count":1,"call":"socket"}]},{}]`,
+			Wire:   `{"loss":0.3,"seed":1}`,
 			Next:   &pages.ExerciseLink{ID: "be-the-server", Title: "Be the server"},
 		}, nil),
 	} {

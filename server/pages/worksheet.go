@@ -8,6 +8,7 @@ type Worksheet struct {
 	Intro  string // HTML
 	Steps  []Step
 	Checks string        // JSON: one lab/check.Check a step, for the browser to judge
+	Wire   string        // JSON: the lab/worksheet.Wire the exercise's wire starts with; "" for a clear wire
 	Next   *ExerciseLink // the worksheet's next exercise; nil for the last
 }
 

@@ -61,6 +61,9 @@ class socket(socketmod.socket):
     def connect(self, *args):
         return super().connect(*_last_to_host(self, args))
 
+    def connect_ex(self, *args):
+        return super().connect_ex(*_last_to_host(self, args))
+
     def sendto(self, *args):
         return super().sendto(*_last_to_host(self, args))
 
