@@ -254,6 +254,64 @@ export function mountWorksheet(section, lab, _bus) {
   show();
   judge();
   mergeServer().catch((err) => console.error("read progress from the server:", err));
+  mountExerciseWire(section, lab);
+}
+
+/**
+ * An exercise's wire (its front matter's wire:, data-wire) is set on the
+ * session's port when the lab is ready, and again on a fresh session (its
+ * port starts clear); a line under the progress says what it set, or why
+ * it could not.
+ * @param {HTMLElement} section
+ * @param {SocketLab} lab
+ */
+function mountExerciseWire(section, lab) {
+  if (!section.dataset.wire) return;
+  /** @type {{hold?: boolean, loss?: number, delay?: number, jitter?: number, duplicate?: number, reorder?: number, rate?: number, seed?: number}} */
+  const w = JSON.parse(section.dataset.wire);
+  const line = Object.assign(document.createElement("p"), { className: "ws-wire" });
+  line.dataset.testid = "worksheet-wire";
+  line.setAttribute("role", "status");
+  section.querySelector(".ws-progress")?.after(line);
+  const said = wireWords(w);
+  const apply = async () => {
+    try {
+      await lab.ready;
+      // The seed first: the choices after it are the exercise's.
+      if (w.seed !== undefined) await lab.wire.seed(w.seed);
+      if (w.loss) await lab.wire.loss(w.loss);
+      if (w.delay) await lab.wire.delay(w.delay, w.jitter || 0);
+      if (w.duplicate) await lab.wire.duplicate(w.duplicate);
+      if (w.reorder) await lab.wire.reorder(w.reorder);
+      if (w.rate) await lab.wire.rate(w.rate);
+      if (w.hold) await lab.wire.pause();
+      line.textContent = `This exercise sets the wire: ${said}.`;
+    } catch (err) {
+      line.textContent = `This exercise wants the wire set (${said}), but it could not be: ${err instanceof Error ? err.message : err}.`;
+    }
+  };
+  void apply();
+  lab.on("session", (e) => {
+    if (e.session?.what === "reconnected") void apply();
+  });
+}
+
+/**
+ * The words for an exercise's wire.
+ * @param {{hold?: boolean, loss?: number, delay?: number, jitter?: number, duplicate?: number, reorder?: number, rate?: number, seed?: number}} w
+ */
+function wireWords(w) {
+  const pct = (/** @type {number} */ p) => `${Math.round(p * 1000) / 10}%`;
+  const ms = (/** @type {number} */ s) => `${Math.round(s * 1000)} ms`;
+  const words = [];
+  if (w.hold) words.push("every packet held until you step it");
+  if (w.loss) words.push(`${pct(w.loss)} loss`);
+  if (w.delay) words.push(`${ms(w.delay)} delay${w.jitter ? ` ± ${ms(w.jitter)}` : ""}`);
+  if (w.duplicate) words.push(`${pct(w.duplicate)} duplicated`);
+  if (w.reorder) words.push(`${pct(w.reorder)} reordered`);
+  if (w.rate) words.push(`${w.rate} bytes a second`);
+  if (w.seed !== undefined) words.push(`seed ${w.seed}`);
+  return words.join(", ") || "clear";
 }
 
 /** The words for a step's state (worksheet.css draws its mark). */
