@@ -68,9 +68,9 @@ const observeCells = `(() => {
   return true;
 })()`
 
-// class is a class of simulated students running on a lab server, with
+// liveClass is a class of simulated students running on a lab server, with
 // the instructor's dashboard open in Chromium.
-type class struct {
+type liveClass struct {
 	tab  context.Context // the dashboard's
 	stop func() (*loadgen.Report, error)
 
@@ -85,7 +85,7 @@ type class struct {
 // average and raising a hand after a step with the chance hands, over
 // ramp, for up to duration. stop ends the class and returns the load
 // generator's report.
-func startClass(t *testing.T, n int, w, h int64, stepRate, hands float64, ramp, duration time.Duration) *class {
+func startClass(t *testing.T, n int, w, h int64, stepRate, hands float64, ramp, duration time.Duration) *liveClass {
 	t.Helper()
 	cfg := workshopConfig(t, workshopStore(t, filepath.Join(t.TempDir(), "w.db")))
 	cfg.MaxStudents = n
@@ -103,7 +103,7 @@ func startClass(t *testing.T, n int, w, h int64, stepRate, hands float64, ramp, 
 	if err := chromedp.Do(tab); err != nil {
 		t.Fatal(err)
 	}
-	c := &class{tab: tab}
+	c := &liveClass{tab: tab}
 	ctx, cancel := context.WithCancel(context.Background())
 	var rep *loadgen.Report
 	var runErr error
@@ -165,7 +165,7 @@ func startClass(t *testing.T, n int, w, h int64, stepRate, hands float64, ramp, 
 
 // wait waits until cond holds of the class, or the class's run ends, or
 // limit passes; false unless cond held.
-func (c *class) wait(limit time.Duration, cond func(c *class) bool) bool {
+func (c *liveClass) wait(limit time.Duration, cond func(c *liveClass) bool) bool {
 	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		c.mu.Lock()
 		ok := cond(c)
@@ -221,7 +221,7 @@ func TestDashboardLoad(t *testing.T) {
 		stepRate, ramp, hold = 6, time.Duration(n)*100*time.Millisecond, time.Minute
 	}
 	c := startClass(t, n, 1920, 1080, stepRate, 0.1, ramp, time.Hour)
-	if !c.wait(ramp+5*time.Minute, func(c *class) bool { return !c.allUp.IsZero() }) {
+	if !c.wait(ramp+5*time.Minute, func(c *liveClass) bool { return !c.allUp.IsZero() }) {
 		rep, err := c.stop()
 		t.Fatalf("the %d students did not all come up: %v; %+v", n, err, rep)
 	}
@@ -290,7 +290,7 @@ func TestDashboardScreenshots(t *testing.T) {
 	}
 	c := startClass(t, 30, 1280, 720, 40, 0.15, 3*time.Second, time.Hour)
 	// About five steps each, some students ahead and some behind.
-	if !c.wait(5*time.Minute, func(c *class) bool { return len(c.acks) >= 150 }) {
+	if !c.wait(5*time.Minute, func(c *liveClass) bool { return len(c.acks) >= 150 }) {
 		rep, err := c.stop()
 		t.Fatalf("the class did not make 150 steps: %v; %+v", err, rep)
 	}
