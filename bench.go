@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/socketlab/socketlab/exercises"
 	"github.com/socketlab/socketlab/server/loadgen"
 )
 
@@ -28,15 +29,18 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	ramp := fs.Duration("ramp", 0, "start the sessions evenly over this long")
 	timeout := fs.Duration("timeout", loadgen.DefaultTimeout, "bound on a session's coming up and on each round trip")
 	workshop := fs.Bool("workshop", false, "make the sessions students of one workshop: create it through the API, join each through /join, bridge with the cookie; delete it at the end")
+	stepRate := fs.Float64("step-rate", 0, fmt.Sprintf("with --workshop: steps a minute each student completes, on average, reporting the built-in worksheet's steps in order (0 to %d; 0: none)", loadgen.MaxStepRate))
+	hands := fs.Float64("hands", 0, "with --step-rate: the chance (0 to 1) that a student raises a hand after a step; it comes down after their next")
 	instructorKey := fs.String("instructor-key", "", "the server's --instructor-key, to create the workshop with (or $SOCKETLAB_INSTRUCTOR_KEY)")
 	metrics := fs.String("metrics", "", "the server's metrics `URL`, such as http://HOST:9090/metrics for serve --metrics-addr HOST:9090; empty: the server's own /metrics, which it serves on a loopback address")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
 	cpuProfile := fs.String("cpuprofile", "", "write the load generator's own CPU profile to this `file` (for go tool pprof)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: socketlab bench [--server URL] [--sessions N] [--rate R] [--duration D] [--ramp D] [--workshop] [--json]\n\n"+
+		fmt.Fprint(stderr, "Usage: socketlab bench [--server URL] [--sessions N] [--rate R] [--duration D] [--ramp D] [--workshop [--step-rate S] [--hands P]] [--json]\n\n"+
 			"Runs N simulated students against a running lab server, each making R 64-byte TCP echo\n"+
 			"round trips a second, and reports latency, throughput and the server's memory and CPU.\n"+
-			"With --workshop the students join one workshop and share its network.\n\n")
+			"With --workshop the students join one workshop and share its network; with --step-rate\n"+
+			"they complete steps and raise hands, a live class for the dashboard it prints.\n\n")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -59,15 +63,32 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		*instructorKey = os.Getenv("SOCKETLAB_INSTRUCTOR_KEY")
 	}
 	var progressed atomic.Bool
+	var exs []loadgen.Exercise
+	if *workshop && *stepRate > 0 {
+		worksheet, probs := exercises.Load(exercises.Embedded())
+		if len(probs) > 0 {
+			return fmt.Errorf("load the built-in exercises: %s", probs[0])
+		}
+		for _, ex := range worksheet {
+			exs = append(exs, loadgen.Exercise{ID: ex.ID, Steps: len(ex.Steps)})
+		}
+	}
 	cfg := loadgen.Config{
-		Server:   *server,
-		Metrics:  *metrics,
-		Sessions: *sessions,
-		Rate:     *rate,
-		Duration: *duration,
-		Ramp:     *ramp,
-		Timeout:  *timeout,
-		Workshop: *workshop,
+		Server:     *server,
+		Metrics:    *metrics,
+		Sessions:   *sessions,
+		Rate:       *rate,
+		Duration:   *duration,
+		Ramp:       *ramp,
+		Timeout:    *timeout,
+		Workshop:   *workshop,
+		Exercises:  exs,
+		StepRate:   *stepRate,
+		HandChance: *hands,
+		WorkshopReady: func(code, dashboardURL string) error {
+			fmt.Fprintf(stderr, "bench: workshop %s; its dashboard: %s\n", code, dashboardURL)
+			return nil
+		},
 		Progress: func(p loadgen.Progress) {
 			progressed.Store(true)
 			fmt.Fprintf(stderr, "\rbench %4.0fs: sessions up %d of %d (started %d, failed %d), round trips %d, errors %d   ",

@@ -61,7 +61,8 @@ func TestBenchCommand(t *testing.T) {
 
 // socketlab bench --workshop: the students join one workshop through the
 // real join flow, on a server with a store and an instructor's key, make
-// their round trips in its network, and the workshop is deleted after.
+// their round trips in its network, report steps and raise hands, and
+// the workshop is deleted after.
 func TestBenchCommandWorkshop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 1-second run")
@@ -74,7 +75,7 @@ func TestBenchCommandWorkshop(t *testing.T) {
 	exs, _ := exercises.Load(exercises.Embedded())
 	addr := servertest.Start(t, server.Config{Store: db, Exercises: exs, InstructorKey: "k3y"})
 	var stdout, stderr bytes.Buffer
-	args := []string{"bench", "--server", "http://" + addr, "--workshop", "--instructor-key", "k3y", "--sessions", "3", "--rate", "5", "--duration", "1s", "--json"}
+	args := []string{"bench", "--server", "http://" + addr, "--workshop", "--instructor-key", "k3y", "--sessions", "3", "--rate", "5", "--duration", "1s", "--step-rate", "600", "--hands", "1", "--json"}
 	if code := run(context.Background(), args, nil, &stdout, &stderr); code != 0 {
 		t.Fatalf("socketlab %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, stdout.String(), stderr.String())
 	}
@@ -83,12 +84,18 @@ func TestBenchCommandWorkshop(t *testing.T) {
 		WorkshopError string `json:"workshop_error"`
 		SessionsOK    int    `json:"sessions_ok"`
 		RoundTrips    int    `json:"round_trips"`
+		Reports       int    `json:"reports"`
+		HandsRaised   int    `json:"hands_raised"`
+		Errors        map[string]int
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 		t.Fatalf("the report is not JSON: %v\n%s", err, stdout.String())
 	}
-	if rep.Workshop == "" || rep.WorkshopError != "" || rep.SessionsOK != 3 || rep.RoundTrips <= 0 {
-		t.Errorf("report %+v: want a workshop, deleted, 3 sessions ok, round trips", rep)
+	if rep.Workshop == "" || rep.WorkshopError != "" || rep.SessionsOK != 3 || rep.RoundTrips <= 0 || rep.Reports <= 0 || rep.HandsRaised <= 0 || len(rep.Errors) > 0 {
+		t.Errorf("report %+v: want a workshop, deleted, 3 sessions ok, round trips, reports, hands and no errors", rep)
+	}
+	if !strings.Contains(stderr.String(), "its dashboard: http://"+addr+"/workshop/"+rep.Workshop+"#token=") {
+		t.Errorf("stderr does not give the dashboard's link:\n%s", stderr.String())
 	}
 	if n, err := db.CountWorkshops(context.Background()); err != nil || n != 0 {
 		t.Errorf("%d workshops left after the run (%v), want 0", n, err)

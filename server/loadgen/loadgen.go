@@ -79,6 +79,23 @@ type Config struct {
 	// server's --max-students must allow Sessions.
 	Workshop      bool
 	InstructorKey string
+	// Exercises are the workshop's, in order, with their steps: the run
+	// creates the workshop with them (none: the server's whole
+	// worksheet, and no progress to report).
+	Exercises []Exercise
+	// StepRate makes a workshop a live class (see class.go): the steps a
+	// minute each session completes, on average; 0, none.
+	StepRate float64
+	// HandChance is the chance that a session raises its hand after a
+	// step (from 0 to 1); it comes down after the next.
+	HandChance float64
+	// WorkshopReady, if set, is called with the workshop's code and
+	// dashboard URL once it is made, before any session starts; the run
+	// waits for it, and an error from it ends the run.
+	WorkshopReady func(code, dashboardURL string) error
+	// Acked, if set, is called with each report the server acknowledged,
+	// from the sessions' goroutines, concurrently.
+	Acked func(Ack)
 	// Metrics is the server's metrics URL (serve --metrics-addr's
 	// http://ADDR/metrics); empty means Server's /metrics, which a
 	// server on a loopback address serves.
@@ -114,6 +131,14 @@ func (c Config) check() (Config, error) {
 		return c, fmt.Errorf("ramp: %v is not between 0 and %v", c.Ramp, MaxDuration)
 	case c.Timeout < 0 || c.Timeout > MaxTimeout:
 		return c, fmt.Errorf("timeout: %v is not between 0 and %v", c.Timeout, MaxTimeout)
+	case !(c.StepRate >= 0 && c.StepRate <= MaxStepRate):
+		return c, fmt.Errorf("step rate: %v steps a minute is not between 0 and %d", c.StepRate, MaxStepRate)
+	case !(c.HandChance >= 0 && c.HandChance <= 1):
+		return c, fmt.Errorf("hand chance: %v is not between 0 and 1", c.HandChance)
+	case (c.StepRate > 0 || len(c.Exercises) > 0) && !c.Workshop:
+		return c, errors.New("step rate: steps are a workshop's: this needs Workshop")
+	case c.StepRate > 0 && len(c.Exercises) == 0:
+		return c, errors.New("step rate: no exercises to report steps of")
 	}
 	if limit, ok := openFilesLimit(); ok && uint64(c.Sessions)+spareFiles > limit {
 		return c, fmt.Errorf("sessions: %d need about %d open files, and this process may open %d (raise the limit: ulimit -n)", c.Sessions, c.Sessions+spareFiles, limit)
@@ -157,14 +182,17 @@ type runner struct {
 	started, up, failed, ok, notStarted atomic.Int64
 	roundTrips, errCount, late          atomic.Uint64
 	linkDrops, inboundDrops             atomic.Uint64
+	handsRaised                         atomic.Uint64
 
-	mu       sync.Mutex
-	ended    bool      // the run is over: round trips no longer count
-	hold     histogram // round trips begun after the ramp
-	ramp     histogram // round trips begun during the ramp
-	upTimes  histogram // how long sessions took to come up
-	errors   map[string]uint64
-	examples map[string]string
+	mu               sync.Mutex
+	ended            bool      // the run is over: round trips no longer count
+	hold             histogram // round trips begun after the ramp
+	ramp             histogram // round trips begun during the ramp
+	upTimes          histogram // how long sessions took to come up
+	reports          histogram // from a report's request to its answer
+	reportsConfirmed uint64
+	errors           map[string]uint64
+	examples         map[string]string
 }
 
 // Run runs cfg until its end or ctx's, and reports. Every session it
@@ -191,7 +219,7 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 	}
 	if cfg.Workshop {
 		base := strings.TrimSuffix(metricsURL, "/metrics")
-		if r.workshop, err = createWorkshop(ctx, hc, base, cfg.InstructorKey, cfg.Sessions); err != nil {
+		if r.workshop, err = createWorkshop(ctx, hc, base, cfg.InstructorKey, cfg.Sessions, cfg.Exercises); err != nil {
 			return nil, err
 		}
 		defer func() {
@@ -201,6 +229,11 @@ func Run(ctx context.Context, cfg Config) (rep *Report, err error) {
 				rep.WorkshopError = err.Error()
 			}
 		}()
+	}
+	if w := r.workshop; w != nil && cfg.WorkshopReady != nil {
+		if err := cfg.WorkshopReady(w.code, w.dashboardURL); err != nil {
+			return nil, fmt.Errorf("workshop ready: %w", err)
+		}
 	}
 	cpu0, _, _ := selfUsage()
 
@@ -342,7 +375,19 @@ func (r *runner) session(ctx context.Context, i int) {
 	r.upTimes.record(time.Since(t0))
 	r.mu.Unlock()
 	r.up.Add(1)
+	// The class's steps and hands go on beside the round trips, and stop
+	// with them.
+	wctx, stopWalk := context.WithCancel(ctx)
+	walked := make(chan struct{})
+	go func() {
+		defer close(walked)
+		if r.cfg.StepRate > 0 {
+			r.walk(wctx, i, c)
+		}
+	}()
 	err = r.exchange(ctx, i, c, s)
+	stopWalk()
+	<-walked
 	r.up.Add(-1)
 	if err != nil {
 		r.fail(err)
@@ -477,12 +522,17 @@ func (r *runner) record(start time.Time, d time.Duration) {
 
 // fail counts a session that failed, and why.
 func (r *runner) fail(err error) {
+	r.failed.Add(1)
+	r.note(err)
+}
+
+// note counts an error, and its kind.
+func (r *runner) note(err error) {
 	kind := "other"
 	var re *runError
 	if errors.As(err, &re) {
 		kind = re.kind
 	}
-	r.failed.Add(1)
 	r.errCount.Add(1)
 	r.mu.Lock()
 	defer r.mu.Unlock()

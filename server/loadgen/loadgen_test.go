@@ -48,6 +48,11 @@ func TestConfigBounds(t *testing.T) {
 		{func(c *Config) { c.Duration = MaxDuration + 1 }, "duration:"},
 		{func(c *Config) { c.Ramp = -1 }, "ramp:"},
 		{func(c *Config) { c.Timeout = -1 }, "timeout:"},
+		{func(c *Config) { c.StepRate = MaxStepRate + 1 }, "step rate: 601"},
+		{func(c *Config) { c.StepRate = math.NaN() }, "step rate: NaN"},
+		{func(c *Config) { c.HandChance = 1.5 }, "hand chance: 1.5"},
+		{func(c *Config) { c.StepRate, c.Exercises = 1, []Exercise{{"round-trip", 3}} }, "needs Workshop"},
+		{func(c *Config) { c.StepRate, c.Workshop = 1, true }, "no exercises"},
 	} {
 		c := ok
 		tc.change(&c)

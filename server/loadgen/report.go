@@ -78,10 +78,19 @@ type Report struct {
 	ServerCPUPerRoundTripUs *float64 `json:"server_cpu_us_per_round_trip"`
 	ServerMetricsError      string   `json:"server_metrics_error,omitempty"`
 
+	// The class (Config.StepRate): steps reported and acknowledged
+	// (confirmed ones among them), from request to answer; hands raised.
+	StepRate         float64 `json:"step_rate"` // a minute, per session
+	Reports          uint64  `json:"reports"`
+	ReportsConfirmed uint64  `json:"reports_confirmed"`
+	ReportP50Ms      float64 `json:"report_p50_ms"`
+	ReportP99Ms      float64 `json:"report_p99_ms"`
+	HandsRaised      uint64  `json:"hands_raised"`
+
 	LoadgenCPUS      float64 `json:"loadgen_cpu_s"`
 	LoadgenPeakRSSMB float64 `json:"loadgen_peak_rss_mb"`
 
-	Errors        map[string]uint64 `json:"errors"`         // failed sessions by kind
+	Errors        map[string]uint64 `json:"errors"`         // by kind: failed sessions, failed reports and hands
 	ErrorExamples map[string]string `json:"error_examples"` // the first of each kind
 }
 
@@ -124,6 +133,13 @@ func (r *runner) report(end time.Time, interrupted bool, before, hold, after *sa
 		RampRoundTrips: r.ramp.n,
 		RampRTTP99Ms:   ms(r.ramp.quantile(0.99)),
 		LateTicks:      r.late.Load(),
+
+		StepRate:         r.cfg.StepRate,
+		Reports:          r.reports.n,
+		ReportsConfirmed: r.reportsConfirmed,
+		ReportP50Ms:      ms(r.reports.quantile(0.5)),
+		ReportP99Ms:      ms(r.reports.quantile(0.99)),
+		HandsRaised:      r.handsRaised.Load(),
 
 		ClientLinkDrops:    r.linkDrops.Load(),
 		ClientInboundDrops: r.inboundDrops.Load(),
@@ -209,6 +225,10 @@ func (rep *Report) WriteText(w io.Writer) error {
 			src = "estimated, 4 a round trip"
 		}
 		fmt.Fprintf(&b, "  packets      %.0f/s (%s)\n", rep.PacketsPerS, src)
+	}
+	if rep.StepRate > 0 {
+		fmt.Fprintf(&b, "  class        %v steps a minute each: %d reports acknowledged (%d confirmed) in p50 %.1f ms, p99 %.1f ms; %d hands raised\n",
+			rep.StepRate, rep.Reports, rep.ReportsConfirmed, rep.ReportP50Ms, rep.ReportP99Ms, rep.HandsRaised)
 	}
 	if rep.ServerMetricsError != "" {
 		fmt.Fprintf(&b, "  server       no metrics: %s\n", rep.ServerMetricsError)

@@ -21,6 +21,8 @@ type workshop struct {
 	base  string // the server's http(s)://host:port[/path]
 	code  string // "ABCD-EFGH"
 	token string // the instructor's, for the API
+	// dashboardURL is the instructor's dashboard, with the token.
+	dashboardURL string
 }
 
 // maxAPIAnswer bounds what the load generator reads of the server's
@@ -28,18 +30,27 @@ type workshop struct {
 const maxAPIAnswer = 64 << 10
 
 // createWorkshop makes a workshop for students through POST
-// /api/workshops, with the instructor's key if there is one.
-func createWorkshop(ctx context.Context, hc *http.Client, base, key string, students int) (*workshop, error) {
-	body, _ := json.Marshal(map[string]any{"title": "socketlab bench", "max_students": students})
-	req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/workshops", bytes.NewReader(body))
+// /api/workshops, with the instructor's key if there is one, and the
+// exercises if any.
+func createWorkshop(ctx context.Context, hc *http.Client, base, key string, students int, exercises []Exercise) (*workshop, error) {
+	req := map[string]any{"title": "socketlab bench", "max_students": students}
+	if len(exercises) > 0 {
+		ids := make([]string, len(exercises))
+		for i, ex := range exercises {
+			ids[i] = ex.ID
+		}
+		req["exercises"] = ids
+	}
+	body, _ := json.Marshal(req)
+	hr, err := http.NewRequestWithContext(ctx, "POST", base+"/api/workshops", bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("create workshop: %w", err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	hr.Header.Set("Content-Type", "application/json")
 	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
+		hr.Header.Set("Authorization", "Bearer "+key)
 	}
-	resp, err := hc.Do(req)
+	resp, err := hc.Do(hr)
 	if err != nil {
 		return nil, fmt.Errorf("create workshop: %w", err)
 	}
@@ -48,14 +59,17 @@ func createWorkshop(ctx context.Context, hc *http.Client, base, key string, stud
 	if resp.StatusCode != http.StatusCreated {
 		return nil, fmt.Errorf("create workshop: %s: %s", resp.Status, strings.TrimSpace(string(b)))
 	}
-	var w struct{ Code, Token string }
+	var w struct {
+		Code, Token  string
+		DashboardURL string `json:"dashboard_url"`
+	}
 	if err := json.Unmarshal(b, &w); err != nil || w.Code == "" || w.Token == "" {
 		return nil, fmt.Errorf("create workshop: the answer has no code and token: %.200s", b)
 	}
 	// The join page answers with a redirect and the cookie: keep both.
 	noRedirect := *hc
 	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return &workshop{hc: &noRedirect, base: base, code: w.Code, token: w.Token}, nil
+	return &workshop{hc: &noRedirect, base: base, code: w.Code, token: w.Token, dashboardURL: w.DashboardURL}, nil
 }
 
 // join joins the workshop as the nth simulated student through POST

@@ -143,18 +143,30 @@ function cellText(state) {
   return [shown, said];
 }
 
-/** render draws the grid and the counts above it again. */
-function render() {
+/** Each student's row in the grid, by id. @type {Map<number, HTMLTableRowElement>} */
+const rowOf = new Map();
+
+/**
+ * render draws the grid and the counts above it again: every row or, with
+ * only, the rows of those students (a batch of changes touches a few of
+ * hundreds; drawing them all made the page's work grow with the class).
+ * @param {Set<number>} [only]
+ */
+function render(only) {
   if (!tbody) return;
+  if (!only) rowOf.clear();
   const stuckMs = Math.max(1, Number(stuckInput?.value) || 5) * 60_000;
   const now = Date.now();
   const past = columns.map(() => 0);
   const rows = [];
   for (const st of students.values()) {
     const m = done.get(st.id) || new Map();
+    columns.forEach((c, i) => m.has(key(...c)) && past[i]++);
+    const old = rowOf.get(st.id);
+    if (only && old && !only.has(st.id)) continue;
     const cur = current(st.id);
     const stuck = st.online && cur >= 0 && now - Date.parse(lastStep(st)) > stuckMs;
-    const tr = document.createElement("tr");
+    let tr = document.createElement("tr");
     tr.dataset.student = String(st.id);
     if (stuck) tr.dataset.stuck = "true";
     const th = document.createElement("th");
@@ -173,7 +185,6 @@ function render() {
       const r = m.get(key(exercise, step));
       /** @type {keyof typeof WORDS} */
       const state = r ? (r.confirmed ? "done" : "unconfirmed") : i === cur ? "current" : "not-started";
-      if (r) past[i]++;
       const td = document.createElement("td");
       Object.assign(td.dataset, { testid: "cell", student: String(st.id), exercise, step: String(step), state });
       td.append(...cellText(state));
@@ -186,12 +197,32 @@ function render() {
       tr.append(td);
     }
     /** @type {HTMLElement} */ (tr.lastElementChild).dataset.online = String(st.online);
-    rows.push(tr);
+    if (!only) rows.push(tr);
+    else if (old) tr = patch(old, tr);
+    else tbody.append(tr);
+    rowOf.set(st.id, tr);
   }
-  tbody.replaceChildren(...rows);
-  document.querySelectorAll("[data-testid=past-count]").forEach((td, i) => (td.textContent = String(past[i])));
-  const count = document.querySelector("[data-testid=student-count]");
-  if (count) count.textContent = `(${students.size} student${students.size === 1 ? "" : "s"})`;
+  if (!only) tbody.replaceChildren(...rows);
+  // Text set again, even the same, is laid out again: only what changed.
+  const setText = (/** @type {Element | null} */ el, /** @type {string} */ text) => el && el.textContent !== text && (el.textContent = text);
+  document.querySelectorAll("[data-testid=past-count]").forEach((td, i) => setText(td, String(past[i])));
+  setText(document.querySelector("[data-testid=student-count]"), `(${students.size} student${students.size === 1 ? "" : "s"})`);
+}
+
+/**
+ * patch makes the row old look like tr, changing only the cells that
+ * differ: a new cell is styled and laid out again, and in a table of
+ * thousands of cells that is most of the page's work. It returns the row
+ * now in the grid.
+ * @param {HTMLTableRowElement} old @param {HTMLTableRowElement} tr
+ */
+function patch(old, tr) {
+  if (old.children.length !== tr.children.length || !old.cloneNode(false).isEqualNode(tr.cloneNode(false))) {
+    old.replaceWith(tr);
+    return tr;
+  }
+  [...tr.children].forEach((cell, i) => old.children[i].isEqualNode(cell) || old.children[i].replaceWith(cell));
+  return old;
 }
 
 // ---- the help queue -------------------------------------------------------------
@@ -297,18 +328,29 @@ function connect() {
     /** @type {Change[]} */
     const changes = JSON.parse(/** @type {MessageEvent} */ (e).data);
     let handsChanged = false;
+    /** The students whose rows change. @type {Set<number>} */
+    const touched = new Set();
     for (const c of changes) {
-      if (c.kind === "progress" && c.progress) addRecord(c.progress);
-      if (c.kind === "student" && c.student) students.set(c.student.id, c.student);
+      if (c.kind === "progress" && c.progress) {
+        addRecord(c.progress);
+        touched.add(c.progress.student);
+      }
+      if (c.kind === "student" && c.student) {
+        students.set(c.student.id, c.student);
+        touched.add(c.student.id);
+      }
       if (c.kind === "hands" && c.hands) [hands, handsChanged] = [c.hands, true];
       if (c.kind === "removed" && c.student) {
         students.delete(c.student.id);
         done.delete(c.student.id);
+        rowOf.get(c.student.id)?.remove();
+        rowOf.delete(c.student.id);
+        handsChanged = true;
       }
     }
     document.dispatchEvent(new CustomEvent("dashboard-changes", { detail: changes }));
-    render();
-    if (handsChanged || changes.some((c) => c.kind === "progress")) renderHands();
+    render(touched);
+    if (handsChanged || hands.some((h) => touched.has(h.student))) renderHands();
   });
   events.addEventListener("error", () => setLive("reconnecting", "Reconnecting…"));
 }
@@ -316,9 +358,11 @@ function connect() {
 void signIn();
 if (tbody) {
   connect();
-  stuckInput?.addEventListener("change", render);
-  // "Stuck" and the help queue's steps move with the clock.
-  setInterval(render, 15_000);
+  // "Stuck" and the help queue's steps move with the clock: every row is
+  // drawn again, and only the cells that changed are put in the grid.
+  const redraw = () => render(new Set(students.keys()));
+  stuckInput?.addEventListener("change", redraw);
+  setInterval(redraw, 15_000);
 }
 
 export {}; // a module: its names are its own
