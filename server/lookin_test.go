@@ -1,7 +1,10 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -97,13 +100,14 @@ func TestSpotlightMessages(t *testing.T) {
 	}
 	msgs := spotlightMessages(classmateName, true, evs)
 	n := 0
-	for i, b := range msgs {
+	for i, msg := range msgs {
+		b := msg.text
 		if len(b) > bridge.MaxText {
 			t.Errorf("message %d is %d bytes", i, len(b))
 		}
 		var m bridge.SpotlightMessage
-		if err := json.Unmarshal(b, &m); err != nil || !m.On || m.Name != classmateName || m.Start != (i == 0) {
-			t.Fatalf("message %d: %+v, %v", i, m, err)
+		if err := json.Unmarshal(b, &m); err != nil || !m.On || m.Name != classmateName || m.Start != (i == 0) || msg.reset != m.Start || msg.events != len(m.Events) {
+			t.Fatalf("message %d: %+v (reset %v, %d events), %v", i, m, msg.reset, msg.events, err)
 		}
 		n += len(m.Events)
 		if strings.Contains(string(b), "secret") {
@@ -112,5 +116,71 @@ func TestSpotlightMessages(t *testing.T) {
 	}
 	if n != 200 {
 		t.Errorf("%d events sent, want 200", n)
+	}
+}
+
+// A student's page that was watched when it went offline learns at its
+// next hello that nobody watches any more, and that no classmate is
+// spotlit: the server says so after each hello in a workshop.
+func TestWatchAfterHello(t *testing.T) {
+	ls := workshopServer(t, Config{})
+	w := ls.create(t, map[string]any{"title": "Watched", "exercises": []string{"round-trip"}})
+	student := browser(t)
+	ls.joinAs(t, student, w.Code, "Ada")
+	code, _ := lab.ParseCode(w.Code)
+	sts, err := ls.cfg.Store.Students(context.Background(), code)
+	if err != nil || len(sts) != 1 {
+		t.Fatalf("students: %v, %v", sts, err)
+	}
+	u, _ := url.Parse("http://" + ls.addr)
+	cookie := http.Header{"Cookie": {student.Jar.Cookies(u)[0].String()}}
+	dial := func() (*bridge.Client, chan bridge.WatchMessage, chan bridge.SpotlightMessage) {
+		watches, spots := make(chan bridge.WatchMessage, 16), make(chan bridge.SpotlightMessage, 16)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		cl, err := bridge.Dial(ctx, ls.url+"?workshop="+w.Code, &bridge.Options{Header: cookie, Trace: lab.NewTrace(0),
+			OnWatch: func(m bridge.WatchMessage) { watches <- m }, OnSpotlight: func(m bridge.SpotlightMessage) { spots <- m }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(cl.Close)
+		return cl, watches, spots
+	}
+	next := func(watches chan bridge.WatchMessage) bridge.WatchMessage {
+		t.Helper()
+		select {
+		case m := <-watches:
+			return m
+		case <-time.After(10 * time.Second):
+			t.Fatal("no watch message")
+			return bridge.WatchMessage{}
+		}
+	}
+	cl, watches, _ := dial()
+	if m := next(watches); m.Look || m.Spotlight {
+		t.Fatalf("after the first hello: %+v, want nobody", m)
+	}
+	spotlight := "/api/workshops/" + w.Code + "/spotlight"
+	if status, body := ls.call(t, "PUT", spotlight, w.Token, map[string]any{"student": sts[0].ID}); status != 200 {
+		t.Fatalf("spotlight on: %d %s", status, body)
+	}
+	if m := next(watches); !m.Spotlight {
+		t.Fatalf("spotlit: %+v", m)
+	}
+	cl.Close()
+	if status, body := ls.call(t, "DELETE", spotlight, w.Token, nil); status != 204 {
+		t.Fatalf("spotlight off: %d %s", status, body)
+	}
+	_, watches, spots := dial()
+	if m := next(watches); m.Look || m.Spotlight {
+		t.Fatalf("after the hello that followed the spotlight's end: %+v, want nobody", m)
+	}
+	select {
+	case m := <-spots:
+		if m.On {
+			t.Fatalf("spotlight after the hello: %+v, want off", m)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no spotlight message after the hello")
 	}
 }

@@ -176,7 +176,7 @@ export interface WatchState {
   /** This lab is on the class's pages. */
   spotlight: boolean;
   /** The classmate whose trace the instructor shows, named "a classmate" unless the instructor chose to show the name. */
-  classmate: { name: string } | null;
+  classmate: { name: string; /** How many of their events the server dropped (this page's connection was busy): the trace shown misses some. */ skipped: number } | null;
 }
 
 export interface Ready {

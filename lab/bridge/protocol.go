@@ -400,6 +400,10 @@ type SpotlightMessage struct {
 	Start  bool        `json:"start,omitempty"`
 	Name   string      `json:"name,omitempty"` // "a classmate", or their name if the instructor chose to show it
 	Events []lab.Event `json:"events,omitempty"`
+	// Skipped, if not 0, is how many of the spotlight's events were
+	// dropped before this message, the client's queue being full: the
+	// page says some were.
+	Skipped int `json:"skipped,omitempty"`
 }
 
 // WireRequest asks the server to do a command to the wire of the
