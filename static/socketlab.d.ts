@@ -167,7 +167,10 @@ export interface WorkshopStudent {
 }
 
 /** What the views draw: window.socketlab, or a trace mirrored from a student's page (static/lab/mirror.js). */
-export type TraceSource = Pick<SocketLab, "trace" | "on" | "tcpFlagBits" | "ready">;
+export type TraceSource = Pick<SocketLab, "trace" | "on" | "tcpFlagBits" | "ready"> & {
+  /** Whose the student's host is, as the views name it: "your" (the default) on the student's own page, "their" on a trace mirrored elsewhere. */
+  whose?: string;
+};
 
 /** Who sees a workshop student's lab (wasm/watch.go). */
 export interface WatchState {

@@ -32,6 +32,7 @@ function update(lab) {
   skipped.textContent = n > 0 ? `Some events were skipped (${n}): your connection was busy, so the trace below misses them.` : "";
   /** @type {TraceSource} */
   const source = {
+    whose: "their",
     tcpFlagBits: lab.tcpFlagBits,
     ready: Promise.resolve({ address: "", session: "", services: [] }),
     trace: () => lab.spotlight(),
