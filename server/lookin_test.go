@@ -184,3 +184,62 @@ func TestWatchAfterHello(t *testing.T) {
 		t.Fatal("no spotlight message after the hello")
 	}
 }
+
+// The dashboard's stream says whom the spotlight shows, in its snapshot
+// (a reloaded dashboard knows) and as it changes; the projector's stream
+// says it as the class sees it, and only to the instructor.
+func TestSpotlightStreams(t *testing.T) {
+	ls := workshopServer(t, Config{})
+	w := ls.create(t, map[string]any{"title": "Spotlit", "exercises": []string{"round-trip"}})
+	ls.joinAs(t, browser(t), w.Code, "Ada")
+	code, _ := lab.ParseCode(w.Code)
+	sts, err := ls.cfg.Store.Students(context.Background(), code)
+	if err != nil || len(sts) != 1 {
+		t.Fatalf("students: %v, %v", sts, err)
+	}
+	ada := sts[0].ID
+	projectorPath := "/api/workshops/" + w.Code + "/spotlight/trace"
+	if _, status := ls.openSSE(t, http.DefaultClient, projectorPath, ""); status != http.StatusUnauthorized {
+		t.Fatalf("the projector's stream without the token: %d", status)
+	}
+	projector, status := ls.openSSE(t, http.DefaultClient, projectorPath, w.Token)
+	nextProjector := func() projectorJSON {
+		t.Helper()
+		event, data := projector.next()
+		var p projectorJSON
+		if err := json.Unmarshal(data, &p); event != "spotlight" || err != nil {
+			t.Fatalf("the projector's stream: %q %s, %v", event, data, err)
+		}
+		return p
+	}
+	if p := nextProjector(); status != 200 || p.On || !p.Reset {
+		t.Fatalf("the projector before the spotlight: %d %+v", status, p)
+	}
+	dash, _ := ls.openStream(t, http.DefaultClient, w.Code, w.Token)
+	dash.next() // the snapshot, before the spotlight
+
+	spotlight := "/api/workshops/" + w.Code + "/spotlight"
+	if status, body := ls.call(t, "PUT", spotlight, w.Token, map[string]any{"student": ada}); status != 200 {
+		t.Fatalf("spotlight on: %d %s", status, body)
+	}
+	dash.until("the spotlight on Ada", func(ev dashEvent) bool {
+		return ev.Kind == "spotlight" && ev.Spotlight != nil && ev.Spotlight.Student == ada && ev.Spotlight.Name == "Ada" && !ev.Spotlight.ShowName
+	})
+	if p := nextProjector(); !p.On || p.Name != classmateName || !p.Reset {
+		t.Fatalf("the projector with the spotlight: %+v", p)
+	}
+	reloaded, _ := ls.openStream(t, http.DefaultClient, w.Code, w.Token)
+	event, data := reloaded.next()
+	var snap snapshotJSON
+	if err := json.Unmarshal(data, &snap); event != "snapshot" || err != nil || snap.Spotlight == nil || snap.Spotlight.Student != ada || snap.Spotlight.Name != "Ada" {
+		t.Fatalf("a new dashboard's snapshot: %q %s, %v", event, data, err)
+	}
+
+	if status, body := ls.call(t, "DELETE", spotlight, w.Token, nil); status != 204 {
+		t.Fatalf("spotlight off: %d %s", status, body)
+	}
+	dash.until("the spotlight off", func(ev dashEvent) bool { return ev.Kind == "spotlight" && ev.Spotlight == nil })
+	if p := nextProjector(); p.On || !p.Reset || len(p.Events) != 0 {
+		t.Fatalf("the projector after the spotlight: %+v", p)
+	}
+}
