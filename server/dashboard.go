@@ -165,7 +165,7 @@ func (s *Server) dashboardEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	serveSSE(w, r, sub, "snapshot", snapshotJSON{Workshop: snap, Hands: s.workshops.hands.list(wk.Code), Message: s.workshops.message(wk.Code), Spotlight: s.workshops.spotlit(wk.Code)},
+	serveSSE(w, r, sub, "snapshot", snapshotJSON{Workshop: snap, Hands: s.workshops.hands.list(wk.Code), Message: s.workshops.message(wk.Code), Spotlight: spotlightState(s.workshops.spotOf(wk.Code))},
 		func(evs []dashEvent) (string, any) { return "changes", evs })
 }
 

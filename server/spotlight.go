@@ -102,11 +102,8 @@ func (s *Server) projectorTrace(w http.ResponseWriter, r *http.Request) {
 	}
 	serveSSE(w, r, sub, "spotlight", first, func(changes []dashEvent) (string, any) {
 		out := projectorJSON{Events: []lab.Event{}}
-		if sp := ws.spotlit(wk.Code); sp != nil {
-			out.On, out.Name = true, classmateName
-			if sp.ShowName {
-				out.Name = sp.Name
-			}
+		if sp := ws.spotOf(wk.Code); sp != nil {
+			out.On, out.Name = true, sp.name
 		}
 		for _, c := range changes {
 			if c.Reset {
@@ -230,12 +227,12 @@ func (ws *workshops) spotlightNow(code string) (*spot, []lab.Event) {
 	return sp, kept
 }
 
-// spotlit is a workshop's spotlight as the dashboard's stream says it,
-// nil for off.
-func (ws *workshops) spotlit(code string) *spotlightJSON {
+// spotOf is a workshop's spotlight, nil for off (a spot is replaced,
+// never changed).
+func (ws *workshops) spotOf(code string) *spot {
 	ws.mirrors.mu.Lock()
 	defer ws.mirrors.mu.Unlock()
-	return spotlightState(ws.mirrors.spots[code])
+	return ws.mirrors.spots[code]
 }
 
 // greetSpotlight sends a new session the workshop's spotlight, if one is

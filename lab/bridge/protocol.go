@@ -72,7 +72,10 @@
 // asked for. While a student's trace is spotlit, every other student's
 // client gets it in "spotlight" messages (SpotlightMessage), named "a
 // classmate" unless the instructor chose to show the name, and one with
-// "on" false when the spotlight ends.
+// "on" false when the spotlight ends; one with "skipped" says how many
+// of its events the server dropped, its queue for the client being full.
+// After each hello in a workshop the server sends the watch message (both
+// false for nobody) and the spotlight on a classmate, or its end.
 // A "wire" request (WireRequest) controls the wire of the session's own
 // port (in a workshop too: the student's host's, never another's): a
 // lab.WireCommand, its verb and arguments checked by lab.WireCommand.Check
