@@ -41,6 +41,7 @@ document.querySelector(".dash-grid h2")?.after(bar);
  */
 function show(sp) {
   off.disabled = !sp;
+  if (sp) names.checked = sp.show_name;
   bar.dataset.student = sp ? String(sp.student) : "";
   status.textContent = sp
     ? `Showing ${sp.name}’s lab to the class${sp.show_name ? ", with the name" : ", as “a classmate”"}.`
