@@ -144,6 +144,8 @@ type snapshotJSON struct {
 	Workshop workshopJSON `json:"workshop"`
 	Hands    []handJSON   `json:"hands"`
 	Message  string       `json:"message"` // the instructor's message to the class, "" for none (pacing.go)
+	// Spotlight is whom the spotlight is on, null for off (spotlight.go).
+	Spotlight *spotlightJSON `json:"spotlight"`
 }
 
 // dashboardEvents is GET /api/workshops/{code}/events: a stream of
@@ -163,7 +165,7 @@ func (s *Server) dashboardEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	serveSSE(w, r, sub, "snapshot", snapshotJSON{Workshop: snap, Hands: s.workshops.hands.list(wk.Code), Message: s.workshops.message(wk.Code)},
+	serveSSE(w, r, sub, "snapshot", snapshotJSON{Workshop: snap, Hands: s.workshops.hands.list(wk.Code), Message: s.workshops.message(wk.Code), Spotlight: spotlightState(s.workshops.spotOf(wk.Code))},
 		func(evs []dashEvent) (string, any) { return "changes", evs })
 }
 

@@ -25,8 +25,15 @@ type stream struct {
 // in c with its cookies (token "").
 func (ls *labServer) openStream(t *testing.T, c *http.Client, code, token string) (*stream, int) {
 	t.Helper()
+	return ls.openSSE(t, c, "/api/workshops/"+code+"/events", token)
+}
+
+// openSSE opens a stream of server-sent events at path, with the
+// instructor's token if not "".
+func (ls *labServer) openSSE(t *testing.T, c *http.Client, path, token string) (*stream, int) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+ls.addr+"/api/workshops/"+code+"/events", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+ls.addr+path, nil)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

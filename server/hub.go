@@ -23,7 +23,7 @@ const maxPending = 1024
 
 // dashEvent is one change, as a dashboard's stream sends it.
 type dashEvent struct {
-	Kind     string              `json:"kind"` // "progress", "student", "hands", "class" or "removed"
+	Kind     string              `json:"kind"` // "progress", "student", "hands", "class", "removed" or "spotlight"
 	Progress *lab.ProgressRecord `json:"progress,omitempty"`
 	Student  *dashStudent        `json:"student,omitempty"`
 	Hands    []handJSON          `json:"hands"` // for "hands": the whole queue, in order of asking
@@ -34,6 +34,9 @@ type dashEvent struct {
 	// Class is for "class": the pacing, peers rule or message changed
 	// (pacing.go). A "removed" change has the Student's ID only.
 	Class *classJSON `json:"class,omitempty"`
+	// Spotlight is for "spotlight": whom it is on now, null for off
+	// (spotlight.go).
+	Spotlight *spotlightJSON `json:"spotlight,omitempty"`
 }
 
 // dashStudent is a student as the dashboard's changes show them: without

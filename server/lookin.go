@@ -233,25 +233,31 @@ func (s *session) answerMirror(req bridge.Envelope, msg []byte) ([]byte, error) 
 	return marshal(bridge.MirrorMessage{Type: bridge.TypeMirror, ID: req.ID, Taken: len(kept)}), nil
 }
 
-// greetWatched tells a workshop student's new session who watches it, if
-// anyone does: its mirror starts again from its trace, and the look-ins
-// (and the class) start again with it. It tells the session of a
-// spotlight on a classmate, too.
+// greetWatched tells a workshop student's new session who watches it,
+// nobody included (a page that missed the end of a look-in while offline
+// stops saying it is watched): if anyone does, its mirror starts again
+// from its trace, and the look-ins (and the class) start again with it.
+// It tells the session of the spotlight on a classmate, or that there
+// is none, too.
 func (ws *workshops) greetWatched(sess *session) {
 	wk := sess.workshop
 	k := mirrorKey{wk.workshop.Code, wk.student.ID}
-	if w, ok := ws.mirrors.restart(k); ok {
+	w, ok := ws.mirrors.restart(k)
+	if ok {
 		ws.events.publish(k.topic(), dashEvent{Kind: "trace", Reset: true, Events: []lab.Event{}})
 		if w.Spotlight {
 			ws.spotlightEvents(k, true, nil)
 		}
-		sess.answer(marshal(w))
+	} else {
+		w = bridge.WatchMessage{Type: bridge.TypeWatch}
 	}
+	sess.push(pushedWatch, marshal(w))
 	ws.greetSpotlight(sess)
 }
 
-// tell sends msg to a workshop student's session, if they have one.
-func (ws *workshops) tell(k mirrorKey, msg []byte) {
+// tellWatch sends a watch message to a workshop student's session, if
+// they have one.
+func (ws *workshops) tellWatch(k mirrorKey, msg []byte) {
 	ws.mu.Lock()
 	var sess *session
 	if lw := ws.live[k.code]; lw != nil {
@@ -259,7 +265,7 @@ func (ws *workshops) tell(k mirrorKey, msg []byte) {
 	}
 	ws.mu.Unlock()
 	if sess != nil {
-		sess.answer(msg)
+		sess.push(pushedWatch, msg)
 	}
 }
 
@@ -268,7 +274,7 @@ func (ws *workshops) tell(k mirrorKey, msg []byte) {
 func (ws *workshops) watch(k mirrorKey, change func(*mirror)) []lab.Event {
 	w, changed, kept := ws.mirrors.update(k, change)
 	if changed {
-		ws.tell(k, marshal(w))
+		ws.tellWatch(k, marshal(w))
 	}
 	return kept
 }

@@ -1,7 +1,10 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -97,13 +100,14 @@ func TestSpotlightMessages(t *testing.T) {
 	}
 	msgs := spotlightMessages(classmateName, true, evs)
 	n := 0
-	for i, b := range msgs {
+	for i, msg := range msgs {
+		b := msg.text
 		if len(b) > bridge.MaxText {
 			t.Errorf("message %d is %d bytes", i, len(b))
 		}
 		var m bridge.SpotlightMessage
-		if err := json.Unmarshal(b, &m); err != nil || !m.On || m.Name != classmateName || m.Start != (i == 0) {
-			t.Fatalf("message %d: %+v, %v", i, m, err)
+		if err := json.Unmarshal(b, &m); err != nil || !m.On || m.Name != classmateName || m.Start != (i == 0) || msg.reset != m.Start || msg.events != len(m.Events) {
+			t.Fatalf("message %d: %+v (reset %v, %d events), %v", i, m, msg.reset, msg.events, err)
 		}
 		n += len(m.Events)
 		if strings.Contains(string(b), "secret") {
@@ -112,5 +116,130 @@ func TestSpotlightMessages(t *testing.T) {
 	}
 	if n != 200 {
 		t.Errorf("%d events sent, want 200", n)
+	}
+}
+
+// A student's page that was watched when it went offline learns at its
+// next hello that nobody watches any more, and that no classmate is
+// spotlit: the server says so after each hello in a workshop.
+func TestWatchAfterHello(t *testing.T) {
+	ls := workshopServer(t, Config{})
+	w := ls.create(t, map[string]any{"title": "Watched", "exercises": []string{"round-trip"}})
+	student := browser(t)
+	ls.joinAs(t, student, w.Code, "Ada")
+	code, _ := lab.ParseCode(w.Code)
+	sts, err := ls.cfg.Store.Students(context.Background(), code)
+	if err != nil || len(sts) != 1 {
+		t.Fatalf("students: %v, %v", sts, err)
+	}
+	u, _ := url.Parse("http://" + ls.addr)
+	cookie := http.Header{"Cookie": {student.Jar.Cookies(u)[0].String()}}
+	dial := func() (*bridge.Client, chan bridge.WatchMessage, chan bridge.SpotlightMessage) {
+		watches, spots := make(chan bridge.WatchMessage, 16), make(chan bridge.SpotlightMessage, 16)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		cl, err := bridge.Dial(ctx, ls.url+"?workshop="+w.Code, &bridge.Options{Header: cookie, Trace: lab.NewTrace(0),
+			OnWatch: func(m bridge.WatchMessage) { watches <- m }, OnSpotlight: func(m bridge.SpotlightMessage) { spots <- m }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(cl.Close)
+		return cl, watches, spots
+	}
+	next := func(watches chan bridge.WatchMessage) bridge.WatchMessage {
+		t.Helper()
+		select {
+		case m := <-watches:
+			return m
+		case <-time.After(10 * time.Second):
+			t.Fatal("no watch message")
+			return bridge.WatchMessage{}
+		}
+	}
+	cl, watches, _ := dial()
+	if m := next(watches); m.Look || m.Spotlight {
+		t.Fatalf("after the first hello: %+v, want nobody", m)
+	}
+	spotlight := "/api/workshops/" + w.Code + "/spotlight"
+	if status, body := ls.call(t, "PUT", spotlight, w.Token, map[string]any{"student": sts[0].ID}); status != 200 {
+		t.Fatalf("spotlight on: %d %s", status, body)
+	}
+	if m := next(watches); !m.Spotlight {
+		t.Fatalf("spotlit: %+v", m)
+	}
+	cl.Close()
+	if status, body := ls.call(t, "DELETE", spotlight, w.Token, nil); status != 204 {
+		t.Fatalf("spotlight off: %d %s", status, body)
+	}
+	_, watches, spots := dial()
+	if m := next(watches); m.Look || m.Spotlight {
+		t.Fatalf("after the hello that followed the spotlight's end: %+v, want nobody", m)
+	}
+	select {
+	case m := <-spots:
+		if m.On {
+			t.Fatalf("spotlight after the hello: %+v, want off", m)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no spotlight message after the hello")
+	}
+}
+
+// The dashboard's stream says whom the spotlight shows, in its snapshot
+// (a reloaded dashboard knows) and as it changes; the projector's stream
+// says it as the class sees it, and only to the instructor.
+func TestSpotlightStreams(t *testing.T) {
+	ls := workshopServer(t, Config{})
+	w := ls.create(t, map[string]any{"title": "Spotlit", "exercises": []string{"round-trip"}})
+	ls.joinAs(t, browser(t), w.Code, "Ada")
+	code, _ := lab.ParseCode(w.Code)
+	sts, err := ls.cfg.Store.Students(context.Background(), code)
+	if err != nil || len(sts) != 1 {
+		t.Fatalf("students: %v, %v", sts, err)
+	}
+	ada := sts[0].ID
+	projectorPath := "/api/workshops/" + w.Code + "/spotlight/trace"
+	if _, status := ls.openSSE(t, http.DefaultClient, projectorPath, ""); status != http.StatusUnauthorized {
+		t.Fatalf("the projector's stream without the token: %d", status)
+	}
+	projector, status := ls.openSSE(t, http.DefaultClient, projectorPath, w.Token)
+	nextProjector := func() projectorJSON {
+		t.Helper()
+		event, data := projector.next()
+		var p projectorJSON
+		if err := json.Unmarshal(data, &p); event != "spotlight" || err != nil {
+			t.Fatalf("the projector's stream: %q %s, %v", event, data, err)
+		}
+		return p
+	}
+	if p := nextProjector(); status != 200 || p.On || !p.Reset {
+		t.Fatalf("the projector before the spotlight: %d %+v", status, p)
+	}
+	dash, _ := ls.openStream(t, http.DefaultClient, w.Code, w.Token)
+	dash.next() // the snapshot, before the spotlight
+
+	spotlight := "/api/workshops/" + w.Code + "/spotlight"
+	if status, body := ls.call(t, "PUT", spotlight, w.Token, map[string]any{"student": ada}); status != 200 {
+		t.Fatalf("spotlight on: %d %s", status, body)
+	}
+	dash.until("the spotlight on Ada", func(ev dashEvent) bool {
+		return ev.Kind == "spotlight" && ev.Spotlight != nil && ev.Spotlight.Student == ada && ev.Spotlight.Name == "Ada" && !ev.Spotlight.ShowName
+	})
+	if p := nextProjector(); !p.On || p.Name != classmateName || !p.Reset {
+		t.Fatalf("the projector with the spotlight: %+v", p)
+	}
+	reloaded, _ := ls.openStream(t, http.DefaultClient, w.Code, w.Token)
+	event, data := reloaded.next()
+	var snap snapshotJSON
+	if err := json.Unmarshal(data, &snap); event != "snapshot" || err != nil || snap.Spotlight == nil || snap.Spotlight.Student != ada || snap.Spotlight.Name != "Ada" {
+		t.Fatalf("a new dashboard's snapshot: %q %s, %v", event, data, err)
+	}
+
+	if status, body := ls.call(t, "DELETE", spotlight, w.Token, nil); status != 204 {
+		t.Fatalf("spotlight off: %d %s", status, body)
+	}
+	dash.until("the spotlight off", func(ev dashEvent) bool { return ev.Kind == "spotlight" && ev.Spotlight == nil })
+	if p := nextProjector(); p.On || !p.Reset || len(p.Events) != 0 {
+		t.Fatalf("the projector after the spotlight: %+v", p)
 	}
 }

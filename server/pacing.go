@@ -64,7 +64,7 @@ func (ws *workshops) classMessageLocked(lw *liveWorkshop, id int64) []byte {
 // is held.
 func (ws *workshops) tellClassLocked(lw *liveWorkshop) {
 	for id, sess := range lw.sessions {
-		sess.answer(ws.classMessageLocked(lw, id))
+		sess.push(pushedWorkshop, ws.classMessageLocked(lw, id))
 	}
 }
 
@@ -117,7 +117,7 @@ func (ws *workshops) tellStudent(code string, id int64) {
 	defer ws.mu.Unlock()
 	if lw := ws.live[code]; lw != nil {
 		if sess := lw.sessions[id]; sess != nil {
-			sess.answer(ws.classMessageLocked(lw, id))
+			sess.push(pushedWorkshop, ws.classMessageLocked(lw, id))
 		}
 	}
 }

@@ -10,12 +10,42 @@ import (
 
 // outMsg is one message for a client: a packet, an event, a ready-made
 // text message, or the end of the session (the close frame). Exactly one
-// field is set.
+// of pkt, ev, text and close is set; class only with text.
 type outMsg struct {
 	pkt   *[]byte   // from packetPool
 	ev    lab.Event // set when its Kind is
 	text  []byte
 	close bool
+	class pushed
+}
+
+// pushed is the class of a text message the server sends unasked. A
+// state's message (the watch, the workshop's, a spotlight's start or
+// end) says all there is to know: it takes the place of those it makes
+// stale (latest wins) and goes past the bounds, so it is not dropped
+// (short of the memory budget, which ends the session); at most one of
+// each waits. A spotlight's events may be dropped, as
+// events are (the session counts them: spotlight.go).
+type pushed uint8
+
+const (
+	answered         pushed = iota // an answer to a request, within maxAnswers
+	pushedWatch                    // a watch message
+	pushedWorkshop                 // a workshop message
+	pushedSpotReset                // a spotlight's start or end: stales the spotlight's messages before it
+	pushedSpotEvents               // more of a spotlight's events
+)
+
+// stales reports whether a message of class c makes a waiting one of
+// class old stale.
+func (c pushed) stales(old pushed) bool {
+	switch c {
+	case pushedWatch, pushedWorkshop:
+		return old == c
+	case pushedSpotReset:
+		return old == pushedSpotReset || old == pushedSpotEvents
+	}
+	return false
 }
 
 // packetPool holds the buffers packets wait in on their way to a client.
@@ -100,6 +130,9 @@ func (q *queue) push(m outMsg) bool {
 		q.overBudget = true
 		q.mu.Unlock()
 		return false
+	case m.class.stales(m.class):
+		q.unstaleLocked(m.class)
+		q.other++
 	case m.pkt != nil:
 		if q.packets >= q.maxPackets {
 			q.mu.Unlock()
@@ -107,12 +140,12 @@ func (q *queue) push(m outMsg) bool {
 		}
 		q.packets++
 	default:
-		if q.other >= q.maxOther || m.text != nil && q.answers >= maxAnswers {
+		if q.other >= q.maxOther || m.text != nil && m.class == answered && q.answers >= maxAnswers {
 			q.mu.Unlock()
 			return false
 		}
 		q.other++
-		if m.text != nil {
+		if m.text != nil && m.class == answered {
 			q.answers++
 		}
 	}
@@ -120,6 +153,22 @@ func (q *queue) push(m outMsg) bool {
 	q.items = append(q.items, m)
 	q.wakeLocked()
 	return true
+}
+
+// unstaleLocked takes out the waiting messages a message of class c
+// makes stale; q.mu is held.
+func (q *queue) unstaleLocked(c pushed) {
+	kept := q.items[:0]
+	for _, m := range q.items {
+		if m.text != nil && c.stales(m.class) {
+			q.other--
+			q.bytes -= len(m.text)
+			continue
+		}
+		kept = append(kept, m)
+	}
+	clear(q.items[len(kept):])
+	q.items = kept
 }
 
 // pushClose queues the end of the session, past every bound, once.

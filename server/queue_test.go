@@ -141,3 +141,57 @@ func TestQueueBudget(t *testing.T) {
 		t.Fatalf("after the batch was written: held %d, want %d", q.held(), size)
 	}
 }
+
+// Messages the server pushes unasked: a state's (watch, workshop, a
+// spotlight's start or end) takes the place of the one it makes stale
+// and goes past the bounds; a spotlight's events are dropped when the
+// queue is full, and the next that fits is preceded by a count of them.
+func TestQueuePushed(t *testing.T) {
+	s := &session{out: newQueue(1, 3, func() {})}
+	ev := outMsg{ev: lab.Event{Kind: lab.KindCall}}
+	s.out.push(ev)
+	s.spotlight("a classmate", spotlightMessages("a classmate", true, []lab.Event{{Kind: lab.KindCall, Call: &lab.Call{Name: "send"}}}))
+	s.spotlight("a classmate", spotlightMessages("a classmate", false, []lab.Event{{Kind: lab.KindCall, Call: &lab.Call{Name: "recv"}}}))
+	if s.spotSkipped != 0 {
+		t.Fatalf("skipped %d with room for the events", s.spotSkipped)
+	}
+	for _, v := range []string{"1", "2"} {
+		if !s.push(pushedWatch, []byte(`{"type":"watch","v":`+v+`}`)) || !s.push(pushedWorkshop, []byte(`{"type":"workshop","v":`+v+`}`)) {
+			t.Fatalf("state %s refused past the bound", v)
+		}
+	}
+	more := spotlightMessages("a classmate", false, []lab.Event{{Kind: lab.KindCall, Call: &lab.Call{Name: "close"}}, {Kind: lab.KindCall, Call: &lab.Call{Name: "close"}}})
+	s.spotlight("a classmate", more)
+	if s.spotSkipped != 2 {
+		t.Fatalf("skipped %d events, want 2", s.spotSkipped)
+	}
+	var got []string
+	for _, m := range s.out.take(nil) {
+		if m.text != nil {
+			got = append(got, string(m.text))
+		}
+	}
+	want := []string{`"start":true`, `"recv"`, `"type":"watch","v":2`, `"type":"workshop","v":2`}
+	if len(got) != len(want) {
+		t.Fatalf("queued %q, want %d messages like %q", got, len(want), want)
+	}
+	for i := range want {
+		if !strings.Contains(got[i], want[i]) {
+			t.Errorf("message %d = %s, want it with %s", i, got[i], want[i])
+		}
+	}
+
+	// With room again, the count goes first; a start or end drops the
+	// spotlight's messages waiting and the count.
+	s.spotlight("a classmate", more)
+	b := s.out.take(nil)
+	if len(b) != 2 || !strings.Contains(string(b[0].text), `"skipped":2`) || s.spotSkipped != 0 {
+		t.Fatalf("after the drop: %d messages, first %s; want the count of 2 first", len(b), b[0].text)
+	}
+	s.spotlight("a classmate", more)
+	s.spotlight("a classmate", more)
+	s.spotlight("", []spotMsg{spotlightOff()})
+	if b := s.out.take(nil); len(b) != 1 || !b[0].class.stales(pushedSpotEvents) || s.spotSkipped != 0 {
+		t.Fatalf("after the end: %d messages, skipped %d; want the end alone", len(b), s.spotSkipped)
+	}
+}

@@ -108,9 +108,17 @@ func (s *session) text(b []byte) {
 // send queue, within its bounds: one that finds the queue full is dropped
 // and counted.
 func (s *session) answer(msg []byte) {
-	if !s.out.push(outMsg{text: msg}) {
+	s.push(answered, msg)
+}
+
+// push queues a text message of class c for the client (see pushed); it
+// reports false, and counts, if the queue refused it.
+func (s *session) push(c pushed, msg []byte) bool {
+	if !s.out.push(outMsg{text: msg, class: c}) {
 		s.c.queueFull.Add(1)
+		return false
 	}
+	return true
 }
 
 // maxQuotedType bounds how much of a client's request type an error

@@ -74,6 +74,11 @@ type session struct {
 	code       int
 	reason     string
 	peerClosed bool // the client sent a close frame; it has been answered
+
+	// The spotlight's messages, in a workshop (spotlight.go): queued in
+	// order, and its events dropped since the queue last took one.
+	spotMu      sync.Mutex
+	spotSkipped int
 }
 
 // The abuses a session logs once, as warnings.

@@ -6,12 +6,15 @@ import (
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/bridge"
+	"github.com/socketlab/socketlab/server/pages"
 )
 
 // The spotlight: the instructor shows one student's trace to the class.
 //
-//	PUT    /api/workshops/{code}/spotlight  {"student": id, "show_name": false}
-//	DELETE /api/workshops/{code}/spotlight  spotlight off
+//	PUT    /api/workshops/{code}/spotlight        {"student": id, "show_name": false}
+//	DELETE /api/workshops/{code}/spotlight        spotlight off
+//	GET    /workshop/{code}/projector             the spotlit trace, full-screen, for the projector
+//	GET    /api/workshops/{code}/spotlight/trace  server-sent events: "spotlight" (projectorJSON)
 //
 // While it is on, the student's client mirrors its trace (lookin.go), and
 // every other student's session gets it in spotlight messages, named
@@ -22,22 +25,109 @@ import (
 // classmateName is what the class is told a spotlit student is called.
 const classmateName = "a classmate"
 
-// spot is a workshop's spotlight: whose trace, named what.
+// spot is a workshop's spotlight: whose trace, named what to the class.
 type spot struct {
-	student int64
-	name    string
+	student  int64
+	real     string // the student's name, for the instructor
+	name     string // for the class: classmateName, or real if showName
+	showName bool
 }
 
-// spotlightJSON is the spotlight as the instructor's API says it.
+// spotlightJSON is the spotlight as the instructor's API says it; the
+// dashboard's stream adds the student's name (dashboard.go).
 type spotlightJSON struct {
-	Student  int64 `json:"student"`
-	ShowName bool  `json:"show_name"`
+	Student  int64  `json:"student"`
+	ShowName bool   `json:"show_name"`
+	Name     string `json:"name,omitempty"`
+}
+
+// spotlightState is sp as the dashboard's stream says it, nil for off.
+func spotlightState(sp *spot) *spotlightJSON {
+	if sp == nil {
+		return nil
+	}
+	return &spotlightJSON{Student: sp.student, ShowName: sp.showName, Name: sp.real}
 }
 
 // routeSpotlight serves the spotlight's endpoints.
 func (s *Server) routeSpotlight() {
 	s.mux.HandleFunc("PUT /api/workshops/{code}/spotlight", s.putSpotlight)
 	s.mux.HandleFunc("DELETE /api/workshops/{code}/spotlight", s.deleteSpotlight)
+	s.mux.HandleFunc("GET /workshop/{code}/projector", s.projectorPage)
+	s.mux.HandleFunc("GET /api/workshops/{code}/spotlight/trace", s.projectorTrace)
+}
+
+// projectorTopic is the hub's name for what a workshop's projector shows:
+// the spotlight's changes and the spotlit trace as the class gets it.
+func projectorTopic(code string) string { return code + "/spotlight" }
+
+// projectorJSON is one event of the projector's stream: whether a
+// spotlight is on, its name as the class sees it, and the events to add
+// (without session events, as the class's), after forgetting those
+// shown if reset.
+type projectorJSON struct {
+	On     bool        `json:"on"`
+	Name   string      `json:"name"`
+	Reset  bool        `json:"reset"`
+	Events []lab.Event `json:"events"`
+}
+
+// projectorPage is GET /workshop/{code}/projector: the spotlit trace,
+// big, for the projector, drawn by projector.js from its stream.
+func (s *Server) projectorPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	wk, ok := s.authorized(w, r)
+	if !ok {
+		return
+	}
+	bits, _ := json.Marshal(lab.TCPFlagBits)
+	render(w, r, pages.ProjectorPage(pages.ProjectorView{Code: lab.FormatCode(wk.Code), Title: wk.Title, FlagBits: string(bits)}))
+}
+
+// projectorTrace is GET /api/workshops/{code}/spotlight/trace: the
+// spotlight now, then its changes and events, each a projectorJSON.
+func (s *Server) projectorTrace(w http.ResponseWriter, r *http.Request) {
+	wk, ok := s.authorized(w, r)
+	if !ok {
+		return
+	}
+	ws := s.workshops
+	sub := ws.events.subscribe(projectorTopic(wk.Code))
+	defer ws.events.unsubscribe(sub)
+	sp, kept := ws.spotlightNow(wk.Code)
+	first := projectorJSON{Reset: true, Events: classEvents(kept)}
+	if sp != nil {
+		first.On, first.Name = true, sp.name
+	}
+	serveSSE(w, r, sub, "spotlight", first, func(changes []dashEvent) (string, any) {
+		out := projectorJSON{Events: []lab.Event{}}
+		if sp := ws.spotOf(wk.Code); sp != nil {
+			out.On, out.Name = true, sp.name
+		}
+		for _, c := range changes {
+			if c.Reset {
+				out.Reset, out.Events = true, out.Events[:0]
+			}
+			out.Events = append(out.Events, c.Events...)
+		}
+		if !out.On {
+			out.Reset, out.Events = true, []lab.Event{}
+		}
+		return "spotlight", out
+	})
+}
+
+// classEvents are evs without session events, which the class is not
+// shown (they name the session).
+func classEvents(evs []lab.Event) []lab.Event {
+	out := make([]lab.Event, 0, len(evs))
+	for _, e := range evs {
+		if e.Kind != lab.KindSession {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // putSpotlight is PUT /api/workshops/{code}/spotlight: it turns the
@@ -63,7 +153,7 @@ func (s *Server) putSpotlight(w http.ResponseWriter, r *http.Request) {
 	if req.ShowName {
 		name = st.Name
 	}
-	s.workshops.spotlight(wk.Code, &spot{student: st.ID, name: name})
+	s.workshops.spotlight(wk.Code, &spot{student: st.ID, real: st.Name, name: name, showName: req.ShowName})
 	writeJSON(w, http.StatusOK, req)
 }
 
@@ -91,13 +181,20 @@ func (ws *workshops) spotlight(code string, sp *spot) {
 	if old != nil {
 		ws.watch(mirrorKey{code, old.student}, func(mr *mirror) { mr.spotlit = false })
 	}
+	ws.events.publish(code, dashEvent{Kind: "spotlight", Spotlight: spotlightState(sp)})
+	ws.events.publish(projectorTopic(code), dashEvent{Kind: "spotlight", Reset: true})
 	if sp == nil {
-		ws.toClass(code, 0, [][]byte{marshal(bridge.SpotlightMessage{Type: bridge.TypeSpotlight})})
+		ws.toClass(code, 0, "", []spotMsg{spotlightOff()})
 		return
 	}
 	k := mirrorKey{code, sp.student}
 	kept := ws.watch(k, func(mr *mirror) { mr.spotlit = true })
 	ws.spotlightEvents(k, true, kept)
+}
+
+// spotlightOff is the message that ends a spotlight.
+func spotlightOff() spotMsg {
+	return spotMsg{text: marshal(bridge.SpotlightMessage{Type: bridge.TypeSpotlight}), reset: true}
 }
 
 // spotlightEvents sends k's events to the rest of k's class, if k is
@@ -110,34 +207,50 @@ func (ws *workshops) spotlightEvents(k mirrorKey, start bool, evs []lab.Event) {
 	if sp == nil || sp.student != k.student {
 		return
 	}
-	ws.toClass(k.code, k.student, spotlightMessages(sp.name, start, evs))
+	ws.events.publish(projectorTopic(k.code), dashEvent{Kind: "trace", Reset: start, Events: classEvents(evs)})
+	ws.toClass(k.code, k.student, sp.name, spotlightMessages(sp.name, start, evs))
+}
+
+// spotlightNow is a workshop's spotlight, nil for off, and the spotlit
+// student's events kept.
+func (ws *workshops) spotlightNow(code string) (*spot, []lab.Event) {
+	ws.mirrors.mu.Lock()
+	defer ws.mirrors.mu.Unlock()
+	sp := ws.mirrors.spots[code]
+	if sp == nil {
+		return nil, nil
+	}
+	var kept []lab.Event
+	if mr := ws.mirrors.students[mirrorKey{code, sp.student}]; mr != nil {
+		kept = mr.eventsLocked()
+	}
+	return sp, kept
+}
+
+// spotOf is a workshop's spotlight, nil for off (a spot is replaced,
+// never changed).
+func (ws *workshops) spotOf(code string) *spot {
+	ws.mirrors.mu.Lock()
+	defer ws.mirrors.mu.Unlock()
+	return ws.mirrors.spots[code]
 }
 
 // greetSpotlight sends a new session the workshop's spotlight, if one is
-// on a classmate: its start and the events kept.
+// on a classmate (its start and the events kept), or else its end, so
+// that a page that missed the end while offline does not keep it.
 func (ws *workshops) greetSpotlight(sess *session) {
 	wk := sess.workshop
-	code := wk.workshop.Code
-	ws.mirrors.mu.Lock()
-	sp := ws.mirrors.spots[code]
-	var kept []lab.Event
-	if sp != nil {
-		if mr := ws.mirrors.students[mirrorKey{code, sp.student}]; mr != nil {
-			kept = mr.eventsLocked()
-		}
-	}
-	ws.mirrors.mu.Unlock()
+	sp, kept := ws.spotlightNow(wk.workshop.Code)
 	if sp == nil || sp.student == wk.student.ID {
+		sess.spotlight("", []spotMsg{spotlightOff()})
 		return
 	}
-	for _, msg := range spotlightMessages(sp.name, true, kept) {
-		sess.answer(msg)
-	}
+	sess.spotlight(sp.name, spotlightMessages(sp.name, true, kept))
 }
 
-// toClass sends msgs to every session of the workshop's but the
-// student's (0: every one).
-func (ws *workshops) toClass(code string, except int64, msgs [][]byte) {
+// toClass sends a spotlight's msgs, named name, to every session of the
+// workshop's but the student's (0: every one).
+func (ws *workshops) toClass(code string, except int64, name string, msgs []spotMsg) {
 	ws.mu.Lock()
 	var class []*session
 	if lw := ws.live[code]; lw != nil {
@@ -149,8 +262,41 @@ func (ws *workshops) toClass(code string, except int64, msgs [][]byte) {
 	}
 	ws.mu.Unlock()
 	for _, sess := range class {
-		for _, msg := range msgs {
-			sess.answer(msg)
+		sess.spotlight(name, msgs)
+	}
+}
+
+// spotMsg is a spotlight message, ready to send: a start or end (reset),
+// which is never dropped, or more events, which may be.
+type spotMsg struct {
+	text   []byte
+	reset  bool
+	events int
+}
+
+// spotlight queues a spotlight's messages, named name, for the client.
+// A start or end takes the place of the spotlight's messages still
+// waiting; events that find the queue full are dropped and counted, and
+// the next message that fits is preceded by one that says how many were
+// skipped (bridge.SpotlightMessage.Skipped), which the page shows.
+func (s *session) spotlight(name string, msgs []spotMsg) {
+	s.spotMu.Lock()
+	defer s.spotMu.Unlock()
+	for _, m := range msgs {
+		if m.reset {
+			s.push(pushedSpotReset, m.text)
+			s.spotSkipped = 0
+			continue
+		}
+		if s.spotSkipped > 0 {
+			if !s.push(pushedSpotEvents, marshal(bridge.SpotlightMessage{Type: bridge.TypeSpotlight, On: true, Name: name, Skipped: s.spotSkipped})) {
+				s.spotSkipped += m.events
+				continue
+			}
+			s.spotSkipped = 0
+		}
+		if !s.push(pushedSpotEvents, m.text) {
+			s.spotSkipped += m.events
 		}
 	}
 }
@@ -158,10 +304,10 @@ func (ws *workshops) toClass(code string, except int64, msgs [][]byte) {
 // spotlightMessages are the spotlight messages that carry evs, without
 // session events, each within bridge.MaxText and bridge.MaxMirrorBatch;
 // an event too large for one on its own is left out. There is at least
-// one message if start is set.
-func spotlightMessages(name string, start bool, evs []lab.Event) [][]byte {
+// one message if start is set, and it is the first, a reset.
+func spotlightMessages(name string, start bool, evs []lab.Event) []spotMsg {
 	const budget = bridge.MaxText - 1024
-	var msgs [][]byte
+	var msgs []spotMsg
 	var batch []json.RawMessage
 	size := 0
 	flush := func() {
@@ -175,7 +321,7 @@ func spotlightMessages(name string, start bool, evs []lab.Event) [][]byte {
 			Name   string            `json:"name"`
 			Events []json.RawMessage `json:"events,omitempty"`
 		}{bridge.TypeSpotlight, true, start, name, batch})
-		msgs = append(msgs, b)
+		msgs = append(msgs, spotMsg{text: b, reset: start, events: len(batch)})
 		batch, size, start = nil, 0, false
 	}
 	for _, e := range evs {

@@ -96,7 +96,7 @@ func (ws *workshops) attach(w *lab.Workshop, st *lab.Student, sess *session) (*l
 		return nil, nil, err
 	}
 	lw.sessions[st.ID] = sess
-	sess.answer(ws.classMessageLocked(lw, st.ID)) // sent after the hello
+	sess.push(pushedWorkshop, ws.classMessageLocked(lw, st.ID)) // sent after the hello
 	ws.events.publish(w.Code, studentEvent(st, true))
 	return lw, port, nil
 }

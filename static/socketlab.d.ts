@@ -167,7 +167,10 @@ export interface WorkshopStudent {
 }
 
 /** What the views draw: window.socketlab, or a trace mirrored from a student's page (static/lab/mirror.js). */
-export type TraceSource = Pick<SocketLab, "trace" | "on" | "tcpFlagBits" | "ready">;
+export type TraceSource = Pick<SocketLab, "trace" | "on" | "tcpFlagBits" | "ready"> & {
+  /** Whose the student's host is, as the views name it: "your" (the default) on the student's own page, "their" on a trace mirrored elsewhere. */
+  whose?: string;
+};
 
 /** Who sees a workshop student's lab (wasm/watch.go). */
 export interface WatchState {
@@ -176,7 +179,7 @@ export interface WatchState {
   /** This lab is on the class's pages. */
   spotlight: boolean;
   /** The classmate whose trace the instructor shows, named "a classmate" unless the instructor chose to show the name. */
-  classmate: { name: string } | null;
+  classmate: { name: string; /** How many of their events the server dropped (this page's connection was busy): the trace shown misses some. */ skipped: number } | null;
 }
 
 export interface Ready {

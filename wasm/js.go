@@ -169,44 +169,18 @@ func expose(l *labSession) {
 		return u
 	})
 	method(api, "onWorkshop", func(args []js.Value) any {
-		fn := js.Undefined()
-		if len(args) > 0 {
-			fn = args[0]
-		}
-		if fn.Type() != js.TypeFunction {
-			panic("socketlab.onWorkshop(fn): fn is not a function")
-		}
-		stop := l.watchClass(func(m bridge.WorkshopMessage) {
+		fn := argFunc(args, 0, "onWorkshop(fn)")
+		return unsubscriber(l.watchClass(func(m bridge.WorkshopMessage) {
 			safely(func() { fn.Invoke(toJS(m)) })
-		})
-		var unsubscribe js.Func
-		unsubscribe = js.FuncOf(func(js.Value, []js.Value) any {
-			stop()
-			unsubscribe.Release()
-			return nil
-		})
-		return unsubscribe
+		}))
 	})
 	method(api, "on", func(args []js.Value) any {
-		kind, fn := argString(args, 0), js.Undefined()
-		if len(args) > 1 {
-			fn = args[1]
-		}
-		if fn.Type() != js.TypeFunction {
-			panic("socketlab.on(kind, fn): fn is not a function")
-		}
-		stop := events(l.trace, func(e lab.Event) {
+		kind, fn := argString(args, 0), argFunc(args, 1, "on(kind, fn)")
+		return unsubscriber(events(l.trace, func(e lab.Event) {
 			if kind == "*" || kind == string(e.Kind) {
 				safely(func() { fn.Invoke(toJS(e)) })
 			}
-		})
-		var unsubscribe js.Func
-		unsubscribe = js.FuncOf(func(js.Value, []js.Value) any {
-			stop()
-			unsubscribe.Release()
-			return nil
-		})
-		return unsubscribe
+		}))
 	})
 	exposeWatching(api, l.watching)
 	js.Global().Set("socketlab", api)
@@ -220,29 +194,35 @@ func expose(l *labSession) {
 func exposeWatching(api js.Value, w *watching) {
 	method(api, "watched", func([]js.Value) any { return toJS(w.state()) })
 	method(api, "spotlight", func([]js.Value) any { return toJS(w.spot.Events()) })
-	listener := func(args []js.Value, name string) js.Value {
-		if len(args) == 0 || args[0].Type() != js.TypeFunction {
-			panic("socketlab." + name + "(fn): fn is not a function")
-		}
-		return args[0]
-	}
-	stopper := func(stop func()) js.Func {
-		var f js.Func
-		f = js.FuncOf(func(js.Value, []js.Value) any {
-			stop()
-			f.Release()
-			return nil
-		})
-		return f
-	}
 	method(api, "onWatch", func(args []js.Value) any {
-		fn := listener(args, "onWatch")
-		return stopper(w.listen(func() { safely(func() { fn.Invoke() }) }))
+		fn := argFunc(args, 0, "onWatch(fn)")
+		return unsubscriber(w.listen(func() { safely(func() { fn.Invoke() }) }))
 	})
 	method(api, "onSpotlight", func(args []js.Value) any {
-		fn := listener(args, "onSpotlight")
-		return stopper(events(w.spot, func(e lab.Event) { safely(func() { fn.Invoke(toJS(e)) }) }))
+		fn := argFunc(args, 0, "onSpotlight(fn)")
+		return unsubscriber(events(w.spot, func(e lab.Event) { safely(func() { fn.Invoke(toJS(e)) }) }))
 	})
+}
+
+// unsubscriber is the JavaScript function an on-function returns: it
+// calls stop once, and releases itself.
+func unsubscriber(stop func()) js.Func {
+	var f js.Func
+	f = js.FuncOf(func(js.Value, []js.Value) any {
+		stop()
+		f.Release()
+		return nil
+	})
+	return f
+}
+
+// argFunc is args[i], which must be a function; call names the method
+// in the panic if it is not.
+func argFunc(args []js.Value, i int, call string) js.Value {
+	if len(args) <= i || args[i].Type() != js.TypeFunction {
+		panic("socketlab." + call + ": fn is not a function")
+	}
+	return args[i]
 }
 
 // wireVerbs are socketlab.wire's methods: how many numbers each takes

@@ -20,6 +20,7 @@ type watching struct {
 	watch     bridge.WatchMessage
 	spotOn    bool
 	spotName  string
+	skipped   int // the spotlight's events the server dropped since its start
 	listeners map[int]func()
 	next      int
 }
@@ -37,7 +38,8 @@ type watchState struct {
 
 // spot is a spotlit classmate, as named to the class.
 type spot struct {
-	Name string `json:"name"`
+	Name    string `json:"name"`
+	Skipped int    `json:"skipped"` // events of theirs the server dropped: some are missing
 }
 
 // state is the current watchState.
@@ -46,7 +48,7 @@ func (w *watching) state() watchState {
 	defer w.mu.Unlock()
 	st := watchState{Look: w.watch.Look, Spotlight: w.watch.Spotlight}
 	if w.spotOn {
-		st.Classmate = &spot{Name: w.spotName}
+		st.Classmate = &spot{Name: w.spotName, Skipped: w.skipped}
 	}
 	return st
 }
@@ -64,6 +66,10 @@ func (w *watching) onSpotlight(m bridge.SpotlightMessage) {
 	w.mu.Lock()
 	was, name := w.spotOn, w.spotName
 	w.spotOn, w.spotName = m.On, m.Name
+	if m.Start || !m.On {
+		w.skipped = 0
+	}
+	w.skipped += max(0, m.Skipped)
 	w.mu.Unlock()
 	if m.Start || !m.On {
 		w.spot.Reset()
@@ -72,7 +78,7 @@ func (w *watching) onSpotlight(m bridge.SpotlightMessage) {
 		e.Before = 0
 		w.spot.Record(e)
 	}
-	if was != m.On || name != m.Name || m.Start {
+	if was != m.On || name != m.Name || m.Start || m.Skipped > 0 {
 		w.changed()
 	}
 }

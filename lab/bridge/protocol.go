@@ -72,7 +72,10 @@
 // asked for. While a student's trace is spotlit, every other student's
 // client gets it in "spotlight" messages (SpotlightMessage), named "a
 // classmate" unless the instructor chose to show the name, and one with
-// "on" false when the spotlight ends.
+// "on" false when the spotlight ends; one with "skipped" says how many
+// of its events the server dropped, its queue for the client being full.
+// After each hello in a workshop the server sends the watch message (both
+// false for nobody) and the spotlight on a classmate, or its end.
 // A "wire" request (WireRequest) controls the wire of the session's own
 // port (in a workshop too: the student's host's, never another's): a
 // lab.WireCommand, its verb and arguments checked by lab.WireCommand.Check
@@ -400,6 +403,10 @@ type SpotlightMessage struct {
 	Start  bool        `json:"start,omitempty"`
 	Name   string      `json:"name,omitempty"` // "a classmate", or their name if the instructor chose to show it
 	Events []lab.Event `json:"events,omitempty"`
+	// Skipped, if not 0, is how many of the spotlight's events were
+	// dropped before this message, the client's queue being full: the
+	// page says some were.
+	Skipped int `json:"skipped,omitempty"`
 }
 
 // WireRequest asks the server to do a command to the wire of the

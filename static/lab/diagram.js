@@ -86,7 +86,7 @@ export function mountDiagram(sectionEl, lab, bus) {
   const empty = h("p", { class: "sl-empty" }, "No events yet. Packets appear here as you make socket calls in the console.");
   canvas.append(head, svg, empty);
 
-  const hosts = new Hosts();
+  const hosts = new Hosts(lab.whose);
   /** @type {Item[]} rows of the diagram, in order */
   const items = [];
   /** @type {Item[]} items of kind "packet", in order */

@@ -270,7 +270,9 @@ export function hexDump(bytes, perLine = 16) {
 // it), the lab server (the host its hello names, and any other host that
 // reports events of its own), and other addresses seen only in packets.
 export class Hosts {
-  constructor() {
+  /** @param {string} [whose] whose the student's host is, in labels: "your" unless said */
+  constructor(whose = "your") {
+    this.whose = whose;
     /** @type {string[]} in order of appearance; the last is the current one */
     this.students = [];
     /** @type {string[]} */
@@ -291,12 +293,12 @@ export class Hosts {
     return "other";
   }
 
-  // label is what a lifeline or a row calls a host: "your host",
-  // "lab server", "host".
+  // label is what a lifeline or a row calls a host: "your host" (or
+  // whose else), "lab server", "host".
   /** @param {string} addr */
   label(addr) {
     const r = this.role(addr);
-    if (r === "client") return addr === this.student ? "your host" : "your earlier host";
+    if (r === "client") return addr === this.student ? `${this.whose} host` : `${this.whose} earlier host`;
     if (r === "server") return "lab server";
     return "host";
   }

@@ -29,6 +29,7 @@ export function mirrorSource(address, tcpFlagBits) {
   let last = 0;
   /** @type {TraceSource} */
   const source = {
+    whose: "their",
     tcpFlagBits,
     ready: Promise.resolve({ address, session: "", services: [] }),
     trace: () => events.slice(),

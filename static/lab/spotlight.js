@@ -2,7 +2,9 @@
 // student's row gets a "Look in" link (the read-only look-in page, in a
 // new tab) and a "Spotlight" button (PUT /api/workshops/{code}/spotlight:
 // the student's trace on every classmate's page, as "a classmate" unless
-// "Show the name" is ticked); the bar above the grid turns it off.
+// "Show the name" is ticked); the bar above the grid says whom it shows
+// (from the dashboard's stream: its snapshot and "spotlight" changes, so
+// after a reload too), turns it off, and links the projector's view.
 
 const code = document.body.dataset.workshop || "";
 const api = `/api/workshops/${encodeURIComponent(code)}/spotlight`;
@@ -18,8 +20,42 @@ off.dataset.testid = "spotlight-off";
 const status = document.createElement("span");
 status.setAttribute("role", "status");
 status.dataset.testid = "spotlight-status";
-bar.append(names, namesLabel, " ", off, " ", status);
+const projector = Object.assign(document.createElement("a"), {
+  href: `/workshop/${encodeURIComponent(code)}/projector`,
+  target: "_blank",
+  textContent: "Projector view",
+});
+projector.dataset.testid = "projector-link";
+projector.setAttribute("aria-label", "Projector view: the spotlit lab, full-screen (a new tab)");
+bar.append(names, namesLabel, " ", off, " ", projector, " ", status);
 document.querySelector(".dash-grid h2")?.after(bar);
+
+/**
+ * Spot is the spotlight as the dashboard's stream says it.
+ * @typedef {{student: number, show_name: boolean, name: string}} Spot
+ */
+
+/**
+ * show says whom the spotlight shows, from the server.
+ * @param {Spot | null | undefined} sp
+ */
+function show(sp) {
+  off.disabled = !sp;
+  if (sp) names.checked = sp.show_name;
+  bar.dataset.student = sp ? String(sp.student) : "";
+  status.textContent = sp
+    ? `Showing ${sp.name}’s lab to the class${sp.show_name ? ", with the name" : ", as “a classmate”"}.`
+    : "Spotlight off.";
+}
+
+document.addEventListener("dashboard-snapshot", (ev) => {
+  show(/** @type {CustomEvent<{spotlight?: Spot | null}>} */ (ev).detail.spotlight);
+});
+document.addEventListener("dashboard-changes", (ev) => {
+  for (const c of /** @type {CustomEvent<{kind: string, spotlight?: Spot | null}[]>} */ (ev).detail) {
+    if (c.kind === "spotlight") show(c.spotlight);
+  }
+});
 
 /**
  * studentControls are a student's row's look-in link and spotlight button.
@@ -59,11 +95,8 @@ async function send(method, body) {
 document.addEventListener("click", async (ev) => {
   const b = ev.target instanceof Element ? ev.target.closest("[data-testid=spotlight-student]") : null;
   if (!(b instanceof HTMLButtonElement)) return;
-  const name = b.closest("tr")?.querySelector("th")?.firstChild?.textContent || "the student";
   try {
     await send("PUT", { student: Number(b.dataset.student), show_name: names.checked });
-    status.textContent = `Showing ${name}’s lab to the class${names.checked ? ", with the name" : ", as “a classmate”"}.`;
-    off.disabled = false;
   } catch (err) {
     status.textContent = `The spotlight did not turn on: ${err instanceof Error ? err.message : err}.`;
   }
@@ -72,8 +105,6 @@ document.addEventListener("click", async (ev) => {
 off.addEventListener("click", async () => {
   try {
     await send("DELETE");
-    status.textContent = "Spotlight off.";
-    off.disabled = true;
   } catch (err) {
     status.textContent = `The spotlight did not turn off: ${err instanceof Error ? err.message : err}.`;
   }

@@ -11,6 +11,7 @@ import { mountMirror } from "./mirror.js";
 const note = find(null, "[data-testid=watched-note]", HTMLElement);
 const panel = find(null, "[data-testid=spotlight]", HTMLElement);
 const title = find(null, "[data-testid=spotlight-title]", HTMLElement);
+const skipped = find(null, "[data-testid=spotlight-skipped]", HTMLElement);
 
 /** @type {(() => void) | null} */
 let stopSpot = null;
@@ -27,8 +28,11 @@ function update(lab) {
   panel.hidden = !st.classmate;
   if (!st.classmate) return;
   title.textContent = `Spotlight: ${st.classmate.name}’s lab`;
+  const n = st.classmate.skipped;
+  skipped.textContent = n > 0 ? `Some events were skipped (${n}): your connection was busy, so the trace below misses them.` : "";
   /** @type {TraceSource} */
   const source = {
+    whose: "their",
     tcpFlagBits: lab.tcpFlagBits,
     ready: Promise.resolve({ address: "", session: "", services: [] }),
     trace: () => lab.spotlight(),
