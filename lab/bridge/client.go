@@ -79,6 +79,10 @@ type Options struct {
 	// workshop student's Cookie. A browser sends the page's cookies
 	// itself, and ignores it.
 	Header http.Header
+	// HTTPClient dials the WebSocket, such as a load generator's that
+	// keeps the connection to inject faults into it; nil means
+	// http.DefaultClient. A browser dials itself, and ignores it.
+	HTTPClient *http.Client
 }
 
 // Dial joins a lab at url (ws://host:port/bridge), waits for the server's
@@ -87,7 +91,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	conn, _, err := websocket.Dial(ctx, url, dialOptions(opts.Header))
+	conn, _, err := websocket.Dial(ctx, url, dialOptions(opts))
 	if err != nil {
 		return nil, fmt.Errorf("dial bridge: %w", err)
 	}
