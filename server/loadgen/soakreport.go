@@ -72,7 +72,7 @@ type SoakSample struct {
 // SoakLifetime is one run of the server, from its start (its /healthz
 // answering) to its stop, and its level after warm-up and at its end:
 // the means of the samples of the Warmup after warm-up and of the last
-// Warmup. The levels are nil for a lifetime shorter than 3 Warmups.
+// Warmup. The levels are nil for a lifetime shorter than 2 Warmups.
 type SoakLifetime struct {
 	N                   int      `json:"n"`
 	StartS              float64  `json:"start_s"`
@@ -126,7 +126,7 @@ func (rep *SoakReport) analyse(warmup time.Duration) {
 				gEnd.add(smp.Goroutines)
 			}
 		}
-		if l.EndS-l.StartS < 3*w || rssWarm.n == 0 || rssEnd.n == 0 {
+		if l.EndS-l.StartS < 2*w || rssWarm.n == 0 || rssEnd.n == 0 {
 			continue
 		}
 		l.RSSWarmMB, l.RSSEndMB = ptr(round(rssWarm.value())), ptr(round(rssEnd.value()))
