@@ -380,7 +380,7 @@ func (s *soaker) sampler(ctx context.Context, hc *http.Client) {
 		if s.down.Load() {
 			continue
 		}
-		sctx, cancel := context.WithTimeout(ctx, s.cfg.Sample)
+		sctx, cancel := context.WithTimeout(ctx, max(s.cfg.Sample, 5*time.Second)) // a busy machine's scrape may take longer than a period
 		m, err := scrape(sctx, hc, s.metrics)
 		cancel()
 		if err != nil || s.down.Load() || s.epoch.Load() != epoch {
