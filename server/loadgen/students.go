@@ -50,6 +50,7 @@ func (s *soaker) student(ctx context.Context, i int) {
 // cookie header carries, until done or ctx ends.
 func (s *soaker) reportSteps(ctx context.Context, header http.Header) {
 	var c *bridge.Client
+	var epoch int64 // the server's when c was dialed
 	defer func() {
 		if c != nil {
 			c.Close()
@@ -60,8 +61,8 @@ func (s *soaker) reportSteps(ctx context.Context, header http.Header) {
 			if ctx.Err() != nil {
 				return
 			}
-			epoch := s.epoch.Load()
 			if c == nil {
+				epoch = s.epoch.Load()
 				dctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 				var err error
 				c, err = bridge.Dial(dctx, s.bridgeURL+"?workshop="+s.workshop.code, &bridge.Options{Untraced: true, Header: header})
