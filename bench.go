@@ -116,7 +116,7 @@ func soakCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	stepEvery := fs.Duration("step-every", 2*time.Second, "about how often a student reports a step")
 	warmup := fs.Duration("warmup", time.Minute, "the server's warm-up after each start; its level is the mean over the next as long, compared with its lifetime's last as long")
 	sample := fs.Duration("sample", 10*time.Second, "how often the server's metrics are read")
-	dir := fs.String("dir", "", "`directory` for the server's store (soak.db) and log (server.log); empty: a new one under $TMPDIR, kept")
+	dir := fs.String("dir", "", "`directory` for the server's store (soak.db) and log (server.log), made if need be; empty: a new one under $TMPDIR, kept")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object, the samples included")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: socketlab bench soak [--duration D] [--restarts N] [--sessions N] [--students N] [--dir DIR] [--json]\n\n"+
@@ -138,9 +138,12 @@ func soakCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("find this binary: %w", err)
 	}
 	if *dir == "" {
-		if *dir, err = os.MkdirTemp("", "socketlab-soak-"); err != nil {
-			return fmt.Errorf("make the soak's directory: %w", err)
-		}
+		*dir, err = os.MkdirTemp("", "socketlab-soak-")
+	} else {
+		err = os.MkdirAll(*dir, 0o755)
+	}
+	if err != nil {
+		return fmt.Errorf("make the soak's directory: %w", err)
 	}
 	exs, probs := exercises.Load(exercises.Embedded())
 	if len(probs) > 0 {
