@@ -21,6 +21,9 @@ import (
 // the server's figures (from its /metrics) included. Ctrl-C ends the run
 // early and still reports.
 func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "soak" {
+		return soakCommand(ctx, args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	server := fs.String("server", "http://127.0.0.1:8080", "the lab server's `URL`: http://HOST:PORT or ws://HOST:PORT")
 	sessions := fs.Int("sessions", 10, fmt.Sprintf("simulated students, each with its own stack and WebSocket (1 to %d)", loadgen.MaxSessions))
@@ -114,6 +117,83 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if rep.SessionsFailed > 0 {
 		return fmt.Errorf("%d of %d sessions failed", rep.SessionsFailed, rep.Sessions)
+	}
+	return nil
+}
+
+// soakCommand is `socketlab bench soak`: this binary's lab server, run
+// as a child process on a SQLite store and restarted, under sessions
+// that come and go, faulty ones, and workshop students reporting steps;
+// then what was served, the faults, the server's RSS and goroutines over
+// its lifetimes, and the acknowledged progress records lost.
+func soakCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench soak", flag.ContinueOnError)
+	duration := fs.Duration("duration", 30*time.Minute, "how long the soak runs; the restarts fall in its first half")
+	restarts := fs.Int("restarts", 4, "how many times the server is stopped with SIGTERM and started again (it is also killed once with SIGKILL)")
+	sessions := fs.Int("sessions", 8, "sessions outside a workshop at once, each followed by another when it ends; they cycle through normal, stopped reading, closed without a close frame, reset, killed mid-frame")
+	life := fs.Duration("session-life", 3*time.Second, "about how long a session lives (half to one and a half times this)")
+	students := fs.Int("students", 4, "workshop students at once, each reporting the worksheet's steps")
+	stepEvery := fs.Duration("step-every", 2*time.Second, "about how often a student reports a step")
+	warmup := fs.Duration("warmup", time.Minute, "the server's warm-up after each start; its level is the mean over the next as long, compared with its lifetime's last as long")
+	sample := fs.Duration("sample", 10*time.Second, "how often the server's metrics are read")
+	dir := fs.String("dir", "", "`directory` for the server's store (soak.db) and log (server.log), made if need be; empty: a new one under $TMPDIR, kept")
+	asJSON := fs.Bool("json", false, "print the report as one JSON object, the samples included")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: socketlab bench soak [--duration D] [--restarts N] [--sessions N] [--students N] [--dir DIR] [--json]\n\n"+
+			"Runs this binary's lab server as a child process on a SQLite store and restarts it (SIGTERM,\n"+
+			"and once SIGKILL) while sessions come and go, some of them faulty, and workshop students\n"+
+			"report steps; reports the sessions served, the faults, the server's RSS and goroutines over\n"+
+			"each lifetime, and the acknowledged progress records lost (0, or it fails).\n\n")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return errUsage
+	}
+	bin, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find this binary: %w", err)
+	}
+	if *dir == "" {
+		*dir, err = os.MkdirTemp("", "socketlab-soak-")
+	} else {
+		err = os.MkdirAll(*dir, 0o755)
+	}
+	if err != nil {
+		return fmt.Errorf("make the soak's directory: %w", err)
+	}
+	exs, probs := exercises.Load(exercises.Embedded())
+	if len(probs) > 0 {
+		return fmt.Errorf("load the built-in exercises: %s", probs[0])
+	}
+	rep, err := loadgen.Soak(ctx, loadgen.SoakConfig{
+		Binary: bin, Dir: *dir, Duration: *duration, Restarts: *restarts,
+		Sessions: *sessions, SessionLife: *life, Students: *students, StepEvery: *stepEvery, Exercises: exs,
+		Warmup: *warmup, Sample: *sample,
+		Progress: func(p loadgen.SoakProgress) {
+			fmt.Fprintf(stderr, "soak %5.0fs: server lifetime %d, RSS %.1f MB, %.0f goroutines, %.0f sessions open; served %d, faults %d, records acknowledged %d\n",
+				p.Elapsed.Seconds(), p.Lifetime, p.Sample.RSSMB, p.Sample.Goroutines, p.Sample.SessionsOpen, p.Served, p.Faults, p.Acked)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		err = json.NewEncoder(stdout).Encode(rep)
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	switch {
+	case rep.RecordsLost > 0:
+		return fmt.Errorf("%d acknowledged progress records lost", rep.RecordsLost)
+	case rep.Students > 0 && !rep.ReadBack:
+		return fmt.Errorf("progress not read back: %s", rep.ReadBackError)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/socketlab/socketlab/exercises"
 	"github.com/socketlab/socketlab/lab/sqlite"
 	"github.com/socketlab/socketlab/server"
+	"github.com/socketlab/socketlab/server/loadgen"
 	"github.com/socketlab/socketlab/server/servertest"
 )
 
@@ -122,5 +124,56 @@ func TestBenchCommandBounds(t *testing.T) {
 		if code != 1 || !strings.Contains(stderr.String(), tc.want) {
 			t.Errorf("bench %v: exit %d, stderr %q; want 1 and %q", tc.args, code, stderr.String(), tc.want)
 		}
+	}
+}
+
+// socketlab bench soak, short: the server, this test binary as a child
+// process on a SQLite file, is killed once and stopped once with SIGTERM
+// while sessions come and go with every kind of fault and workshop
+// students report steps; every report the server acknowledged is in the
+// store at the end.
+func TestBenchSoak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 36-second soak")
+	}
+	t.Setenv(childRunEnv, "1") // the child server is this binary, as socketlab
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	args := []string{"bench", "soak", "--duration", "36s", "--restarts", "1", "--sessions", "4", "--session-life", "1s",
+		"--students", "2", "--step-every", "300ms", "--warmup", "4s", "--sample", "1s", "--dir", dir, "--json"}
+	code := run(context.Background(), args, nil, &stdout, &stderr)
+	logs, _ := os.ReadFile(filepath.Join(dir, "server.log"))
+	if code != 0 {
+		t.Fatalf("socketlab %s: exit %d\nstdout: %s\nstderr: %s\nserver log:\n%s", strings.Join(args, " "), code, stdout.String(), stderr.String(), logs)
+	}
+	var rep loadgen.SoakReport
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatalf("the report is not JSON: %v\n%s", err, stdout.String())
+	}
+	var text bytes.Buffer
+	rep.WriteText(&text)
+	t.Logf("the soak's report:\n%s", text.String())
+	if !rep.ReadBack || rep.ReportsAcked == 0 || rep.RecordsLost != 0 || rep.RecordsStored < rep.ReportsAcked {
+		t.Errorf("read back %v (%s), %d records acknowledged, %d stored, %d lost: want some acknowledged, read back, none lost",
+			rep.ReadBack, rep.ReadBackError, rep.ReportsAcked, rep.RecordsStored, rep.RecordsLost)
+	}
+	for _, kind := range []string{loadgen.KindStall, loadgen.KindVanish, loadgen.KindReset, loadgen.KindMidFrame} {
+		if rep.Faults[kind] == 0 || rep.SessionsServed[kind] == 0 {
+			t.Errorf("%s: %d faults injected, %d sessions served; want some", kind, rep.Faults[kind], rep.SessionsServed[kind])
+		}
+	}
+	for _, kind := range []string{loadgen.KindNormal, loadgen.KindStudent} {
+		if rep.SessionsServed[kind] == 0 {
+			t.Errorf("no %s sessions served", kind)
+		}
+	}
+	if rep.Faults[loadgen.FaultSIGTERM] != 1 || rep.Faults[loadgen.FaultSIGKILL] != 1 || len(rep.Lifetimes) != 3 {
+		t.Errorf("%d SIGTERMs, %d SIGKILLs, %d server lifetimes; want 1, 1 and 3", rep.Faults[loadgen.FaultSIGTERM], rep.Faults[loadgen.FaultSIGKILL], len(rep.Lifetimes))
+	}
+	if len(rep.ServerExits) != 0 {
+		t.Errorf("the server's exits: %q", rep.ServerExits)
+	}
+	if len(rep.Samples) == 0 || rep.Samples[0].RSSMB <= 0 || rep.Samples[0].Goroutines <= 0 {
+		t.Errorf("samples %+v: want the server's RSS and goroutines", rep.Samples)
 	}
 }

@@ -5,6 +5,7 @@
 //	socketlab run SCRIPT [--pcap FILE] [--trace FILE]
 //	socketlab console ws://HOST:PORT
 //	socketlab bench [--server URL] [--sessions N] [--rate R] [--duration D] [--ramp D] [--json]
+//	socketlab bench soak [--duration 30m] [--restarts 4] [--sessions 8] [--students 4] [--json]
 //
 // `go run .` starts the lab server.
 package main
@@ -31,6 +32,8 @@ Usage:
   socketlab exercises check DIR          validate exercises and run their solutions
   socketlab bench [--server URL] [--sessions N] [--rate R] [--duration D] [--ramp D] [--json]
                                          simulated students on a running lab: latency, server RSS and CPU
+  socketlab bench soak [--duration 30m] [--restarts 4] [--json]
+                                         this server restarted under faults: sessions served, RSS over time, records lost
   socketlab help                         this text
 
 Run "socketlab COMMAND -h" for a command's flags.

@@ -33,9 +33,19 @@ func childServe(args string) int {
 		fmt.Fprintln(os.Stderr, "setrlimit:", err)
 		return 1
 	}
+	return childRun(strings.Fields(args))
+}
+
+// childRunEnv, set in the environment of the test binary, makes it run
+// socketlab with its own arguments.
+const childRunEnv = "SOCKETLAB_TEST_CHILD_RUN"
+
+// childRun runs socketlab with args as its main would, until SIGTERM;
+// its exit status.
+func childRun(args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	return run(ctx, strings.Fields(args), nil, os.Stdout, os.Stderr)
+	return run(ctx, args, nil, os.Stdout, os.Stderr)
 }
 
 // With 200 file descriptors and 250 connections held open to the host's

@@ -119,6 +119,10 @@ type Options struct {
 	// workshop's pacing, message or the student's hand changes), on the
 	// client's reading goroutine: it must not block.
 	OnWorkshop func(WorkshopMessage)
+	// HTTPClient dials the WebSocket, such as a load generator's that
+	// keeps the connection to inject faults into it; nil means
+	// http.DefaultClient. A browser dials itself, and ignores it.
+	HTTPClient *http.Client
 }
 
 // Dial joins a lab at url (ws://host:port/bridge), waits for the server's
@@ -127,7 +131,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	conn, _, err := websocket.Dial(ctx, url, dialOptions(opts.Header))
+	conn, _, err := websocket.Dial(ctx, url, dialOptions(opts))
 	if err != nil {
 		return nil, fmt.Errorf("dial bridge: %w", err)
 	}

@@ -2,13 +2,10 @@
 
 package bridge
 
-import (
-	"net/http"
+import "github.com/coder/websocket"
 
-	"github.com/coder/websocket"
-)
-
-// dialOptions sends header with the upgrade request.
-func dialOptions(header http.Header) *websocket.DialOptions {
-	return &websocket.DialOptions{HTTPHeader: header}
+// dialOptions sends opts.Header with the upgrade request, through
+// opts.HTTPClient.
+func dialOptions(opts *Options) *websocket.DialOptions {
+	return &websocket.DialOptions{HTTPHeader: opts.Header, HTTPClient: opts.HTTPClient}
 }
