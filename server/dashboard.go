@@ -141,9 +141,10 @@ func (s *Server) dashboardSession(w http.ResponseWriter, r *http.Request) {
 // snapshotJSON is the first event of a dashboard's stream: everything it
 // shows. Changes follow.
 type snapshotJSON struct {
-	Workshop workshopJSON `json:"workshop"`
-	Hands    []handJSON   `json:"hands"`
-	Message  string       `json:"message"` // the instructor's message to the class, "" for none (pacing.go)
+	Workshop workshopJSON  `json:"workshop"`
+	Hands    []handJSON    `json:"hands"`
+	Message  string        `json:"message"` // the instructor's message to the class, "" for none (pacing.go)
+	Wire     *lab.RoomWire `json:"wire"`    // the room's wire the instructor set, null for none (roomwire.go)
 }
 
 // dashboardEvents is GET /api/workshops/{code}/events: a stream of
@@ -163,7 +164,7 @@ func (s *Server) dashboardEvents(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	serveSSE(w, r, sub, "snapshot", snapshotJSON{Workshop: snap, Hands: s.workshops.hands.list(wk.Code), Message: s.workshops.message(wk.Code)},
+	serveSSE(w, r, sub, "snapshot", snapshotJSON{Workshop: snap, Hands: s.workshops.hands.list(wk.Code), Message: s.workshops.message(wk.Code), Wire: s.workshops.wire(wk.Code)},
 		func(evs []dashEvent) (string, any) { return "changes", evs })
 }
 

@@ -37,6 +37,10 @@ type workshops struct {
 	// code (pacing.go).
 	messages    map[string]classMessage
 	lastMessage int64
+	// wires are the instructors' room wires, by code (roomwire.go);
+	// wireMu keeps their changes in order.
+	wires  map[string]lab.RoomWire
+	wireMu sync.Mutex
 }
 
 // liveWorkshop is a workshop's running network and the sessions on it.
@@ -54,7 +58,7 @@ type liveWorkshop struct {
 
 func newWorkshops(store lab.WorkshopStore, linger time.Duration, maxConnections int, log *slog.Logger) *workshops {
 	return &workshops{store: store, linger: linger, maxConnections: maxConnections, log: log,
-		events: newHub(), hands: newHands(), mirrors: newMirrors(), live: map[string]*liveWorkshop{}, messages: map[string]classMessage{}}
+		events: newHub(), hands: newHands(), mirrors: newMirrors(), live: map[string]*liveWorkshop{}, messages: map[string]classMessage{}, wires: map[string]lab.RoomWire{}}
 }
 
 // attach puts sess's host on w's network at the student's address,
@@ -75,6 +79,10 @@ func (ws *workshops) attach(w *lab.Workshop, st *lab.Student, sess *session) (*l
 			StudentsSeeEachOther: w.Peers == lab.PeersAll,
 		})
 		if err != nil {
+			return nil, nil, fmt.Errorf("start workshop %s: %w", w.Code, err)
+		}
+		if err := r.SetWire(ws.wireLocked(w.Code)); err != nil {
+			r.Close()
 			return nil, nil, fmt.Errorf("start workshop %s: %w", w.Code, err)
 		}
 		lw = &liveWorkshop{code: w.Code, room: r, sessions: map[int64]*session{}, lockedAfter: w.LockedAfter}

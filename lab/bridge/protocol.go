@@ -86,8 +86,8 @@
 // (WorkshopMessage) right after the hello and whenever it changes, with
 // the workshop's state as it concerns the student's page: how many of its
 // exercises are open (the rest are locked: their pages are refused, and
-// reports of them too), the instructor's last message to the class, and
-// the student's hand. Each one is the whole state, never a change. A
+// reports of them too), the instructor's last message to the class, the
+// student's hand, and the wire the instructor set for the whole room. Each one is the whole state, never a change. A
 // session of a student the instructor deleted is closed with
 // CloseRemoved, after which the client does not reconnect.
 //
@@ -336,6 +336,10 @@ type WorkshopMessage struct {
 	MessageID int64  `json:"message_id"`
 	// Hand is the student's hand: HandNone, HandWaiting or HandComing.
 	Hand string `json:"hand"`
+	// Wire is the wire the instructor set for the whole room, absent if
+	// none: while it is set, the student's wire requests that change its
+	// impairments or seed are refused (lab.ErrRoomWire).
+	Wire *lab.RoomWire `json:"wire,omitempty"`
 }
 
 // HandRequest asks the instructor for help, takes it back, or asks where
