@@ -267,8 +267,9 @@ type WireEvent struct {
 	Reason  string    `json:"reason,omitempty"` // why it was dropped
 	// Packet is, on a bridge client's trace, the number of the packet
 	// event of the host's own packet the wire first did this to (held,
-	// lost, delayed, duplicated, held back), when the client found it
-	// among those it sent lately; 0 if not.
+	// lost, delayed, duplicated, held back), or released or dropped
+	// after holding it, when the client found it among those it sent
+	// lately; 0 if not.
 	Packet uint64 `json:"packet,omitempty"`
 }
 

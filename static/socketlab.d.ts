@@ -303,7 +303,7 @@ export interface WireEvent {
   summary: string;
   /** Why it was dropped: "loss", "drop" (dropped while held), "overflow" (too many waited). */
   reason?: "loss" | "drop" | "overflow";
-  /** The seq of the packet event of the host's own packet the wire first did this to (held, lost, …), when the client found it. */
+  /** The seq of the packet event of the host's own packet the wire first did this to (held, lost, …), or released or dropped after holding it, when the client found it. */
   packet?: number;
 }
 
