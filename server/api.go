@@ -26,6 +26,7 @@ import (
 //	PATCH  /api/workshops/{code}                {"title"?, "peers"?, "locked_after"?}: live
 //	DELETE /api/workshops/{code}                the workshop, its students and progress: 204
 //	DELETE /api/workshops/{code}/students/{id}  one student and their progress: 204 (pacing.go)
+//	PUT    /api/workshops/{code}/wire           the wire of every student's port (roomwire.go)
 //	GET    /api/workshops/{code}/progress.csv   one row per completed step
 //
 // Every call on a workshop needs its token, "Authorization: Bearer

@@ -79,7 +79,9 @@
 // (probabilities 0 to 1, delays up to lab.MaxWireDelay, a rate of 0 or
 // lab.MinWireRate to lab.MaxWireRate). The answer (WireMessage) is what it
 // did and the wire's state after it. A step never waits on the server: it
-// releases a packet already held, or none. What the wire does to packets
+// releases a packet already held, or none. While a workshop's instructor
+// has set the wire for the whole room, a change of the impairments or the
+// seed is refused (lab.ErrRoomWire); pause, step, release and drop are not. What the wire does to packets
 // comes as events of kind "wire" on the session's trace.
 //
 // In a workshop the server also speaks unasked: a "workshop" message
