@@ -61,6 +61,7 @@ type workshopJSON struct {
 	Peers        lab.Peers     `json:"peers"`
 	MaxStudents  int           `json:"max_students"`
 	LockedAfter  int           `json:"locked_after"` // the first N exercises are open, the rest locked; 0: all open
+	Wire         *lab.RoomWire `json:"wire"`         // the wire of every student's port (roomwire.go), null for none
 	JoinURL      string        `json:"join_url"`
 	QRURL        string        `json:"qr_url"` // the join URL as a QR code, an SVG
 	DashboardURL string        `json:"dashboard_url"`
@@ -271,7 +272,7 @@ func (s *Server) createWorkshop(w http.ResponseWriter, r *http.Request) {
 func (s *Server) workshopJSON(r *http.Request, wk *lab.Workshop) workshopJSON {
 	code := lab.FormatCode(wk.Code)
 	return workshopJSON{
-		Code: code, Title: wk.Title, Exercises: wk.Exercises, Peers: wk.Peers, MaxStudents: wk.MaxStudents, LockedAfter: wk.LockedAfter,
+		Code: code, Title: wk.Title, Exercises: wk.Exercises, Peers: wk.Peers, MaxStudents: wk.MaxStudents, LockedAfter: wk.LockedAfter, Wire: wk.Wire,
 		JoinURL:      joinURL(r, wk),
 		QRURL:        baseURL(r) + qrURL(wk),
 		DashboardURL: baseURL(r) + "/workshop/" + code,

@@ -61,7 +61,7 @@ func (ws *workshops) classMessageLocked(lw *liveWorkshop, id int64) []byte {
 	return marshal(bridge.WorkshopMessage{
 		Type: bridge.TypeWorkshop, LockedAfter: lw.lockedAfter,
 		Message: m.text, MessageID: m.id, Hand: ws.hands.state(lw.code, id),
-		Wire: ws.wireLocked(lw.code),
+		Wire: lw.wire,
 	})
 }
 
@@ -147,18 +147,17 @@ func (ws *workshops) removeStudent(code string, id int64) {
 	sess.end(bridge.CloseRemoved, "the instructor removed you from the workshop")
 }
 
-// forget drops a deleted workshop's message and room wire.
+// forget drops a deleted workshop's message.
 func (ws *workshops) forget(code string) {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	delete(ws.messages, code)
-	delete(ws.wires, code)
 }
 
 // classEvent is the dashboard's change for a workshop's pacing, peers
 // rule or message.
 func (s *Server) classEvent(wk *lab.Workshop) dashEvent {
-	return dashEvent{Kind: "class", Class: &classJSON{LockedAfter: wk.LockedAfter, Peers: wk.Peers, Message: s.workshops.message(wk.Code), Wire: s.workshops.wire(wk.Code)}}
+	return dashEvent{Kind: "class", Class: &classJSON{LockedAfter: wk.LockedAfter, Peers: wk.Peers, Message: s.workshops.message(wk.Code), Wire: wk.Wire}}
 }
 
 // postMessage is POST /api/workshops/{code}/message: {"message": "…"},

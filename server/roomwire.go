@@ -18,22 +18,17 @@ import (
 // workshop message (bridge.WorkshopMessage's Wire); while it is set, a
 // student's own change of the impairments or the seed is refused
 // (lab.ErrRoomWire), but pause, step, release and drop stay theirs. It is
-// kept in memory, per workshop, as the message is: a workshop network
-// started again after the linger gets it back, a restarted server
-// forgets it.
+// stored with the workshop (lab.Workshop.Wire): a workshop network
+// started again, after the linger or a restart, gets it back.
 
-// setWire keeps a workshop's room wire (nil: none), applies it to its
-// network if it runs, and tells its sessions.
+// setWire applies a workshop's room wire (nil: none) to its network, if
+// it runs, and tells its sessions.
 func (ws *workshops) setWire(code string, rw *lab.RoomWire) error {
-	ws.wireMu.Lock()
-	defer ws.wireMu.Unlock()
 	ws.mu.Lock()
-	if rw == nil {
-		delete(ws.wires, code)
-	} else {
-		ws.wires[code] = *rw
-	}
 	lw := ws.live[code]
+	if lw != nil {
+		lw.wire = rw
+	}
 	ws.mu.Unlock()
 	if lw == nil {
 		return nil
@@ -50,24 +45,9 @@ func (ws *workshops) setWire(code string, rw *lab.RoomWire) error {
 	return nil
 }
 
-// wireLocked is a workshop's room wire, nil if none; ws.mu is held.
-func (ws *workshops) wireLocked(code string) *lab.RoomWire {
-	if rw, ok := ws.wires[code]; ok {
-		return &rw
-	}
-	return nil
-}
-
-// wire is a workshop's room wire, nil if none.
-func (ws *workshops) wire(code string) *lab.RoomWire {
-	ws.mu.Lock()
-	defer ws.mu.Unlock()
-	return ws.wireLocked(code)
-}
-
 // putWire is PUT /api/workshops/{code}/wire: the wire of every student's
-// port in the workshop's room. It answers with the class's state
-// (classJSON).
+// port in the workshop's room, stored with the workshop. It answers with
+// the class's state (classJSON).
 func (s *Server) putWire(w http.ResponseWriter, r *http.Request) {
 	wk, ok := s.authorized(w, r)
 	if !ok {
@@ -77,20 +57,21 @@ func (s *Server) putWire(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &rw) {
 		return
 	}
-	if err := rw.Check(); err != nil {
-		apiError(w, http.StatusBadRequest, "the wire: "+err.Error())
+	// One change at a time, so that the networks end as the store does.
+	s.workshops.wireMu.Lock()
+	defer s.workshops.wireMu.Unlock()
+	wk, err := s.cfg.Store.UpdateWorkshop(r.Context(), wk.Code, lab.WorkshopUpdate{Wire: &rw})
+	if err != nil {
+		s.storeError(w, err)
 		return
 	}
-	set := &rw
-	if rw.Clear() {
-		set = nil
-	}
-	if err := s.workshops.setWire(wk.Code, set); err != nil {
-		apiError(w, http.StatusBadRequest, "the wire: "+err.Error())
+	if err := s.workshops.setWire(wk.Code, wk.Wire); err != nil {
+		s.log.Error("set a workshop's wire", "workshop", lab.FormatCode(wk.Code), "err", err)
+		apiError(w, http.StatusInternalServerError, "the wire could not be set")
 		return
 	}
 	ev := s.classEvent(wk)
 	s.workshops.events.publish(wk.Code, ev)
-	s.log.Info("workshop wire", "workshop", lab.FormatCode(wk.Code), "set", set != nil)
+	s.log.Info("workshop wire", "workshop", lab.FormatCode(wk.Code), "set", wk.Wire != nil)
 	writeJSON(w, http.StatusOK, ev.Class)
 }

@@ -37,14 +37,15 @@ func udpEcho(t *testing.T, cl *bridge.Client) bool {
 // set, their pause is not; cleared, the echo answers again. Bad wires are
 // refused with the checks of a student's.
 func TestRoomWireAPI(t *testing.T) {
-	ls := workshopServer(t, Config{})
+	ls := workshopServer(t, Config{WorkshopLinger: 200 * time.Millisecond})
 	w := ls.create(t, map[string]any{"title": "Lossy"})
 	path := "/api/workshops/" + w.Code + "/wire"
 	dash, _ := ls.openStream(t, http.DefaultClient, w.Code, w.Token)
 	if _, snap := dash.next(); !strings.Contains(string(snap), `"wire":null`) {
 		t.Errorf("the snapshot does not say no wire is set: %.300s", snap)
 	}
-	ada := ls.dialWatcher(t, w.Code, ls.joinStudent(t, w.Code, "Ada"))
+	adaCookie := ls.joinStudent(t, w.Code, "Ada")
+	ada := ls.dialWatcher(t, w.Code, adaCookie)
 	ada.until("the first", func(m bridge.WorkshopMessage) bool { return m.Wire == nil })
 	if !udpEcho(t, ada.cl) {
 		t.Fatal("no echo before any wire was set")
@@ -118,5 +119,32 @@ func TestRoomWireAPI(t *testing.T) {
 	}
 	if _, err := ada.cl.Wire(ctx, lab.WireCommand{Verb: lab.WireVerbLoss, Value: 0.1}); err != nil {
 		t.Errorf("Ada's own loss once the instructor's wire is cleared: %v", err)
+	}
+
+	// Stored: everyone leaves, the network stops, and the one made for
+	// the next session has the wire again.
+	if status, body := ls.call(t, "PUT", path, w.Token, `{"in": {"loss": 1}}`); status != 200 {
+		t.Fatalf("PUT wire = %d %s", status, body)
+	}
+	if status, body := ls.call(t, "GET", "/api/workshops/"+w.Code, w.Token, nil); status != 200 || !strings.Contains(string(body), `"wire":{"out":{`) {
+		t.Errorf("GET the workshop = %d %.300s; want its wire", status, body)
+	}
+	ada.cl.Close()
+	bob.cl.Close()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ls.workshops.mu.Lock()
+		n := len(ls.workshops.live)
+		ls.workshops.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the workshop's network still runs after everyone left")
+		}
+	}
+	again := ls.dialWatcher(t, w.Code, adaCookie)
+	again.until("the stored wire", func(m bridge.WorkshopMessage) bool { return m.Wire != nil && m.Wire.In.Loss == 1 })
+	if res, err := again.cl.Wire(ctx, lab.WireCommand{Verb: lab.WireVerbState}); err != nil || !res.State.Room || res.State.In.Loss != 1 {
+		t.Errorf("a new network's wire: %+v, %v", res.State, err)
 	}
 }

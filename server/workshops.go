@@ -37,9 +37,7 @@ type workshops struct {
 	// code (pacing.go).
 	messages    map[string]classMessage
 	lastMessage int64
-	// wires are the instructors' room wires, by code (roomwire.go);
-	// wireMu keeps their changes in order.
-	wires  map[string]lab.RoomWire
+	// wireMu keeps the changes of the room wires in order (roomwire.go).
 	wireMu sync.Mutex
 }
 
@@ -54,11 +52,14 @@ type liveWorkshop struct {
 	// lockedAfter is the workshop's pacing (lab.Workshop.LockedAfter),
 	// set live (pacing.go).
 	lockedAfter int
+	// wire is the room's wire (lab.Workshop.Wire), set live
+	// (roomwire.go).
+	wire *lab.RoomWire
 }
 
 func newWorkshops(store lab.WorkshopStore, linger time.Duration, maxConnections int, log *slog.Logger) *workshops {
 	return &workshops{store: store, linger: linger, maxConnections: maxConnections, log: log,
-		events: newHub(), hands: newHands(), mirrors: newMirrors(), live: map[string]*liveWorkshop{}, messages: map[string]classMessage{}, wires: map[string]lab.RoomWire{}}
+		events: newHub(), hands: newHands(), mirrors: newMirrors(), live: map[string]*liveWorkshop{}, messages: map[string]classMessage{}}
 }
 
 // attach puts sess's host on w's network at the student's address,
@@ -81,11 +82,11 @@ func (ws *workshops) attach(w *lab.Workshop, st *lab.Student, sess *session) (*l
 		if err != nil {
 			return nil, nil, fmt.Errorf("start workshop %s: %w", w.Code, err)
 		}
-		if err := r.SetWire(ws.wireLocked(w.Code)); err != nil {
+		if err := r.SetWire(w.Wire); err != nil {
 			r.Close()
 			return nil, nil, fmt.Errorf("start workshop %s: %w", w.Code, err)
 		}
-		lw = &liveWorkshop{code: w.Code, room: r, sessions: map[int64]*session{}, lockedAfter: w.LockedAfter}
+		lw = &liveWorkshop{code: w.Code, room: r, sessions: map[int64]*session{}, lockedAfter: w.LockedAfter, wire: w.Wire}
 		ws.live[w.Code] = lw
 		ws.log.Info("workshop network started", "workshop", lab.FormatCode(w.Code))
 	}

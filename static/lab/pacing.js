@@ -101,7 +101,7 @@ document.addEventListener("dashboard-snapshot", (e) => {
   names.clear();
   for (const st of snap.workshop.students) names.set(st.id, st.name);
   showStudents();
-  const wire = /** @type {Snapshot & {wire?: RoomWire | null}} */ (snap).wire;
+  const wire = /** @type {{wire?: RoomWire | null}} */ (snap.workshop).wire ?? null;
   showClass({ locked_after: snap.workshop.locked_after, peers: snap.workshop.peers, message: snap.message, wire });
 });
 
