@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -40,7 +41,10 @@ func (d WireDirs) Clear() bool { return d.Out.Clear() && d.In.Clear() }
 // WireState is a wire's settings and what it holds and did.
 type WireState struct {
 	WireDirs
-	Seed     uint64 `json:"seed"`     // what its random choices start from
+	Seed uint64 `json:"seed"` // what its random choices start from
+	// Room: the impairments and the seed are the room's (RoomWire, set
+	// by a workshop's instructor), and the student may not change them.
+	Room     bool   `json:"room"`
 	Held     int    `json:"held"`     // packets waiting to be released
 	Delayed  int    `json:"delayed"`  // packets on their way, late
 	Dropped  uint64 `json:"dropped"`  // packets lost, or dropped while held
@@ -52,6 +56,9 @@ const (
 	MaxWireDelay = 10 * time.Second // a delay, and a jitter
 	MinWireRate  = 100              // bytes a second; 0 is no limit
 	MaxWireRate  = 1_000_000_000
+	// MaxWireSeed is the largest seed, 2⁵³−1: every seed is a whole
+	// number a JavaScript number holds exactly.
+	MaxWireSeed = 1<<53 - 1
 )
 
 // The verbs of a WireCommand. The setting verbs (pause, resume, loss,
@@ -101,28 +108,94 @@ func (c WireCommand) Check() error {
 	v := c.Value
 	switch c.Verb {
 	case WireVerbLoss, WireVerbDuplicate, WireVerbReorder:
-		if math.IsNaN(v) || v < 0 || v > 1 {
-			return fmt.Errorf("%s must be a probability from 0.0 to 1.0, not %g", c.Verb, v)
-		}
+		return checkProbability(c.Verb, v)
 	case WireVerbDelay:
-		for _, s := range [...]struct {
-			name string
-			v    float64
-		}{{"delay", v}, {"jitter", c.Jitter}} {
-			if math.IsNaN(s.v) || s.v < 0 || s.v > MaxWireDelay.Seconds() {
-				return fmt.Errorf("%s must be from 0 to %g seconds, not %g", s.name, MaxWireDelay.Seconds(), s.v)
-			}
+		if err := checkDelay("delay", v); err != nil {
+			return err
 		}
+		return checkDelay("jitter", c.Jitter)
 	case WireVerbRate:
 		if v != 0 && (math.IsNaN(v) || v != math.Trunc(v) || v < MinWireRate || v > MaxWireRate) {
 			return fmt.Errorf("rate must be 0 (no limit) or from %d to %d bytes a second, not %g", MinWireRate, MaxWireRate, v)
 		}
-	case WireVerbState, WireVerbPause, WireVerbResume, WireVerbStep, WireVerbRelease, WireVerbDrop, WireVerbSeed, WireVerbClear:
+	case WireVerbSeed:
+		return checkSeed(c.Seed)
+	case WireVerbState, WireVerbPause, WireVerbResume, WireVerbStep, WireVerbRelease, WireVerbDrop, WireVerbClear:
 	default:
 		return fmt.Errorf("unknown wire verb %s", strconv.QuoteToASCII(c.Verb))
 	}
 	return nil
 }
+
+func checkProbability(name string, v float64) error {
+	if math.IsNaN(v) || v < 0 || v > 1 {
+		return fmt.Errorf("%s must be a probability from 0.0 to 1.0, not %g", name, v)
+	}
+	return nil
+}
+
+func checkDelay(name string, seconds float64) error {
+	if math.IsNaN(seconds) || seconds < 0 || seconds > MaxWireDelay.Seconds() {
+		return fmt.Errorf("%s must be from 0 to %g seconds, not %g", name, MaxWireDelay.Seconds(), seconds)
+	}
+	return nil
+}
+
+func checkSeed(seed uint64) error {
+	if seed > MaxWireSeed {
+		return fmt.Errorf("seed must be a whole number from 0 to %d (2**53-1), not %d", uint64(MaxWireSeed), seed)
+	}
+	return nil
+}
+
+// Check says in plain words what is wrong with s, if anything: a value
+// out of the bounds WireCommand.Check keeps (Hold is always allowed).
+func (s WireSettings) Check() error {
+	for _, p := range [...]struct {
+		name string
+		v    float64
+	}{{"loss", s.Loss}, {"duplicate", s.Duplicate}, {"reorder", s.Reorder}} {
+		if err := checkProbability(p.name, p.v); err != nil {
+			return err
+		}
+	}
+	if s.Delay < 0 || s.Delay > MaxWireDelay || s.Jitter < 0 || s.Jitter > MaxWireDelay {
+		return fmt.Errorf("delay and jitter must be from 0 to %v, not %v and %v", MaxWireDelay, s.Delay, s.Jitter)
+	}
+	if s.Rate != 0 && (s.Rate < MinWireRate || s.Rate > MaxWireRate) {
+		return fmt.Errorf("rate must be 0 (no limit) or from %d to %d bytes a second, not %d", MinWireRate, MaxWireRate, s.Rate)
+	}
+	return nil
+}
+
+// RoomWire is the wire set for every student's port of a room at once
+// (a workshop's, by its instructor): the impairments each way, never
+// hold (stepping is each student's own), and a seed that every port
+// starts its random choices from (0: each keeps its own).
+type RoomWire struct {
+	WireDirs
+	Seed uint64 `json:"seed,omitempty"`
+}
+
+// Check says in plain words what is wrong with w, if anything.
+func (w RoomWire) Check() error {
+	for _, d := range [...]struct {
+		name string
+		s    WireSettings
+	}{{"out", w.Out}, {"in", w.In}} {
+		if d.s.Hold {
+			return errors.New("hold is not set for a whole room: each student pauses and steps their own wire")
+		}
+		if err := d.s.Check(); err != nil {
+			return fmt.Errorf("%s: %w", d.name, err)
+		}
+	}
+	return checkSeed(w.Seed)
+}
+
+// ErrRoomWire refuses a student's change to their wire's impairments or
+// seed while the room's wire (RoomWire) is set.
+var ErrRoomWire = errors.New("your instructor set the wire for the whole room: until they clear it, only pause, step, release and drop are yours")
 
 // Setting reports whether c changes settings, and if so applies it to d
 // (c is checked).
@@ -194,8 +267,9 @@ type WireEvent struct {
 	Reason  string    `json:"reason,omitempty"` // why it was dropped
 	// Packet is, on a bridge client's trace, the number of the packet
 	// event of the host's own packet the wire first did this to (held,
-	// lost, delayed, duplicated, held back), when the client found it
-	// among those it sent lately; 0 if not.
+	// lost, delayed, duplicated, held back), or released or dropped
+	// after holding it, when the client found it among those it sent
+	// lately; 0 if not.
 	Packet uint64 `json:"packet,omitempty"`
 }
 

@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -67,6 +68,9 @@ type Workshop struct {
 	// LockedAfter exercises only, the rest are locked (Locked); 0 locks
 	// none. It is 0 to len(Exercises)-1.
 	LockedAfter int `json:"locked_after"`
+	// Wire is the wire the instructor set for every student's port, nil
+	// for none (never a clear one).
+	Wire *RoomWire `json:"wire,omitempty"`
 	// TokenHash is the hash of the instructor's token (HashToken).
 	TokenHash TokenHash `json:"-"`
 	// CreatedAt and UpdatedAt are set by the store.
@@ -79,7 +83,8 @@ type Workshop struct {
 type WorkshopUpdate struct {
 	Title       *string
 	Peers       *Peers
-	LockedAfter *int // 0 to the workshop's exercises less one
+	LockedAfter *int      // 0 to the workshop's exercises less one
+	Wire        *RoomWire // a clear one (WireDirs.Clear) takes the wire down
 }
 
 // Peers is a workshop's policy on traffic between students' hosts.
@@ -168,7 +173,7 @@ type WorkshopStore interface {
 	Workshop(ctx context.Context, code string) (*Workshop, error)
 	// UpdateWorkshop changes a workshop's settings and returns it as it
 	// now is. A LockedAfter not below the workshop's number of exercises
-	// is ErrInvalid.
+	// is ErrInvalid; a clear Wire is stored as none.
 	UpdateWorkshop(ctx context.Context, code string, upd WorkshopUpdate) (*Workshop, error)
 	// DeleteWorkshop removes a workshop with its students and their
 	// progress.
@@ -278,6 +283,14 @@ func (w *Workshop) Validate() error {
 	if err := validateLockedAfter(w.LockedAfter, len(w.Exercises)); err != nil {
 		return err
 	}
+	if w.Wire != nil {
+		if err := w.Wire.Check(); err != nil {
+			return invalidf("the wire: %v", err)
+		}
+		if w.Wire.Clear() {
+			return invalidf("a clear wire is stored as none")
+		}
+	}
 	if w.TokenHash.IsZero() {
 		return invalidf("a workshop needs its instructor's token hash")
 	}
@@ -303,7 +316,34 @@ func (u WorkshopUpdate) Validate() error {
 			return err
 		}
 	}
+	if u.Wire != nil {
+		if err := u.Wire.Check(); err != nil {
+			return invalidf("the wire: %v", err)
+		}
+	}
 	return nil
+}
+
+// WireColumn is how a store keeps a workshop's wire: JSON, or nil (SQL
+// NULL) for none.
+func WireColumn(w *RoomWire) any {
+	if w == nil || w.Clear() {
+		return nil
+	}
+	b, _ := json.Marshal(w)
+	return string(b)
+}
+
+// ParseWireColumn reads what WireColumn made: invalid is ErrInvalid.
+func ParseWireColumn(col *string) (*RoomWire, error) {
+	if col == nil {
+		return nil, nil
+	}
+	var w RoomWire
+	if err := json.Unmarshal([]byte(*col), &w); err != nil {
+		return nil, invalidf("the stored wire: %v", err)
+	}
+	return &w, nil
 }
 
 // HasExercise reports whether id is one of the workshop's exercises.

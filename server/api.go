@@ -26,6 +26,7 @@ import (
 //	PATCH  /api/workshops/{code}                {"title"?, "peers"?, "locked_after"?}: live
 //	DELETE /api/workshops/{code}                the workshop, its students and progress: 204
 //	DELETE /api/workshops/{code}/students/{id}  one student and their progress: 204 (pacing.go)
+//	PUT    /api/workshops/{code}/wire           the wire of every student's port (roomwire.go)
 //	GET    /api/workshops/{code}/progress.csv   one row per completed step
 //
 // Every call on a workshop needs its token, "Authorization: Bearer
@@ -60,6 +61,7 @@ type workshopJSON struct {
 	Peers        lab.Peers     `json:"peers"`
 	MaxStudents  int           `json:"max_students"`
 	LockedAfter  int           `json:"locked_after"` // the first N exercises are open, the rest locked; 0: all open
+	Wire         *lab.RoomWire `json:"wire"`         // the wire of every student's port (roomwire.go), null for none
 	JoinURL      string        `json:"join_url"`
 	QRURL        string        `json:"qr_url"` // the join URL as a QR code, an SVG
 	DashboardURL string        `json:"dashboard_url"`
@@ -270,7 +272,7 @@ func (s *Server) createWorkshop(w http.ResponseWriter, r *http.Request) {
 func (s *Server) workshopJSON(r *http.Request, wk *lab.Workshop) workshopJSON {
 	code := lab.FormatCode(wk.Code)
 	return workshopJSON{
-		Code: code, Title: wk.Title, Exercises: wk.Exercises, Peers: wk.Peers, MaxStudents: wk.MaxStudents, LockedAfter: wk.LockedAfter,
+		Code: code, Title: wk.Title, Exercises: wk.Exercises, Peers: wk.Peers, MaxStudents: wk.MaxStudents, LockedAfter: wk.LockedAfter, Wire: wk.Wire,
 		JoinURL:      joinURL(r, wk),
 		QRURL:        baseURL(r) + qrURL(wk),
 		DashboardURL: baseURL(r) + "/workshop/" + code,

@@ -141,9 +141,10 @@ func (s *Server) dashboardSession(w http.ResponseWriter, r *http.Request) {
 // snapshotJSON is the first event of a dashboard's stream: everything it
 // shows. Changes follow.
 type snapshotJSON struct {
-	Workshop workshopJSON `json:"workshop"`
-	Hands    []handJSON   `json:"hands"`
-	Message  string       `json:"message"` // the instructor's message to the class, "" for none (pacing.go)
+	Workshop workshopJSON  `json:"workshop"`
+	Hands    []handJSON    `json:"hands"`
+	Message  string        `json:"message"` // the instructor's message to the class, "" for none (pacing.go)
+	Wire     *lab.RoomWire `json:"wire"`    // the room's wire the instructor set, null for none (roomwire.go)
 	// Spotlight is whom the spotlight is on, null for off (spotlight.go).
 	Spotlight *spotlightJSON `json:"spotlight"`
 }

@@ -42,12 +42,16 @@ type classJSON struct {
 	LockedAfter int       `json:"locked_after"`
 	Peers       lab.Peers `json:"peers"`
 	Message     string    `json:"message"`
+	// Wire is the room's wire the instructor set (roomwire.go), null
+	// for none.
+	Wire *lab.RoomWire `json:"wire"`
 }
 
 // routePacing serves the pacing's and the removal's calls.
 func (s *Server) routePacing() {
 	s.mux.HandleFunc("POST /api/workshops/{code}/message", s.postMessage)
 	s.mux.HandleFunc("DELETE /api/workshops/{code}/students/{id}", s.deleteStudent)
+	s.mux.HandleFunc("PUT /api/workshops/{code}/wire", s.putWire)
 }
 
 // classMessageLocked is what student id's session is told of lw: its
@@ -57,6 +61,7 @@ func (ws *workshops) classMessageLocked(lw *liveWorkshop, id int64) []byte {
 	return marshal(bridge.WorkshopMessage{
 		Type: bridge.TypeWorkshop, LockedAfter: lw.lockedAfter,
 		Message: m.text, MessageID: m.id, Hand: ws.hands.state(lw.code, id),
+		Wire: lw.wire,
 	})
 }
 
@@ -152,7 +157,7 @@ func (ws *workshops) forget(code string) {
 // classEvent is the dashboard's change for a workshop's pacing, peers
 // rule or message.
 func (s *Server) classEvent(wk *lab.Workshop) dashEvent {
-	return dashEvent{Kind: "class", Class: &classJSON{LockedAfter: wk.LockedAfter, Peers: wk.Peers, Message: s.workshops.message(wk.Code)}}
+	return dashEvent{Kind: "class", Class: &classJSON{LockedAfter: wk.LockedAfter, Peers: wk.Peers, Message: s.workshops.message(wk.Code), Wire: wk.Wire}}
 }
 
 // postMessage is POST /api/workshops/{code}/message: {"message": "…"},

@@ -128,3 +128,59 @@ func TestWireWorkshopOwnPort(t *testing.T) {
 		t.Errorf("Bob's wire: %+v, %v", res, err)
 	}
 }
+
+// A held packet dropped later is linked to the packet event it held, as
+// its hold was, so that the diagram shows that packet lost.
+func TestWireDropLinked(t *testing.T) {
+	ls := serve(t, Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := bridge.Dial(ctx, ls.url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Wire(ctx, lab.WireCommand{Verb: lab.WireVerbPause}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := c.Sockets().Socket(sock.Datagram)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := u.SendTo(ctx, []byte("same"), echoUDP); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if res, err := c.Wire(ctx, lab.WireCommand{Verb: lab.WireVerbState}); err == nil && res.State.Held == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the two datagrams are not held")
+		}
+	}
+	if res, err := c.Wire(ctx, lab.WireCommand{Verb: lab.WireVerbDrop}); err != nil || res.Moved != 1 {
+		t.Fatalf("drop: %+v, %v", res, err)
+	}
+	var held []uint64
+	var dropped uint64
+	for deadline := time.Now().Add(10 * time.Second); dropped == 0; time.Sleep(10 * time.Millisecond) {
+		held = held[:0]
+		for _, e := range c.Trace().Events() {
+			if e.Kind == lab.KindWire && e.Wire.Action == lab.WireHeld {
+				held = append(held, e.Wire.Packet)
+			}
+			if e.Kind == lab.KindWire && e.Wire.Action == lab.WireDropped {
+				dropped = e.Wire.Packet
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no dropped event on the trace")
+		}
+	}
+	// The wire drops the oldest held: the first datagram's packet event.
+	if len(held) != 2 || !slices.Contains(held, dropped) || dropped != min(held[0], held[1]) {
+		t.Errorf("held packets %v, the dropped one linked to %d; want the first sent of them", held, dropped)
+	}
+}

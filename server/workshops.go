@@ -37,6 +37,8 @@ type workshops struct {
 	// code (pacing.go).
 	messages    map[string]classMessage
 	lastMessage int64
+	// wireMu keeps the changes of the room wires in order (roomwire.go).
+	wireMu sync.Mutex
 }
 
 // liveWorkshop is a workshop's running network and the sessions on it.
@@ -50,6 +52,9 @@ type liveWorkshop struct {
 	// lockedAfter is the workshop's pacing (lab.Workshop.LockedAfter),
 	// set live (pacing.go).
 	lockedAfter int
+	// wire is the room's wire (lab.Workshop.Wire), set live
+	// (roomwire.go).
+	wire *lab.RoomWire
 }
 
 func newWorkshops(store lab.WorkshopStore, linger time.Duration, maxConnections int, log *slog.Logger) *workshops {
@@ -77,7 +82,11 @@ func (ws *workshops) attach(w *lab.Workshop, st *lab.Student, sess *session) (*l
 		if err != nil {
 			return nil, nil, fmt.Errorf("start workshop %s: %w", w.Code, err)
 		}
-		lw = &liveWorkshop{code: w.Code, room: r, sessions: map[int64]*session{}, lockedAfter: w.LockedAfter}
+		if err := r.SetWire(w.Wire); err != nil {
+			r.Close()
+			return nil, nil, fmt.Errorf("start workshop %s: %w", w.Code, err)
+		}
+		lw = &liveWorkshop{code: w.Code, room: r, sessions: map[int64]*session{}, lockedAfter: w.LockedAfter, wire: w.Wire}
 		ws.live[w.Code] = lw
 		ws.log.Info("workshop network started", "workshop", lab.FormatCode(w.Code))
 	}

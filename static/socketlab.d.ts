@@ -126,6 +126,16 @@ export interface WorkshopState {
   /** Changes with each message sent. */
   message_id: number;
   hand: HandState;
+  /** The wire the instructor set for the whole room, absent if none: the student's impairments and seed are refused while it is set. */
+  wire?: RoomWire;
+}
+
+/** lab.RoomWire: the wire a workshop's instructor set for every student's port (never hold). */
+export interface RoomWire {
+  out: WireSettings;
+  in: WireSettings;
+  /** Every port's seed; absent (0): each keeps its own. */
+  seed?: number;
 }
 
 /** A workshop student's hand, as the server says it (bridge.HandMessage). */
@@ -277,7 +287,10 @@ export interface WireResult {
 export interface WireState {
   out: WireSettings;
   in: WireSettings;
+  /** At most 2**53-1: a JavaScript number holds it exactly. */
   seed: number;
+  /** The impairments and seed are the room's, set by the instructor: the student's changes to them are refused. */
+  room: boolean;
   /** Packets waiting to be released. */
   held: number;
   delayed: number;
@@ -306,7 +319,7 @@ export interface WireEvent {
   summary: string;
   /** Why it was dropped: "loss", "drop" (dropped while held), "overflow" (too many waited). */
   reason?: "loss" | "drop" | "overflow";
-  /** The seq of the packet event of the host's own packet the wire first did this to (held, lost, …), when the client found it. */
+  /** The seq of the packet event of the host's own packet the wire first did this to (held, lost, …), or released or dropped after holding it, when the client found it. */
   packet?: number;
 }
 

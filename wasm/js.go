@@ -259,8 +259,8 @@ func wireObject(l *labSession) js.Value {
 			}
 			var bad error
 			if v.verb == lab.WireVerbSeed {
-				if n := cmd.Value; math.IsNaN(n) || n < 0 || n != math.Trunc(n) || n > 1<<53 {
-					bad = fmt.Errorf("socketlab.wire.seed(n): n must be a whole number from 0 to 2**53")
+				if n := cmd.Value; math.IsNaN(n) || n < 0 || n != math.Trunc(n) || n > lab.MaxWireSeed {
+					bad = fmt.Errorf("socketlab.wire.seed(n): n must be a whole number from 0 to 2**53-1")
 				}
 				cmd.Seed, cmd.Value = uint64(cmd.Value), 0
 			}

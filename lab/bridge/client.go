@@ -85,6 +85,7 @@ type sentPacket struct {
 	seq    uint64
 	sum    string
 	linked bool
+	held   bool // the wire holds it: linked to a held event, not yet released or dropped
 }
 
 // MaxRequests bounds the requests (ServerSockets) waiting to be written.
@@ -574,17 +575,30 @@ func (c *Client) observe(iface string, dir lab.Direction, t time.Time, pkt []byt
 	c.mu.Unlock()
 }
 
-// linkWire links a wire event to the packet of the host's it first
-// concerns: the latest it sent with the same summary not linked yet.
+// linkWire links a wire event to the packet of the host's it concerns:
+// the first thing the wire did to a packet, to the latest it sent with
+// the same summary not linked yet; the release or the drop of a held
+// packet, to the oldest held with the same summary (the wire lets go of
+// held packets oldest first).
 func (c *Client) linkWire(w *lab.WireEvent) {
-	if w.Dir != lab.Out || !w.FirstTouch() {
+	if w.Dir != lab.Out {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i := c.nSent - 1; i >= max(0, c.nSent-sentKept); i-- {
-		if s := &c.sent[i%sentKept]; !s.linked && s.sum == w.Summary {
-			s.linked = true
+	if w.FirstTouch() {
+		for i := c.nSent - 1; i >= max(0, c.nSent-sentKept); i-- {
+			if s := &c.sent[i%sentKept]; !s.linked && s.sum == w.Summary {
+				s.linked, s.held = true, w.Action == lab.WireHeld
+				w.Packet = s.seq
+				return
+			}
+		}
+		return
+	}
+	for i := max(0, c.nSent-sentKept); i < c.nSent; i++ {
+		if s := &c.sent[i%sentKept]; s.held && s.sum == w.Summary {
+			s.held = false
 			w.Packet = s.seq
 			return
 		}

@@ -82,15 +82,17 @@
 // (probabilities 0 to 1, delays up to lab.MaxWireDelay, a rate of 0 or
 // lab.MinWireRate to lab.MaxWireRate). The answer (WireMessage) is what it
 // did and the wire's state after it. A step never waits on the server: it
-// releases a packet already held, or none. What the wire does to packets
+// releases a packet already held, or none. While a workshop's instructor
+// has set the wire for the whole room, a change of the impairments or the
+// seed is refused (lab.ErrRoomWire); pause, step, release and drop are not. What the wire does to packets
 // comes as events of kind "wire" on the session's trace.
 //
 // In a workshop the server also speaks unasked: a "workshop" message
 // (WorkshopMessage) right after the hello and whenever it changes, with
 // the workshop's state as it concerns the student's page: how many of its
 // exercises are open (the rest are locked: their pages are refused, and
-// reports of them too), the instructor's last message to the class, and
-// the student's hand. Each one is the whole state, never a change. A
+// reports of them too), the instructor's last message to the class, the
+// student's hand, and the wire the instructor set for the whole room. Each one is the whole state, never a change. A
 // session of a student the instructor deleted is closed with
 // CloseRemoved, after which the client does not reconnect.
 //
@@ -339,6 +341,10 @@ type WorkshopMessage struct {
 	MessageID int64  `json:"message_id"`
 	// Hand is the student's hand: HandNone, HandWaiting or HandComing.
 	Hand string `json:"hand"`
+	// Wire is the wire the instructor set for the whole room, absent if
+	// none: while it is set, the student's wire requests that change its
+	// impairments or seed are refused (lab.ErrRoomWire).
+	Wire *lab.RoomWire `json:"wire,omitempty"`
 }
 
 // HandRequest asks the instructor for help, takes it back, or asks where

@@ -15,7 +15,7 @@ import (
 // with 30^8 codes, a second draw is already rare.
 const codeTries = 10
 
-const workshopColumns = `code, title, exercises, peers, max_students, locked_after, token_hash, created_at, updated_at`
+const workshopColumns = `code, title, exercises, peers, max_students, locked_after, wire, token_hash, created_at, updated_at`
 
 // CreateWorkshop implements lab.WorkshopStore.
 func (db *DB) CreateWorkshop(ctx context.Context, w *lab.Workshop) (err error) {
@@ -26,8 +26,8 @@ func (db *DB) CreateWorkshop(ctx context.Context, w *lab.Workshop) (err error) {
 	now := lab.StoreTime(db.now())
 	for range codeTries {
 		code := db.newCode()
-		_, err := db.pool.Exec(ctx, `INSERT INTO workshops (`+workshopColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-			code, w.Title, w.Exercises, string(w.Peers), w.MaxStudents, w.LockedAfter, w.TokenHash[:], now)
+		_, err := db.pool.Exec(ctx, `INSERT INTO workshops (`+workshopColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
+			code, w.Title, w.Exercises, string(w.Peers), w.MaxStudents, w.LockedAfter, lab.WireColumn(w.Wire), w.TokenHash[:], now)
 		if isUnique(err, "workshops_code_key") {
 			continue
 		}
@@ -59,9 +59,10 @@ func (db *DB) UpdateWorkshop(ctx context.Context, code string, upd lab.WorkshopU
 	}
 	defer tx.Rollback(ctx)
 	w, err := scanWorkshop(tx.QueryRow(ctx, `UPDATE workshops
-		SET title = COALESCE($1, title), peers = COALESCE($2, peers), locked_after = COALESCE($3, locked_after), updated_at = $4
-		WHERE code = $5 RETURNING `+workshopColumns,
-		title, peers, upd.LockedAfter, lab.StoreTime(db.now()), code), code)
+		SET title = COALESCE($1, title), peers = COALESCE($2, peers), locked_after = COALESCE($3, locked_after),
+			wire = CASE WHEN $4::boolean THEN $5::text ELSE wire END, updated_at = $6
+		WHERE code = $7 RETURNING `+workshopColumns,
+		title, peers, upd.LockedAfter, upd.Wire != nil, lab.WireColumn(upd.Wire), lab.StoreTime(db.now()), code), code)
 	if err != nil {
 		return nil, err
 	}
@@ -310,13 +311,17 @@ func scanWorkshop(row pgx.Row, code string) (*lab.Workshop, error) {
 	var w lab.Workshop
 	var peers string
 	var hash []byte
-	err := row.Scan(&w.Code, &w.Title, &w.Exercises, &peers, &w.MaxStudents, &w.LockedAfter, &hash, &w.CreatedAt, &w.UpdatedAt)
+	var wire *string
+	err := row.Scan(&w.Code, &w.Title, &w.Exercises, &peers, &w.MaxStudents, &w.LockedAfter, &wire, &hash, &w.CreatedAt, &w.UpdatedAt)
 	if err != nil {
 		return nil, notFound(err, noWorkshop(code))
 	}
 	w.Peers = lab.Peers(peers)
 	if copy(w.TokenHash[:], hash) != len(w.TokenHash) {
 		return nil, fmt.Errorf("workshop %s: token hash of %d bytes", w.Code, len(hash))
+	}
+	if w.Wire, err = lab.ParseWireColumn(wire); err != nil {
+		return nil, fmt.Errorf("workshop %s: %w", w.Code, err)
 	}
 	w.CreatedAt, w.UpdatedAt = lab.StoreTime(w.CreatedAt), lab.StoreTime(w.UpdatedAt)
 	return &w, nil

@@ -86,6 +86,11 @@ type Room struct {
 
 	peers atomic.Bool // students' hosts may reach each other
 
+	// wire is the wire set for every student's port (SetWire), under
+	// mu; wireMu keeps SetWire's calls in order.
+	wire   *lab.RoomWire
+	wireMu sync.Mutex
+
 	sched *schedule // the wires' delayed packets
 
 	// For WaitQuiet: packets and events so far, and packets the switch
@@ -297,12 +302,45 @@ func (r *Room) canAttach() error {
 func (r *Room) attachLocked(addr netip.Addr, deliver func(pkt []byte), events lab.Recorder) *Port {
 	p := &Port{room: r, addr: addr, deliver: deliver, events: events}
 	r.ports[addr] = p
+	if r.wire != nil {
+		// A new wire holds nothing: nothing to send on, under r.mu.
+		p.Wire().setRoom(r.wire)
+	}
 	if events != nil {
 		for _, e := range r.setup {
 			events.Record(e)
 		}
 	}
 	return p
+}
+
+// SetWire sets the wire of every student's port, now and of those
+// attached later, to rw (checked here too): the ports' own settings and
+// seeds are kept aside, and only their hold stays the students' own;
+// nil gives each port its own back, exactly as it was.
+func (r *Room) SetWire(rw *lab.RoomWire) error {
+	if rw != nil {
+		if err := rw.Check(); err != nil {
+			return err
+		}
+		c := *rw
+		rw = &c
+	}
+	r.wireMu.Lock()
+	defer r.wireMu.Unlock()
+	r.mu.Lock()
+	r.wire = rw
+	ports := make([]*Port, 0, len(r.ports))
+	for _, p := range r.ports {
+		if !p.lab {
+			ports = append(ports, p)
+		}
+	}
+	r.mu.Unlock()
+	for _, p := range ports {
+		p.Wire().setRoom(rw)
+	}
+	return nil
 }
 
 // offset is addr's place in the room's network.

@@ -42,8 +42,11 @@ type Wire struct {
 	port *Port
 
 	mu       sync.Mutex          // guards what follows
-	set      [2]lab.WireSettings // by direction
+	set      [2]lab.WireSettings // in force, by direction
+	own      lab.WireDirs        // the port's own settings: set, unless the room's are in force
 	seed     uint64
+	room     *lab.RoomWire // the room's wire, while it is set
+	ownSeed  uint64        // the port's own seed, while the room's is in force
 	dirs     [2]conditioner
 	waiting  []*waiting    // held and delayed packets, oldest first
 	heldSig  chan struct{} // a packet was held: Step waits on it
@@ -73,7 +76,7 @@ type waiting struct {
 // Wire is the port's wire, made the first time it is asked for.
 func (p *Port) Wire() *Wire {
 	p.wireOnce.Do(func() {
-		p.wire = &Wire{port: p, heldSig: make(chan struct{}, 1), seed: rand.Uint64()}
+		p.wire = &Wire{port: p, heldSig: make(chan struct{}, 1), seed: rand.Uint64N(lab.MaxWireSeed + 1)}
 		p.wire.reseed()
 	})
 	return p.wire
@@ -99,7 +102,7 @@ func (w *Wire) Seed(seed uint64) {
 func (w *Wire) State() lab.WireState {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	st := lab.WireState{WireDirs: w.dirsLocked(), Seed: w.seed, Dropped: w.dropped, Overflow: w.overflow}
+	st := lab.WireState{WireDirs: w.dirsLocked(), Seed: w.seed, Room: w.room != nil, Dropped: w.dropped, Overflow: w.overflow}
 	for _, p := range w.waiting {
 		if p.held {
 			st.Held++
@@ -120,18 +123,54 @@ func (w *Wire) dirsLocked() lab.WireDirs {
 func (w *Wire) Set(s lab.WireSettings) { w.SetDirs(s.Both()) }
 
 // SetDirs changes what the wire does to packets after, in each
-// direction. Turning hold off releases that direction's held packets; a
-// direction made clear also sends on at once the packets it delays, so
-// that it is exactly the link it was before.
+// direction (while the room's wire is in force, only hold). Turning hold
+// off releases that direction's held packets; a direction made clear
+// also sends on at once the packets it delays, so that it is exactly the
+// link it was before.
 func (w *Wire) SetDirs(d lab.WireDirs) {
 	var out sendList
 	w.mu.Lock()
-	w.setLocked(d, &out)
+	w.own = d
+	w.applyLocked(&out)
 	w.mu.Unlock()
 	out.send(w.port.room)
 }
 
-// setLocked is SetDirs with w.mu held, the packets to send on into out.
+// setRoom puts the room's wire in force on this one (nil: gives the port
+// its own settings and seed back).
+func (w *Wire) setRoom(rw *lab.RoomWire) {
+	var out sendList
+	w.mu.Lock()
+	switch {
+	case rw != nil && w.room == nil:
+		w.ownSeed = w.seed
+	case rw == nil && w.room != nil:
+		w.seed = w.ownSeed
+		w.reseed()
+	}
+	w.room = rw
+	if rw != nil && rw.Seed != 0 {
+		w.seed = rw.Seed
+		w.reseed()
+	}
+	w.applyLocked(&out)
+	w.mu.Unlock()
+	out.send(w.port.room)
+}
+
+// applyLocked puts in force the port's own settings or, while it is set,
+// the room's wire with the port's own hold; w.mu is held.
+func (w *Wire) applyLocked(out *sendList) {
+	d := w.own
+	if w.room != nil {
+		d = w.room.WireDirs
+		d.Out.Hold, d.In.Hold = w.own.Out.Hold, w.own.In.Hold
+	}
+	w.setLocked(d, out)
+}
+
+// setLocked puts d in force, the packets to send on into out; w.mu is
+// held.
 func (w *Wire) setLocked(d lab.WireDirs, out *sendList) {
 	w.set = [2]lab.WireSettings{toSwitch: d.Out, fromSwitch: d.In}
 	for dir, s := range w.set {
@@ -162,7 +201,8 @@ func (w *Wire) setLocked(d lab.WireDirs, out *sendList) {
 // Do carries out a command (checked here too): a setting verb changes
 // its direction's settings, or both; step waits for a held packet until
 // ctx is done (a done ctx: only one already held). The result says the
-// state after it.
+// state after it. While the room's wire is set, a change of the
+// impairments or the seed is refused with lab.ErrRoomWire.
 func (w *Wire) Do(ctx context.Context, cmd lab.WireCommand) (lab.WireResult, error) {
 	if err := cmd.Check(); err != nil {
 		return lab.WireResult{}, err
@@ -179,20 +219,34 @@ func (w *Wire) Do(ctx context.Context, cmd lab.WireCommand) (lab.WireResult, err
 		}
 	case lab.WireVerbRelease:
 		res.Moved = w.Release()
-	case lab.WireVerbSeed:
-		w.Seed(cmd.Seed)
 	default:
 		var out sendList
 		w.mu.Lock()
-		d := w.dirsLocked()
-		if cmd.Setting(&d) {
-			w.setLocked(d, &out)
+		if w.room != nil && roomsOwn(cmd.Verb) {
+			w.mu.Unlock()
+			return lab.WireResult{}, lab.ErrRoomWire
+		}
+		if cmd.Verb == lab.WireVerbSeed {
+			w.seed = cmd.Seed
+			w.reseed()
+		} else if cmd.Setting(&w.own) {
+			w.applyLocked(&out)
 		}
 		w.mu.Unlock()
 		out.send(w.port.room)
 	}
 	res.State = w.State()
 	return res, nil
+}
+
+// roomsOwn reports whether a verb changes what the room's wire sets:
+// every setting verb but pause and resume, and the seed.
+func roomsOwn(verb string) bool {
+	switch verb {
+	case lab.WireVerbLoss, lab.WireVerbDelay, lab.WireVerbDuplicate, lab.WireVerbReorder, lab.WireVerbRate, lab.WireVerbClear, lab.WireVerbSeed:
+		return true
+	}
+	return false
 }
 
 // takeWaiting takes the held packets (or the delayed ones) of a

@@ -3,6 +3,7 @@ package room_test
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 // with what reached the second (the pings' sequence numbers, in order)
 // and the first's trace, where its wire's events go.
 type pair struct {
+	room     *room.Room
 	from, to *room.Port
 	trace    *lab.Trace
 
@@ -32,7 +34,7 @@ func newPair(t *testing.T) *pair {
 		t.Fatal(err)
 	}
 	t.Cleanup(r.Close)
-	p := &pair{trace: lab.NewTrace(0), arr: make(chan struct{}, 1024)}
+	p := &pair{room: r, trace: lab.NewTrace(0), arr: make(chan struct{}, 1024)}
 	p.from, _ = r.Attach(func([]byte) {}, p.trace)
 	p.to, _ = r.Attach(func(pkt []byte) {
 		p.mu.Lock()
@@ -266,5 +268,75 @@ func TestWireDirections(t *testing.T) {
 		if _, err := w.Do(ctx, bad); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}
+	}
+}
+
+// A room's wire is every student's, the ones attached later too; while
+// it is set a student may step their own packets but not change its
+// impairments or seed; cleared, each port has its own settings back.
+func TestRoomWire(t *testing.T) {
+	p := newPair(t)
+	w := p.from.Wire()
+	if _, err := w.Do(context.Background(), lab.WireCommand{Verb: lab.WireVerbSeed, Seed: 5}); err != nil {
+		t.Fatal(err)
+	}
+	w.SetDirs(lab.WireDirs{In: lab.WireSettings{Duplicate: 0.5}})
+	r := p.room
+	for _, bad := range []lab.RoomWire{
+		{WireDirs: lab.WireSettings{Hold: true}.Both()},
+		{WireDirs: lab.WireDirs{In: lab.WireSettings{Loss: 1.5}}},
+		{Seed: lab.MaxWireSeed + 1},
+	} {
+		if err := r.SetWire(&bad); err == nil {
+			t.Errorf("SetWire(%+v) took it", bad)
+		}
+	}
+	if err := r.SetWire(&lab.RoomWire{WireDirs: lab.WireDirs{Out: lab.WireSettings{Loss: 1}}, Seed: 9}); err != nil {
+		t.Fatal(err)
+	}
+	st := w.State()
+	if !st.Room || st.Out.Loss != 1 || !st.In.Clear() || st.Seed != 9 {
+		t.Errorf("with the room's wire: %+v; want room, loss 1 out, nothing in, seed 9", st)
+	}
+	later, err := r.Attach(func([]byte) {}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := later.Wire().State(); !st.Room || st.Out.Loss != 1 || st.Seed != 9 {
+		t.Errorf("a port attached later: %+v; want the room's wire", st)
+	}
+	for _, verb := range []string{lab.WireVerbLoss, lab.WireVerbDelay, lab.WireVerbClear, lab.WireVerbSeed} {
+		if _, err := w.Do(context.Background(), lab.WireCommand{Verb: verb}); !errors.Is(err, lab.ErrRoomWire) {
+			t.Errorf("%s under the room's wire: %v; want ErrRoomWire", verb, err)
+		}
+	}
+	for i := range 3 {
+		p.ping(uint16(i))
+	}
+	// Pause and step stay the student's: a held packet, stepped, is
+	// then lost by the room's loss.
+	if _, err := w.Do(context.Background(), lab.WireCommand{Verb: lab.WireVerbPause, Dir: lab.Out}); err != nil {
+		t.Fatalf("pause under the room's wire: %v", err)
+	}
+	p.ping(3)
+	if res, err := w.Do(context.Background(), lab.WireCommand{Verb: lab.WireVerbStep}); err != nil || res.Moved != 1 || !res.State.Out.Hold || res.State.Out.Loss != 1 {
+		t.Fatalf("step under the room's wire: %+v, %v", res, err)
+	}
+	if got := p.arrived(); len(got) != 0 {
+		t.Errorf("arrived through a wire that loses everything: %v", got)
+	}
+	if err := r.SetWire(nil); err != nil {
+		t.Fatal(err)
+	}
+	st = w.State()
+	want := lab.WireDirs{Out: lab.WireSettings{Hold: true}, In: lab.WireSettings{Duplicate: 0.5}}
+	if st.Room || st.WireDirs != want || st.Seed != 5 {
+		t.Errorf("cleared: %+v; want its own settings back (%+v, hold kept) and seed 5", st, want)
+	}
+	w.SetDirs(lab.WireDirs{})
+	p.ping(4)
+	p.wait(t, 1)
+	if got := p.arrived(); !slices.Equal(got, []uint16{4}) {
+		t.Errorf("after the room's wire cleared, arrived %v; want [4]", got)
 	}
 }

@@ -18,7 +18,7 @@ import (
 // with 30^8 codes, a second draw is already rare.
 const codeTries = 10
 
-const workshopColumns = `code, title, exercises, peers, max_students, locked_after, token_hash, created_us, updated_us`
+const workshopColumns = `code, title, exercises, peers, max_students, locked_after, wire, token_hash, created_us, updated_us`
 
 // CreateWorkshop implements lab.WorkshopStore.
 func (db *DB) CreateWorkshop(ctx context.Context, w *lab.Workshop) (err error) {
@@ -33,8 +33,8 @@ func (db *DB) CreateWorkshop(ctx context.Context, w *lab.Workshop) (err error) {
 	now := lab.StoreTime(db.now())
 	for range codeTries {
 		code := db.newCode()
-		_, err := db.w.ExecContext(ctx, `INSERT INTO workshops (`+workshopColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			code, w.Title, string(exercises), w.Peers, w.MaxStudents, w.LockedAfter, w.TokenHash[:], now.UnixMicro(), now.UnixMicro())
+		_, err := db.w.ExecContext(ctx, `INSERT INTO workshops (`+workshopColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			code, w.Title, string(exercises), w.Peers, w.MaxStudents, w.LockedAfter, lab.WireColumn(w.Wire), w.TokenHash[:], now.UnixMicro(), now.UnixMicro())
 		if isUnique(err, "workshops.code") {
 			continue
 		}
@@ -75,9 +75,10 @@ func (db *DB) UpdateWorkshop(ctx context.Context, code string, upd lab.WorkshopU
 	}
 	defer tx.Rollback()
 	w, err := scanWorkshop(tx.QueryRowContext(ctx, `UPDATE workshops
-		SET title = COALESCE(?, title), peers = COALESCE(?, peers), locked_after = COALESCE(?, locked_after), updated_us = ?
+		SET title = COALESCE(?, title), peers = COALESCE(?, peers), locked_after = COALESCE(?, locked_after),
+			wire = CASE WHEN ? THEN ? ELSE wire END, updated_us = ?
 		WHERE code = ? RETURNING `+workshopColumns,
-		title, peers, locked, lab.StoreTime(db.now()).UnixMicro(), code), code)
+		title, peers, locked, upd.Wire != nil, lab.WireColumn(upd.Wire), lab.StoreTime(db.now()).UnixMicro(), code), code)
 	if err != nil {
 		return nil, err
 	}
@@ -348,8 +349,9 @@ func workshopID(ctx context.Context, tx *sql.Tx, code string) (id int64, err err
 func scanWorkshop(row *sql.Row, code string) (*lab.Workshop, error) {
 	var w lab.Workshop
 	var exercises, hash []byte
+	var wire *string
 	var created, updated int64
-	err := row.Scan(&w.Code, &w.Title, &exercises, &w.Peers, &w.MaxStudents, &w.LockedAfter, &hash, &created, &updated)
+	err := row.Scan(&w.Code, &w.Title, &exercises, &w.Peers, &w.MaxStudents, &w.LockedAfter, &wire, &hash, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, noWorkshop(code)
 	} else if err != nil {
@@ -360,6 +362,9 @@ func scanWorkshop(row *sql.Row, code string) (*lab.Workshop, error) {
 	}
 	if copy(w.TokenHash[:], hash) != len(w.TokenHash) {
 		return nil, fmt.Errorf("workshop %s: token hash of %d bytes", w.Code, len(hash))
+	}
+	if w.Wire, err = lab.ParseWireColumn(wire); err != nil {
+		return nil, fmt.Errorf("workshop %s: %w", w.Code, err)
 	}
 	w.CreatedAt, w.UpdatedAt = micros(created), micros(updated)
 	return &w, nil

@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) lab.WorkshopStore) {
 		{"Update", testUpdate},
 		{"Delete", testDelete},
 		{"Pacing", testPacing},
+		{"Wire", testWire},
 		{"DeleteStudent", testDeleteStudent},
 		{"AddStudent", testAddStudent},
 		{"StudentsFull", testStudentsFull},
@@ -93,6 +94,7 @@ func sameWorkshop(t *testing.T, got, want *lab.Workshop) {
 	t.Helper()
 	if got.Code != want.Code || got.Title != want.Title || !slices.Equal(got.Exercises, want.Exercises) ||
 		got.Peers != want.Peers || got.MaxStudents != want.MaxStudents || got.LockedAfter != want.LockedAfter || got.TokenHash != want.TokenHash ||
+		(got.Wire == nil) != (want.Wire == nil) || got.Wire != nil && *got.Wire != *want.Wire ||
 		!got.CreatedAt.Equal(want.CreatedAt) || !got.UpdatedAt.Equal(want.UpdatedAt) {
 		t.Errorf("workshop is\n%+v\nwant\n%+v", got, want)
 	}
@@ -332,6 +334,60 @@ func testPacing(t *testing.T, s lab.WorkshopStore) {
 	wantErr(t, "UpdateWorkshop(no such workshop)", err, lab.ErrNotFound)
 	bad := &lab.Workshop{Title: "T", Exercises: []string{"round-trip"}, Peers: lab.PeersNone, MaxStudents: 1, LockedAfter: 1, TokenHash: token("i")}
 	wantErr(t, "CreateWorkshop(locked after all)", s.CreateWorkshop(ctx, bad), lab.ErrInvalid)
+}
+
+// testWire: a workshop's wire is kept from its creation, set, kept
+// through other changes, taken down by a clear one, and refused out of
+// its bounds.
+func testWire(t *testing.T, s lab.WorkshopStore) {
+	ctx := context.Background()
+	lossy := &lab.RoomWire{WireDirs: lab.WireDirs{Out: lab.WireSettings{Loss: 0.3, Delay: 200 * time.Millisecond, Jitter: time.Millisecond}, In: lab.WireSettings{Rate: 64000}}, Seed: lab.MaxWireSeed}
+	w := create(t, s, func(w *lab.Workshop) { w.Wire = lossy })
+	got, err := s.Workshop(ctx, w.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameWorkshop(t, got, w)
+	want := *w
+	title := "Still lossy"
+	for _, upd := range []lab.WorkshopUpdate{
+		{Wire: &lab.RoomWire{WireDirs: lab.WireSettings{Duplicate: 1}.Both()}},
+		{Title: &title},
+		{Wire: &lab.RoomWire{}},
+		{Wire: lossy},
+	} {
+		got, err := s.UpdateWorkshop(ctx, w.Code, upd)
+		if err != nil {
+			t.Fatalf("UpdateWorkshop(%+v): %v", upd, err)
+		}
+		if upd.Title != nil {
+			want.Title = *upd.Title
+		}
+		if upd.Wire != nil {
+			want.Wire = upd.Wire
+			if upd.Wire.Clear() {
+				want.Wire = nil
+			}
+		}
+		want.UpdatedAt = got.UpdatedAt
+		sameWorkshop(t, got, &want)
+		if got, err = s.Workshop(ctx, w.Code); err != nil {
+			t.Fatal(err)
+		}
+		sameWorkshop(t, got, &want)
+	}
+	for _, bad := range []*lab.RoomWire{
+		{WireDirs: lab.WireSettings{Hold: true}.Both()},
+		{WireDirs: lab.WireDirs{In: lab.WireSettings{Loss: 2}}},
+		{Seed: lab.MaxWireSeed + 1},
+	} {
+		_, err := s.UpdateWorkshop(ctx, w.Code, lab.WorkshopUpdate{Wire: bad})
+		wantErr(t, fmt.Sprintf("UpdateWorkshop(wire %+v)", bad), err, lab.ErrInvalid)
+		b := &lab.Workshop{Title: "T", Exercises: []string{"round-trip"}, Peers: lab.PeersNone, MaxStudents: 1, Wire: bad, TokenHash: token("j")}
+		wantErr(t, "CreateWorkshop(a bad wire)", s.CreateWorkshop(ctx, b), lab.ErrInvalid)
+	}
+	clear := &lab.Workshop{Title: "T", Exercises: []string{"round-trip"}, Peers: lab.PeersNone, MaxStudents: 1, Wire: &lab.RoomWire{}, TokenHash: token("k")}
+	wantErr(t, "CreateWorkshop(a clear wire)", s.CreateWorkshop(ctx, clear), lab.ErrInvalid)
 }
 
 // testDeleteStudent: one student goes with their progress; the others,

@@ -12,8 +12,10 @@ import "strconv"
 
 // dashboardClass is the dashboard's controls for the whole class:
 // pacing (how many exercises are open), a one-line message to every
-// student's page, the peers rule, deleting one student's data or the
-// whole workshop (each after a confirmation). pacing.js fills in the
+// student's page, the peers rule, the wire of every student's port (the
+// impairments, each way or both; hold stays each student's own),
+// deleting one student's data or the whole workshop (each after a
+// confirmation). pacing.js fills in the
 // current values from the dashboard's stream and sends the changes.
 func dashboardClass(v DashboardView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -49,7 +51,7 @@ func dashboardClass(v DashboardView) templ.Component {
 				var templ_7745c5c3_Var2 string
 				templ_7745c5c3_Var2, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(i + 1))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/pacing.templ`, Line: 20, Col: 42}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/pacing.templ`, Line: 22, Col: 42}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var2))
 				if templ_7745c5c3_Err != nil {
@@ -62,7 +64,7 @@ func dashboardClass(v DashboardView) templ.Component {
 				var templ_7745c5c3_Var3 string
 				templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.Itoa(i + 1))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/pacing.templ`, Line: 20, Col: 81}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/pacing.templ`, Line: 22, Col: 81}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 				if templ_7745c5c3_Err != nil {
@@ -75,7 +77,7 @@ func dashboardClass(v DashboardView) templ.Component {
 				var templ_7745c5c3_Var4 string
 				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(ex.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/pacing.templ`, Line: 20, Col: 95}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/pacing.templ`, Line: 22, Col: 95}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 				if templ_7745c5c3_Err != nil {
@@ -87,14 +89,14 @@ func dashboardClass(v DashboardView) templ.Component {
 				}
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</select> <button type=\"submit\" data-testid=\"pacing-apply\">Apply</button></form><form data-testid=\"message-form\"><label for=\"class-message\">Message to every student</label> <input id=\"class-message\" type=\"text\" maxlength=\"200\" autocomplete=\"off\" data-testid=\"message-input\" aria-describedby=\"message-shown\"> <button type=\"submit\" data-testid=\"message-send\">Send</button> <button type=\"button\" data-testid=\"message-clear\" hidden>Take it down</button> <span id=\"message-shown\" class=\"muted\" data-testid=\"message-shown\">No message on the students’ pages.</span></form><form data-testid=\"peers-form\"><label for=\"peers\">Students’ hosts</label> <select id=\"peers\" data-testid=\"peers\"><option value=\"none\">reach the lab server only</option> <option value=\"all\">reach each other too</option></select> <button type=\"submit\" data-testid=\"peers-apply\">Apply</button></form><form data-testid=\"delete-student-form\"><label for=\"delete-student\">Delete one student’s data</label> <select id=\"delete-student\" data-testid=\"delete-student\"></select> <button type=\"submit\" data-testid=\"delete-student-ask\">Delete…</button> <span class=\"confirm\" data-testid=\"delete-student-confirm\" hidden><span data-testid=\"delete-student-question\"></span> <button type=\"button\" class=\"danger\" data-testid=\"delete-student-yes\">Yes, delete</button> <button type=\"button\" data-testid=\"delete-student-no\">Cancel</button></span></form><form data-testid=\"delete-workshop-form\"><button type=\"submit\" data-testid=\"delete-workshop-ask\">Delete the workshop…</button> <span class=\"confirm\" data-testid=\"delete-workshop-confirm\" hidden>Delete ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</select> <button type=\"submit\" data-testid=\"pacing-apply\">Apply</button></form><form data-testid=\"message-form\"><label for=\"class-message\">Message to every student</label> <input id=\"class-message\" type=\"text\" maxlength=\"200\" autocomplete=\"off\" data-testid=\"message-input\" aria-describedby=\"message-shown\"> <button type=\"submit\" data-testid=\"message-send\">Send</button> <button type=\"button\" data-testid=\"message-clear\" hidden>Take it down</button> <span id=\"message-shown\" class=\"muted\" data-testid=\"message-shown\">No message on the students’ pages.</span></form><form data-testid=\"peers-form\"><label for=\"peers\">Students’ hosts</label> <select id=\"peers\" data-testid=\"peers\"><option value=\"none\">reach the lab server only</option> <option value=\"all\">reach each other too</option></select> <button type=\"submit\" data-testid=\"peers-apply\">Apply</button></form><form class=\"room-wire-form\" data-testid=\"room-wire-form\" aria-labelledby=\"room-wire-h\" aria-describedby=\"room-wire-note\"><h3 id=\"room-wire-h\">The wire, for every student</h3><label>Direction <select name=\"dir\" data-testid=\"room-wire-dir\"><option value=\"both\">both ways</option> <option value=\"out\">out: students’ hosts → switch</option> <option value=\"in\">in: switch → students’ hosts</option></select></label> <label>Loss % <input name=\"loss\" type=\"number\" min=\"0\" max=\"100\" step=\"any\" inputmode=\"decimal\" data-testid=\"room-wire-loss\"></label> <label>Delay ms <input name=\"delay\" type=\"number\" min=\"0\" max=\"10000\" step=\"any\" inputmode=\"decimal\" data-testid=\"room-wire-delay\"></label> <label>Jitter ms <input name=\"jitter\" type=\"number\" min=\"0\" max=\"10000\" step=\"any\" inputmode=\"decimal\" data-testid=\"room-wire-jitter\"></label> <label>Duplicate % <input name=\"duplicate\" type=\"number\" min=\"0\" max=\"100\" step=\"any\" inputmode=\"decimal\" data-testid=\"room-wire-duplicate\"></label> <label>Reorder % <input name=\"reorder\" type=\"number\" min=\"0\" max=\"100\" step=\"any\" inputmode=\"decimal\" data-testid=\"room-wire-reorder\"></label> <label>Rate B/s <input name=\"rate\" type=\"number\" min=\"0\" max=\"1000000000\" step=\"1\" inputmode=\"numeric\" data-testid=\"room-wire-rate\"></label> <label>Seed <input name=\"seed\" type=\"number\" min=\"0\" max=\"9007199254740991\" step=\"1\" inputmode=\"numeric\" data-testid=\"room-wire-seed\"></label> <button type=\"submit\" data-testid=\"room-wire-apply\">Set for everyone</button> <button type=\"button\" data-testid=\"room-wire-clear\">Clear</button> <span class=\"muted\" data-testid=\"room-wire-shown\">No wire set: each student’s is their own.</span><p id=\"room-wire-note\" class=\"muted\">Pause and step stay each student’s own: a room held at the switch would stop the lesson. A seed of 0 leaves each student their own.</p></form><form data-testid=\"delete-student-form\"><label for=\"delete-student\">Delete one student’s data</label> <select id=\"delete-student\" data-testid=\"delete-student\"></select> <button type=\"submit\" data-testid=\"delete-student-ask\">Delete…</button> <span class=\"confirm\" data-testid=\"delete-student-confirm\" hidden><span data-testid=\"delete-student-question\"></span> <button type=\"button\" class=\"danger\" data-testid=\"delete-student-yes\">Yes, delete</button> <button type=\"button\" data-testid=\"delete-student-no\">Cancel</button></span></form><form data-testid=\"delete-workshop-form\"><button type=\"submit\" data-testid=\"delete-workshop-ask\">Delete the workshop…</button> <span class=\"confirm\" data-testid=\"delete-workshop-confirm\" hidden>Delete ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var5 string
 		templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(v.Title)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/pacing.templ`, Line: 54, Col: 21}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/pacing.templ`, Line: 77, Col: 21}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 		if templ_7745c5c3_Err != nil {

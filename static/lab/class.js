@@ -5,15 +5,19 @@
 // while the student is on it, that its steps are not sent). Both follow the server's
 // workshop messages (socketlab.onWorkshop), pushed over the bridge as
 // they change: the page never asks. The message is text, set with
-// textContent.
+// textContent. While the instructor sets the wire for the whole room, it
+// says so, in words (the wire panel shows the values, disabled).
 
 /** @import { WorkshopState } from "../socketlab" */
+
+import { dirsText } from "./wire.js";
 
 const bar = /** @type {HTMLElement | null} */ (document.querySelector("[data-testid=class-bar]"));
 const message = bar?.querySelector("[data-testid=class-message]");
 const dismiss = /** @type {HTMLButtonElement | null | undefined} */ (bar?.querySelector("[data-testid=dismiss-message]"));
 const nav = /** @type {HTMLElement | null | undefined} */ (bar?.querySelector("[data-testid=class-exercises]"));
 const items = /** @type {HTMLElement[]} */ ([...(bar?.querySelectorAll("[data-testid=class-exercise]") || [])]);
+const wireNote = bar?.querySelector("[data-testid=class-wire]");
 const lockedHere = /** @type {HTMLElement | null | undefined} */ (bar?.querySelector("[data-testid=class-locked-here]"));
 /** The exercise this page is, if it is one. */
 const here = /** @type {HTMLElement | null} */ (document.querySelector("[data-testid=worksheet]"))?.dataset.exercise;
@@ -32,6 +36,10 @@ function show(state) {
   const text = state.message && !dismissed ? `From your instructor: ${state.message}` : "";
   if (message.textContent !== text) message.textContent = text;
   dismiss.hidden = text === "";
+  const wire = state.wire
+    ? `Your instructor set the wire for the whole room: ${dirsText(state.wire, "on what you send", "on what comes to you")}. Pause and Step are still yours.`
+    : "";
+  if (wireNote && wireNote.textContent !== wire) wireNote.textContent = wire;
   nav.hidden = state.locked_after === 0;
   items.forEach((li, i) => {
     const locked = state.locked_after > 0 && i >= state.locked_after;

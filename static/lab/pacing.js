@@ -1,13 +1,17 @@
 // pacing.js: the dashboard's controls for the whole class (the "The class"
 // section): how many exercises are open, a one-line message to every
-// student's page, the peers rule, deleting one student's data or the whole
-// workshop, each after a confirmation. The current values come from the
+// student's page, the peers rule, the wire of every student's port
+// (PUT /wire: the impairments each way or both, a seed; Clear), deleting
+// one student's data or the whole workshop, each after a confirmation. The current values come from the
 // dashboard's stream, which dashboard.js reads and passes on as
 // "dashboard-snapshot" and "dashboard-changes" events; the changes go to
 // the instructor's API, whose answer the stream brings back to every
 // dashboard of the workshop.
 
 /** @import { Snapshot, Change, Class } from "./dashboard.js" */
+/** @import { RoomWire, WireSettings } from "../socketlab" */
+
+import { dirsText } from "./wire.js";
 
 const code = document.body.dataset.workshop || "";
 const api = `/api/workshops/${encodeURIComponent(code)}`;
@@ -22,6 +26,11 @@ const messageInput = /** @type {HTMLInputElement | null} */ ($("message-input"))
 const messageShown = /** @type {HTMLElement | null} */ ($("message-shown"));
 const messageClear = /** @type {HTMLButtonElement | null} */ ($("message-clear"));
 const whom = /** @type {HTMLSelectElement | null} */ ($("delete-student"));
+const wireForm = /** @type {HTMLFormElement | null} */ ($("room-wire-form"));
+const wireShown = /** @type {HTMLElement | null} */ ($("room-wire-shown"));
+
+/** The room's wire as the server last said, null for none. @type {RoomWire | null} */
+let roomWire = null;
 
 /** Each student's name, by id, for the delete control. @type {Map<number, string>} */
 const names = new Map();
@@ -56,8 +65,9 @@ async function send(method, path, body, done) {
   return false;
 }
 
-/** @param {Partial<Class>} c */
+/** @param {Partial<Class> & {wire?: RoomWire | null}} c */
 function showClass(c) {
+  if (c.wire !== undefined) showWire(c.wire);
   if (lockedAfter && c.locked_after !== undefined) lockedAfter.value = String(c.locked_after);
   if (peers && c.peers) peers.value = c.peers;
   if (messageShown && messageClear && c.message !== undefined) {
@@ -91,7 +101,8 @@ document.addEventListener("dashboard-snapshot", (e) => {
   names.clear();
   for (const st of snap.workshop.students) names.set(st.id, st.name);
   showStudents();
-  showClass({ locked_after: snap.workshop.locked_after, peers: snap.workshop.peers, message: snap.message });
+  const wire = /** @type {{wire?: RoomWire | null}} */ (snap.workshop).wire ?? null;
+  showClass({ locked_after: snap.workshop.locked_after, peers: snap.workshop.peers, message: snap.message, wire });
 });
 
 document.addEventListener("dashboard-changes", (e) => {
@@ -141,6 +152,68 @@ onSubmit("message-form", async () => {
 });
 
 messageClear?.addEventListener("click", () => void send("POST", "/message", { message: "" }, "The message is down."));
+
+/**
+ * showWire shows the room's wire, in words and in the form's fields
+ * (out's when both ways differ and the form shows both).
+ * @param {RoomWire | null} w
+ */
+function showWire(w) {
+  roomWire = w;
+  if (wireShown) {
+    wireShown.textContent = w
+      ? `Set for every student: ${dirsText(w, "out (from their hosts)", "in (to their hosts)")}${w.seed ? `, seed ${w.seed}` : ""}.`
+      : "No wire set: each student’s is their own.";
+  }
+  if (!wireForm) return;
+  const dir = /** @type {HTMLSelectElement} */ (wireForm.elements.namedItem("dir")).value;
+  const s = w ? (dir === "in" ? w.in : w.out) : null;
+  /** @type {Record<string, number>} */
+  const values = {
+    loss: s ? s.loss * 100 : 0, delay: s ? s.delay_ns / 1e6 : 0, jitter: s ? s.jitter_ns / 1e6 : 0,
+    duplicate: s ? s.duplicate * 100 : 0, reorder: s ? s.reorder * 100 : 0, rate: s ? s.rate : 0, seed: w?.seed || 0,
+  };
+  for (const [name, v] of Object.entries(values)) {
+    const input = /** @type {HTMLInputElement} */ (wireForm.elements.namedItem(name));
+    if (document.activeElement !== input) input.value = String(Math.round(v * 1e4) / 1e4);
+  }
+}
+
+/** @typedef {Omit<WireSettings, "hold">} Impairments */
+
+/**
+ * impairments is a direction's settings without hold, which the room's
+ * wire never has.
+ * @param {Partial<WireSettings>} [s]
+ * @returns {Impairments}
+ */
+const impairments = (s) => ({
+  loss: s?.loss || 0, delay_ns: s?.delay_ns || 0, jitter_ns: s?.jitter_ns || 0,
+  duplicate: s?.duplicate || 0, reorder: s?.reorder || 0, rate: s?.rate || 0,
+});
+
+onSubmit("room-wire-form", () => {
+  const form = /** @type {HTMLFormElement} */ (wireForm);
+  /** @param {string} name */
+  const num = (name) => {
+    const v = /** @type {HTMLInputElement} */ (form.elements.namedItem(name)).value.trim();
+    return v === "" ? 0 : Number(v);
+  };
+  const dir = /** @type {HTMLSelectElement} */ (form.elements.namedItem("dir")).value;
+  const mine = impairments({
+    loss: num("loss") / 100, delay_ns: Math.round(num("delay") * 1e6), jitter_ns: Math.round(num("jitter") * 1e6),
+    duplicate: num("duplicate") / 100, reorder: num("reorder") / 100, rate: num("rate"),
+  });
+  const body = {
+    out: dir === "in" ? impairments(roomWire?.out) : mine,
+    in: dir === "out" ? impairments(roomWire?.in) : mine,
+    seed: num("seed"),
+  };
+  void send("PUT", "/wire", body, "The wire is set for every student.");
+});
+
+$("room-wire-clear")?.addEventListener("click", () => void send("PUT", "/wire", {}, "The wire is clear: each student’s is their own again."));
+$("room-wire-dir")?.addEventListener("change", () => showWire(roomWire));
 
 /**
  * confirmer wires a delete form: its submit asks, Yes does it, Cancel

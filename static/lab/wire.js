@@ -4,13 +4,18 @@
 // mode), Step, Release all, Drop held, and the impairments each way or
 // both. Its calls run beside the console's line, so a student steps a
 // handshake while connect() waits. It shows the state Go sends back:
-// after each of its own calls, each wire event, and each console line.
+// after each of its own calls, each wire event, each console line and
+// each workshop message. While the instructor's wire is set for the whole
+// room (state.room), the impairments show the instructor's values,
+// disabled; stepping stays the student's. The held count, a live region,
+// changes at most once a second, except right after the student's own
+// call, so that heavy loss does not make it chatter.
 //
 //   mountWire(diagramSection, lab, bus)
 
 import { errorText, find } from "./format.js";
 
-/** @import { SocketLab, WireDir, WireResult, WireSettings, WireState } from "../socketlab" */
+/** @import { RoomWire, SocketLab, WireDir, WireResult, WireSettings, WireState } from "../socketlab" */
 
 /**
  * @param {HTMLElement} section
@@ -24,6 +29,8 @@ export function mountWire(section, lab, bus) {
   const summary = find(form, '[data-testid="wire-summary"]', HTMLElement);
   const message = find(form, '[data-testid="wire-message"]', HTMLElement);
   const dirSelect = find(form, 'select[name="dir"]', HTMLSelectElement);
+  const roomNote = find(form, '[data-testid="wire-room"]', HTMLElement);
+  const setters = [dirSelect, find(form, '[data-testid="wire-apply"]', HTMLButtonElement), find(form, '[data-wire="clear"]', HTMLButtonElement)];
   /** @param {string} name */
   const field = (name) => find(form, `input[name="${name}"]`, HTMLInputElement);
   const fields = {
@@ -34,8 +41,23 @@ export function mountWire(section, lab, bus) {
   /** @type {WireState | null} */
   let state = null;
 
-  /** @param {WireState} st */
-  function show(st) {
+  // The held count's live region: set at most once a second, unless now.
+  let heldAt = 0;
+  let heldTimer = 0;
+  /** @param {string} text @param {boolean} now */
+  function sayHeld(text, now) {
+    clearTimeout(heldTimer);
+    const wait = now ? 0 : heldAt + 1000 - Date.now();
+    if (wait > 0) {
+      heldTimer = window.setTimeout(() => sayHeld(text, true), wait);
+      return;
+    }
+    heldAt = Date.now();
+    if (held.textContent !== text) held.textContent = text;
+  }
+
+  /** @param {WireState} st @param {boolean} [now] the student's own call: say the held count at once */
+  function show(st, now = false) {
     state = st;
     const paused = st.out.hold || st.in.hold;
     pause.setAttribute("aria-pressed", String(paused));
@@ -43,13 +65,16 @@ export function mountWire(section, lab, bus) {
     if (st.delayed) parts.push(`${st.delayed} delayed`);
     if (st.dropped) parts.push(`${st.dropped} dropped`);
     const text = (paused ? `Paused${st.out.hold && st.in.hold ? "" : st.out.hold ? " (out)" : " (in)"}: ` : "") + parts.join(", ");
-    if (held.textContent !== text) held.textContent = text;
+    sayHeld(text, now);
     held.dataset.held = String(st.held);
     form.dataset.paused = String(paused);
     const words = sameSettings(st.out, st.in)
       ? settingsText(st.out)
       : `out ${settingsText(st.out)}; in ${settingsText(st.in)}`;
-    summary.textContent = words;
+    summary.textContent = st.room ? `${words} (set by your instructor)` : words;
+    roomNote.hidden = !st.room;
+    form.dataset.room = String(st.room);
+    for (const el of [...Object.values(fields), ...setters]) el.disabled = st.room;
     fillFields();
   }
 
@@ -78,7 +103,7 @@ export function mountWire(section, lab, bus) {
   async function run(call) {
     try {
       const r = await call();
-      show(r.state);
+      show(r.state, true);
       return r;
     } catch (err) {
       message.textContent = `The wire refused it: ${errorText(err)}`;
@@ -133,7 +158,7 @@ export function mountWire(section, lab, bus) {
       () => lab.wire.reorder(num(fields.reorder) / 100, d),
       () => lab.wire.rate(num(fields.rate), d),
     ];
-    // A seed is compared as text: a random one is past what a JS number holds exactly.
+    // Seeds are at most 2**53-1: a JS number holds them exactly.
     if (state && fields.seed.value.trim() !== String(state.seed)) steps.push(() => lab.wire.seed(num(fields.seed)));
     for (const step of steps) if (!(await run(step))) return;
     message.textContent = `Applied ${d === "both" ? "both ways" : d}: ${summary.textContent}.`;
@@ -156,6 +181,7 @@ export function mountWire(section, lab, bus) {
     if (again) { again = false; void refresh(); }
   }
   lab.on("wire", () => void refresh());
+  lab.onWorkshop(() => void refresh());
   bus.addEventListener("ran", () => void refresh());
   form.hidden = false;
   void refresh();
@@ -171,6 +197,21 @@ const pct = (p) => Math.round(p * 1e6) / 1e4;
 function sameSettings(a, b) {
   return a.hold === b.hold && a.loss === b.loss && a.delay_ns === b.delay_ns && a.jitter_ns === b.jitter_ns &&
     a.duplicate === b.duplicate && a.reorder === b.reorder && a.rate === b.rate;
+}
+
+/**
+ * dirsText words a wire's settings both ways, the directions named as
+ * given, a clear one left out.
+ * @param {RoomWire} d
+ * @param {string} outWords
+ * @param {string} inWords
+ */
+export function dirsText(d, outWords, inWords) {
+  if (sameSettings(d.out, d.in)) return `${settingsText(d.out)} both ways`;
+  const parts = [];
+  if (settingsText(d.out) !== "none") parts.push(`${settingsText(d.out)} ${outWords}`);
+  if (settingsText(d.in) !== "none") parts.push(`${settingsText(d.in)} ${inWords}`);
+  return parts.join("; ");
 }
 
 /**
