@@ -190,8 +190,12 @@ func TestBrowserClass(t *testing.T) {
 	look, closeLook := tab(teacher)
 	do(look, "open the look-in", chromedp.Navigate(base+"/workshop/"+w.Code+"/students/"+adaID), chromedp.WaitReady(chromedp.CSS(`[data-testid=lookin]`)))
 	waitSame(t, look, `[data-testid=lookin-packet-list] [data-testid=packet-row]`, ada, `#packet-list [data-testid=packet-row]`)
-	if n := count(t, look, `[data-testid=mirror-call]`); n < 4 {
-		t.Errorf("the look-in lists %d of Ada's calls, want her echo's", n)
+	adaAddr := evalString(t, ada, `socketlab.trace().find(e => e.kind === "session" && e.session.what === "hello").host`)
+	if n := callsOf(t, look, `[data-testid=mirror-call]`, adaAddr); n < 5 {
+		t.Errorf("the look-in lists %d of Ada's calls, want her echo's 5", n)
+	}
+	if n := callsOf(t, look, `[data-testid=mirror-call]`, "10.0.0.1"); n == 0 || n > 8 {
+		t.Errorf("the look-in lists %d of the lab server's calls, want its answers to Ada only, without its set-up", n)
 	}
 	waitText(t, ada, `[data-testid=watched-note]`, "Your instructor is looking at your lab")
 	if role := evalString(t, ada, `document.querySelector("[data-testid=watched-note]").getAttribute("role")`); role != "status" {
@@ -242,8 +246,8 @@ func TestBrowserClass(t *testing.T) {
 	checkAxe(grace, "a page with the spotlight", "light")
 	waitText(t, projector, `[data-testid=projector-title]`, "Spotlight: a classmate’s lab")
 	waitSame(t, projector, `[data-testid=projector-packet-list] [data-testid=packet-row]`, ada, `#packet-list [data-testid=packet-row]`)
-	if n := count(t, projector, `[data-testid=projector-views]:not([hidden]) [data-testid=mirror-call]`); n < 4 {
-		t.Errorf("the projector lists %d of Ada's calls, want her echo's", n)
+	if n := callsOf(t, projector, `[data-testid=projector-views]:not([hidden]) [data-testid=mirror-call]`, adaAddr); n < 5 {
+		t.Errorf("the projector lists %d of Ada's calls, want her echo's 5", n)
 	}
 	checkAxe(projector, "the projector's view", "light", "dark")
 	screenshot(projector, "projector-1920x1080.png")
@@ -423,6 +427,16 @@ func waitFor(t *testing.T, ctx context.Context, sel, verb, text string, match fu
 }
 
 // evalString evaluates a JavaScript expression to a string.
+// callsOf counts the mirrored calls (selector) that host made.
+func callsOf(t *testing.T, ctx context.Context, selector, host string) int {
+	t.Helper()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll(`+jsString(selector)+`)].filter(li => li.textContent.startsWith(`+jsString(host+": ")+`)).length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func evalString(t *testing.T, ctx context.Context, expr string) string {
 	t.Helper()
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))

@@ -8,7 +8,7 @@
 
 import { mountDiagram } from "./diagram.js";
 import { mountPackets } from "./packets.js";
-import { callOutcome, callText, find, subscribe } from "./format.js";
+import { callOutcome, callText, find, isSetupCall, subscribe } from "./format.js";
 
 /** @import { LabEvent, TCPFlagBit, TraceSource } from "../socketlab" */
 
@@ -76,16 +76,26 @@ export function mountMirror(root, source) {
   const packets = mountPackets(find(root, ".mirror-packets", HTMLElement), source, bus);
   const calls = find(root, "[data-part=calls]", HTMLElement);
   calls.replaceChildren();
-  const stop = subscribe(source, (e) => {
-    if (e.kind !== "call" || !e.call) return;
-    const li = document.createElement("li");
-    li.dataset.testid = "mirror-call";
-    const outcome = callOutcome(e.call);
-    li.textContent = `${e.host}: ${callText(e.call)}${outcome ? ` → ${outcome}` : ""}`;
-    calls.append(li);
-    calls.scrollTop = calls.scrollHeight;
+  let stop = () => {};
+  let stopped = false;
+  void source.ready.then(({ address }) => {
+    if (stopped) return;
+    stop = subscribe(source, (e) => {
+      if (e.kind !== "call" || !e.call) return;
+      // The lab server's own set-up (its services' socket, bind, listen)
+      // is one note in the diagram; the list is the student's calls and
+      // the server's answers to them.
+      if (e.host !== address && isSetupCall(e.call)) return;
+      const li = document.createElement("li");
+      li.dataset.testid = "mirror-call";
+      const outcome = callOutcome(e.call);
+      li.textContent = `${e.host}: ${callText(e.call)}${outcome ? ` → ${outcome}` : ""}`;
+      calls.append(li);
+      calls.scrollTop = calls.scrollHeight;
+    });
   });
   return () => {
+    stopped = true;
     stop();
     diagram.destroy();
     packets.destroy();
