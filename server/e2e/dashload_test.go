@@ -242,6 +242,17 @@ func TestDashboardLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	maxHands, _ := chromedp.Run(c.tab, chromedp.Evaluate[int](`window.dashload.maxHands()`))
+	// The rows go by name, as a person reads them ("bench 9" before
+	// "bench 10"), not in the order the students joined.
+	names, err := chromedp.Run(c.tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=progress-grid] tbody th .name")].map(n => n.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	collator := `new Intl.Collator(undefined, {numeric: true, sensitivity: "base"})`
+	sorted, _ := chromedp.Run(c.tab, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=progress-grid] tbody th .name")].map(n => n.textContent).sort(`+collator+`.compare)`))
+	if len(names) != n || !slices.Equal(names, sorted) {
+		t.Errorf("the grid's %d rows (of %d students) are not by name: %q", len(names), n, names)
+	}
 	rep, err := c.stop()
 	if err != nil {
 		t.Fatal(err)

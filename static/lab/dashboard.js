@@ -53,11 +53,17 @@ async function signIn() {
 // ---- the grid -------------------------------------------------------------------
 
 /** The grid's columns, from its step headers: [exercise, step]. */
-const columns = [...document.querySelectorAll("th.step-h")].map((th) => {
-  const d = /** @type {HTMLElement} */ (th).dataset;
-  return /** @type {[string, number]} */ ([d.exercise || "", Number(d.step)]);
+const stepHeaders = [...document.querySelectorAll("th.step-h")].map((th) => /** @type {HTMLElement} */ (th));
+const columns = stepHeaders.map(({ dataset: d }) => /** @type {[string, number]} */ ([d.exercise || "", Number(d.step)]));
+/** Each column's name, as the current step says it. */
+const stepNames = stepHeaders.map((th, i) => {
+  const [exercise, step] = columns[i];
+  const ex = document.querySelector(`th.ex-h[data-exercise="${exercise}"]`)?.textContent || exercise;
+  return `${ex}, step ${step + 1}${th.title ? ": " + th.title : ""}`;
 });
 const tbody = document.querySelector("[data-testid=progress-grid] tbody");
+const pastCells = [...document.querySelectorAll("[data-testid=past-count]")];
+const studentCount = document.querySelector("[data-testid=student-count]");
 const stuckInput = /** @type {HTMLInputElement | null} */ (document.getElementById("stuck-minutes"));
 
 /** @type {Map<number, Student>} */
@@ -71,6 +77,8 @@ const announced = new Set();
 
 /** @param {string} exercise @param {number} step */
 const key = (exercise, step) => `${exercise}/${step}`;
+/** Each column's index, by key. */
+const columnOf = new Map(columns.map((c, i) => [key(...c), i]));
 
 /** @param {ProgressRecord} r */
 function addRecord(r) {
@@ -91,7 +99,7 @@ function current(id) {
   let last = -1;
   let lastAt = "";
   for (const r of m.values()) {
-    const i = columns.findIndex(([e, s]) => e === r.exercise && s === r.step);
+    const i = columnOf.get(key(r.exercise, r.step)) ?? -1;
     if (i >= 0 && r.completed_at > lastAt) [last, lastAt] = [i, r.completed_at];
   }
   for (let i = last + 1; i < columns.length && last >= 0 && columns[i][0] === columns[last][0]; i++) {
@@ -118,12 +126,7 @@ function lastStep(st) {
 const clock = (t) => new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 
 /** @param {number} i */
-const stepName = (i) => {
-  if (i < 0) return "all done";
-  const th = document.querySelectorAll("th.step-h")[i];
-  const ex = document.querySelector(`th.ex-h[data-exercise="${columns[i][0]}"]`)?.textContent || columns[i][0];
-  return `${ex}, step ${columns[i][1] + 1}${th?.getAttribute("title") ? ": " + th.getAttribute("title") : ""}`;
-};
+const stepName = (i) => (i < 0 ? "all done" : stepNames[i]);
 
 const WORDS = {
   done: ["done", "done, seen by the server"],
@@ -132,97 +135,139 @@ const WORDS = {
   "not-started": ["–", "not started"],
 };
 
-/** @param {keyof typeof WORDS} state */
-function cellText(state) {
-  const shown = document.createElement("span");
-  shown.setAttribute("aria-hidden", "true");
-  shown.textContent = WORDS[state][0];
-  const said = document.createElement("span");
-  said.className = "sr-only";
-  said.textContent = WORDS[state][1];
-  return [shown, said];
-}
+/** Rows go in the order of names ("bench 2" before "bench 10"), then of ids. */
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+/** @param {Student} a @param {Student} b */
+const byName = (a, b) => collator.compare(a.name, b.name) || a.id - b.id;
 
 /** Each student's row in the grid, by id. @type {Map<number, HTMLTableRowElement>} */
 const rowOf = new Map();
 
 /**
- * render draws the grid and the counts above it again: every row or, with
- * only, the rows of those students (a batch of changes touches a few of
- * hundreds; drawing them all made the page's work grow with the class).
+ * newRow is a student's row, empty: its name, their current step, last
+ * activity and online (the columns a projector shows first), and a cell
+ * for each step; fill gives them their words.
+ * @param {Student} st
+ */
+function newRow(st) {
+  const tr = document.createElement("tr");
+  tr.dataset.student = String(st.id);
+  const th = document.createElement("th");
+  th.scope = "row";
+  const head = document.createElement("div");
+  head.className = "row-head";
+  const name = document.createElement("span");
+  name.className = "name";
+  name.textContent = st.name;
+  name.title = st.name;
+  head.append(name, " ", studentControls(st));
+  th.append(head);
+  tr.append(th);
+  for (let i = 0; i < 3; i++) tr.append(document.createElement("td"));
+  for (const [exercise, step] of columns) {
+    const td = document.createElement("td");
+    Object.assign(td.dataset, { testid: "cell", student: String(st.id), exercise, step: String(step) });
+    const shown = document.createElement("span");
+    shown.setAttribute("aria-hidden", "true");
+    const said = document.createElement("span");
+    said.className = "sr-only";
+    td.append(shown, said);
+    tr.append(td);
+  }
+  return tr;
+}
+
+/** setText sets an element's text if it differs: text set again, even the same, is laid out again. @param {Element} el @param {string} text */
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/**
+ * fill brings a student's row up to date, writing only what changed: in a
+ * table of thousands of cells, each change is styled and laid out again.
+ * @param {HTMLTableRowElement} tr @param {Student} st @param {number} stuckMs @param {number} now
+ */
+function fill(tr, st, stuckMs, now) {
+  const m = done.get(st.id) || new Map();
+  const cur = current(st.id);
+  const stuck = st.online && cur >= 0 && now - Date.parse(lastStep(st)) > stuckMs;
+  const head = /** @type {HTMLElement} */ (tr.firstElementChild?.firstElementChild);
+  let badge = head.querySelector("[data-testid=stuck]");
+  if (stuck && !badge) {
+    badge = Object.assign(document.createElement("span"), { className: "stuck", textContent: "stuck" });
+    badge.setAttribute("data-testid", "stuck");
+    head.insertBefore(badge, head.children[1]);
+  } else if (!stuck && badge) badge.remove();
+  if (stuck) tr.dataset.stuck = "true";
+  else delete tr.dataset.stuck;
+  const [step, last, online] = /** @type {HTMLElement[]} */ ([...tr.children].slice(1, 4));
+  setText(step, stepName(cur));
+  if (step.title !== step.textContent) step.title = step.textContent || "";
+  setText(last, clock(lastActivity(st)));
+  setText(online, st.online ? "online" : "offline");
+  if (online.dataset.online !== String(st.online)) online.dataset.online = String(st.online);
+  columns.forEach(([exercise, s], i) => {
+    const r = m.get(key(exercise, s));
+    /** @type {keyof typeof WORDS} */
+    const state = r ? (r.confirmed ? "done" : "unconfirmed") : i === cur ? "current" : "not-started";
+    const td = /** @type {HTMLElement} */ (tr.children[4 + i]);
+    if (td.dataset.state === state) return;
+    td.dataset.state = state;
+    /** @type {HTMLElement} */ (td.firstElementChild).textContent = WORDS[state][0];
+    /** @type {HTMLElement} */ (td.lastElementChild).textContent = WORDS[state][1];
+  });
+}
+
+/**
+ * place puts a new row where its name sorts among the rows there.
+ * @param {HTMLTableRowElement} tr @param {Student} st
+ */
+function place(tr, st) {
+  if (!tbody) return;
+  const rows = tbody.children;
+  let [lo, hi] = [0, rows.length];
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const other = students.get(Number(/** @type {HTMLElement} */ (rows[mid]).dataset.student));
+    if (other && byName(other, st) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  tbody.insertBefore(tr, rows[lo] || null);
+}
+
+/**
+ * render brings the grid and the counts above it up to date: every row
+ * or, with only, the rows of those students (a batch of changes touches a
+ * few of hundreds).
  * @param {Set<number>} [only]
  */
 function render(only) {
   if (!tbody) return;
-  if (!only) rowOf.clear();
   const stuckMs = Math.max(1, Number(stuckInput?.value) || 5) * 60_000;
   const now = Date.now();
+  if (!only) {
+    rowOf.clear();
+    const all = [...students.values()].sort(byName);
+    for (const st of all) rowOf.set(st.id, newRow(st));
+    tbody.replaceChildren(...rowOf.values());
+  }
+  for (const id of only || students.keys()) {
+    const st = students.get(id);
+    if (!st) continue;
+    let tr = rowOf.get(id);
+    if (!tr) {
+      rowOf.set(id, (tr = newRow(st)));
+      place(tr, st);
+    }
+    fill(tr, st, stuckMs, now);
+  }
   const past = columns.map(() => 0);
-  const rows = [];
-  for (const st of students.values()) {
-    const m = done.get(st.id) || new Map();
-    columns.forEach((c, i) => m.has(key(...c)) && past[i]++);
-    const old = rowOf.get(st.id);
-    if (only && old && !only.has(st.id)) continue;
-    const cur = current(st.id);
-    const stuck = st.online && cur >= 0 && now - Date.parse(lastStep(st)) > stuckMs;
-    let tr = document.createElement("tr");
-    tr.dataset.student = String(st.id);
-    if (stuck) tr.dataset.stuck = "true";
-    const th = document.createElement("th");
-    th.scope = "row";
-    th.textContent = st.name;
-    if (stuck) {
-      const badge = document.createElement("span");
-      badge.className = "stuck";
-      badge.dataset.testid = "stuck";
-      badge.textContent = "stuck";
-      th.append(" ", badge);
-    }
-    th.append(" ", studentControls(st));
-    tr.append(th);
-    columns.forEach(([exercise, step], i) => {
-      const r = m.get(key(exercise, step));
-      /** @type {keyof typeof WORDS} */
-      const state = r ? (r.confirmed ? "done" : "unconfirmed") : i === cur ? "current" : "not-started";
-      const td = document.createElement("td");
-      Object.assign(td.dataset, { testid: "cell", student: String(st.id), exercise, step: String(step), state });
-      td.append(...cellText(state));
-      tr.append(td);
-    });
-    const cells = [stepName(cur), clock(lastActivity(st)), st.online ? "online" : "offline"];
-    for (const text of cells) {
-      const td = document.createElement("td");
-      td.textContent = text;
-      tr.append(td);
-    }
-    /** @type {HTMLElement} */ (tr.lastElementChild).dataset.online = String(st.online);
-    if (!only) rows.push(tr);
-    else if (old) tr = patch(old, tr);
-    else tbody.append(tr);
-    rowOf.set(st.id, tr);
+  for (const id of students.keys()) {
+    const m = done.get(id);
+    if (m) columns.forEach((c, i) => m.has(key(...c)) && past[i]++);
   }
-  if (!only) tbody.replaceChildren(...rows);
-  // Text set again, even the same, is laid out again: only what changed.
-  const setText = (/** @type {Element | null} */ el, /** @type {string} */ text) => el && el.textContent !== text && (el.textContent = text);
-  document.querySelectorAll("[data-testid=past-count]").forEach((td, i) => setText(td, String(past[i])));
-  setText(document.querySelector("[data-testid=student-count]"), `(${students.size} student${students.size === 1 ? "" : "s"})`);
-}
-
-/**
- * patch makes the row old look like tr, changing only the cells that
- * differ: a new cell is styled and laid out again, and in a table of
- * thousands of cells that is most of the page's work. It returns the row
- * now in the grid.
- * @param {HTMLTableRowElement} old @param {HTMLTableRowElement} tr
- */
-function patch(old, tr) {
-  if (old.children.length !== tr.children.length || !old.cloneNode(false).isEqualNode(tr.cloneNode(false))) {
-    old.replaceWith(tr);
-    return tr;
-  }
-  [...tr.children].forEach((cell, i) => old.children[i].isEqualNode(cell) || old.children[i].replaceWith(cell));
-  return old;
+  pastCells.forEach((td, i) => setText(td, String(past[i])));
+  if (studentCount) setText(studentCount, `(${students.size} student${students.size === 1 ? "" : "s"})`);
 }
 
 // ---- the help queue -------------------------------------------------------------
@@ -304,6 +349,28 @@ function setLive(state, words) {
   if (status) status.textContent = words;
 }
 
+/** The students whose rows wait to be drawn, and whether the help queue does. */
+const pending = new Set();
+let handsPending = false;
+let scheduled = false;
+
+/**
+ * schedule draws what changed in the next frame: the batches that arrive
+ * before it (several, when the page falls behind) are laid out once.
+ */
+function schedule() {
+  if (scheduled) return;
+  scheduled = true;
+  requestAnimationFrame(() => {
+    scheduled = false;
+    const touched = new Set(pending);
+    pending.clear();
+    render(touched);
+    if (handsPending || hands.some((h) => touched.has(h.student))) renderHands();
+    handsPending = false;
+  });
+}
+
 function connect() {
   const events = new EventSource(`/api/workshops/${encodeURIComponent(code)}/events`);
   events.addEventListener("snapshot", (e) => {
@@ -311,6 +378,7 @@ function connect() {
     const snap = JSON.parse(/** @type {MessageEvent} */ (e).data);
     students.clear();
     done.clear();
+    pending.clear();
     for (const { progress, ...st } of snap.workshop.students) {
       students.set(st.id, st);
       for (const r of progress) addRecord(r);
@@ -327,30 +395,26 @@ function connect() {
   events.addEventListener("changes", (e) => {
     /** @type {Change[]} */
     const changes = JSON.parse(/** @type {MessageEvent} */ (e).data);
-    let handsChanged = false;
-    /** The students whose rows change. @type {Set<number>} */
-    const touched = new Set();
     for (const c of changes) {
       if (c.kind === "progress" && c.progress) {
         addRecord(c.progress);
-        touched.add(c.progress.student);
+        pending.add(c.progress.student);
       }
       if (c.kind === "student" && c.student) {
         students.set(c.student.id, c.student);
-        touched.add(c.student.id);
+        pending.add(c.student.id);
       }
-      if (c.kind === "hands" && c.hands) [hands, handsChanged] = [c.hands, true];
+      if (c.kind === "hands" && c.hands) [hands, handsPending] = [c.hands, true];
       if (c.kind === "removed" && c.student) {
         students.delete(c.student.id);
         done.delete(c.student.id);
         rowOf.get(c.student.id)?.remove();
         rowOf.delete(c.student.id);
-        handsChanged = true;
+        handsPending = true;
       }
     }
     document.dispatchEvent(new CustomEvent("dashboard-changes", { detail: changes }));
-    render(touched);
-    if (handsChanged || hands.some((h) => touched.has(h.student))) renderHands();
+    schedule();
   });
   events.addEventListener("error", () => setLive("reconnecting", "Reconnecting…"));
 }
@@ -359,8 +423,11 @@ void signIn();
 if (tbody) {
   connect();
   // "Stuck" and the help queue's steps move with the clock: every row is
-  // drawn again, and only the cells that changed are put in the grid.
-  const redraw = () => render(new Set(students.keys()));
+  // brought up to date, and only what changed is written.
+  const redraw = () => {
+    for (const id of students.keys()) pending.add(id);
+    schedule();
+  };
   stuckInput?.addEventListener("change", redraw);
   setInterval(redraw, 15_000);
 }
