@@ -90,15 +90,15 @@ func TestMirrorsTake(t *testing.T) {
 	}
 }
 
-// Spotlight messages stay within a client's text bound, and carry no
-// session event.
+// Spotlight messages stay within a client's text bound, carry no session
+// event, and the first names the spotlit host.
 func TestSpotlightMessages(t *testing.T) {
 	big := lab.Event{Kind: lab.KindCall, Host: "10.0.1.1", Call: &lab.Call{Name: "send", Args: []string{strings.Repeat("<", 4000)}}}
 	evs := []lab.Event{{Kind: lab.KindSession, Session: &lab.SessionEvent{What: "hello", Session: "secret"}}}
 	for range 200 {
 		evs = append(evs, big)
 	}
-	msgs := spotlightMessages(classmateName, true, evs)
+	msgs := spotlightMessages(classmateName, "10.0.1.1", true, evs)
 	n := 0
 	for i, msg := range msgs {
 		b := msg.text
@@ -106,7 +106,7 @@ func TestSpotlightMessages(t *testing.T) {
 			t.Errorf("message %d is %d bytes", i, len(b))
 		}
 		var m bridge.SpotlightMessage
-		if err := json.Unmarshal(b, &m); err != nil || !m.On || m.Name != classmateName || m.Start != (i == 0) || msg.reset != m.Start || msg.events != len(m.Events) {
+		if err := json.Unmarshal(b, &m); err != nil || !m.On || m.Name != classmateName || m.Start != (i == 0) || msg.reset != m.Start || msg.events != len(m.Events) || (m.Address == "10.0.1.1") != m.Start {
 			t.Fatalf("message %d: %+v (reset %v, %d events), %v", i, m, msg.reset, msg.events, err)
 		}
 		n += len(m.Events)

@@ -150,8 +150,8 @@ func TestQueuePushed(t *testing.T) {
 	s := &session{out: newQueue(1, 3, func() {})}
 	ev := outMsg{ev: lab.Event{Kind: lab.KindCall}}
 	s.out.push(ev)
-	s.spotlight("a classmate", spotlightMessages("a classmate", true, []lab.Event{{Kind: lab.KindCall, Call: &lab.Call{Name: "send"}}}))
-	s.spotlight("a classmate", spotlightMessages("a classmate", false, []lab.Event{{Kind: lab.KindCall, Call: &lab.Call{Name: "recv"}}}))
+	s.spotlight("a classmate", spotlightMessages("a classmate", "10.0.1.1", true, []lab.Event{{Kind: lab.KindCall, Call: &lab.Call{Name: "send"}}}))
+	s.spotlight("a classmate", spotlightMessages("a classmate", "10.0.1.1", false, []lab.Event{{Kind: lab.KindCall, Call: &lab.Call{Name: "recv"}}}))
 	if s.spotSkipped != 0 {
 		t.Fatalf("skipped %d with room for the events", s.spotSkipped)
 	}
@@ -160,7 +160,7 @@ func TestQueuePushed(t *testing.T) {
 			t.Fatalf("state %s refused past the bound", v)
 		}
 	}
-	more := spotlightMessages("a classmate", false, []lab.Event{{Kind: lab.KindCall, Call: &lab.Call{Name: "close"}}, {Kind: lab.KindCall, Call: &lab.Call{Name: "close"}}})
+	more := spotlightMessages("a classmate", "10.0.1.1", false, []lab.Event{{Kind: lab.KindCall, Call: &lab.Call{Name: "close"}}, {Kind: lab.KindCall, Call: &lab.Call{Name: "close"}}})
 	s.spotlight("a classmate", more)
 	if s.spotSkipped != 2 {
 		t.Fatalf("skipped %d events, want 2", s.spotSkipped)

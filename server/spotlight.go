@@ -31,6 +31,7 @@ type spot struct {
 	real     string // the student's name, for the instructor
 	name     string // for the class: classmateName, or real if showName
 	showName bool
+	address  string // the student's host, whose the trace's lifeline is
 }
 
 // spotlightJSON is the spotlight as the instructor's API says it; the
@@ -66,10 +67,11 @@ func projectorTopic(code string) string { return code + "/spotlight" }
 // (without session events, as the class's), after forgetting those
 // shown if reset.
 type projectorJSON struct {
-	On     bool        `json:"on"`
-	Name   string      `json:"name"`
-	Reset  bool        `json:"reset"`
-	Events []lab.Event `json:"events"`
+	On      bool        `json:"on"`
+	Name    string      `json:"name"`
+	Address string      `json:"address,omitempty"` // the spotlit student's host
+	Reset   bool        `json:"reset"`
+	Events  []lab.Event `json:"events"`
 }
 
 // projectorPage is GET /workshop/{code}/projector: the spotlit trace,
@@ -98,12 +100,12 @@ func (s *Server) projectorTrace(w http.ResponseWriter, r *http.Request) {
 	sp, kept := ws.spotlightNow(wk.Code)
 	first := projectorJSON{Reset: true, Events: classEvents(kept)}
 	if sp != nil {
-		first.On, first.Name = true, sp.name
+		first.On, first.Name, first.Address = true, sp.name, sp.address
 	}
 	serveSSE(w, r, sub, "spotlight", first, func(changes []dashEvent) (string, any) {
 		out := projectorJSON{Events: []lab.Event{}}
 		if sp := ws.spotOf(wk.Code); sp != nil {
-			out.On, out.Name = true, sp.name
+			out.On, out.Name, out.Address = true, sp.name, sp.address
 		}
 		for _, c := range changes {
 			if c.Reset {
@@ -153,7 +155,7 @@ func (s *Server) putSpotlight(w http.ResponseWriter, r *http.Request) {
 	if req.ShowName {
 		name = st.Name
 	}
-	s.workshops.spotlight(wk.Code, &spot{student: st.ID, real: st.Name, name: name, showName: req.ShowName})
+	s.workshops.spotlight(wk.Code, &spot{student: st.ID, real: st.Name, name: name, showName: req.ShowName, address: st.Addr.String()})
 	writeJSON(w, http.StatusOK, req)
 }
 
@@ -208,7 +210,7 @@ func (ws *workshops) spotlightEvents(k mirrorKey, start bool, evs []lab.Event) {
 		return
 	}
 	ws.events.publish(projectorTopic(k.code), dashEvent{Kind: "trace", Reset: start, Events: classEvents(evs)})
-	ws.toClass(k.code, k.student, sp.name, spotlightMessages(sp.name, start, evs))
+	ws.toClass(k.code, k.student, sp.name, spotlightMessages(sp.name, sp.address, start, evs))
 }
 
 // spotlightNow is a workshop's spotlight, nil for off, and the spotlit
@@ -245,7 +247,7 @@ func (ws *workshops) greetSpotlight(sess *session) {
 		sess.spotlight("", []spotMsg{spotlightOff()})
 		return
 	}
-	sess.spotlight(sp.name, spotlightMessages(sp.name, true, kept))
+	sess.spotlight(sp.name, spotlightMessages(sp.name, sp.address, true, kept))
 }
 
 // toClass sends a spotlight's msgs, named name, to every session of the
@@ -305,7 +307,7 @@ func (s *session) spotlight(name string, msgs []spotMsg) {
 // session events, each within bridge.MaxText and bridge.MaxMirrorBatch;
 // an event too large for one on its own is left out. There is at least
 // one message if start is set, and it is the first, a reset.
-func spotlightMessages(name string, start bool, evs []lab.Event) []spotMsg {
+func spotlightMessages(name, address string, start bool, evs []lab.Event) []spotMsg {
 	const budget = bridge.MaxText - 1024
 	var msgs []spotMsg
 	var batch []json.RawMessage
@@ -314,13 +316,18 @@ func spotlightMessages(name string, start bool, evs []lab.Event) []spotMsg {
 		if len(batch) == 0 && !start {
 			return
 		}
+		addr := ""
+		if start {
+			addr = address
+		}
 		b := marshal(struct {
-			Type   string            `json:"type"`
-			On     bool              `json:"on"`
-			Start  bool              `json:"start,omitempty"`
-			Name   string            `json:"name"`
-			Events []json.RawMessage `json:"events,omitempty"`
-		}{bridge.TypeSpotlight, true, start, name, batch})
+			Type    string            `json:"type"`
+			On      bool              `json:"on"`
+			Start   bool              `json:"start,omitempty"`
+			Name    string            `json:"name"`
+			Address string            `json:"address,omitempty"`
+			Events  []json.RawMessage `json:"events,omitempty"`
+		}{bridge.TypeSpotlight, true, start, name, addr, batch})
 		msgs = append(msgs, spotMsg{text: b, reset: start, events: len(batch)})
 		batch, size, start = nil, 0, false
 	}

@@ -189,7 +189,7 @@ export interface WatchState {
   /** This lab is on the class's pages. */
   spotlight: boolean;
   /** The classmate whose trace the instructor shows, named "a classmate" unless the instructor chose to show the name. */
-  classmate: { name: string; /** How many of their events the server dropped (this page's connection was busy): the trace shown misses some. */ skipped: number } | null;
+  classmate: { name: string; /** Their host's address (whose the trace's lifeline is). */ address: string; /** How many of their events the server dropped (this page's connection was busy): the trace shown misses some. */ skipped: number } | null;
 }
 
 export interface Ready {

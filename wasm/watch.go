@@ -20,7 +20,8 @@ type watching struct {
 	watch     bridge.WatchMessage
 	spotOn    bool
 	spotName  string
-	skipped   int // the spotlight's events the server dropped since its start
+	spotAddr  string // the spotlit host, from the spotlight's start
+	skipped   int    // the spotlight's events the server dropped since its start
 	listeners map[int]func()
 	next      int
 }
@@ -39,6 +40,7 @@ type watchState struct {
 // spot is a spotlit classmate, as named to the class.
 type spot struct {
 	Name    string `json:"name"`
+	Address string `json:"address"` // their host, whose the trace's lifeline is
 	Skipped int    `json:"skipped"` // events of theirs the server dropped: some are missing
 }
 
@@ -48,7 +50,7 @@ func (w *watching) state() watchState {
 	defer w.mu.Unlock()
 	st := watchState{Look: w.watch.Look, Spotlight: w.watch.Spotlight}
 	if w.spotOn {
-		st.Classmate = &spot{Name: w.spotName, Skipped: w.skipped}
+		st.Classmate = &spot{Name: w.spotName, Address: w.spotAddr, Skipped: w.skipped}
 	}
 	return st
 }
@@ -67,7 +69,7 @@ func (w *watching) onSpotlight(m bridge.SpotlightMessage) {
 	was, name := w.spotOn, w.spotName
 	w.spotOn, w.spotName = m.On, m.Name
 	if m.Start || !m.On {
-		w.skipped = 0
+		w.skipped, w.spotAddr = 0, m.Address
 	}
 	w.skipped += max(0, m.Skipped)
 	w.mu.Unlock()

@@ -404,11 +404,15 @@ type MirrorMessage struct {
 // shows the class: on its start (Start: forget the last one's), the
 // events kept so far, then new ones as they come; On false ends it.
 type SpotlightMessage struct {
-	Type   string      `json:"type"` // TypeSpotlight
-	On     bool        `json:"on"`
-	Start  bool        `json:"start,omitempty"`
-	Name   string      `json:"name,omitempty"` // "a classmate", or their name if the instructor chose to show it
-	Events []lab.Event `json:"events,omitempty"`
+	Type  string `json:"type"` // TypeSpotlight
+	On    bool   `json:"on"`
+	Start bool   `json:"start,omitempty"`
+	Name  string `json:"name,omitempty"` // "a classmate", or their name if the instructor chose to show it
+	// Address is the spotlit student's host, on a start: whose the
+	// trace's lifeline is (the class shares one network, so it names
+	// nobody).
+	Address string      `json:"address,omitempty"`
+	Events  []lab.Event `json:"events,omitempty"`
 	// Skipped, if not 0, is how many of the spotlight's events were
 	// dropped before this message, the client's queue being full: the
 	// page says some were.

@@ -240,6 +240,11 @@ func TestBrowserClass(t *testing.T) {
 	if n := count(t, ada, `[data-testid=spotlight]:not([hidden])`); n != 0 {
 		t.Errorf("Ada's own page shows her spotlight")
 	}
+	// Ada's socket() is hers, not folded into the lab server's set-up.
+	if n := callsOf(t, grace, `[data-testid=spotlight] [data-testid=mirror-call]`, adaAddr); n < 5 ||
+		evalString(t, grace, `String([...document.querySelectorAll("[data-testid=spotlight] [data-testid=mirror-call]")].some(li => li.textContent.startsWith(`+jsString(adaAddr+": socket(")+`)))`) != "true" {
+		t.Errorf("Grace's spotlight lists %d of Ada's calls, or not her socket()", n)
+	}
 	if html := evalString(t, grace, `document.documentElement.outerHTML`); strings.Contains(html, "Ada") {
 		t.Errorf("Grace's page names Ada")
 	}
@@ -248,6 +253,9 @@ func TestBrowserClass(t *testing.T) {
 	waitSame(t, projector, `[data-testid=projector-packet-list] [data-testid=packet-row]`, ada, `#packet-list [data-testid=packet-row]`)
 	if n := callsOf(t, projector, `[data-testid=projector-views]:not([hidden]) [data-testid=mirror-call]`, adaAddr); n < 5 {
 		t.Errorf("the projector lists %d of Ada's calls, want her echo's 5", n)
+	}
+	if evalString(t, projector, `String([...document.querySelectorAll("[data-testid=projector-views] [data-testid=mirror-call]")].some(li => li.textContent.startsWith(`+jsString(adaAddr+": socket(")+`)))`) != "true" {
+		t.Error("the projector does not list Ada's socket()")
 	}
 	checkAxe(projector, "the projector's view", "light", "dark")
 	screenshot(projector, "projector-1920x1080.png")

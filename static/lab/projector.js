@@ -18,16 +18,17 @@ const status = find(null, "#live-status", HTMLElement);
 /** @type {{push: (evs: LabEvent[]) => void, stop: () => void} | null} */
 let shown = null;
 
-function reset() {
+/** @param {string} address the spotlit student's host */
+function reset(address) {
   shown?.stop();
-  const m = mirrorSource("", bits);
+  const m = mirrorSource(address, bits);
   shown = { push: m.push, stop: mountMirror(views, m.source) };
   return shown;
 }
 
 const stream = new EventSource(`/api/workshops/${encodeURIComponent(workshop)}/spotlight/trace`);
 stream.addEventListener("spotlight", (ev) => {
-  /** @type {{on: boolean, name: string, reset: boolean, events: LabEvent[]}} */
+  /** @type {{on: boolean, name: string, address?: string, reset: boolean, events: LabEvent[]}} */
   const d = JSON.parse(/** @type {MessageEvent<string>} */ (ev).data);
   status.textContent = "Live";
   views.hidden = !d.on;
@@ -38,7 +39,7 @@ stream.addEventListener("spotlight", (ev) => {
     return;
   }
   title.textContent = `Spotlight: ${d.name}’s lab`;
-  const m = d.reset || !shown ? reset() : shown;
+  const m = d.reset || !shown ? reset(d.address || "") : shown;
   m.push(d.events);
 });
 stream.addEventListener("error", () => {

@@ -34,7 +34,7 @@ function update(lab) {
   const source = {
     whose: "their",
     tcpFlagBits: lab.tcpFlagBits,
-    ready: Promise.resolve({ address: "", session: "", services: [] }),
+    ready: Promise.resolve({ address: st.classmate.address, session: "", services: [] }),
     trace: () => lab.spotlight(),
     on: /** @type {TraceSource["on"]} */ (
       /** @type {unknown} */ (
