@@ -91,16 +91,7 @@ func (db *DB) UpdateWorkshop(ctx context.Context, code string, upd lab.WorkshopU
 // DeleteWorkshop implements lab.WorkshopStore.
 func (db *DB) DeleteWorkshop(ctx context.Context, code string) (err error) {
 	defer wrap(&err, "delete workshop")
-	res, err := db.w.ExecContext(ctx, `DELETE FROM workshops WHERE code = ?`, code)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return noWorkshop(code)
-	}
-	return nil
+	return db.execOne(ctx, noWorkshop(code), `DELETE FROM workshops WHERE code = ?`, code)
 }
 
 // CountWorkshops implements lab.WorkshopStore.
@@ -182,16 +173,7 @@ func (db *DB) StudentByToken(ctx context.Context, code string, hash lab.TokenHas
 // TouchStudent implements lab.WorkshopStore.
 func (db *DB) TouchStudent(ctx context.Context, id int64, at time.Time) (err error) {
 	defer wrap(&err, "touch student")
-	res, err := db.w.ExecContext(ctx, `UPDATE students SET seen_us = MAX(seen_us, ?) WHERE id = ?`, lab.StoreTime(at).UnixMicro(), id)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return noStudent(id)
-	}
-	return nil
+	return db.execOne(ctx, noStudent(id), `UPDATE students SET seen_us = MAX(seen_us, ?) WHERE id = ?`, lab.StoreTime(at).UnixMicro(), id)
 }
 
 // Students implements lab.WorkshopStore.
@@ -217,17 +199,8 @@ func (db *DB) Students(ctx context.Context, code string) (_ []*lab.Student, err 
 // DeleteStudent implements lab.WorkshopStore.
 func (db *DB) DeleteStudent(ctx context.Context, code string, id int64) (err error) {
 	defer wrap(&err, "delete student")
-	res, err := db.w.ExecContext(ctx, `DELETE FROM students
+	return db.execOne(ctx, noStudent(id), `DELETE FROM students
 		WHERE id = ? AND workshop_id = (SELECT id FROM workshops WHERE code = ?)`, id, code)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return noStudent(id)
-	}
-	return nil
 }
 
 const progressColumns = `p.student_id, p.exercise, p.step, p.kind, p.answer, p.at_us, p.confirmed`
@@ -417,3 +390,17 @@ func scanProgressRows(rows *sql.Rows) ([]lab.ProgressRecord, error) {
 
 // micros is a time stored as microseconds since 1970 UTC.
 func micros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// execOne runs a statement that must change one row; none is missing.
+func (db *DB) execOne(ctx context.Context, missing error, query string, args ...any) error {
+	res, err := db.w.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return missing
+	}
+	return nil
+}
