@@ -560,7 +560,8 @@ func (c *Client) request(ctx context.Context, typ string, body func(id uint64) a
 
 // observe records a packet crossing one of the host's interfaces.
 func (c *Client) observe(iface string, dir lab.Direction, t time.Time, pkt []byte) {
-	seq := c.trace.RecordSeq(c.tracker.Event(c.hello.Host.Address, iface, dir, t, pkt))
+	var seq uint64
+	c.tracker.Record(func(e lab.Event) { seq = c.trace.RecordSeq(e) }, c.hello.Host.Address, iface, dir, t, pkt)
 	if dir != lab.Out || iface != netstack.LinkName || !c.wireOn.Load() {
 		return
 	}

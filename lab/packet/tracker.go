@@ -25,6 +25,7 @@ const MaxConnections = 4096
 // Connections are remembered after they close, so that retransmissions and
 // the last ACK are still numbered, until MaxConnections pushes them out.
 type Tracker struct {
+	order sync.Mutex // Record's: numbering and recording in one order
 	mu    sync.Mutex
 	conns map[connKey]*list.Element // of *conn
 	lru   list.List                 // of *conn, most recently seen first
@@ -171,6 +172,17 @@ func (t *Tracker) lookup(key connKey) *conn {
 	c := &conn{key: key}
 	t.conns[key] = t.lru.PushFront(c)
 	return c
+}
+
+// Record makes a packet's event as Event does and passes it to record,
+// both in one step: packets crossing a host both ways at once are recorded
+// in the order the Tracker judged them, so a capture written from the
+// trace reads, in Wireshark, as the Tracker saw it (window full, duplicate
+// ACKs and the rest depend on the order).
+func (t *Tracker) Record(record func(lab.Event), host, iface string, dir lab.Direction, at time.Time, data []byte) {
+	t.order.Lock()
+	defer t.order.Unlock()
+	record(t.Event(host, iface, dir, at, data))
 }
 
 // Event decodes and annotates a packet that crossed host's interface iface

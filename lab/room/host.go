@@ -58,7 +58,7 @@ func (r *Room) AddHost() (*Host, error) {
 
 // observe records a packet crossing one of the host's interfaces.
 func (h *Host) observe(iface string, dir lab.Direction, t time.Time, pkt []byte) {
-	h.record(h.tracker.Event(h.port.addr.String(), iface, dir, t, pkt))
+	h.tracker.Record(h.record, h.port.addr.String(), iface, dir, t, pkt)
 }
 
 // record records one of the host's own events (its calls, its sockets'
