@@ -2,11 +2,15 @@ package server
 
 import (
 	"errors"
+	"net"
 	"net/http"
+	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/socketlab/socketlab/lab/labtest"
 )
 
 // A frame that breaks RFC 6455 closes the session with 1002, which the
@@ -42,5 +46,30 @@ func TestCloseCodesCounted(t *testing.T) {
 	if st.Closed[websocket.CloseProtocolError] != 1 || st.Closed[closeLost] != 1 || st.Refused.Handshake != 1 || st.Errors != 0 {
 		t.Errorf("closed %v, refused handshakes %d, errors %d; want 1002 once, 1006 once, 1 and 0",
 			st.Closed, st.Refused.Handshake, st.Errors)
+	}
+}
+
+// A client reset while the server writes to it (it sends echo requests
+// as fast as it may and never reads, then goes with a reset) is lost,
+// 1006, whichever of the server's read and write finds out first: the
+// client's doing, never the server's error.
+func TestResetWhileWriting(t *testing.T) {
+	ls := serve(t, Config{})
+	const n = 8
+	for i := range n {
+		c := dial(t, ls, nil)
+		src := netip.AddrPortFrom(c.addr, uint16(2000+i))
+		for range 300 {
+			if c.ws.WriteMessage(websocket.BinaryMessage, labtest.UDP(src, echoUDP, make([]byte, 1000))) != nil {
+				break
+			}
+		}
+		tcp := c.ws.NetConn().(*net.TCPConn)
+		tcp.SetLinger(0)
+		tcp.Close()
+	}
+	st := ls.waitStats(t, "the sessions to end", func(st Stats) bool { return st.SessionsCurrent == 0 })
+	if st.Closed[closeLost] != n || st.Errors != 0 {
+		t.Errorf("closed %v, errors %d; want 1006 %d times and no error", st.Closed, st.Errors, n)
 	}
 }

@@ -2,9 +2,11 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -118,13 +120,20 @@ func (s *session) writeLoop() {
 
 // writeFailed ends the session for a write that failed. One that ran out
 // of time is the client's doing: it does not read (close 1008, which it
-// will not read either); another is the server's error.
+// will not read either); one the client reset or closed its end under is
+// the connection lost (1006), as a broken read is; another is the
+// server's error.
 func (s *session) writeFailed(err error) {
-	if isTimeout(err) {
+	switch {
+	case isTimeout(err):
 		s.end(bridge.ClosePolicy, "too slow reading")
-		return
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		// The client went while we wrote (a reset, or its end closed): its
+		// doing or the network's, as a read that breaks is.
+		s.end(closeLost, "write: "+err.Error())
+	default:
+		s.fail(fmt.Errorf("write: %w", err))
 	}
-	s.fail(fmt.Errorf("write: %w", err))
 }
 
 // write writes one message.
