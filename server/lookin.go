@@ -330,8 +330,7 @@ func (s *Server) lookinPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	bits, _ := json.Marshal(lab.TCPFlagBits)
-	render(w, r, pages.LookinPage(pages.LookinView{Code: lab.FormatCode(wk.Code), Title: wk.Title, StudentID: st.ID, Name: st.Name, Address: st.Addr.String(), FlagBits: string(bits)}))
+	render(w, r, pages.LookinPage(pages.LookinView{Code: lab.FormatCode(wk.Code), Title: wk.Title, StudentID: st.ID, Name: st.Name, Address: st.Addr.String()}))
 }
 
 // lookinTrace is GET /api/workshops/{code}/students/{id}/trace: while it

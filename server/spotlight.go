@@ -83,8 +83,7 @@ func (s *Server) projectorPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	bits, _ := json.Marshal(lab.TCPFlagBits)
-	render(w, r, pages.ProjectorPage(pages.ProjectorView{Code: lab.FormatCode(wk.Code), Title: wk.Title, FlagBits: string(bits)}))
+	render(w, r, pages.ProjectorPage(pages.ProjectorView{Code: lab.FormatCode(wk.Code), Title: wk.Title}))
 }
 
 // projectorTrace is GET /api/workshops/{code}/spotlight/trace: the

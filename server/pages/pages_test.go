@@ -36,7 +36,7 @@ func TestGolden(t *testing.T) {
 		"dashboard": pages.DashboardPage(pages.DashboardView{Code: "ABCD-EFGH", Authorized: true, Title: "Networks <b>101</b>",
 			Exercises: []pages.DashboardExercise{{ID: "round-trip", Title: "The round trip", Steps: []string{"Make a socket", "Connect <b>"}}}}),
 		"dashboard-signin": pages.DashboardPage(pages.DashboardView{Code: "ABCD-EFGH"}),
-		"projector":        pages.ProjectorPage(pages.ProjectorView{Code: "ABCD-EFGH", Title: "Networks <b>101</b>", FlagBits: `[{"name":"syn"}]`}),
+		"projector":        pages.ProjectorPage(pages.ProjectorView{Code: "ABCD-EFGH", Title: "Networks <b>101</b>"}),
 		"lab-workshop": pages.LabPage(nil, &pages.WorkshopBadge{Code: "ABCD-EFGH", Title: "Networks 101", Name: "Ada <b>L</b>",
 			Exercises: []pages.ExerciseLink{{ID: "round-trip", Title: "The round trip"}, {ID: "be-the-server", Title: "Be <b>the</b> server", Locked: true}}}),
 		"exercise": pages.LabPage(&pages.Worksheet{
