@@ -286,6 +286,19 @@ type traceJSON struct {
 	Events []lab.Event `json:"events"`
 }
 
+// traceOf is a batch of a trace topic's changes as one traceJSON: the
+// events after the last reset, and whether there was one.
+func traceOf(changes []dashEvent) traceJSON {
+	out := traceJSON{Events: []lab.Event{}}
+	for _, c := range changes {
+		if c.Reset {
+			out = traceJSON{Reset: true, Events: []lab.Event{}}
+		}
+		out.Events = append(out.Events, c.Events...)
+	}
+	return out
+}
+
 // routeLookin serves the look-in page and its stream, and the spotlight.
 func (s *Server) routeLookin() {
 	s.mux.HandleFunc("GET /workshop/{code}/students/{id}", s.lookinPage)
@@ -352,13 +365,6 @@ func (s *Server) lookinTrace(w http.ResponseWriter, r *http.Request) {
 	kept := ws.watch(k, func(mr *mirror) { mr.viewers++ })
 	defer ws.watch(k, func(mr *mirror) { mr.viewers-- })
 	serveSSE(w, r, sub, "trace", traceJSON{Reset: true, Events: kept}, func(changes []dashEvent) (string, any) {
-		out := traceJSON{Events: []lab.Event{}}
-		for _, c := range changes {
-			if c.Reset {
-				out = traceJSON{Reset: true, Events: []lab.Event{}}
-			}
-			out.Events = append(out.Events, c.Events...)
-		}
-		return "trace", out
+		return "trace", traceOf(changes)
 	})
 }

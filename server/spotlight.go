@@ -67,11 +67,10 @@ func projectorTopic(code string) string { return code + "/spotlight" }
 // (without session events, as the class's), after forgetting those
 // shown if reset.
 type projectorJSON struct {
-	On      bool        `json:"on"`
-	Name    string      `json:"name"`
-	Address string      `json:"address,omitempty"` // the spotlit student's host
-	Reset   bool        `json:"reset"`
-	Events  []lab.Event `json:"events"`
+	On      bool   `json:"on"`
+	Name    string `json:"name"`
+	Address string `json:"address,omitempty"` // the spotlit student's host
+	traceJSON
 }
 
 // projectorPage is GET /workshop/{code}/projector: the spotlit trace,
@@ -97,23 +96,16 @@ func (s *Server) projectorTrace(w http.ResponseWriter, r *http.Request) {
 	sub := ws.events.subscribe(projectorTopic(wk.Code))
 	defer ws.events.unsubscribe(sub)
 	sp, kept := ws.spotlightNow(wk.Code)
-	first := projectorJSON{Reset: true, Events: classEvents(kept)}
+	first := projectorJSON{traceJSON: traceJSON{Reset: true, Events: classEvents(kept)}}
 	if sp != nil {
 		first.On, first.Name, first.Address = true, sp.name, sp.address
 	}
 	serveSSE(w, r, sub, "spotlight", first, func(changes []dashEvent) (string, any) {
-		out := projectorJSON{Events: []lab.Event{}}
+		out := projectorJSON{traceJSON: traceOf(changes)}
 		if sp := ws.spotOf(wk.Code); sp != nil {
 			out.On, out.Name, out.Address = true, sp.name, sp.address
-		}
-		for _, c := range changes {
-			if c.Reset {
-				out.Reset, out.Events = true, out.Events[:0]
-			}
-			out.Events = append(out.Events, c.Events...)
-		}
-		if !out.On {
-			out.Reset, out.Events = true, []lab.Event{}
+		} else {
+			out.traceJSON = traceJSON{Reset: true, Events: []lab.Event{}}
 		}
 		return "spotlight", out
 	})
