@@ -90,6 +90,19 @@ func TestDashboardGrid(t *testing.T) {
 		t.Errorf("the name column shows %.0f px, twenty characters of a name take %.0f; the name's title %q", got.NameShown, got.Twenty, got.NameTitle)
 	}
 
+	// The student picker under "Delete…" has nobody chosen (issue 22: it
+	// had the first student), and asking to delete without choosing
+	// asks for a choice.
+	if v := evalString(t, tab, `document.querySelector("[data-testid=delete-student]").value`); v != "" {
+		t.Errorf("the delete picker has student %s chosen before the instructor chose", v)
+	}
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`[data-testid=delete-student-ask]`))); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, tab, `[data-testid=delete-student-confirm]:not([hidden])`); n != 0 {
+		t.Error("Delete… with nobody chosen asks to confirm a deletion")
+	}
+
 	// Opening another exercise closes the first.
 	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`[data-testid=ex-toggle][data-exercise=datagrams]`))); err != nil {
 		t.Fatal(err)
@@ -113,6 +126,9 @@ func TestDashboardGrid(t *testing.T) {
 	}
 
 	if *screenshots != "" {
+		if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`document.activeElement.blur(); scrollTo(0, 0); true`)); err != nil {
+			t.Fatal(err)
+		}
 		for _, size := range []struct{ w, h int64 }{{1280, 720}, {1920, 1080}} {
 			if err := chromedp.Do(tab, chromedp.EmulateViewport(size.w, size.h)); err != nil {
 				t.Fatal(err)
