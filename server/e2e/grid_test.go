@@ -90,6 +90,21 @@ func TestDashboardGrid(t *testing.T) {
 		t.Errorf("the name column shows %.0f px, twenty characters of a name take %.0f; the name's title %q", got.NameShown, got.Twenty, got.NameTitle)
 	}
 
+	// The simulated students report steps without doing them: a step
+	// with nothing on the wire (the round trip's socket) is done; one
+	// with a wire part is not seen on the wire, and its cell says what is
+	// missing.
+	if n := count(t, tab, `[data-testid=cell][data-exercise=round-trip][data-step="0"][data-state=done]`); n != 30 {
+		t.Errorf("%d students' socket step done, want 30", n)
+	}
+	if n, done := count(t, tab, `[data-testid=cell][data-exercise=round-trip][data-step="2"][data-state=unseen]`),
+		count(t, tab, `[data-testid=cell][data-exercise=round-trip][data-step="2"][data-state=done]`); n == 0 || done != 0 {
+		t.Errorf("the forged sendall step: %d students' not seen on the wire, %d done; want some, none", n, done)
+	}
+	if s := evalString(t, tab, `document.querySelector("[data-testid=ex-cell][data-exercise=round-trip]").title`); !strings.Contains(s, "step 3 not seen on the wire: a PSH, ACK packet from the student’s host to port 7 with data") {
+		t.Errorf("the round trip's cell says %q", s)
+	}
+
 	// The student picker under "Delete…" has nobody chosen (issue 22: it
 	// had the first student), and asking to delete without choosing
 	// asks for a choice.
@@ -104,11 +119,12 @@ func TestDashboardGrid(t *testing.T) {
 	}
 
 	// Opening another exercise closes the first.
-	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`[data-testid=ex-toggle][data-exercise=datagrams]`))); err != nil {
+	other := evalString(t, tab, `document.querySelector("th.ex-h:not(.opened)").dataset.exercise`)
+	if err := chromedp.Do(tab, chromedp.Click(chromedp.CSS(`[data-testid=ex-toggle][data-exercise="`+other+`"]`))); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(t, tab, `th.opened`); n != 1 || count(t, tab, `th.opened[data-exercise=datagrams] [aria-expanded=true]`) != 1 {
-		t.Errorf("after opening datagrams: %d opened", n)
+	if n := count(t, tab, `th.opened`); n != 1 || count(t, tab, `th.opened[data-exercise="`+other+`"] [aria-expanded=true]`) != 1 {
+		t.Errorf("after opening %s: %d opened", other, n)
 	}
 
 	for _, scheme := range []string{"light", "dark"} {
