@@ -15,13 +15,16 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/bridge"
 	"github.com/socketlab/socketlab/server/servertest"
 )
 
 // What concerns a workshop's student is in view without scrolling
 // (issue 22, item 7), at 1280×720 and on a 390-px phone: "Your
 // instructor is looking at your lab", the class message and the hand's
-// "On my way", each in a live region; the header fits one line at
+// "On my way", each in a live region, and a classmate's spotlit lab (its
+// pane's title, above the student's own panes); the header fits one line at
 // 1280 px, the hand's status on it too. The class bar lists the paced
 // exercises with each number before its title, not drawn over the one
 // before (issue 22: "Names (locked10. Client-server"). An exercise's page
@@ -110,12 +113,36 @@ func TestStudentNotices(t *testing.T) {
 	defer lookin()
 	waitSays(t, tab, `[data-testid=watched-note]`, "Your instructor is looking at your lab")
 	waitSays(t, tab, `[data-testid=class-message]`, "From your instructor: Stop at step 3")
+	// The screenshots: the look-in, the hand and the message.
+	shoot(t, tab, "student-notices-1280x720.png")
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	shoot(t, tab, "student-notices-390x844.png")
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 720)); err != nil {
+		t.Fatal(err)
+	}
+
+	// A classmate spotlit: the pane is on Ada's page, above her own.
+	bob := dialStudent(t, addr, w.Code, joinWorkshop(t, addr, w.Code, "Bob"), &bridge.Options{Trace: lab.NewTrace(0)})
+	studentEcho(t, bob, "hi\n")
+	var both struct{ Students []struct{ ID int64 } }
+	if status := api(t, addr, "GET", "/api/workshops/"+w.Code, w.Token, nil, &both); status != 200 || len(both.Students) != 2 {
+		t.Fatalf("the workshop: %d %+v", status, both)
+	}
+	if status := api(t, addr, "PUT", "/api/workshops/"+w.Code+"/spotlight", w.Token, map[string]any{"student": both.Students[1].ID}, nil); status != 200 {
+		t.Fatalf("spotlight: %d", status)
+	}
+	waitCount(t, tab, `[data-testid=spotlight]:not([hidden])`, 1)
 
 	check := func(what string) {
 		t.Helper()
 		v, err := chromedp.Run(tab, chromedp.Evaluate[view](`(() => {
 			const sel = ["[data-testid=watched-note]", "[data-testid=class-message]", "[data-testid=help-status]"];
 			const out = sel.filter((s) => { const r = document.querySelector(s).getBoundingClientRect(); return !(r.height > 0 && r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth); });
+			const spot = document.querySelector("[data-testid=spotlight-title]").getBoundingClientRect();
+			if (!(spot.height > 0 && spot.top >= 0 && spot.bottom <= innerHeight)) out.push("[data-testid=spotlight-title]");
 			const header = document.querySelector("header.topbar");
 			const tops = new Set([...header.children].filter((c) => c.getClientRects().length).map((c) => { const r = c.getBoundingClientRect(); return Math.round((r.top + r.bottom) / 16); }));
 			const status = document.querySelector("[data-testid=help-status]");
@@ -143,13 +170,11 @@ func TestStudentNotices(t *testing.T) {
 	check("1280×720")
 	oneLine("with the hand up, on its way")
 	axeCheck(t, tab, "the student's page with its notices")
-	shoot(t, tab, "student-notices-1280x720.png")
 	if err := chromedp.Do(tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
 	check("390×844")
-	shoot(t, tab, "student-notices-390x844.png")
 
 	// Outside the workshop: said, with the way back in.
 	if err := chromedp.Do(tab, chromedp.EmulateViewport(1280, 720), chromedp.Navigate("http://"+addr+"/lab/"+w.Exercises[1]),
