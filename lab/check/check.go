@@ -16,8 +16,9 @@ import (
 // A Check passes when the trace holds events matching each of its expect
 // patterns, in order, with anything between them, and somewhere events
 // matching each of its all patterns, in any order: any route to the same
-// wire passes, and extra calls or packets never fail it. A call is
-// recorded when it returns, after the packets it sent.
+// wire passes, and extra calls or packets never fail it. A call is on
+// the trace before the packets it sent and after those it took (see
+// lab.Trace).
 //
 // In the exercise's Markdown a check is a fenced block with the info string
 // "check", holding YAML:
