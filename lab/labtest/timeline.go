@@ -16,7 +16,7 @@ import (
 //
 //   - accept returns after the handshake's last ACK, connect after the
 //     SYN-ACK, recv after the segment with the first byte it took (or,
-//     returning b'', the FIN): the call's event is after that packet, and
+//     returning b”, the FIN): the call's event is after that packet, and
 //     the packet's time within the call's span;
 //   - connect starts before its SYN, send and sendall before the segment
 //     with the first byte they sent, close before its FIN: the packet's
