@@ -490,6 +490,7 @@ export function mountDiagram(sectionEl, lab, bus) {
     const y1 = it.y + 19;
     const y2 = y1 + SLOPE;
     const stopped = it.stopped ? ` (${WIRE_WORDS[it.stopped][1]})` : "";
+    const ports = multi && a.x !== b.x && !it.stopped;
     const g = s("g", {
       class: `sl-arrow sl-kind-${kind} sl-from-${a.role}${it.stopped ? " sl-stopped" : ""}`,
       "data-testid": "arrow",
@@ -499,7 +500,9 @@ export function mountDiagram(sectionEl, lab, bus) {
       "data-stopped": it.stopped || null,
       tabindex: -1,
       role: "button",
-      "aria-label": `${label} ${arrowTip(e, label, it.no || 0)}${stopped}`,
+      // The ports at its ends, when shown, are part of its name, in the
+      // order they are drawn.
+      "aria-label": `${label}${ports ? ` ${portOf(p.src)} ${portOf(p.dst)}` : ""} ${arrowTip(e, label, it.no || 0)}${stopped}`,
     });
     let x1 = a.x;
     let x2 = b.x;
@@ -537,11 +540,12 @@ export function mountDiagram(sectionEl, lab, bus) {
       parts.push(s("text", { class: "sl-arrow-label", x: mid, y: y1 + SLOPE / 2 - 5, "text-anchor": "middle" }, fit(label, Math.abs(x2 - x1) - 16)));
     }
     // With several connections, each end of an arrow says its port, as
-    // Wireshark's flow graph does.
-    if (multi && Math.abs(x2 - x1) >= 1 && !it.stopped) {
+    // Wireshark's flow graph does (a space before each, which SVG does
+    // not draw, keeps the words of the arrow's text apart).
+    if (ports) {
       const dir = Math.sign(x2 - x1);
-      parts.push(s("text", { class: "sl-port", x: x1 + dir * 4, y: y1 - 3, "text-anchor": dir > 0 ? "start" : "end" }, String(portOf(p.src))));
-      parts.push(s("text", { class: "sl-port", x: x2 - dir * 4, y: y2 + 11, "text-anchor": dir > 0 ? "end" : "start" }, String(portOf(p.dst))));
+      parts.push(s("text", { class: "sl-port", x: x1 + dir * 4, y: y1 - 3, "text-anchor": dir > 0 ? "start" : "end" }, ` ${portOf(p.src)}`));
+      parts.push(s("text", { class: "sl-port", x: x2 - dir * 4, y: y2 + 11, "text-anchor": dir > 0 ? "end" : "start" }, ` ${portOf(p.dst)}`));
     }
     // The tooltip, after the label: the arrow's name is the two.
     parts.push(s("title", {}, ` ${arrowTip(e, label, it.no || 0)}${stopped}`));
