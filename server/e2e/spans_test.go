@@ -165,3 +165,32 @@ func TestConnectionLabels(t *testing.T) {
 		})
 	}
 }
+
+// A recv on a connection the iterative echo has not accepted yet says
+// so, from the lab server's listen queue: one connection, served, is
+// ahead of it.
+func TestWaitingInBacklog(t *testing.T) {
+	addr := labServer(t)
+	ctx, cancel := context.WithTimeout(chromium(t), 90*time.Second)
+	defer cancel()
+	loadExercise(t, ctx, "http://"+addr+"/lab")
+	execLines(t, ctx, `a = socket(AF_INET, SOCK_STREAM)`, `a.connect(("10.0.0.1", 2007))`, `a.send(b"first\n")`, `a.recv(1024)`,
+		`b = socket(AF_INET, SOCK_STREAM)`, `b.connect(("10.0.0.1", 2007))`, `b.send(b"me too\n")`)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`window.waited = socketlab.exec("b.recv(1024)"); 0`)); err != nil {
+		t.Fatal(err)
+	}
+	var why string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if why = textOf(t, ctx, `[data-testid=waiting]:not([hidden]) [data-part=why]`); strings.Contains(why, "backlog") {
+			break
+		}
+	}
+	want := "recv(1024): recv() is waiting: your connection is in the iterative echo's backlog (its listen queue): it serves one client at a time, and 1 connection is ahead of you."
+	if why != want {
+		t.Errorf("while b.recv waits the page says %q, want %q", why, want)
+	}
+	// The console runs one line at a time: Ctrl-C ends the wait.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`socketlab.interrupt(), window.waited`, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatal(err)
+	}
+}
