@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/socketlab/socketlab/lab"
@@ -11,18 +12,29 @@ import (
 // and runs the lab server sees of the student's work: the packets of the
 // student's host (each crosses its bridge) and the lab server's calls and
 // states. The student's own calls and states never leave the browser, and
-// neither do the wire's actions; a call or state of host "any" may be the
+// neither do the wire's actions nor a packet on the host's loopback; a call or state of host "any" may be the
 // student's, so it is not counted on the wire either.
 
 // OnWire reports whether what p matches shows on the wire.
 func (p Pattern) OnWire() bool {
 	switch p.Kind {
 	case lab.KindPacket:
-		return p.Host != "server"
+		// A packet on the host's loopback never leaves it.
+		return p.Host != "server" && !loopback(p.Local)
 	case lab.KindCall, lab.KindState:
 		return p.Host == "server"
 	}
 	return false
+}
+
+// loopback reports whether a pattern's local side ("5000", "127.0.0.1",
+// "127.0.0.1:5000") is a loopback address.
+func loopback(local string) bool {
+	if ap, err := netip.ParseAddrPort(local); err == nil {
+		return ap.Addr().IsLoopback()
+	}
+	a, err := netip.ParseAddr(local)
+	return err == nil && a.IsLoopback()
 }
 
 // OnWire is the part of c that shows on the wire: its patterns that do,
@@ -115,6 +127,12 @@ func (p Pattern) Describe() string {
 			} else {
 				fmt.Fprintf(&b, " to port %d", p.Port)
 			}
+		}
+		if p.Local != "" {
+			b.WriteString(" on the student’s side " + p.Local)
+		}
+		if p.DNS != "" {
+			b.WriteString(", a DNS answer " + p.DNS)
 		}
 		if p.Data != nil {
 			b.WriteString(map[bool]string{true: " with data", false: " without data"}[*p.Data])

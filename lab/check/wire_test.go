@@ -8,7 +8,7 @@ import (
 
 // What shows on the wire: the student's packets and the lab server's
 // calls and states; not the student's calls and states, a call of any
-// host, or the wire's actions.
+// host, a packet on the loopback, or the wire's actions.
 func TestOnWire(t *testing.T) {
 	yes := true
 	c := Check{
@@ -31,6 +31,10 @@ func TestOnWire(t *testing.T) {
 	want := "a SYN packet from the student’s host to port 7, then the lab server’s recv call; and 2× a PSH, ACK packet to the student’s host from port 7 with data"
 	if got := w.Describe(); got != want {
 		t.Errorf("Describe = %q\nwant       %q", got, want)
+	}
+	lo := Pattern{Kind: lab.KindPacket, Host: "you", Count: 1, L4: "TCP", Local: "127.0.0.1:5000"}
+	if lo.OnWire() || !(Pattern{Kind: lab.KindPacket, Host: "you", Count: 1, L4: "TCP", Local: "5000"}).OnWire() {
+		t.Error("a loopback packet shows on the wire, or a packet from a local port does not")
 	}
 	if own := (Check{Expect: c.Expect[1:2]}).OnWire(); !own.Empty() {
 		t.Errorf("the student's own call shows on the wire: %+v", own)

@@ -222,22 +222,6 @@ func axeCheck(t *testing.T, tab context.Context, what string) {
 	}
 }
 
-// shoot writes a screenshot of the tab to the -screenshots directory, if
-// it is set.
-func shoot(t *testing.T, tab context.Context, name string) {
-	t.Helper()
-	if *screenshots == "" {
-		return
-	}
-	png, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(*screenshots, name), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // openSSE opens a stream of server-sent events with the instructor's
 // token, reads its first event, and returns the function that closes it.
 func openSSE(t *testing.T, addr, path, token string) func() {
