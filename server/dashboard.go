@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -208,12 +210,16 @@ func (s *Server) markHand(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "no hand is up with this id")
 		return
 	}
-	q, student, ok := s.workshops.hands.mark(wk.Code, id, req.State)
-	if !ok {
+	ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)
+	defer cancel()
+	student, err := s.workshops.markHand(ctx, wk.Code, id, req.State == handDone)
+	if errors.Is(err, lab.ErrNotFound) {
 		apiError(w, http.StatusNotFound, "no hand is up with this id")
 		return
+	} else if err != nil {
+		s.storeError(w, err)
+		return
 	}
-	s.workshops.events.publish(wk.Code, dashEvent{Kind: "hands", Hands: q})
 	s.workshops.tellStudent(wk.Code, student)
-	writeJSON(w, http.StatusOK, q)
+	writeJSON(w, http.StatusOK, s.workshops.hands.list(wk.Code))
 }

@@ -20,7 +20,9 @@ import (
 // every other student's session gets it in spotlight messages, named
 // classmateName unless the instructor chose to show the name; session
 // events (which name the session) stay out. Off, everyone's page is as
-// it was. The spotlit student is told, as a watch message.
+// it was. The spotlit student is told, as a watch message. Whom it is on
+// is the store's (lab.WorkshopStore.SetSpotlight), so that a restart
+// keeps it: the trace comes back with the student's next session.
 
 // classmateName is what the class is told a spotlit student is called.
 const classmateName = "a classmate"
@@ -32,6 +34,15 @@ type spot struct {
 	name     string // for the class: classmateName, or real if showName
 	showName bool
 	address  string // the student's host, whose the trace's lifeline is
+}
+
+// newSpot is the spotlight on st, named to the class if showName.
+func newSpot(st *lab.Student, showName bool) *spot {
+	name := classmateName
+	if showName {
+		name = st.Name
+	}
+	return &spot{student: st.ID, real: st.Name, name: name, showName: showName, address: st.Addr.String()}
 }
 
 // spotlightJSON is the spotlight as the instructor's API says it; the
@@ -142,11 +153,11 @@ func (s *Server) putSpotlight(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	name := classmateName
-	if req.ShowName {
-		name = st.Name
+	if err := s.cfg.Store.SetSpotlight(r.Context(), wk.Code, &lab.Spotlight{Student: st.ID, ShowName: req.ShowName}); err != nil {
+		s.storeError(w, err)
+		return
 	}
-	s.workshops.spotlight(wk.Code, &spot{student: st.ID, real: st.Name, name: name, showName: req.ShowName, address: st.Addr.String()})
+	s.workshops.spotlight(wk.Code, newSpot(st, req.ShowName))
 	writeJSON(w, http.StatusOK, req)
 }
 
@@ -154,6 +165,10 @@ func (s *Server) putSpotlight(w http.ResponseWriter, r *http.Request) {
 func (s *Server) deleteSpotlight(w http.ResponseWriter, r *http.Request) {
 	wk, ok := s.authorized(w, r)
 	if !ok {
+		return
+	}
+	if err := s.cfg.Store.SetSpotlight(r.Context(), wk.Code, nil); err != nil {
+		s.storeError(w, err)
 		return
 	}
 	s.workshops.spotlight(wk.Code, nil)
