@@ -14,9 +14,10 @@ import (
 
 // The instructor's dashboard (README, "Run a workshop"):
 //
-//	GET  /workshop/{code}                     the page: with the instructor's cookie, the
-//	                                          class's grid and help queue; without, it
-//	                                          asks for the dashboard link
+//	GET  /workshop/{code}                     the page: with the workshop's cookie or the
+//	                                          instructor's (teach.go), the join code, URL
+//	                                          and QR, the class's grid and help queue;
+//	                                          without, it asks for the dashboard link
 //	POST /workshop/{code}/session             {"token": …}: sets the instructor's cookie
 //	GET  /api/workshops/{code}/events         server-sent events: a snapshot, then changes
 //	GET  /api/workshops/{code}/progress.json  the workshop, its students and their
@@ -82,8 +83,9 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	token, _ := instructorToken(r)
+	signedIn, _ := s.isInstructor(r)
 	wk, err := s.workshop(r.Context(), r.PathValue("code"))
-	if err != nil || token == "" || !sameToken(token, wk.TokenHash) {
+	if err != nil || !signedIn && (token == "" || !sameToken(token, wk.TokenHash)) {
 		view := pages.DashboardView{Code: r.PathValue("code")}
 		if wk != nil {
 			view.Code = lab.FormatCode(wk.Code)
@@ -91,7 +93,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		render(w, r, pages.DashboardPage(view))
 		return
 	}
-	view := pages.DashboardView{Code: lab.FormatCode(wk.Code), Title: wk.Title, Authorized: true}
+	view := pages.DashboardView{Code: lab.FormatCode(wk.Code), Title: wk.Title, Authorized: true, JoinURL: joinURL(r, wk), QRURL: qrURL(wk)}
 	for _, id := range wk.Exercises {
 		ex := s.exercises[id]
 		if ex == nil {

@@ -49,6 +49,7 @@ func (s *Server) routeWorkshops() {
 	s.mux.HandleFunc("GET /join/{code}/qr.svg", s.joinQR)
 	s.mux.HandleFunc("GET /w/{code}", s.studentPage)
 	s.routeAPI()
+	s.routeTeach()
 	s.routeDashboard()
 	s.routeLookin()
 	s.routePacing()

@@ -93,7 +93,7 @@ func (s *Server) projectorPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	render(w, r, pages.ProjectorPage(pages.ProjectorView{Code: lab.FormatCode(wk.Code), Title: wk.Title}))
+	render(w, r, pages.ProjectorPage(pages.ProjectorView{Code: lab.FormatCode(wk.Code), Title: wk.Title, Join: s.joinScreenView(r, wk)}))
 }
 
 // projectorTrace is GET /api/workshops/{code}/spotlight/trace: the

@@ -1,0 +1,133 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// post sends a form from the server's own page in c.
+func (ls *labServer) post(t *testing.T, c *http.Client, path string, form url.Values) (int, string, string) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", "http://"+ls.addr+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://"+ls.addr)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := resp.Body.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return resp.StatusCode, resp.Header.Get("Location"), b.String()
+}
+
+func TestTeachSignIn(t *testing.T) {
+	ls := workshopServer(t, Config{InstructorKey: "sesame-key"})
+	c := browser(t)
+	// Without the cookie: the form for the key, and nothing else.
+	if status, _, body := ls.get(t, c, "/teach"); status != 200 || !strings.Contains(body, `data-testid="teach-signin"`) || strings.Contains(body, "create-form") {
+		t.Fatalf("GET /teach without signing in = %d, want the key's form only", status)
+	}
+	// The printed link: a cookie, and the key leaves the address bar.
+	resp, err := c.Get("http://" + ls.addr + "/teach?key=sesame-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/teach" {
+		t.Fatalf("the instructor's link = %d to %q, want 303 to /teach", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	cookies := resp.Cookies()
+	if len(cookies) != 1 || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteStrictMode || strings.Contains(cookies[0].Value, "sesame") {
+		t.Fatalf("cookies = %+v, want one HttpOnly, SameSite=Strict, without the key in it", cookies)
+	}
+	status, _, body := ls.get(t, c, "/teach")
+	if status != 200 || !strings.Contains(body, `data-testid="create-form"`) {
+		t.Fatalf("GET /teach signed in = %d, want the create form", status)
+	}
+	// The create form: three exercises, in the order asked.
+	form := url.Values{"title": {"Networks <b>101</b>"}, "exercise": {"round-trip", "ports", "datagrams"},
+		"order-round-trip": {"3"}, "order-ports": {"1"}, "order-datagrams": {"2"}, "peers": {"all"}, "max_students": {"12"}, "loss": {"5"}, "delay": {"0"}}
+	status, loc, body := ls.post(t, c, "/teach/workshops", form)
+	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/workshop/") {
+		t.Fatalf("POST /teach/workshops = %d to %q: %s", status, loc, body)
+	}
+	code := strings.TrimPrefix(loc, "/workshop/")
+	// The cookie opens the dashboard, the API and the join screen without
+	// the workshop's token.
+	if status, _, body := ls.get(t, c, loc); status != 200 || !strings.Contains(body, `data-testid="dashboard"`) || !strings.Contains(body, "/join/"+code+"/qr.svg") {
+		t.Errorf("the dashboard with the instructor's cookie = %d, want the page with the join QR", status)
+	}
+	if status, _, body := ls.get(t, c, "/workshop/"+code+"/join-screen"); status != 200 || !strings.Contains(body, `data-testid="join-screen-code">`+code) {
+		t.Errorf("the join screen with the instructor's cookie = %d", status)
+	}
+	status, _, body = ls.get(t, c, "/api/workshops/"+code)
+	if status != 200 || !strings.Contains(body, `"exercises":["ports","datagrams","round-trip"]`) || !strings.Contains(body, `"peers":"all"`) ||
+		!strings.Contains(body, `"max_students":12`) || !strings.Contains(body, `"loss":0.05`) || !strings.Contains(body, `Networks \u003cb\u003e101`) {
+		t.Errorf("GET the workshop with the instructor's cookie = %d %s", status, body)
+	}
+	if status, _, body := ls.get(t, c, "/teach"); !strings.Contains(body, `data-code="`+code+`"`) {
+		t.Errorf("/teach = %d, does not list %s", status, code)
+	}
+	// Another browser, without the cookie, gets nothing of it.
+	other := browser(t)
+	if status, _, body := ls.get(t, other, "/workshop/"+code+"/join-screen"); status != 401 || strings.Contains(body, "Networks") {
+		t.Errorf("the join screen without signing in = %d", status)
+	}
+	// A mistake in the form comes back in words, with what was typed.
+	status, _, body = ls.post(t, c, "/teach/workshops", url.Values{"title": {"Kept"}, "max_students": {"5"}})
+	if status != 400 || !strings.Contains(body, "Tick at least one exercise") || !strings.Contains(body, `value="Kept"`) {
+		t.Errorf("a form without exercises = %d", status)
+	}
+	// A form from another site is refused.
+	req, _ := http.NewRequest("POST", "http://"+ls.addr+"/teach/workshops", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://evil.example")
+	resp, err = c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a create form from another site = %d, want 403", resp.StatusCode)
+	}
+}
+
+// TestWrongKeysAreGuesses: a wrong instructor key counts as a wrong guess,
+// on the sign-in form, the link and the API, and an address that has had
+// its 10 is refused even the right key until it refills (issue 26, 9:
+// wrong keys got 401 forever).
+func TestWrongKeysAreGuesses(t *testing.T) {
+	ls := workshopServer(t, Config{InstructorKey: "sesame-key"})
+	c := browser(t)
+	for i := range guessBurst {
+		var status int
+		switch i % 3 {
+		case 0:
+			status, _, _ = ls.post(t, c, "/teach/signin", url.Values{"key": {"guess"}})
+		case 1:
+			status, _, _ = ls.get(t, c, "/teach?key=guess")
+		case 2:
+			status, _ = ls.call(t, "POST", "/api/workshops", "guess", map[string]any{"title": "A"})
+		}
+		if status != http.StatusUnauthorized {
+			t.Fatalf("wrong key %d = %d, want 401", i+1, status)
+		}
+	}
+	if status, _, body := ls.post(t, c, "/teach/signin", url.Values{"key": {"sesame-key"}}); status != http.StatusTooManyRequests || !strings.Contains(body, "wait a minute") {
+		t.Errorf("the right key after 10 wrong = %d, want 429", status)
+	}
+	if status, _ := ls.call(t, "POST", "/api/workshops", "sesame-key", map[string]any{"title": "A"}); status != http.StatusCreated {
+		// The key as a bearer token is a credential, not a guess.
+		t.Errorf("POST /api/workshops with the key after 10 wrong = %d, want 201", status)
+	}
+}
