@@ -1,10 +1,20 @@
 package server
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/socketlab/socketlab/exercises"
+	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/bridge"
+	"github.com/socketlab/socketlab/lab/sqlite"
 )
 
 // post sends a form from the server's own page in c.
@@ -129,5 +139,92 @@ func TestWrongKeysAreGuesses(t *testing.T) {
 	if status, _ := ls.call(t, "POST", "/api/workshops", "sesame-key", map[string]any{"title": "A"}); status != http.StatusCreated {
 		// The key as a bearer token is a credential, not a guess.
 		t.Errorf("POST /api/workshops with the key after 10 wrong = %d, want 201", status)
+	}
+}
+
+// TestClassSurvivesRestart: the class message, the help queue with its
+// "on my way" and the spotlight are the store's: a server started again
+// on the same database has them, for the dashboard's snapshot and the
+// student's session (issue 22, 6: they were kept in memory and lost).
+func TestClassSurvivesRestart(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "workshops.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	exs, probs := exercises.Load(exercises.Embedded())
+	if len(probs) > 0 {
+		t.Fatal(probs[0])
+	}
+	cfg := Config{Store: db, Exercises: exs}
+	ls := serve(t, cfg)
+	w := ls.create(t, map[string]any{"title": "Kept", "exercises": []string{"round-trip"}})
+	ada, bob := ls.joinStudent(t, w.Code, "Ada"), ls.joinStudent(t, w.Code, "Bob")
+	ls.joinStudent(t, w.Code, "Cy")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, cookie := range []http.Header{ada, bob} {
+		cl := ls.dialStudent(t, w.Code, cookie)
+		if _, err := cl.Hand(ctx, bridge.HandRaise, "help"); err != nil {
+			t.Fatal(err)
+		}
+		cl.Close()
+	}
+	var got workshopJSON
+	_, body := ls.call(t, "GET", "/api/workshops/"+w.Code, w.Token, nil)
+	json.Unmarshal(body, &got)
+	s, _ := ls.openStream(t, http.DefaultClient, w.Code, w.Token)
+	var snap snapshotJSON
+	if _, data := s.next(); json.Unmarshal(data, &snap) != nil || len(snap.Hands) != 2 {
+		t.Fatalf("the snapshot before: %s", data)
+	}
+	s.resp.Body.Close()
+	if status, body := ls.call(t, "POST", "/api/workshops/"+w.Code+"/hands/"+strconv.FormatInt(snap.Hands[0].ID, 10), w.Token, `{"state":"coming"}`); status != 200 {
+		t.Fatalf("on my way: %d %s", status, body)
+	}
+	if status, _ := ls.call(t, "POST", "/api/workshops/"+w.Code+"/message", w.Token, `{"message":"Break until 10:30"}`); status != 200 {
+		t.Fatal("message")
+	}
+	if status, _ := ls.call(t, "PUT", "/api/workshops/"+w.Code+"/spotlight", w.Token, map[string]any{"student": got.Students[1].ID, "show_name": true}); status != 200 {
+		t.Fatal("spotlight")
+	}
+	if err := ls.stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	again := serve(t, cfg)
+	s, status := again.openStream(t, http.DefaultClient, w.Code, w.Token)
+	if status != 200 {
+		t.Fatalf("the stream after the restart: %d", status)
+	}
+	snap = snapshotJSON{}
+	_, data := s.next()
+	s.resp.Body.Close()
+	if err := json.Unmarshal(data, &snap); err != nil {
+		t.Fatal(err)
+	}
+	if snap.Message != "Break until 10:30" {
+		t.Errorf("the message after a restart = %q", snap.Message)
+	}
+	if len(snap.Hands) != 2 || snap.Hands[0].Name != "Ada" || snap.Hands[0].State != bridge.HandComing || snap.Hands[1].Name != "Bob" || snap.Hands[1].State != bridge.HandWaiting {
+		t.Errorf("the hands after a restart = %+v, want Ada coming, Bob waiting", snap.Hands)
+	}
+	if snap.Spotlight == nil || snap.Spotlight.Student != got.Students[1].ID || !snap.Spotlight.ShowName || snap.Spotlight.Name != "Bob" {
+		t.Errorf("the spotlight after a restart = %+v, want on Bob, named", snap.Spotlight)
+	}
+	cl := again.dialStudent(t, w.Code, ada)
+	if state, err := cl.Hand(ctx, bridge.HandStatus, ""); err != nil || state != bridge.HandComing {
+		t.Errorf("Ada's hand after a restart = %q, %v; want coming", state, err)
+	}
+	// Deleting Bob takes the spotlight off with him, in the store too.
+	if status, _ := again.call(t, "DELETE", "/api/workshops/"+w.Code+"/students/"+strconv.FormatInt(got.Students[1].ID, 10), w.Token, nil); status != 204 {
+		t.Fatal("delete Bob")
+	}
+	raw, _ := lab.ParseCode(w.Code)
+	if c, err := db.Class(ctx, raw); err != nil || c.Spotlight != nil || len(c.Hands) != 1 {
+		t.Errorf("the store after Bob is deleted: %+v, %v", c, err)
+	}
+	if again.workshops.spotOf(raw) != nil {
+		t.Error("the spotlight is still on a deleted student")
 	}
 }
