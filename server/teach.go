@@ -26,7 +26,8 @@ import (
 //	GET  /teach?key=KEY                   signs the browser in and redirects to /teach
 //	GET  /teach                           signed in: the workshops and the create form;
 //	                                      else a form for the key
-//	POST /teach/signin                    key=…: signs in, from that form
+//	POST /teach/signin                    key=…[&next=/workshop/…]: signs in, from that
+//	                                      form, and goes on to /teach or next
 //	POST /teach/signout                   signs out
 //	POST /teach/workshops                 the create form: 303 to the new dashboard
 //	GET  /workshop/{code}/join-screen     the join screen, for the projector
@@ -196,12 +197,13 @@ func (s *Server) teachSignIn(w http.ResponseWriter, r *http.Request) {
 		render(w, r, pages.TeachPage(pages.TeachView{Error: "That form was too large."}))
 		return
 	}
+	next := nextPage(r.PostForm.Get("next"))
 	if status, msg := s.signIn(w, r, r.PostForm.Get("key")); status != 0 {
 		w.WriteHeader(status)
-		render(w, r, pages.TeachPage(pages.TeachView{Error: msg}))
+		render(w, r, pages.TeachPage(pages.TeachView{Error: msg, Next: r.PostForm.Get("next")}))
 		return
 	}
-	http.Redirect(w, r, "/teach", http.StatusSeeOther)
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 // teachSignOut is POST /teach/signout.
@@ -307,15 +309,43 @@ func sentence(err error) string {
 	return strings.ToUpper(msg[:1]) + msg[1:] + "."
 }
 
-// joinScreenPage is GET /workshop/{code}/join-screen.
+// joinScreenPage is GET /workshop/{code}/join-screen. Without the
+// instructor's sign-in it is the sign-in form, which comes back here:
+// one step on a classroom PC, the same for a code that names no
+// workshop.
 func (s *Server) joinScreenPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	wk, ok := s.authorized(w, r)
+	wk, ok := s.pageWorkshop(r)
 	if !ok {
+		w.WriteHeader(http.StatusUnauthorized)
+		render(w, r, pages.TeachPage(pages.TeachView{Next: r.URL.Path}))
 		return
 	}
 	render(w, r, pages.JoinScreenPage(s.joinScreenView(r, wk)))
+}
+
+// pageWorkshop is the workshop the path's code names, if r is the
+// instructor's (signed in, or with the workshop's cookie).
+func (s *Server) pageWorkshop(r *http.Request) (*lab.Workshop, bool) {
+	wk, err := s.workshop(r.Context(), r.PathValue("code"))
+	if err != nil {
+		return nil, false
+	}
+	if ok, _ := s.isInstructor(r); ok {
+		return wk, true
+	}
+	token, _ := instructorToken(r)
+	return wk, token != "" && sameToken(token, wk.TokenHash)
+}
+
+// nextPage is where a sign-in goes on to: a path of this server's
+// workshops from the form, else /teach.
+func nextPage(next string) string {
+	if strings.HasPrefix(next, "/workshop/") && !strings.ContainsAny(next, "\\?#") {
+		return next
+	}
+	return "/teach"
 }
 
 // joinScreenView is what wk's join screen shows.

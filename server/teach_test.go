@@ -90,8 +90,16 @@ func TestTeachSignIn(t *testing.T) {
 	}
 	// Another browser, without the cookie, gets nothing of it.
 	other := browser(t)
-	if status, _, body := ls.get(t, other, "/workshop/"+code+"/join-screen"); status != 401 || strings.Contains(body, "Networks") {
-		t.Errorf("the join screen without signing in = %d", status)
+	if status, _, body := ls.get(t, other, "/workshop/"+code+"/join-screen"); status != 401 || strings.Contains(body, "Networks") ||
+		!strings.Contains(body, `name="next" value="/workshop/`+code+`/join-screen"`) {
+		t.Errorf("the join screen without signing in = %d, want the sign-in form, coming back", status)
+	}
+	// On a classroom PC: the key, and on to the join screen.
+	if status, loc, _ := ls.post(t, other, "/teach/signin", url.Values{"key": {"sesame-key"}, "next": {"/workshop/" + code + "/join-screen"}}); status != 303 || loc != "/workshop/"+code+"/join-screen" {
+		t.Errorf("signing in from the join screen = %d to %q", status, loc)
+	}
+	if status, loc, _ := ls.post(t, other, "/teach/signin", url.Values{"key": {"sesame-key"}, "next": {"//evil.example/workshop/"}}); status != 303 || loc != "/teach" {
+		t.Errorf("signing in with a next elsewhere = %d to %q, want /teach", status, loc)
 	}
 	// A mistake in the form comes back in words, with what was typed.
 	status, _, body = ls.post(t, c, "/teach/workshops", url.Values{"title": {"Kept"}, "max_students": {"5"}})

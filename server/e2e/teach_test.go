@@ -220,6 +220,11 @@ func TestTeachClass(t *testing.T) {
 		t.Cleanup(cancel)
 		ctx, cancelStep := context.WithTimeout(ctx, 20*time.Minute)
 		t.Cleanup(cancelStep)
+		// The tab, made now: it lives as long as the context it is made
+		// with, not a step's.
+		if err := chromedp.Do(ctx); err != nil {
+			t.Fatalf("open a tab: %v", err)
+		}
 		return ctx
 	}
 	do := func(ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
