@@ -42,6 +42,11 @@ import (
 // instructor key (Config.InstructorKey empty, as in tests) nobody signs
 // in here.
 
+// sameOrigin is the instructor's pages' Referrer-Policy: their addresses
+// go to no other site, and their forms keep the Origin header the
+// server checks (under no-referrer, Chromium sends "Origin: null").
+const sameOrigin = "same-origin"
+
 // teacherCookie is the name of the instructor's cookie.
 const teacherCookie = "socketlab_teacher"
 
@@ -120,7 +125,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, key string) (sta
 // teachPage is GET /teach, and GET /teach?key=KEY, the printed link.
 func (s *Server) teachPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Referrer-Policy", sameOrigin)
 	if r.URL.Query().Has("key") {
 		if status, msg := s.signIn(w, r, r.URL.Query().Get("key")); status != 0 {
 			w.WriteHeader(status)
@@ -315,7 +320,7 @@ func sentence(err error) string {
 // workshop.
 func (s *Server) joinScreenPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Referrer-Policy", sameOrigin)
 	wk, ok := s.pageWorkshop(r)
 	if !ok {
 		w.WriteHeader(http.StatusUnauthorized)

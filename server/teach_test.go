@@ -56,6 +56,10 @@ func TestTeachSignIn(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/teach" {
 		t.Fatalf("the instructor's link = %d to %q, want 303 to /teach", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	if rp := resp.Header.Get("Referrer-Policy"); rp != "same-origin" {
+		// no-referrer makes Chromium send "Origin: null" with the forms.
+		t.Errorf("Referrer-Policy = %q, want same-origin", rp)
+	}
 	cookies := resp.Cookies()
 	if len(cookies) != 1 || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteStrictMode || strings.Contains(cookies[0].Value, "sesame") {
 		t.Fatalf("cookies = %+v, want one HttpOnly, SameSite=Strict, without the key in it", cookies)

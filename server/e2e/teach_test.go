@@ -408,7 +408,7 @@ func TestTeachClass(t *testing.T) {
 func pageURL(ctx context.Context) string {
 	c, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	href, err := chromedp.Run(c, chromedp.Evaluate[string](`location.href`))
+	href, err := chromedp.Run(c, chromedp.Evaluate[string](`location.href + " " + document.title + ": " + (document.querySelector("[role=alert]")?.textContent ?? "")`))
 	if err != nil {
 		return err.Error()
 	}
