@@ -164,8 +164,8 @@ func snapshot(t *testing.T, addr, code, key string) (out struct {
 // message, the hands and the spotlight are as they were. A second
 // browser signs in with the key, in the form, and reaches the same
 // dashboard without the workshop's token. axe-core finds nothing on
-// /teach (signed out, and signed in with the create form), nor on the
-// join screen, light and dark. With -screenshots DIR, /teach is
+// /teach (signed out, and signed in with the create form, without a
+// workshop and with one), nor on the join screen, light and dark. With -screenshots DIR, /teach is
 // photographed at 1280×720 and the join screen at 1920×1080.
 func TestTeachClass(t *testing.T) {
 	if testing.Short() {
@@ -261,7 +261,6 @@ func TestTeachClass(t *testing.T) {
 		t.Errorf("the address bar after the instructor's link: %q, want %s/teach", href, base)
 	}
 	checkAxe(teacher, "/teach with the create form")
-	screenshot(teacher, "teach-1280x720.png")
 
 	// A workshop of three exercises, in an order of the instructor's.
 	do(teacher, "fill in the create form",
@@ -395,7 +394,10 @@ func TestTeachClass(t *testing.T) {
 	do(second, "sign in with the key",
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=teach-key]`), key),
 		chromedp.Click(chromedp.CSS(`[data-testid=teach-key-submit]`)),
-		chromedp.WaitReady(chromedp.CSS(`[data-testid=teach-workshop][data-code="`+code+`"]`)),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid=teach-workshop][data-code="`+code+`"]`)))
+	checkAxe(second, "/teach with a workshop and the create form")
+	screenshot(second, "teach-1280x720.png")
+	do(second, "open the dashboard from /teach",
 		chromedp.Click(chromedp.CSS(`[data-testid=teach-workshop][data-code="`+code+`"] [data-testid=teach-dashboard]`)),
 		chromedp.WaitReady(chromedp.CSS(`[data-testid=dashboard]`)))
 	waitCount(t, second, `[data-testid=help-queue] [data-testid=hand]`, 2)
