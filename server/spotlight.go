@@ -88,9 +88,11 @@ type projectorJSON struct {
 // big, for the projector, drawn by projector.js from its stream.
 func (s *Server) projectorPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	wk, ok := s.authorized(w, r)
-	if !ok {
+	w.Header().Set("Referrer-Policy", sameOrigin)
+	wk, ok := s.pageWorkshop(r)
+	if !ok { // on a classroom PC: the sign-in form, which comes back here
+		w.WriteHeader(http.StatusUnauthorized)
+		render(w, r, pages.TeachPage(pages.TeachView{Next: r.URL.Path}))
 		return
 	}
 	render(w, r, pages.ProjectorPage(pages.ProjectorView{Code: lab.FormatCode(wk.Code), Title: wk.Title, Join: s.joinScreenView(r, wk)}))

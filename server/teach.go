@@ -331,7 +331,9 @@ func (s *Server) joinScreenPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageWorkshop is the workshop the path's code names, if r is the
-// instructor's (signed in, or with the workshop's cookie).
+// instructor's (signed in, or with the workshop's cookie). A page that
+// uses it answers the same for a code that names no workshop as for one
+// without the sign-in, so only a wrong token counts as a guess.
 func (s *Server) pageWorkshop(r *http.Request) (*lab.Workshop, bool) {
 	wk, err := s.workshop(r.Context(), r.PathValue("code"))
 	if err != nil {
@@ -341,7 +343,14 @@ func (s *Server) pageWorkshop(r *http.Request) (*lab.Workshop, bool) {
 		return wk, true
 	}
 	token, _ := instructorToken(r)
-	return wk, token != "" && sameToken(token, wk.TokenHash)
+	if token == "" {
+		return nil, false
+	}
+	if !sameToken(token, wk.TokenHash) {
+		s.guesses.take(r) // a wrong token is a guess, as in authorized
+		return nil, false
+	}
+	return wk, true
 }
 
 // nextPage is where a sign-in goes on to: a path of this server's

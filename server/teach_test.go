@@ -98,6 +98,9 @@ func TestTeachSignIn(t *testing.T) {
 		!strings.Contains(body, `name="next" value="/workshop/`+code+`/join-screen"`) {
 		t.Errorf("the join screen without signing in = %d, want the sign-in form, coming back", status)
 	}
+	if status, _, body := ls.get(t, other, "/workshop/"+code+"/projector"); status != 401 || !strings.Contains(body, `name="next" value="/workshop/`+code+`/projector"`) {
+		t.Errorf("the projector's view without signing in = %d, want the sign-in form, coming back", status)
+	}
 	// On a classroom PC: the key, and on to the join screen.
 	if status, loc, _ := ls.post(t, other, "/teach/signin", url.Values{"key": {"sesame-key"}, "next": {"/workshop/" + code + "/join-screen"}}); status != 303 || loc != "/workshop/"+code+"/join-screen" {
 		t.Errorf("signing in from the join screen = %d to %q", status, loc)
