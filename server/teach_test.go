@@ -243,3 +243,24 @@ func TestClassSurvivesRestart(t *testing.T) {
 		t.Error("the spotlight is still on a deleted student")
 	}
 }
+
+// TestDashboardSignInWithKey: a dashboard opened without its link asks
+// for the instructor key too, and comes back to it: a lost dashboard
+// link is never a lost workshop.
+func TestDashboardSignInWithKey(t *testing.T) {
+	ls := workshopServer(t, Config{InstructorKey: "sesame-key"})
+	var w workshopJSON
+	_, body := ls.call(t, "POST", "/api/workshops", "sesame-key", map[string]any{"title": "Lost link"})
+	json.Unmarshal(body, &w)
+	c := browser(t)
+	status, _, page := ls.get(t, c, "/workshop/"+w.Code)
+	if status != 200 || !strings.Contains(page, `data-testid="teach-signin"`) || strings.Contains(page, "Lost link") {
+		t.Fatalf("the dashboard without its link = %d, want the key's form and nothing of the workshop", status)
+	}
+	if status, loc, _ := ls.post(t, c, "/teach/signin", url.Values{"key": {"sesame-key"}, "next": {"/workshop/" + w.Code}}); status != 303 || loc != "/workshop/"+w.Code {
+		t.Fatalf("signing in from the dashboard = %d to %q", status, loc)
+	}
+	if status, _, page := ls.get(t, c, "/workshop/"+w.Code); status != 200 || !strings.Contains(page, `data-testid="dashboard"`) {
+		t.Errorf("the dashboard after signing in = %d, want the dashboard", status)
+	}
+}
