@@ -175,7 +175,7 @@ func DashboardPage(v DashboardView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "\" width=\"112\" height=\"112\" data-testid=\"dash-join-qr\"><p>Students join with the code <code class=\"join-code\" data-testid=\"dash-join-code\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "\" width=\"76\" height=\"76\" data-testid=\"dash-join-qr\"><p>Students join with the code <code class=\"join-code\" data-testid=\"dash-join-code\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
