@@ -284,8 +284,14 @@ func TestTeachClass(t *testing.T) {
 	}
 
 	// The join screen, as the projector shows it.
+	// Its link, followed (the dashboard's script may still be replacing
+	// nodes around it, so not clicked).
+	joinScreen := evalString(t, teacher, `document.querySelector('[data-testid=join-screen-link]').href`)
+	if joinScreen != base+"/workshop/"+code+"/join-screen" {
+		t.Errorf("the dashboard's join screen link = %q", joinScreen)
+	}
 	do(teacher, "open the join screen", chromedp.EmulateViewport(1920, 1080),
-		chromedp.Click(chromedp.CSS(`[data-testid=join-screen-link]`)),
+		chromedp.Navigate(joinScreen),
 		chromedp.WaitReady(chromedp.CSS(`[data-testid=join-screen-qr]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=join-screen-status]`)))
 	if got := strings.TrimSpace(evalString(t, teacher, `document.querySelector('[data-testid=join-screen-code]').textContent`)); got != code {
