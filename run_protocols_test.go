@@ -17,7 +17,8 @@ import (
 // client-server protocols in `socketlab run` (a mail sent over SMTP and
 // read back over POP3; a key SET in one connection and GET in another; a
 // file fetched over TFTP), and has Wireshark's tshark decode SMTP, POP,
-// RESP and TFTP in their captures.
+// RESP and TFTP in their captures; and PostgreSQL's protocol, typed
+// by hand, to the SQL database.
 func TestRunProtocolsInTshark(t *testing.T) {
 	type decoded struct {
 		filter string   // tshark -Y
@@ -43,6 +44,14 @@ func TestRunProtocolsInTshark(t *testing.T) {
 			// RRQ, then each DATA block and its ACK.
 			{"tftp", []string{"tftp.opcode", "tftp.block", "tftp.source_file"}, []string{"1\t\ttftp.txt", "3\t1\t", "4\t1\t", "3\t2\t", "4\t2\t", "3\t3\t", "4\t3\t"}},
 		}},
+		{"examples/sql.lab", []string{"SELECT 3", "C42P01"}, []string{"pgsql"}, []decoded{
+			// The startup message, Query, the answer's messages, an error, Terminate.
+			{"pgsql", []string{"pgsql.type"}, []string{"Startup message",
+				"Authentication request,Parameter status,Parameter status,Parameter status,Parameter status,Backend key data,Ready for query",
+				"Simple query", "Row description,Data row,Data row,Data row,Command completion,Ready for query",
+				"Simple query", "Error,Ready for query", "Termination"}},
+			{"pgsql.code", []string{"pgsql.code"}, []string{"42P01"}},
+		}},
 	} {
 		t.Run(filepath.Base(tc.script), func(t *testing.T) {
 			pcap := filepath.Join(t.TempDir(), filepath.Base(tc.script)+".pcap")
@@ -55,7 +64,7 @@ func TestRunProtocolsInTshark(t *testing.T) {
 					t.Errorf("transcript lacks %q:\n%s", s, out.String())
 				}
 			}
-			tshark := labtest.Need(t, "tshark", "tshark", "that Wireshark decodes SMTP, POP, RESP and TFTP in the lab's captures")
+			tshark := labtest.Need(t, "tshark", "tshark", "that Wireshark decodes SMTP, POP, RESP, TFTP and PostgreSQL in the lab's captures")
 			layers := map[string]bool{}
 			for _, l := range tsharkLines(t, tshark, pcap, "", "frame.protocols") {
 				for _, p := range strings.Split(l, ":") {

@@ -1,7 +1,8 @@
 package console
 
 // protocolDocs are the help pages of the lab server's protocols:
-// help("smtp"), help("pop3"), help("resp"), help("tftp"). Their examples
+// help("smtp"), help("pop3"), help("resp"), help("tftp"), help("sql").
+// Their examples
 // run in a lab of their own, as every example in the help does.
 var protocolDocs = map[string]doc{
 	"smtp": {
@@ -71,5 +72,27 @@ Example:
 18
 >>> u.recvfrom(1024)[0]
 b"\x00\x03\x00\x01hello from the lab's file server\n"`,
+	},
+	"sql": {
+		usage:   `help("sql"): a SQL database speaking PostgreSQL's protocol, TCP port 5432`,
+		summary: "tables students and courses, asked in SQL, in binary messages",
+		text: `Not lines of text: binary messages. Each is a type byte, then its length in 4 bytes (big-endian, counting the length itself but not the type byte), then its body; strings end in a zero byte.
+  startup:  no type byte: the length, the version 3.0 (\x00\x03\x00\x00), "user\x00ada\x00", a last \x00
+            b"\x00\x00\x00\x12\x00\x03\x00\x00user\x00ada\x00\x00"   (0x12 = 18 bytes in all)
+  Query:    b"Q", the length, the SQL, \x00:  b"Q\x00\x00\x00\x1aselect * from courses\x00"
+            (0x1a = 26 = 4 for the length + 21 for the SQL + 1 for the \x00)
+  Terminate: b"X\x00\x00\x00\x04"
+The server answers: R AuthenticationOk (no password: it is a lab), S ParameterStatus, K BackendKeyData, Z ReadyForQuery (I: idle);
+to a Query: T RowDescription (the columns), D DataRow (one a row), C CommandComplete ("SELECT 3"), Z;
+or E ErrorResponse, whose C field is the SQLSTATE (42P01: no such table; 42601: a syntax error), then Z.
+The tables: students (id, name, course, year) and courses (code, title, credits). The SQL is SQLite's.
+Bounds: 100 rows an answer, 8 KiB a statement, 2 s a statement, 1 MiB a database; no ATTACH, PRAGMA, BEGIN.
+From a terminal: psql -h 127.0.0.1 -p 12432 -c 'select * from students'
+
+Example:
+>>> d = socket(); d.connect(("10.0.0.1", 5432)); d.sendall(b"\x00\x00\x00\x12\x00\x03\x00\x00user\x00ada\x00\x00"); d.recv(1024)[:9]
+b'R\x00\x00\x00\x08\x00\x00\x00\x00'
+>>> d.sendall(b"Q\x00\x00\x00\x1aselect * from courses\x00"); d.recv(1024)[:12]
+b'T\x00\x00\x00O\x00\x03code\x00'`,
 	},
 }

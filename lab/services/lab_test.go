@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -130,5 +131,50 @@ func TestTFTPInTheLab(t *testing.T) {
 	u.WriteTo([]byte("\x00\x01nosuch\x00octet\x00"), server)
 	if b, _ := read(); !bytes.HasPrefix(b, []byte("\x00\x05\x00\x01file not found")) {
 		t.Errorf("RRQ nosuch: % x", b)
+	}
+}
+
+// In the lab, a startup message and a Query typed as bytes get
+// PostgreSQL's answers; a line of text, as a text protocol takes it, is
+// read as a startup message's length and refused with a FATAL error, and
+// the server closes.
+func TestSQLInTheLab(t *testing.T) {
+	s := newStudent(t)
+	c, r := s.dial(5432)
+	c.Write([]byte("\x00\x00\x00\x12\x00\x03\x00\x00user\x00ada\x00\x00"))
+	read := func(want string) {
+		t.Helper()
+		typ, err := r.ReadByte()
+		var n uint32
+		if err == nil {
+			err = binary.Read(r, binary.BigEndian, &n)
+		}
+		body := make([]byte, max(int(n)-4, 0))
+		if err == nil {
+			_, err = io.ReadFull(r, body)
+		}
+		if err != nil || !strings.HasPrefix(string(typ)+string(body), want) {
+			t.Fatalf("read %q %q, %v; want %q…", typ, body, err, want)
+		}
+	}
+	read("R\x00\x00\x00\x00") // AuthenticationOk
+	for range 4 {
+		read("S")
+	}
+	read("K")
+	read("ZI")
+	c.Write([]byte("Q\x00\x00\x00\x1aselect * from courses\x00"))
+	read("T\x00\x03code\x00")
+	read("D\x00\x03\x00\x00\x00\x06NET101")
+	read("D")
+	read("D")
+	read("CSELECT 3\x00")
+	read("ZI")
+
+	text, tr := s.dial(5432)
+	text.Write([]byte("select count(*) from students\r\n"))
+	all, _ := io.ReadAll(tr)
+	if !bytes.HasPrefix(all, []byte("E")) || !bytes.Contains(all, []byte("C08P01\x00")) {
+		t.Errorf("a line of text: %q, want a FATAL 08P01 and the end", all)
 	}
 }

@@ -1,7 +1,8 @@
 // Package services holds the lab server's services: echo (RFC 862) and
 // daytime (RFC 867) over TCP and UDP, a counter, an echo that serves one
 // client at a time, HTTP, DNS, mail in (SMTP) and out (POP3), a
-// key-value database (RESP), a read-only file server (TFTP), and two that
+// key-value database (RESP), a read-only file server (TFTP), a SQL
+// database speaking PostgreSQL's protocol, and two that
 // connect back to their caller (call-me and a peer). They are written against net.Listener,
 // net.PacketConn and a dialer, so the same code serves the lab network,
 // where every call it makes is traced, and the host's kernel.
@@ -46,11 +47,13 @@ var Standard = []Spec{
 	{"tftp", "udp", 69, "a read-only file server: hello.txt, and tftp.txt in several blocks (RFC 1350)"},
 	{"kv", "tcp", 6379, "a key-value database speaking Redis's protocol: SET, GET, DEL, INCR, EXISTS, KEYS, EXPIRE, PING (RESP)"},
 	{"peer", "tcp", 9000, "a peer: it answers like echo and, when you connect, connects back to your port 9000"},
+	{"sql", "tcp", 5432, "a SQL database speaking PostgreSQL's protocol: tables students and courses, no password (SQLite underneath)"},
 }
 
 // HostPortOffset is added to a service's port when it also runs on the
 // host's network: echo is 7007 there, HTTP 7080, DNS 7053, SMTP 7025,
-// POP3 7110, TFTP 7069, the key-value database 13379.
+// POP3 7110, TFTP 7069, the key-value database 13379, the SQL database
+// 12432.
 const HostPortOffset = 7000
 
 // OnHost are the services that also run on the host's network (see
@@ -97,6 +100,7 @@ type Server struct {
 	mail      mailstore    // SMTP's and POP3's mailboxes
 	kv        kvstore      // the key-value database's keys
 	transfers atomic.Int32 // TFTP transfers under way
+	sql       sqldb        // the SQL database, opened by its first connection
 }
 
 // NewServer returns a server whose daytime services read the clock now
@@ -251,6 +255,8 @@ func (s *Server) stream(n Network, sp Spec) func(net.Listener) {
 		return each(s.pop3)
 	case "tcp/kv":
 		return each(s.keyValue)
+	case "tcp/sql":
+		return each(s.sqlServer)
 	}
 	return nil
 }
@@ -560,6 +566,7 @@ func (s *Server) Close() {
 		c.Close()
 	}
 	s.wg.Wait()
+	s.sql.close()
 }
 
 // Echo sends back everything it reads, until the peer closes (RFC 862).
@@ -639,6 +646,7 @@ var tryOnHost = map[string]string{
 	"pop3/tcp": "curl pop3://%v:%d/1 -u ada:any",
 	"kv/tcp":   "redis-cli -h %v -p %d",
 	"tftp/udp": "tftp %v %d -c get hello.txt",
+	"sql/tcp":  "psql -h %v -p %d -U ada -c 'select * from students'",
 }
 
 // TryOnHost is a command that tries sp on the host's network at host,
