@@ -18,7 +18,8 @@ import (
 // read back over POP3; a key SET in one connection and GET in another; a
 // file fetched over TFTP), and has Wireshark's tshark decode SMTP, POP,
 // RESP and TFTP in their captures; and PostgreSQL's protocol, typed
-// by hand, to the SQL database.
+// by hand, to the SQL database; and FTP's two connections, the file on
+// the second (ftp-data, which tshark finds from the PASV reply).
 func TestRunProtocolsInTshark(t *testing.T) {
 	type decoded struct {
 		filter string   // tshark -Y
@@ -52,6 +53,10 @@ func TestRunProtocolsInTshark(t *testing.T) {
 				"Simple query", "Error,Ready for query", "Termination"}},
 			{"pgsql.code", []string{"pgsql.code"}, []string{"42P01"}},
 		}},
+		{"examples/ftp.lab", []string{"221 goodbye", "hello from the lab's file server"}, []string{"ftp", "ftp-data"}, []decoded{
+			{"ftp.request", []string{"ftp.request.command"}, []string{"USER", "PASS", "PASV", "RETR", "QUIT"}},
+			{"ftp.response", []string{"ftp.response.code"}, []string{"220", "331", "230", "227", "150", "226", "221"}},
+		}},
 	} {
 		t.Run(filepath.Base(tc.script), func(t *testing.T) {
 			pcap := filepath.Join(t.TempDir(), filepath.Base(tc.script)+".pcap")
@@ -64,7 +69,7 @@ func TestRunProtocolsInTshark(t *testing.T) {
 					t.Errorf("transcript lacks %q:\n%s", s, out.String())
 				}
 			}
-			tshark := labtest.Need(t, "tshark", "tshark", "that Wireshark decodes SMTP, POP, RESP, TFTP and PostgreSQL in the lab's captures")
+			tshark := labtest.Need(t, "tshark", "tshark", "that Wireshark decodes SMTP, POP, RESP, TFTP, PostgreSQL and FTP in the lab's captures")
 			layers := map[string]bool{}
 			for _, l := range tsharkLines(t, tshark, pcap, "", "frame.protocols") {
 				for _, p := range strings.Split(l, ":") {
@@ -77,7 +82,9 @@ func TestRunProtocolsInTshark(t *testing.T) {
 				}
 			}
 			for _, d := range tc.decoded {
-				if got := tsharkLines(t, tshark, pcap, d.filter, d.fields...); !slices.Equal(got, d.want) {
+				// Compared joined: which segment carries a message is the
+				// stacks' choice (FTP's 150 and 226 may share one).
+				if got := tsharkLines(t, tshark, pcap, d.filter, d.fields...); strings.Join(got, ",") != strings.Join(d.want, ",") {
 					t.Errorf("tshark -Y %s -e %s:\n got %q\nwant %q", d.filter, strings.Join(d.fields, " -e "), got, d.want)
 				}
 			}

@@ -1,7 +1,8 @@
 package console
 
 // protocolDocs are the help pages of the lab server's protocols:
-// help("smtp"), help("pop3"), help("resp"), help("tftp"), help("sql").
+// help("smtp"), help("pop3"), help("resp"), help("tftp"), help("sql"),
+// help("ftp").
 // Their examples
 // run in a lab of their own, as every example in the help does.
 var protocolDocs = map[string]doc{
@@ -94,5 +95,28 @@ Example:
 b'R\x00\x00\x00\x08\x00\x00\x00\x00'
 >>> d.sendall(b"Q\x00\x00\x00\x1aselect * from courses\x00"); d.recv(1024)[:12]
 b'T\x00\x00\x00O\x00\x03code\x00'`,
+	},
+	"ftp": {
+		usage:   `help("ftp"): FTP, a file server, TCP port 21 (commands) and a port it names (data)`,
+		summary: "two connections: commands on 21, each file on a second one",
+		text: `Commands are lines, answered by three-digit codes as SMTP's: 1xx started, 2xx done, 3xx go on, 4xx try later, 5xx no.
+  USER anonymous          331: now the password
+  PASS me@lab             230: any password (an e-mail address, by custom)
+  PASV                    227 Entering Passive Mode (10,0,0,1,p1,p2): connect to port p1*256+p2
+  EPSV                    229 Entering Extended Passive Mode (|||port|): the same, the port alone
+  LIST, NLST              the files, over the data connection
+  RETR hello.txt          150, the file over the data connection (its FIN ends it), 226
+  STOR name.txt           150: send the file over the data connection and close it; 226
+  SIZE hello.txt, PWD, TYPE I, QUIT
+Each transfer needs a data connection of its own: PASV again before the next.
+Decode the port: n = r.split(b","); port = int(n[4]) * 256 + int(n[5].split(b")")[0])
+Files: hello.txt, tftp.txt (the lab's), and what you STOR (64 KiB a file, 32 files, 256 KiB in all).
+From a terminal: curl ftp://127.0.0.1:7021/hello.txt
+
+Example:
+>>> c = socket(); c.connect(("10.0.0.1", 21)); c.recv(1024)
+b'220 ftp.lab FTP server ready: USER anonymous, any password\r\n'
+>>> c.sendall(b"USER anonymous\r\n"); c.recv(1024)
+b'331 anonymous: now PASS, any password (an e-mail address, by custom)\r\n'`,
 	},
 }

@@ -1,7 +1,7 @@
 // Package services holds the lab server's services: echo (RFC 862) and
 // daytime (RFC 867) over TCP and UDP, a counter, an echo that serves one
 // client at a time, HTTP, DNS, mail in (SMTP) and out (POP3), a
-// key-value database (RESP), a read-only file server (TFTP), a SQL
+// key-value database (RESP), a read-only file server (TFTP), a file server (FTP), a SQL
 // database speaking PostgreSQL's protocol, and two that
 // connect back to their caller (call-me and a peer). They are written against net.Listener,
 // net.PacketConn and a dialer, so the same code serves the lab network,
@@ -47,13 +47,14 @@ var Standard = []Spec{
 	{"tftp", "udp", 69, "a read-only file server: hello.txt, and tftp.txt in several blocks (RFC 1350)"},
 	{"kv", "tcp", 6379, "a key-value database speaking Redis's protocol: SET, GET, DEL, INCR, EXISTS, KEYS, EXPIRE, PING (RESP)"},
 	{"peer", "tcp", 9000, "a peer: it answers like echo and, when you connect, connects back to your port 9000"},
+	{"ftp", "tcp", 21, "a file server: log in as anonymous, PASV, then LIST, RETR or STOR, each over a second connection you open to the port it names (RFC 959)"},
 	{"sql", "tcp", 5432, "a SQL database speaking PostgreSQL's protocol: tables students and courses, no password (SQLite underneath)"},
 }
 
 // HostPortOffset is added to a service's port when it also runs on the
 // host's network: echo is 7007 there, HTTP 7080, DNS 7053, SMTP 7025,
 // POP3 7110, TFTP 7069, the key-value database 13379, the SQL database
-// 12432.
+// 12432, FTP 7021.
 const HostPortOffset = 7000
 
 // OnHost are the services that also run on the host's network (see
@@ -101,6 +102,8 @@ type Server struct {
 	kv        kvstore      // the key-value database's keys
 	transfers atomic.Int32 // TFTP transfers under way
 	sql       sqldb        // the SQL database, opened by its first connection
+	files     ftpArea      // what FTP clients put
+	passive   atomic.Int32 // FTP passive ports waiting for a data connection
 }
 
 // NewServer returns a server whose daytime services read the clock now
@@ -257,6 +260,8 @@ func (s *Server) stream(n Network, sp Spec) func(net.Listener) {
 		return each(s.keyValue)
 	case "tcp/sql":
 		return each(s.sqlServer)
+	case "tcp/ftp":
+		return each(s.ftp(n))
 	}
 	return nil
 }
@@ -646,6 +651,7 @@ var tryOnHost = map[string]string{
 	"pop3/tcp": "curl pop3://%v:%d/1 -u ada:any",
 	"kv/tcp":   "redis-cli -h %v -p %d",
 	"tftp/udp": "tftp %v %d -c get hello.txt",
+	"ftp/tcp":  "curl ftp://%v:%d/hello.txt",
 	"sql/tcp":  "psql -h %v -p %d -U ada -c 'select * from students'",
 }
 
