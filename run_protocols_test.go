@@ -19,7 +19,8 @@ import (
 // file fetched over TFTP), and has Wireshark's tshark decode SMTP, POP,
 // RESP and TFTP in their captures; and PostgreSQL's protocol, typed
 // by hand, to the SQL database; and FTP's two connections, the file on
-// the second (ftp-data, which tshark finds from the PASV reply).
+// the second (ftp-data, which tshark finds from the PASV reply); and
+// IMAP reading the mail SMTP brought.
 func TestRunProtocolsInTshark(t *testing.T) {
 	type decoded struct {
 		filter string   // tshark -Y
@@ -57,6 +58,10 @@ func TestRunProtocolsInTshark(t *testing.T) {
 			{"ftp.request", []string{"ftp.request.command"}, []string{"USER", "PASS", "PASV", "RETR", "QUIT"}},
 			{"ftp.response", []string{"ftp.response.code"}, []string{"220", "331", "230", "227", "150", "226", "221"}},
 		}},
+		{"examples/imap.lab", []string{"A3 OK FETCH completed", "your mail stays on the server"}, []string{"smtp", "imap"}, []decoded{
+			{"imap.request", []string{"imap.request.command"}, []string{"LOGIN", "SELECT", "FETCH", "LOGOUT"}},
+			{"imap.response", []string{"imap.response.status"}, []string{"OK", "OK", "OK", "OK"}},
+		}},
 	} {
 		t.Run(filepath.Base(tc.script), func(t *testing.T) {
 			pcap := filepath.Join(t.TempDir(), filepath.Base(tc.script)+".pcap")
@@ -69,7 +74,7 @@ func TestRunProtocolsInTshark(t *testing.T) {
 					t.Errorf("transcript lacks %q:\n%s", s, out.String())
 				}
 			}
-			tshark := labtest.Need(t, "tshark", "tshark", "that Wireshark decodes SMTP, POP, RESP, TFTP, PostgreSQL and FTP in the lab's captures")
+			tshark := labtest.Need(t, "tshark", "tshark", "that Wireshark decodes SMTP, POP, RESP, TFTP, PostgreSQL, FTP and IMAP in the lab's captures")
 			layers := map[string]bool{}
 			for _, l := range tsharkLines(t, tshark, pcap, "", "frame.protocols") {
 				for _, p := range strings.Split(l, ":") {

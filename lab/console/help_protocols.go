@@ -2,7 +2,7 @@ package console
 
 // protocolDocs are the help pages of the lab server's protocols:
 // help("smtp"), help("pop3"), help("resp"), help("tftp"), help("sql"),
-// help("ftp").
+// help("ftp"), help("imap").
 // Their examples
 // run in a lab of their own, as every example in the help does.
 var protocolDocs = map[string]doc{
@@ -118,5 +118,23 @@ Example:
 b'220 ftp.lab FTP server ready: USER anonymous, any password\r\n'
 >>> c.sendall(b"USER anonymous\r\n"); c.recv(1024)
 b'331 anonymous: now PASS, any password (an e-mail address, by custom)\r\n'`,
+	},
+	"imap": {
+		usage:   `help("imap"): IMAP, mail read and left on the server, TCP port 143 of mail.lab (10.0.0.1)`,
+		summary: "read name@lab's mailbox as often as you like: the mail stays",
+		text: `Each command starts with a tag of your choosing (A1, A2…); the server's last line for it starts with the same tag and OK, NO (refused) or BAD (not understood). Lines starting with * are data that comes before it.
+  A1 LOGIN ada anything     the mailbox ada@lab, any password
+  A2 SELECT INBOX           * 1 EXISTS: how many messages
+  A3 FETCH 1 BODY[]         message 1: * 1 FETCH (BODY[] {31}, then 31 bytes of it, then )
+  A4 UID FETCH 1 BODY[]     the same, by the message's unique id
+  A5 LOGOUT                 * BYE, and the server closes
+The lab's IMAP server only reads: the mail stays on the server, for this or another client, until POP3 deletes it (help("pop3")).
+From a terminal: curl 'imap://127.0.0.1:7143/INBOX;MAILINDEX=1' -u ada:any
+
+Example:
+>>> i = socket(); i.connect(("10.0.0.1", 143)); i.recv(1024)
+b'* OK [CAPABILITY IMAP4rev1 IMAP4rev2] mail.lab IMAP server ready: LOGIN name anything\r\n'
+>>> i.sendall(b"A1 LOGIN ada anything\r\n"); i.recv(1024)
+b'A1 OK [CAPABILITY IMAP4rev1 IMAP4rev2] logged in as ada@lab (any password: it is a lab)\r\n'`,
 	},
 }

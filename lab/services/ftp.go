@@ -152,7 +152,7 @@ type ftpSession struct {
 func serveFTP(r *bufio.Reader, w *bufio.Writer, sess *ftpSession) {
 	w.WriteString("220 ftp.lab FTP server ready: USER anonymous, any password\r\n")
 	for w.Flush() == nil {
-		line, err := readFTPLine(r)
+		line, err := readLimitedLine(r, maxFTPLine)
 		if errors.Is(err, errLineTooLong) {
 			w.WriteString("500 line too long: a command is at most 512 bytes\r\n")
 			continue
@@ -165,29 +165,6 @@ func serveFTP(r *bufio.Reader, w *bufio.Writer, sess *ftpSession) {
 			w.Flush()
 			return
 		}
-	}
-}
-
-// readFTPLine reads a line of at most maxFTPLine bytes, without its line
-// ending; a longer line is read to its end and is errLineTooLong.
-func readFTPLine(r *bufio.Reader) (string, error) {
-	var line []byte
-	long := false
-	for {
-		b, err := r.ReadSlice('\n')
-		if long = long || len(line)+len(b) > maxFTPLine; !long {
-			line = append(line, b...)
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if err != nil {
-			return "", err
-		}
-		if long {
-			return "", errLineTooLong
-		}
-		return strings.TrimRight(string(line), "\r\n"), nil
 	}
 }
 

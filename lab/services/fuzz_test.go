@@ -182,3 +182,31 @@ type fakeConn struct{ net.Conn }
 
 func (fakeConn) LocalAddr() net.Addr  { return &net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 21} }
 func (fakeConn) RemoteAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4(10, 0, 1, 1), Port: 40000} }
+
+// An IMAP session on whatever a client sends answers every line with
+// an untagged or tagged response, never panics, never changes the
+// mailbox, and ends when the input does.
+func FuzzIMAP(f *testing.F) {
+	f.Add([]byte("A1 CAPABILITY\r\nA2 LOGIN ada x\r\nA3 SELECT INBOX\r\nA4 FETCH 1:* (FLAGS RFC822.SIZE BODY[])\r\nA5 UID FETCH 1 BODY.PEEK[]\r\nA6 LOGOUT\r\n"))
+	f.Add([]byte("a login \"ada\" \"p w\"\r\nb list \"\" *\r\nc examine inbox\r\nd fetch *,1:2,0 uid\r\ne store 1 +flags (\\Deleted)\r\nf expunge\r\n"))
+	f.Add([]byte("A1 LOGIN {3}\r\nada\r\n" + strings.Repeat("X", 2000) + "\r\n* NOOP\r\nA FETCH 4294967296 BODY[]\r\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var mail mailstore
+		if err := mail.deliver([]string{"ada"}, []byte("Subject: hi\n\nbody\n")); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		serveIMAP(bufio.NewReader(bytes.NewReader(in)), bufio.NewWriter(&out), &mail)
+		if !strings.HasPrefix(out.String(), "* OK ") {
+			t.Fatalf("greeting %q", out.String())
+		}
+		if n := len(mail.peek("ada")); n != 1 {
+			t.Fatalf("the session left %d messages of 1", n)
+		}
+		for _, line := range strings.Split(out.String(), "\r\n") {
+			if len(line) > 2048 {
+				t.Fatalf("a reply line of %d bytes", len(line))
+			}
+		}
+	})
+}

@@ -1,6 +1,6 @@
 // Package services holds the lab server's services: echo (RFC 862) and
 // daytime (RFC 867) over TCP and UDP, a counter, an echo that serves one
-// client at a time, HTTP, DNS, mail in (SMTP) and out (POP3), a
+// client at a time, HTTP, DNS, mail in (SMTP) and out (POP3, IMAP), a
 // key-value database (RESP), a read-only file server (TFTP), a file server (FTP), a SQL
 // database speaking PostgreSQL's protocol, and two that
 // connect back to their caller (call-me and a peer). They are written against net.Listener,
@@ -44,6 +44,7 @@ var Standard = []Spec{
 	{"iterecho", "tcp", 2007, "echo, serving one connection at a time: the next waits in the listen backlog"},
 	{"smtp", "tcp", 25, "mail in: takes a message for any name@lab and keeps it in that mailbox (RFC 5321)"},
 	{"pop3", "tcp", 110, "mail out: reads name@lab's mailbox, with any password (RFC 1939)"},
+	{"imap", "tcp", 143, "mail out, left on the server: LOGIN name anything, SELECT INBOX, FETCH 1 BODY[] (RFC 9051, read-only)"},
 	{"tftp", "udp", 69, "a read-only file server: hello.txt, and tftp.txt in several blocks (RFC 1350)"},
 	{"kv", "tcp", 6379, "a key-value database speaking Redis's protocol: SET, GET, DEL, INCR, EXISTS, KEYS, EXPIRE, PING (RESP)"},
 	{"peer", "tcp", 9000, "a peer: it answers like echo and, when you connect, connects back to your port 9000"},
@@ -54,7 +55,7 @@ var Standard = []Spec{
 // HostPortOffset is added to a service's port when it also runs on the
 // host's network: echo is 7007 there, HTTP 7080, DNS 7053, SMTP 7025,
 // POP3 7110, TFTP 7069, the key-value database 13379, the SQL database
-// 12432, FTP 7021.
+// 12432, FTP 7021, IMAP 7143.
 const HostPortOffset = 7000
 
 // OnHost are the services that also run on the host's network (see
@@ -256,6 +257,8 @@ func (s *Server) stream(n Network, sp Spec) func(net.Listener) {
 		return each(s.smtp)
 	case "tcp/pop3":
 		return each(s.pop3)
+	case "tcp/imap":
+		return each(s.imap)
 	case "tcp/kv":
 		return each(s.keyValue)
 	case "tcp/sql":
@@ -649,6 +652,7 @@ var tryOnHost = map[string]string{
 	"dns/udp":  "dig @%v -p %d www.lab",
 	"smtp/tcp": "curl smtp://%v:%d --mail-rcpt ada@lab -T msg.txt",
 	"pop3/tcp": "curl pop3://%v:%d/1 -u ada:any",
+	"imap/tcp": "curl 'imap://%v:%d/INBOX;MAILINDEX=1' -u ada:any",
 	"kv/tcp":   "redis-cli -h %v -p %d",
 	"tftp/udp": "tftp %v %d -c get hello.txt",
 	"ftp/tcp":  "curl ftp://%v:%d/hello.txt",
