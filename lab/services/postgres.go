@@ -1,3 +1,5 @@
+//go:build !js
+
 package services
 
 import (
@@ -13,6 +15,9 @@ import (
 // postgresVersion is the server_version the server reports: psql reads
 // it to know which features it may use.
 const postgresVersion = "15.0 (socketlab: SQLite underneath)"
+
+// sqlService is how the SQL database serves a connection.
+func (s *Server) sqlService() func(net.Conn) { return s.sqlServer }
 
 // sqlServer serves one connection of the SQL database in PostgreSQL's
 // protocol (version 3.0), read and written with pgx's pgproto3: the

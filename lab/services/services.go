@@ -262,7 +262,9 @@ func (s *Server) stream(n Network, sp Spec) func(net.Listener) {
 	case "tcp/kv":
 		return each(s.keyValue)
 	case "tcp/sql":
-		return each(s.sqlServer)
+		if serve := s.sqlService(); serve != nil {
+			return each(serve)
+		}
 	case "tcp/ftp":
 		return each(s.ftp(n))
 	}

@@ -1,3 +1,5 @@
+//go:build !js
+
 package services_test
 
 import (
