@@ -110,7 +110,9 @@ func (s *session) checkBudget() {
 const maxAfterEnd = 256
 
 // errAfterEnd stops the reader of a client that went on sending after
-// the session ended.
+// the session ended; what it sends then is thrown away unread, for
+// closeGrace at most (session.linger), so that the close frame is not
+// reset away.
 var errAfterEnd = errors.New("read: the client went on sending after the session ended")
 
 // afterEnd counts a message read after the session ended: errAfterEnd

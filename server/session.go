@@ -219,9 +219,9 @@ func (s *session) run() {
 	}
 	wait.Stop()
 	var ce *websocket.CloseError
-	if !errors.As(err, &ce) && !isTimeout(err) && !errors.Is(err, errAfterEnd) {
-		// The reader stopped short of the close handshake, and the
-		// client may still be sending.
+	if !errors.As(err, &ce) && !isTimeout(err) {
+		// The reader stopped short of the close handshake (errAfterEnd
+		// included), and the client may still be sending.
 		s.linger()
 	}
 	s.conn.Close()
