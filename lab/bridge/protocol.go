@@ -379,6 +379,11 @@ const MaxMirrorKept = 500
 // packet of the MTU with its decoded headers takes about 6 KB.
 const MaxMirrorEvent = 16 << 10
 
+// MaxMirrorFootprint bounds one mirrored event once decoded, in bytes of
+// memory (EventFootprint): twice MaxMirrorEvent. An event of the MTU's
+// packet takes about 3 KB; 16 KB of empty objects in a list, 260 KB.
+const MaxMirrorFootprint = 2 * MaxMirrorEvent
+
 // WatchMessage tells a workshop student's client who sees its trace: the
 // instructor's look-in, the class (a spotlight), or, both false, nobody.
 // While either is true the client mirrors its trace.
