@@ -19,7 +19,8 @@ import (
 const longName = "Margarethe Schneider-Oberhausen"
 
 // The class at a glance (issue 22, item 4): thirty simulated students at
-// work on the twenty exercises, on the dashboard at 1280×720: every
+// work on the worksheet's exercises (twenty or more: every one), on the
+// dashboard at 1280×720: every
 // exercise's column in sight without scrolling sideways, the opened
 // exercise's steps as boxes, room for twenty characters of a name and
 // the whole of it in its title;
@@ -80,8 +81,8 @@ func TestDashboardGrid(t *testing.T) {
 	if got.GridScroll > got.GridClient || got.PageScroll > got.PageClient {
 		t.Errorf("the grid scrolls sideways: grid %d > %d or page %d > %d", got.GridScroll, got.GridClient, got.PageScroll, got.PageClient)
 	}
-	if got.Headers != 20 || got.HeadersInView != 20 {
-		t.Errorf("%d of %d exercises' headers are in the viewport, 24 px wide or more; want 20 of 20", got.HeadersInView, got.Headers)
+	if got.Headers < 20 || got.HeadersInView != got.Headers {
+		t.Errorf("%d of %d exercises' headers are in the viewport, 24 px wide or more; want all, of twenty or more", got.HeadersInView, got.Headers)
 	}
 	if got.Opened == 0 {
 		t.Error("no exercise is opened to its steps")
