@@ -27,10 +27,10 @@ const (
 
 // dashEvent is one change, as a dashboard's stream sends it.
 type dashEvent struct {
-	Kind     string              `json:"kind"` // "progress", "student", "hands", "class", "removed" or "spotlight"
-	Progress *lab.ProgressRecord `json:"progress,omitempty"`
-	Student  *dashStudent        `json:"student,omitempty"`
-	Hands    []handJSON          `json:"hands"` // for "hands": the whole queue, in order of asking
+	Kind     string        `json:"kind"` // "progress", "student", "hands", "class", "removed" or "spotlight"
+	Progress *progressJSON `json:"progress,omitempty"`
+	Student  *dashStudent  `json:"student,omitempty"`
+	Hands    []handJSON    `json:"hands"` // for "hands": the whole queue, in order of asking
 	// For "trace", on a student's look-in topic (lookin.go): mirrored
 	// events, after forgetting those before if Reset.
 	Events []lab.Event `json:"events,omitempty"`

@@ -255,3 +255,54 @@ func TestSpotlightStreams(t *testing.T) {
 		t.Fatalf("the projector after the spotlight: %+v", p)
 	}
 }
+
+// Spotlighting a second student while one is spotlit ends the first's
+// spotlight on the second's page (issue 22: it kept the first student's
+// trace, frozen): the newly spotlit student is sent its end.
+func TestSpotlightMoves(t *testing.T) {
+	ls := workshopServer(t, Config{})
+	w := ls.create(t, map[string]any{"title": "Moves", "exercises": []string{"round-trip"}})
+	code, _ := lab.ParseCode(w.Code)
+	spots := map[string]chan bridge.SpotlightMessage{}
+	for _, name := range []string{"Ada", "Bob"} {
+		cookie := ls.joinStudent(t, w.Code, name)
+		ch := make(chan bridge.SpotlightMessage, 64)
+		spots[name] = ch
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		cl, err := bridge.Dial(ctx, ls.url+"?workshop="+w.Code, &bridge.Options{Header: cookie, Trace: lab.NewTrace(0),
+			OnSpotlight: func(m bridge.SpotlightMessage) { ch <- m }})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(cl.Close)
+	}
+	sts, err := ls.cfg.Store.Students(context.Background(), code)
+	if err != nil || len(sts) != 2 {
+		t.Fatalf("students: %v, %v", sts, err)
+	}
+	// until reads a student's spotlight messages until one matches.
+	until := func(name, what string, match func(bridge.SpotlightMessage) bool) {
+		t.Helper()
+		for deadline := time.After(10 * time.Second); ; {
+			select {
+			case m := <-spots[name]:
+				if match(m) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("%s's page: no %s", name, what)
+			}
+		}
+	}
+	spotlight := "/api/workshops/" + w.Code + "/spotlight"
+	if status, body := ls.call(t, "PUT", spotlight, w.Token, map[string]any{"student": sts[0].ID}); status != 200 {
+		t.Fatalf("spotlight on Ada: %d %s", status, body)
+	}
+	until("Bob", "spotlight on Ada", func(m bridge.SpotlightMessage) bool { return m.On && m.Start })
+	if status, body := ls.call(t, "PUT", spotlight, w.Token, map[string]any{"student": sts[1].ID}); status != 200 {
+		t.Fatalf("spotlight on Bob: %d %s", status, body)
+	}
+	until("Ada", "spotlight on Bob", func(m bridge.SpotlightMessage) bool { return m.On && m.Start })
+	until("Bob", "end of Ada's spotlight", func(m bridge.SpotlightMessage) bool { return !m.On })
+}

@@ -212,6 +212,18 @@ func (ws *workshops) spotlight(code string, sp *spot) {
 		return
 	}
 	k := mirrorKey{code, sp.student}
+	if old != nil && old.student != sp.student {
+		// The newly spotlit student's page shows the last one's no more.
+		var sess *session
+		ws.mu.Lock()
+		if lw := ws.live[code]; lw != nil {
+			sess = lw.sessions[sp.student]
+		}
+		ws.mu.Unlock()
+		if sess != nil {
+			sess.spotlight("", []spotMsg{spotlightOff()})
+		}
+	}
 	kept := ws.watch(k, func(mr *mirror) { mr.spotlit = true })
 	ws.spotlightEvents(k, true, kept)
 }

@@ -78,7 +78,15 @@ func serveSSE(w http.ResponseWriter, r *http.Request, sub *subscriber, first str
 			return
 		case <-pause.C:
 		}
-		if !send(changes(sub.take())) {
+		// A change pushed while this loop waited signals ready again
+		// after take has had it: that signal finds nothing, and an empty
+		// batch is not sent (it would be null).
+		evs := sub.take()
+		if len(evs) == 0 {
+			pause.Reset(0)
+			continue
+		}
+		if !send(changes(evs)) {
 			return
 		}
 		pause.Reset(batchInterval)

@@ -196,7 +196,7 @@ func (ws *workshops) remove(code string) {
 		lw.room.Close()
 	}
 	for _, s := range open {
-		s.end(bridge.CloseGoingAway, "the workshop was deleted")
+		s.end(bridge.CloseEnded, "the instructor ended this workshop")
 	}
 }
 

@@ -94,7 +94,8 @@
 // reports of them too), the instructor's last message to the class, the
 // student's hand, and the wire the instructor set for the whole room. Each one is the whole state, never a change. A
 // session of a student the instructor deleted is closed with
-// CloseRemoved, after which the client does not reconnect.
+// CloseRemoved, and every session of a workshop the instructor deleted
+// with CloseEnded, after which the client does not reconnect.
 //
 // A text message the server cannot take (not JSON, no "type", a type it
 // does not know, or a known one whose fields do not decode) is counted
@@ -190,6 +191,9 @@ const (
 	// CloseRemoved: the instructor deleted the student from the
 	// workshop. The client does not reconnect.
 	CloseRemoved = 4002
+	// CloseEnded: the instructor deleted (ended) the workshop. The client
+	// does not reconnect.
+	CloseEnded = 4003
 )
 
 // Hello is the server's first message.
