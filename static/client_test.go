@@ -1,8 +1,8 @@
 package static
 
 import (
+	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -80,7 +80,8 @@ func TestClientUnderHashedNames(t *testing.T) {
 // While another process builds in the same folder, a build waits, and
 // says so; meanwhile lab.wasm is not served (503) and lab.json says how
 // far the build is; once the other lets go, the build goes on, lab.json
-// says it is ready, and lab.wasm is served.
+// says it is ready, and lab.wasm is served. The log says each stage, and
+// what each is expected to take.
 func TestBuildProgress(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds lab.wasm")
@@ -93,7 +94,8 @@ func TestBuildProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := StartBuild(ctx, BuildConfig{ModuleDir: moduleRoot(t), Dir: dir, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	var log bytes.Buffer // written by the build's goroutine, read once it is ready
+	b := StartBuild(ctx, BuildConfig{ModuleDir: moduleRoot(t), Dir: dir, Log: slog.New(slog.NewTextHandler(&log, nil))})
 	defer b.Close()
 	h := Handler(b)
 	for b.Progress().Stage != StageWaiting {
@@ -122,5 +124,17 @@ func TestBuildProgress(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "lab.wasm.br")); err == nil {
 		t.Error("lab.wasm.br made, which the build was not asked for")
+	}
+	said := log.String()
+	for _, want := range []string{
+		`msg="waiting for another process building lab.wasm`,
+		`msg="building the browser client (lab.wasm): pages are served meanwhile`, "packages=", "expected=",
+		`msg="built lab.wasm"`,
+		`msg="compressing lab.wasm with gzip" expected=2s`,
+		`msg="the browser client (lab.wasm) is ready`,
+	} {
+		if !strings.Contains(said, want) {
+			t.Errorf("the log lacks %q:\n%s", want, said)
+		}
 	}
 }
