@@ -64,7 +64,9 @@ export async function loadLab({ onProgress = (_loaded, _total) => {}, onBuild = 
  */
 async function builtClient(onBuild) {
   for (;;) {
-    const resp = await fetch(CLIENT, { cache: "no-store" });
+    // The lab page preloads it; the server says not to store it, so
+    // each poll gets it afresh.
+    const resp = await fetch(CLIENT);
     /** @type {ClientInfo} */
     let info;
     try {
