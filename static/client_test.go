@@ -138,3 +138,27 @@ func TestBuildProgress(t *testing.T) {
 		}
 	}
 }
+
+// A build that fails says so on the page in words, without the compiler's
+// output (which the log has), and serves no lab.wasm.
+func TestBuildFails(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var log bytes.Buffer
+	b := StartBuild(ctx, BuildConfig{ModuleDir: t.TempDir(), Dir: t.TempDir(), Log: slog.New(slog.NewTextHandler(&log, nil))})
+	defer b.Close()
+	if err := b.Ready(ctx); err == nil {
+		t.Fatal("a build outside any module succeeded")
+	}
+	h := Handler(b)
+	info := clientInfo(t, h, http.StatusInternalServerError)
+	if info.Ready || info.Stage != StageFailed || !strings.Contains(info.Error, "could not build the lab") || strings.Contains(info.Error, "go.mod") {
+		t.Errorf("lab.json after a failed build: %+v", info)
+	}
+	if rec := get(h, "/static/build/lab.wasm"); rec.Code != http.StatusInternalServerError {
+		t.Errorf("GET lab.wasm after a failed build: %d, want 500", rec.Code)
+	}
+	if !strings.Contains(log.String(), "could not build lab.wasm") {
+		t.Errorf("the log does not say why:\n%s", log.String())
+	}
+}

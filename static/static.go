@@ -85,10 +85,16 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, notBuilt, http.StatusNotFound)
 		return
 	}
-	if b, ok := h.build.(building); ok && !b.Progress().Ready {
-		w.Header().Set("Retry-After", "5")
-		http.Error(w, "lab.wasm is being built: "+ClientPath+" says how far", http.StatusServiceUnavailable)
-		return
+	if b, ok := h.build.(building); ok {
+		switch p := b.Progress(); {
+		case p.Stage == StageFailed:
+			http.Error(w, p.Message, http.StatusInternalServerError)
+			return
+		case !p.Ready:
+			w.Header().Set("Retry-After", "5")
+			http.Error(w, "lab.wasm is being built: "+ClientPath+" says how far", http.StatusServiceUnavailable)
+			return
+		}
 	}
 	cache := cacheRevalidate
 	if plain, sum, ok := unhash(rest); ok {
