@@ -34,7 +34,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	workshop := fs.Bool("workshop", false, "make the sessions students of one workshop: create it through the API, join each through /join, bridge with the cookie; delete it at the end")
 	stepRate := fs.Float64("step-rate", 0, fmt.Sprintf("with --workshop: steps a minute each student completes, on average, reporting the built-in worksheet's steps in order (0 to %d; 0: none)", loadgen.MaxStepRate))
 	hands := fs.Float64("hands", 0, "with --step-rate: the chance (0 to 1) that a student raises a hand after a step; it comes down after their next")
-	instructorKey := fs.String("instructor-key", "", "the server's --instructor-key, to create the workshop with (or $SOCKETLAB_INSTRUCTOR_KEY)")
+	instructorKey := fs.String("instructor-key", "", "the server's instructor key, to create the workshop with (default: $SOCKETLAB_INSTRUCTOR_KEY, else the one serve keeps on this machine)")
 	metrics := fs.String("metrics", "", "the server's metrics `URL`, such as http://HOST:9090/metrics for serve --metrics-addr HOST:9090; empty: the server's own /metrics, which it serves on a loopback address")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
 	cpuProfile := fs.String("cpuprofile", "", "write the load generator's own CPU profile to this `file` (for go tool pprof)")
@@ -64,6 +64,9 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 	if *instructorKey == "" {
 		*instructorKey = os.Getenv("SOCKETLAB_INSTRUCTOR_KEY")
+	}
+	if *instructorKey == "" {
+		*instructorKey = localInstructorKey() // serve's, on this machine
 	}
 	var progressed atomic.Bool
 	var exs []loadgen.Exercise

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,9 +14,10 @@ import (
 
 // The instructor's dashboard (README, "Run a workshop"):
 //
-//	GET  /workshop/{code}                     the page: with the instructor's cookie, the
-//	                                          class's grid and help queue; without, it
-//	                                          asks for the dashboard link
+//	GET  /workshop/{code}                     the page: with the workshop's cookie or the
+//	                                          instructor's (teach.go), the join code, URL
+//	                                          and QR, the class's grid and help queue;
+//	                                          without, it asks for the dashboard link
 //	POST /workshop/{code}/session             {"token": …}: sets the instructor's cookie
 //	GET  /api/workshops/{code}/events         server-sent events: a snapshot, then changes
 //	GET  /api/workshops/{code}/progress.json  the workshop, its students and their
@@ -80,8 +83,9 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	token, _ := instructorToken(r)
+	signedIn, _ := s.isInstructor(r)
 	wk, err := s.workshop(r.Context(), r.PathValue("code"))
-	if err != nil || token == "" || !sameToken(token, wk.TokenHash) {
+	if err != nil || !signedIn && (token == "" || !sameToken(token, wk.TokenHash)) {
 		view := pages.DashboardView{Code: r.PathValue("code")}
 		if wk != nil {
 			view.Code = lab.FormatCode(wk.Code)
@@ -89,7 +93,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		render(w, r, pages.DashboardPage(view))
 		return
 	}
-	view := pages.DashboardView{Code: lab.FormatCode(wk.Code), Title: wk.Title, Authorized: true}
+	view := pages.DashboardView{Code: lab.FormatCode(wk.Code), Title: wk.Title, Authorized: true, JoinURL: joinURL(r, wk), QRURL: qrURL(wk)}
 	for _, id := range wk.Exercises {
 		ex := s.exercises[id]
 		if ex == nil {
@@ -208,12 +212,16 @@ func (s *Server) markHand(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "no hand is up with this id")
 		return
 	}
-	q, student, ok := s.workshops.hands.mark(wk.Code, id, req.State)
-	if !ok {
+	ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)
+	defer cancel()
+	student, err := s.workshops.markHand(ctx, wk.Code, id, req.State == handDone)
+	if errors.Is(err, lab.ErrNotFound) {
 		apiError(w, http.StatusNotFound, "no hand is up with this id")
 		return
+	} else if err != nil {
+		s.storeError(w, err)
+		return
 	}
-	s.workshops.events.publish(wk.Code, dashEvent{Kind: "hands", Hands: q})
 	s.workshops.tellStudent(wk.Code, student)
-	writeJSON(w, http.StatusOK, q)
+	writeJSON(w, http.StatusOK, s.workshops.hands.list(wk.Code))
 }

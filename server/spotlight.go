@@ -20,7 +20,9 @@ import (
 // every other student's session gets it in spotlight messages, named
 // classmateName unless the instructor chose to show the name; session
 // events (which name the session) stay out. Off, everyone's page is as
-// it was. The spotlit student is told, as a watch message.
+// it was. The spotlit student is told, as a watch message. Whom it is on
+// is the store's (lab.WorkshopStore.SetSpotlight), so that a restart
+// keeps it: the trace comes back with the student's next session.
 
 // classmateName is what the class is told a spotlit student is called.
 const classmateName = "a classmate"
@@ -32,6 +34,15 @@ type spot struct {
 	name     string // for the class: classmateName, or real if showName
 	showName bool
 	address  string // the student's host, whose the trace's lifeline is
+}
+
+// newSpot is the spotlight on st, named to the class if showName.
+func newSpot(st *lab.Student, showName bool) *spot {
+	name := classmateName
+	if showName {
+		name = st.Name
+	}
+	return &spot{student: st.ID, real: st.Name, name: name, showName: showName, address: st.Addr.String()}
 }
 
 // spotlightJSON is the spotlight as the instructor's API says it; the
@@ -77,12 +88,14 @@ type projectorJSON struct {
 // big, for the projector, drawn by projector.js from its stream.
 func (s *Server) projectorPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	wk, ok := s.authorized(w, r)
-	if !ok {
+	w.Header().Set("Referrer-Policy", sameOrigin)
+	wk, ok := s.pageWorkshop(r)
+	if !ok { // on a classroom PC: the sign-in form, which comes back here
+		w.WriteHeader(http.StatusUnauthorized)
+		render(w, r, pages.TeachPage(pages.TeachView{Next: r.URL.Path}))
 		return
 	}
-	render(w, r, pages.ProjectorPage(pages.ProjectorView{Code: lab.FormatCode(wk.Code), Title: wk.Title}))
+	render(w, r, pages.ProjectorPage(pages.ProjectorView{Code: lab.FormatCode(wk.Code), Title: wk.Title, Join: s.joinScreenView(r, wk)}))
 }
 
 // projectorTrace is GET /api/workshops/{code}/spotlight/trace: the
@@ -142,11 +155,11 @@ func (s *Server) putSpotlight(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	name := classmateName
-	if req.ShowName {
-		name = st.Name
+	if err := s.cfg.Store.SetSpotlight(r.Context(), wk.Code, &lab.Spotlight{Student: st.ID, ShowName: req.ShowName}); err != nil {
+		s.storeError(w, err)
+		return
 	}
-	s.workshops.spotlight(wk.Code, &spot{student: st.ID, real: st.Name, name: name, showName: req.ShowName, address: st.Addr.String()})
+	s.workshops.spotlight(wk.Code, newSpot(st, req.ShowName))
 	writeJSON(w, http.StatusOK, req)
 }
 
@@ -154,6 +167,10 @@ func (s *Server) putSpotlight(w http.ResponseWriter, r *http.Request) {
 func (s *Server) deleteSpotlight(w http.ResponseWriter, r *http.Request) {
 	wk, ok := s.authorized(w, r)
 	if !ok {
+		return
+	}
+	if err := s.cfg.Store.SetSpotlight(r.Context(), wk.Code, nil); err != nil {
+		s.storeError(w, err)
 		return
 	}
 	s.workshops.spotlight(wk.Code, nil)

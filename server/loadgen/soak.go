@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	crand "crypto/rand"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -206,10 +207,11 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakReport, error) {
 			s.steps = append(s.steps, stepRef{ex.ID, i})
 		}
 	}
+	key := crand.Text() // the server's instructor key: the soak creates its workshop with it
 	s.srv = &child{
 		bin: cfg.Binary, env: cfg.Env, dir: cfg.Dir, log: logFile, healthz: s.base + "/healthz",
 		args: []string{"serve", "--addr", addr, "--metrics-addr", metricsAddr, "--db", cfg.DB, "--host-services", "none",
-			"--max-students", fmt.Sprint(lab.MaxStudents), "--max-sessions-per-address", "1000000"},
+			"--max-students", fmt.Sprint(lab.MaxStudents), "--max-sessions-per-address", "1000000", "--instructor-key", key},
 	}
 	s.start = time.Now()
 	if err := s.srv.start(ctx); err != nil {
@@ -220,7 +222,7 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakReport, error) {
 
 	hc := &http.Client{Timeout: 30 * time.Second}
 	if cfg.Students > 0 {
-		if s.workshop, err = createWorkshop(ctx, hc, s.base, "", lab.MaxStudents, nil); err != nil {
+		if s.workshop, err = createWorkshop(ctx, hc, s.base, key, lab.MaxStudents, nil); err != nil {
 			return nil, err
 		}
 	}
