@@ -137,12 +137,13 @@ func soakCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	life := fs.Duration("session-life", 3*time.Second, "about how long a session lives (half to one and a half times this)")
 	students := fs.Int("students", 4, "workshop students at once, each reporting the worksheet's steps")
 	stepEvery := fs.Duration("step-every", 2*time.Second, "about how often a student reports a step")
+	attackers := fs.Int("attackers", 1, "workers running the workshop attacks at once, one after another: mirrored events of empty objects, look-ins past the bound, deleting the watched, a ping flood, code probes")
 	warmup := fs.Duration("warmup", time.Minute, "the server's warm-up after each start; its level is the mean over the next as long, compared with its lifetime's last as long")
 	sample := fs.Duration("sample", 10*time.Second, "how often the server's metrics are read")
 	dir := fs.String("dir", "", "`directory` for the server's store (soak.db) and log (server.log), made if need be; empty: a new one under $TMPDIR, kept")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object, the samples included")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: socketlab bench soak [--duration D] [--restarts N] [--sessions N] [--students N] [--dir DIR] [--json]\n\n"+
+		fmt.Fprint(stderr, "Usage: socketlab bench soak [--duration D] [--restarts N] [--sessions N] [--students N] [--attackers N] [--dir DIR] [--json]\n\n"+
 			"Runs this binary's lab server as a child process on a SQLite store and restarts it (SIGTERM,\n"+
 			"and once SIGKILL) while sessions come and go, some of them faulty, and workshop students\n"+
 			"report steps; reports the sessions served, the faults, the server's RSS and goroutines over\n"+
@@ -174,7 +175,7 @@ func soakCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	rep, err := loadgen.Soak(ctx, loadgen.SoakConfig{
 		Binary: bin, Dir: *dir, Duration: *duration, Restarts: *restarts,
-		Sessions: *sessions, SessionLife: *life, Students: *students, StepEvery: *stepEvery, Exercises: exs,
+		Sessions: *sessions, SessionLife: *life, Students: *students, StepEvery: *stepEvery, Attackers: *attackers, Exercises: exs,
 		Warmup: *warmup, Sample: *sample,
 		Progress: func(p loadgen.SoakProgress) {
 			fmt.Fprintf(stderr, "soak %5.0fs: server lifetime %d, RSS %.1f MB, %.0f goroutines, %.0f sessions open; served %d, faults %d, records acknowledged %d\n",

@@ -26,7 +26,7 @@ import (
 //	DELETE /api/workshops/{code}                the workshop, its students and progress: 204
 //	DELETE /api/workshops/{code}/students/{id}  one student and their progress: 204 (pacing.go)
 //	PUT    /api/workshops/{code}/wire           the wire of every student's port (roomwire.go)
-//	GET    /api/workshops/{code}/progress.csv   one row per completed step
+//	GET    /api/workshops/{code}/progress.csv   one row per completed step (or student without one)
 //
 // Every call on a workshop needs its token, "Authorization: Bearer
 // TOKEN", or the dashboard's cookie that carries it (dashboard.go),
@@ -74,13 +74,13 @@ type workshopJSON struct {
 
 // studentJSON is a student as the API shows them, with their progress.
 type studentJSON struct {
-	ID       int64                `json:"id"`
-	Name     string               `json:"name"`
-	Address  netip.Addr           `json:"address"`
-	JoinedAt time.Time            `json:"joined_at"`
-	LastSeen time.Time            `json:"last_seen"`
-	Online   bool                 `json:"online"` // has a bridge session now
-	Progress []lab.ProgressRecord `json:"progress"`
+	ID       int64          `json:"id"`
+	Name     string         `json:"name"`
+	Address  netip.Addr     `json:"address"`
+	JoinedAt time.Time      `json:"joined_at"`
+	LastSeen time.Time      `json:"last_seen"`
+	Online   bool           `json:"online"` // has a bridge session now
+	Progress []progressJSON `json:"progress"`
 }
 
 // createRequest is POST /api/workshops's body.
@@ -309,12 +309,12 @@ func (s *Server) withStudents(w http.ResponseWriter, r *http.Request, wk *lab.Wo
 		index[st.ID] = len(out.Students)
 		out.Students = append(out.Students, studentJSON{
 			ID: st.ID, Name: st.Name, Address: st.Addr, JoinedAt: st.JoinedAt, LastSeen: st.LastSeen,
-			Online: online[st.ID], Progress: []lab.ProgressRecord{},
+			Online: online[st.ID], Progress: []progressJSON{},
 		})
 	}
 	for _, p := range progress {
 		if i, ok := index[p.StudentID]; ok {
-			out.Students[i].Progress = append(out.Students[i].Progress, p)
+			out.Students[i].Progress = append(out.Students[i].Progress, s.judged(p))
 		}
 	}
 	return out, true
@@ -389,7 +389,10 @@ func (s *Server) deleteWorkshop(w http.ResponseWriter, r *http.Request) {
 }
 
 // progressCSV is GET /api/workshops/{code}/progress.csv: a row per step
-// a student completed, in the order they joined and then completed them.
+// a student completed, in the order they joined and then completed them,
+// done or not seen on the wire (progressJSON); a student who completed
+// none has a row of their own without a step, so that the CSV takes
+// attendance too.
 func (s *Server) progressCSV(w http.ResponseWriter, r *http.Request) {
 	wk, ok := s.authorized(w, r)
 	if !ok {
@@ -405,20 +408,30 @@ func (s *Server) progressCSV(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err)
 		return
 	}
-	byID := make(map[int64]*lab.Student, len(students))
-	for _, st := range students {
-		byID[st.ID] = st
+	steps := make(map[int64][]lab.ProgressRecord, len(students))
+	for _, p := range progress {
+		if p.Kind == lab.ProgressStep {
+			steps[p.StudentID] = append(steps[p.StudentID], p)
+		}
 	}
 	var b bytes.Buffer
 	cw := csv.NewWriter(&b)
-	cw.Write([]string{"student", "name", "address", "exercise", "step", "completed_at", "confirmed"})
-	for _, p := range progress {
-		st := byID[p.StudentID]
-		if p.Kind != lab.ProgressStep || st == nil {
-			continue
+	cw.Write([]string{"student", "name", "address", "exercise", "step", "completed_at", "confirmed", "status", "missing"})
+	for _, st := range students {
+		who := []string{strconv.FormatInt(st.ID, 10), csvSafe(st.Name), st.Addr.String()}
+		if len(steps[st.ID]) == 0 {
+			// Attendance: a student who joined and completed nothing.
+			cw.Write(append(who, "", "", "", "", "no steps", ""))
 		}
-		cw.Write([]string{strconv.FormatInt(st.ID, 10), csvSafe(st.Name), st.Addr.String(), p.Exercise,
-			strconv.Itoa(p.Step), p.At.UTC().Format(time.RFC3339), strconv.FormatBool(p.Confirmed)})
+		for _, p := range steps[st.ID] {
+			j := s.judged(p)
+			status := "done"
+			if !j.Confirmed {
+				status = "not seen on the wire"
+			}
+			cw.Write(append(who, p.Exercise, strconv.Itoa(p.Step), p.At.UTC().Format(time.RFC3339),
+				strconv.FormatBool(j.Confirmed), status, j.Missing))
+		}
 	}
 	cw.Flush()
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

@@ -78,17 +78,30 @@ func instructorToken(r *http.Request) (token string, cookie bool) {
 
 // dashboardPage is GET /workshop/{code}. Without the instructor's cookie
 // the page says how to open it (its script posts the link's token), the
-// same for a code that names no workshop: it tells a guesser nothing.
+// same for a code that names no workshop, which it shows as it shows any
+// code, in its canonical form if it has one: it tells a guesser nothing.
+// A cookie that opens nothing counts as a wrong guess.
 func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	token, _ := instructorToken(r)
-	signedIn, _ := s.isInstructor(r)
-	wk, err := s.workshop(r.Context(), r.PathValue("code"))
-	if err != nil || !signedIn && (token == "" || !sameToken(token, wk.TokenHash)) {
+	var wk *lab.Workshop
+	var err error
+	if signedIn, _ := s.isInstructor(r); signedIn {
+		if wk, err = s.workshop(r.Context(), r.PathValue("code")); err != nil {
+			wk = nil
+		}
+	} else if token != "" && s.guesses.allowed(r) {
+		wk, err = s.workshop(r.Context(), r.PathValue("code"))
+		if err != nil || !sameToken(token, wk.TokenHash) {
+			s.guesses.take(r)
+			wk = nil
+		}
+	}
+	if wk == nil {
 		view := pages.DashboardView{Code: r.PathValue("code")}
-		if wk != nil {
-			view.Code = lab.FormatCode(wk.Code)
+		if c, err := lab.ParseCode(view.Code); err == nil {
+			view.Code = lab.FormatCode(c)
 		}
 		render(w, r, pages.DashboardPage(view))
 		return

@@ -138,8 +138,10 @@ func (ws *workshops) tellStudent(code string, id int64) {
 }
 
 // removeStudent ends a deleted student's session, if they have one,
-// with CloseRemoved, and takes their hand down.
+// with CloseRemoved, and their look-ins, takes their hand down and the
+// spotlight off them.
 func (ws *workshops) removeStudent(code string, id int64) {
+	ws.forgetWatched(code, id)
 	if q, ok := ws.hands.drop(code, id); ok {
 		ws.events.publish(code, dashEvent{Kind: "hands", Hands: q})
 	}

@@ -163,14 +163,21 @@ func TestWorkshopAPI(t *testing.T) {
 		}
 	}
 
-	// The CSV: one row per completed step, the name defused.
+	// The CSV: one row per completed step, the name defused, done or not
+	// seen on the wire with what is missing; a student who joined and
+	// completed nothing has a row too (attendance).
+	if resp := ls.joinAs(t, browser(t), w.Code, "Bo"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("join Bo = %d", resp.StatusCode)
+	}
 	status, body = ls.call(t, "GET", "/api/workshops/"+w.Code+"/progress.csv", w.Token, nil)
 	rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
-	if status != 200 || err != nil || len(rows) != 3 {
+	if status != 200 || err != nil || len(rows) != 4 {
 		t.Fatalf("CSV = %d %v\n%s", status, err, body)
 	}
-	if strings.Join(rows[0], ",") != "student,name,address,exercise,step,completed_at,confirmed" ||
-		rows[1][1] != `'=HYPERLINK("x")` || rows[1][4] != "0" || rows[1][6] != "true" || rows[2][6] != "false" {
+	if strings.Join(rows[0], ",") != "student,name,address,exercise,step,completed_at,confirmed,status,missing" ||
+		rows[1][1] != `'=HYPERLINK("x")` || rows[1][4] != "0" || rows[1][6] != "true" || rows[1][7] != "done" ||
+		rows[2][6] != "false" || rows[2][7] != "not seen on the wire" || !strings.Contains(rows[2][8], "a SYN packet from the student’s host") ||
+		rows[3][1] != "Bo" || rows[3][3] != "" || rows[3][7] != "no steps" {
 		t.Errorf("CSV rows = %q", rows)
 	}
 

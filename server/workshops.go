@@ -166,14 +166,15 @@ func (ws *workshops) expire(lw *liveWorkshop, gen uint64) {
 	ws.log.Info("workshop network stopped: nobody there", "workshop", lab.FormatCode(lw.code))
 }
 
-// remove ends a deleted workshop's sessions; its network closes with the
-// last of them.
+// remove ends a deleted workshop's sessions and its trace streams; its
+// network closes with the last of them.
 func (ws *workshops) remove(code string) {
 	ws.hands.remove(code)
 	ws.forget(code)
 	ws.restoreMu.Lock()
 	delete(ws.restored, code)
 	ws.restoreMu.Unlock()
+	ws.forgetWatched(code, 0)
 	ws.mu.Lock()
 	lw := ws.live[code]
 	if lw == nil {
@@ -195,7 +196,7 @@ func (ws *workshops) remove(code string) {
 		lw.room.Close()
 	}
 	for _, s := range open {
-		s.end(bridge.CloseGoingAway, "the workshop was deleted")
+		s.end(bridge.CloseEnded, "the instructor ended this workshop")
 	}
 }
 
