@@ -37,7 +37,8 @@ import (
 // (how many such events, in order; default 1).
 // call: name; proto (tcp, udp); peer (address:port, or :port); ok (true:
 // returned, false: raised); raises (the exception's class, as
-// lab.Call.Exception names it); error (the errno's name, EADDRINUSE);
+// lab.Call.Exception names it); error (the errno's name, EADDRINUSE: the
+// errno a call failed with, or the one connect_ex returned);
 // lookup (a name: the call's peer address is the one the latest DNS
 // answer your host received before the call gave for that name).
 // packet: flags ("SYN", "SYN, ACK", "FIN", "RST", "PSH, ACK"… all of them
@@ -93,7 +94,7 @@ type Pattern struct {
 
 // KnownCalls are the calls the console can make, and the services' calls
 // on the server.
-var KnownCalls = []string{"socket", "bind", "listen", "accept", "connect", "send", "sendall", "recv", "sendto", "recvfrom", "shutdown", "close", "getsockname", "getpeername"}
+var KnownCalls = []string{"socket", "bind", "listen", "accept", "connect", "connect_ex", "send", "sendall", "recv", "sendto", "recvfrom", "shutdown", "close", "getsockname", "getpeername"}
 
 // KnownFlags are the TCP flags a packet pattern names.
 var KnownFlags = []string{"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"}

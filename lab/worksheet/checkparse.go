@@ -140,14 +140,15 @@ func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Patt
 				p.SACK = &b
 			}
 		case "raises", "error":
-			if k.Value == "raises" {
-				p.Raises = val
-			} else {
+			if k.Value == "error" {
+				// A connect_ex that returned the errno has it too.
 				p.Errno = val
 				if !knownErrno(val) {
 					bad(v, "unknown errno %q (such as EADDRINUSE, ECONNREFUSED)", val)
 				}
+				break
 			}
+			p.Raises = val
 			if p.OK == nil {
 				f := false
 				p.OK = &f
