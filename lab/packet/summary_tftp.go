@@ -83,10 +83,19 @@ func printable(b []byte) bool {
 	return true
 }
 
-// udpPayload is a UDP datagram's payload, from the packet's bytes; nil
-// when its headers do not fit them.
-func udpPayload(p *lab.Packet) []byte {
-	off, n := p.IPv4.IHL+8, p.UDP.PayloadLen
+// Payload is the bytes a TCP segment or UDP datagram carries, read from
+// the packet's own bytes (p.Data): nil for any other packet, or one whose
+// headers do not fit its bytes.
+func Payload(p *lab.Packet) []byte {
+	var off, n int
+	switch {
+	case p.TCP != nil:
+		off, n = p.IPv4.IHL+p.TCP.DataOffset, p.TCP.PayloadLen
+	case p.UDP != nil:
+		off, n = p.IPv4.IHL+8, p.UDP.PayloadLen
+	default:
+		return nil
+	}
 	if off <= 0 || n < 0 || off+n > len(p.Data) {
 		return nil
 	}
