@@ -18,8 +18,10 @@ type Step struct {
 	Text     string   // HTML
 	Hints    []string // HTML, revealed one at a time
 	Explain  string   // HTML, shown once the step passes
-	Ask      string   // HTML (inline): the question's label; "" when the step has none
-	Question string   // JSON: the lab/check.Question, for the browser to judge answers
+	// Ask is the question's label, HTML (inline); "" when the step has
+	// none. What the question reads or counts is not in the page: the
+	// tab fetches it (/lab/{exercise}/questions) to judge an answer.
+	Ask string
 }
 
 // ExerciseLink is an exercise in the home page's list.

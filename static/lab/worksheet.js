@@ -1,7 +1,9 @@
 // worksheet.js: an exercise beside the lab. A step's check passes the
 // moment the student's own trace holds what it asks for (judged by
 // lab.wasm); a step's question is answered from that same trace (judged by
-// lab.wasm too: the right answer is this student's, never a fixed one). A
+// lab.wasm too: the right answer is this student's, never a fixed one;
+// what a question reads or counts is fetched from /lab/{exercise}/questions,
+// never written in the page). A
 // step ticks when its check has passed and its question, if any, is
 // answered right; it then shows what just happened on the wire, and stays
 // ticked (saved in this browser, shared with its other tabs) until Reset.
@@ -24,6 +26,16 @@ export function mountWorksheet(section, lab, _bus) {
   const doneNote = find(section, "[data-testid=worksheet-done]", HTMLElement);
   let record = load(id);
   record.steps = steps.length;
+  // The questions, one a step (null for a step without), as JSON each:
+  // fetched once, the first answer waiting for them.
+  /** @type {Promise<string[]>} */
+  const questions = fetch(`/lab/${encodeURIComponent(id)}/questions`, { credentials: "same-origin" })
+    .then((r) => {
+      if (!r.ok) throw new Error(`the questions: HTTP ${r.status}`);
+      return r.json();
+    })
+    .then((/** @type {unknown[]} */ qs) => qs.map((q) => JSON.stringify(q)));
+  questions.catch((err) => console.error("fetch the questions:", err));
 
   /** @param {number} i */
   const question = (i) => /** @type {HTMLElement | null} */ (steps[i].querySelector("[data-testid=question]"));
@@ -192,7 +204,7 @@ export function mountWorksheet(section, lab, _bus) {
     }
     let v;
     try {
-      v = await lab.answer(form.dataset.question || "", text, record.reset || 0);
+      v = await lab.answer((await questions)[i] || "", text, record.reset || 0);
     } catch (err) {
       console.error(err);
       verdict(form, { result: "not-yet", message: "This answer could not be judged: see the browser's console." });
