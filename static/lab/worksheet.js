@@ -16,9 +16,9 @@ import { KEY, later, load, merge, save, summary } from "./progress.js";
 /**
  * @param {HTMLElement} section
  * @param {SocketLab} lab
- * @param {EventTarget} _bus
+ * @param {EventTarget} bus
  */
-export function mountWorksheet(section, lab, _bus) {
+export function mountWorksheet(section, lab, bus) {
   const id = section.dataset.exercise || "";
   const checks = section.dataset.checks || "[]"; // JSON, one check a step
   const steps = /** @type {HTMLElement[]} */ ([...section.querySelectorAll("[data-testid=step]")]);
@@ -266,18 +266,19 @@ export function mountWorksheet(section, lab, _bus) {
   show();
   judge();
   mergeServer().catch((err) => console.error("read progress from the server:", err));
-  mountExerciseWire(section, lab);
+  mountExerciseWire(section, lab, bus);
 }
 
 /**
  * An exercise's wire (its front matter's wire:, data-wire) is set on the
  * session's port when the lab is ready, and again on a fresh session (its
  * port starts clear); a line under the progress says what it set, or why
- * it could not.
+ * it could not; the wire panel is told ("ran" on the bus) to show it.
  * @param {HTMLElement} section
  * @param {SocketLab} lab
+ * @param {EventTarget} bus
  */
-function mountExerciseWire(section, lab) {
+function mountExerciseWire(section, lab, bus) {
   if (!section.dataset.wire) return;
   /** @type {{hold?: boolean, loss?: number, delay?: number, jitter?: number, duplicate?: number, reorder?: number, rate?: number, seed?: number}} */
   const w = JSON.parse(section.dataset.wire);
@@ -301,6 +302,7 @@ function mountExerciseWire(section, lab) {
     } catch (err) {
       line.textContent = `This exercise wants the wire set (${said}), but it could not be: ${err instanceof Error ? err.message : err}.`;
     }
+    bus.dispatchEvent(new CustomEvent("ran", { detail: 0 }));
   };
   void apply();
   lab.on("session", (e) => {
