@@ -14,10 +14,10 @@ type Worksheet struct {
 
 // Step is one step of a worksheet, rendered.
 type Step struct {
-	Title    string
-	Text     string   // HTML
-	Hints    []string // HTML, revealed one at a time
-	Explain  string   // HTML, shown once the step passes
+	Title   string
+	Text    string   // HTML
+	Hints   []string // HTML, revealed one at a time
+	Explain string   // HTML, shown once the step passes
 	// Ask is the question's label, HTML (inline); "" when the step has
 	// none. What the question reads or counts is not in the page: the
 	// tab fetches it (/lab/{exercise}/questions) to judge an answer.
