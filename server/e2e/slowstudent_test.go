@@ -201,6 +201,16 @@ func walk(t *testing.T, browser context.Context, loads chan struct{}, addr strin
 			check(t, ctx, i, got, trace(t, ctx))
 		}
 	}
+	// The page ends with its last pane, and no code scrolls sideways.
+	type layout struct{ Below, Wide int }
+	l, err := chromedp.Run(ctx, chromedp.Evaluate[layout](`(() => {
+		const last = Math.max(...[...document.querySelectorAll(".pane")].map(p => p.getBoundingClientRect().bottom + scrollY));
+		const wide = [...document.querySelectorAll(".worksheet pre")].filter(p => p.scrollWidth > p.clientWidth + 1).length;
+		return {below: Math.round(document.documentElement.scrollHeight - last), wide};
+	})()`))
+	if err != nil || l.Below > 64 || l.Wide > 0 {
+		t.Errorf("layout: %d px below the last pane, %d code blocks scroll sideways (%v)", l.Below, l.Wide, err)
+	}
 	if dir := os.Getenv("SOCKETLAB_SCREENSHOTS"); dir != "" {
 		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		if err == nil {
