@@ -88,6 +88,47 @@ func TestRunEchoPcapInTshark(t *testing.T) {
 	}
 }
 
+// TestRunEchoTimeline reads the trace of examples/tcp-echo.lab as
+// socketlab run writes it: every call of both hosts in its place among
+// the packets (the client's connect, sendall and close start before the
+// packets they caused, every accept, connect and recv returns after the
+// packet it took), and the times read in the trace's order.
+func TestRunEchoTimeline(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.jsonl")
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"run", "--trace", path, "examples/tcp-echo.lab"}, nil, &out, &out); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out.String())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var trace []lab.Event
+	for sc := bufio.NewScanner(f); sc.Scan(); {
+		var e lab.Event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatal(err)
+		}
+		trace = append(trace, e)
+	}
+	calls, pairs, inversions := labtest.Inversions(trace)
+	// The client's connect, sendall, recv, close; the server's accept,
+	// recv, sendall, recv, close: connect has two packets, the rest one.
+	if calls < 9 || pairs < 10 {
+		t.Fatalf("%d calls of a connection and %d call–packet pairs: want 9 and 10", calls, pairs)
+	}
+	if len(inversions) > 0 {
+		t.Errorf("%d of %d call–packet pairs out of order:\n%s", len(inversions), pairs, strings.Join(inversions, "\n"))
+	}
+	for i := 1; i < len(trace); i++ {
+		if trace[i].Time.Before(trace[i-1].Time) {
+			t.Errorf("event %d (seq %d) at %v is before the one above it, at %v", i, trace[i].Seq, trace[i].Time, trace[i-1].Time)
+		}
+	}
+	t.Logf("%d calls, %d ordered pairs, %d inversions", calls, pairs, len(inversions))
+}
+
 func TestRunFailsOnAnUnexpectedError(t *testing.T) {
 	script := filepath.Join(t.TempDir(), "bad.lab")
 	os.WriteFile(script, []byte("s = socket(TCP)\ns.connect((\"10.0.0.1\", 9))\n"), 0o644)

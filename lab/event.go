@@ -30,8 +30,11 @@ type Event struct {
 	// Before is where the trace placed the event when it was recorded:
 	// before the event of this Seq; 0 at the end. An event of another
 	// host's may be placed before events recorded earlier (see Trace).
-	Before  uint64        `json:"before,omitempty"`
-	Time    time.Time     `json:"time"` // when it happened, on the trace's host's clock (see Trace)
+	Before uint64 `json:"before,omitempty"`
+	// Time is when it happened, on the trace's host's clock (see Trace);
+	// a call's is where the trace placed it, within its span (Call.Start
+	// to Call.End).
+	Time    time.Time     `json:"time"`
 	Host    string        `json:"host"` // the address of the host it happened on
 	Kind    Kind          `json:"kind"`
 	Call    *Call         `json:"call,omitempty"`

@@ -92,6 +92,16 @@ func NewTrace(limit int) *Trace {
 // so a time earlier than the last own event's is raised to it: the host's
 // own events read in time order. It goes at the end, or before the other
 // host's events placed later than it, but after those that sent it.
+//
+// A call is recorded when it returns. One that sent a packet while it ran
+// and took none goes back to where it started, before what it sent (a
+// sendall before its data, a close before its FIN and the state change
+// before it), as Place puts the other host's calls; one that took a packet
+// stays at its return, after what it took (a recv after the data it read,
+// an accept after the handshake's last ACK, a connect after the SYN-ACK),
+// and so does one that did neither. Its Start and End keep its span: its
+// start and its return fall among the trace's events by their times,
+// which read in order.
 func (t *Trace) Record(e Event) { t.RecordSeq(e) }
 
 // RecordSeq is Record, and returns the number it gave e.
@@ -103,6 +113,11 @@ func (t *Trace) RecordSeq(e Event) uint64 {
 	}
 	t.last = e.Time
 	n := len(t.events)
+	if c := e.Call; c != nil && !c.Start.IsZero() && c.Start.Before(e.Time) {
+		if at := t.callPlace(&e); at < n {
+			return t.insert(at, e, placed{})
+		}
+	}
 	at := n
 	for at > 0 && t.placed[at-1].remote && t.events[at-1].Time.After(e.Time) {
 		at--
@@ -113,7 +128,44 @@ func (t *Trace) RecordSeq(e Event) uint64 {
 			break
 		}
 	}
+	if at > 0 && e.Time.Before(t.events[at-1].Time) {
+		e.Time = t.events[at-1].Time
+	}
 	return t.insert(at, e, placed{})
+}
+
+// callPlace is where an own call goes, as Record says, n for the end; it
+// sets the call's Time to fit there. t.mu is held.
+func (t *Trace) callPlace(e *Event) int {
+	n := len(t.events)
+	start := n
+	for start > 0 && t.events[start-1].Time.After(e.Call.Start) {
+		start--
+	}
+	sent := false
+	for j := start; j < n; j++ {
+		own := &t.events[j]
+		if own.Host != e.Host || own.Packet == nil {
+			continue
+		}
+		switch Causality(e.Call, own.Packet) {
+		case 1:
+			return n
+		case -1:
+			sent = true
+		}
+	}
+	if !sent {
+		return n
+	}
+	e.Time = e.Call.Start
+	if start > 0 && e.Time.Before(t.events[start-1].Time) {
+		e.Time = t.events[start-1].Time
+	}
+	if start < n && e.Time.After(t.events[start].Time) {
+		e.Time = t.events[start].Time
+	}
+	return start
 }
 
 // Place numbers e, an event of another host's, and keeps it in its place
@@ -194,7 +246,26 @@ func (t *Trace) Place(e Event, r Remote) {
 	if at < n && e.Time.After(t.events[at].Time) {
 		e.Time = t.events[at].Time
 	}
+	if c := e.Call; c != nil {
+		// Its span holds the place it went to: its start and return
+		// fall among the events by their times on either side of it.
+		c.Start, c.End = minTime(c.Start, e.Time), maxTime(c.End, e.Time)
+	}
 	t.insert(at, e, placed{remote: true, start: began})
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // insert numbers e and puts it at index at; t.mu is held.

@@ -313,3 +313,45 @@ func TestPlaceEndOfConnectionWithinUncertainty(t *testing.T) {
 		}
 	}
 }
+
+// ownCall is a call of the student's host 10.0.1.1 on its connection with
+// the lab server's port 7, recorded when it returns.
+func ownCall(name string, start, end time.Time) lab.Event {
+	return lab.Event{Time: end, Host: "10.0.1.1", Kind: lab.KindCall, Call: &lab.Call{
+		Name: name, Local: netip.MustParseAddrPort("10.0.1.1:40000"), Peer: netip.MustParseAddrPort("10.0.0.1:7"),
+		Start: start, End: end,
+	}}
+}
+
+// The host's own calls are recorded when they return: one that sent a
+// packet goes back before it (and before what else happened since it
+// started), one that took a packet stays after it, and so does one that
+// did neither. The times still read in order.
+func TestRecordOwnCallsByTheirStart(t *testing.T) {
+	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	ms := func(n float64) time.Time { return t0.Add(time.Duration(n * float64(time.Millisecond))) }
+	tr := lab.NewTrace(0)
+	tr.Record(pkt(ms(1), lab.Out, 6, false))
+	tr.Record(ownCall("sendall", ms(0.5), ms(1.5)))
+	tr.Place(call("recv", ms(2), ms(2.1)), lab.Remote{})
+	tr.Record(pkt(ms(3), lab.In, 6, false))
+	tr.Record(ownCall("recv", ms(1.6), ms(3.5))) // waited for the echo
+	tr.Record(pkt(ms(4), lab.In, 0, false))
+	tr.Record(ownCall("getpeername", ms(3.8), ms(4.2))) // neither sent nor took
+	tr.Record(pkt(ms(5), lab.Out, 0, true))
+	tr.Record(ownCall("close", ms(4.9), ms(5.1)))
+
+	want := []string{"sendall", "out data", "recv", "in data", "recv", "in ACK", "getpeername", "close", "out FIN"}
+	evs := tr.Events()
+	if got := names(evs); !slices.Equal(got, want) {
+		t.Fatalf("order %q, want %q", got, want)
+	}
+	for i := 1; i < len(evs); i++ {
+		if evs[i].Time.Before(evs[i-1].Time) {
+			t.Errorf("%s at %v before %s at %v", names(evs[i:i+1]), evs[i].Time, names(evs[i-1:i]), evs[i-1].Time)
+		}
+	}
+	if c := evs[0].Call; !c.Start.Equal(ms(0.5)) || !c.End.Equal(ms(1.5)) {
+		t.Errorf("sendall's span %v–%v, want its own", c.Start, c.End)
+	}
+}

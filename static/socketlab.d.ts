@@ -43,6 +43,12 @@ export interface SocketLab {
   /** The lab server's socket table, rows for the student's connections. */
   serverSockets(): Promise<SocketRow[]>;
   /**
+   * The student's calls that have blocked for a second or more, oldest first, each with what it waits for in
+   * words (lab.Blocked): "accept() is waiting for a client to connect to port 5000"; a recv on a connection the lab
+   * server has not accepted yet says it waits in the server's backlog, and behind how many.
+   */
+  waiting(): Promise<Blocked[]>;
+  /**
    * In a workshop, tells the server that the student did a step of an exercise (kind "step") or answered its
    * question right ("answer", with the answer). Resolves once the server has stored it, on disk, with the record
    * as stored: confirmed when the server saw the step done itself (the packets on the bridge, the lab server's
@@ -177,7 +183,7 @@ export interface WorkshopStudent {
 }
 
 /** What the views draw: window.socketlab, or a trace mirrored from a student's page (static/lab/mirror.js). */
-export type TraceSource = Pick<SocketLab, "trace" | "on" | "tcpFlagBits" | "ready"> & {
+export type TraceSource = Pick<SocketLab, "trace" | "on" | "tcpFlagBits" | "ready"> & Partial<Pick<SocketLab, "waiting">> & {
   /** Whose the student's host is, as the views name it: "your" (the default) on the student's own page, "their" on a trace mirrored elsewhere. */
   whose?: string;
 };
@@ -328,6 +334,16 @@ export interface WireEvent {
 export type EventOf<K extends EventKind> = Extract<LabEvent, { kind: K }>;
 
 /** lab.Call: one socket call, from its start to its return. */
+/** A call that has not returned yet (socketlab.waiting()). */
+export interface Blocked {
+  /** The call as it began: its socket, name, arguments, start; its socket's addresses as they are now; no result or end yet. */
+  call: Call;
+  /** The socket's state now. */
+  state: string;
+  /** What it waits for, in words. */
+  why: string;
+}
+
 export interface Call {
   socket: number;
   proto: string;

@@ -15,6 +15,10 @@ package main
 //	socketlab.serverSockets()  Promise<[row]>: the lab server's socket table, its
 //	                           listeners and its connections with this host (asked
 //	                           of the server over the bridge)
+//	socketlab.waiting()        Promise<[blocked]>: the host's calls that have blocked a
+//	                           second or more, each with what it waits for, in words
+//	                           (lab.Blocked; a recv on a connection the lab server has
+//	                           not accepted yet says so, from the server's table)
 //	socketlab.report(exercise, step, kind, answer)  Promise<record|null>: in a
 //	                           workshop, tells the server of a step done (kind "step")
 //	                           or a question answered right ("answer"); resolves with
@@ -111,6 +115,13 @@ func expose(l *labSession) {
 				return nil, err
 			}
 			return toJS(rows), nil
+		})
+	})
+	method(api, "waiting", func([]js.Value) any {
+		return promise(func() (any, error) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return toJS(l.waiting(ctx)), nil
 		})
 	})
 	method(api, "report", func(args []js.Value) any {

@@ -171,6 +171,58 @@ func (l *labSession) serverSockets(ctx context.Context) ([]lab.SocketInfo, error
 	return c.ServerSockets(ctx)
 }
 
+// waitingAfter is how long a call blocks before the page says what it
+// waits for.
+const waitingAfter = time.Second
+
+// waiting is the host's calls that have blocked for waitingAfter or
+// more, oldest first, each with what it waits for; one waiting for data
+// from the lab server is told, from the server's socket table, whether
+// its connection waits in the backlog of a service that serves one
+// client at a time.
+func (l *labSession) waiting(ctx context.Context) []lab.Blocked {
+	l.mu.Lock()
+	c := l.client
+	l.mu.Unlock()
+	if c == nil {
+		return []lab.Blocked{}
+	}
+	blocked := c.Sockets().Blocked(time.Now().Add(-waitingAfter))
+	server := netip.MustParseAddr(c.Hello().Host.Gateway)
+	var rows []lab.SocketInfo
+	var connected map[string]time.Time
+	for i := range blocked {
+		b := &blocked[i]
+		if b.Call.Name != "recv" || b.Call.Peer.Addr() != server {
+			continue
+		}
+		if connected == nil {
+			var err error
+			if rows, err = c.ServerSockets(ctx); err != nil {
+				break // said as the stack reads it
+			}
+			connected = map[string]time.Time{}
+			you := c.Addr().String()
+			for _, e := range l.trace.Events() {
+				if e.Call != nil && e.Host == you && e.Call.Name == "connect" && !e.Call.Failed() && e.Call.Local.IsValid() {
+					connected[e.Call.Local.String()] = e.Call.End
+				}
+			}
+		}
+		name := ""
+		for _, s := range c.Hello().Services {
+			if s.Proto == "tcp" && s.Port == b.Call.Peer.Port() {
+				name = "the " + s.Name + " service"
+				if s.Name == "iterecho" {
+					name = "the iterative echo"
+				}
+			}
+		}
+		b.InBacklog(rows, connected, name)
+	}
+	return blocked
+}
+
 // wireStepWait is how long socketlab.wire.step() waits for a packet to be
 // held, as the console's wire.step() does.
 const wireStepWait = time.Second

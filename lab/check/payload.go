@@ -90,3 +90,18 @@ func dnsAnswer(msg []byte) (name string, addrs []netip.Addr, ok bool) {
 func sameName(a, b string) bool {
 	return strings.EqualFold(strings.TrimSuffix(a, "."), strings.TrimSuffix(b, "."))
 }
+
+// Rcodes are the names of DNS response codes a pattern's dns takes, as
+// dig prints them (RFC 1035, 4.1.1), in the order of their numbers.
+var Rcodes = []string{"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"}
+
+// dnsRcode is the name of a DNS response's rcode, "" when msg is not a
+// DNS response or its rcode has no name here.
+func dnsRcode(msg []byte) string {
+	var p dnsmessage.Parser
+	h, err := p.Start(msg)
+	if err != nil || !h.Response || int(h.RCode) >= len(Rcodes) {
+		return ""
+	}
+	return Rcodes[h.RCode]
+}

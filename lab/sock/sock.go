@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/netstack"
@@ -72,12 +73,22 @@ type Stack struct {
 	nextFD     int
 	open       map[int]*Socket
 	maxSockets int
+	// running are the calls that have begun and not returned.
+	running map[*flight]struct{}
+}
+
+// flight is a call running on a socket: what is known of it as it began.
+type flight struct {
+	s     *Socket
+	name  string
+	args  []string
+	start time.Time
 }
 
 // New returns a Stack making sockets on host and recording their calls to
 // rec.
 func New(host *netstack.Host, rec lab.Recorder) *Stack {
-	return &Stack{host: host, rec: rec, nextFD: firstFD, open: map[int]*Socket{}, maxSockets: MaxSockets}
+	return &Stack{host: host, rec: rec, nextFD: firstFD, open: map[int]*Socket{}, maxSockets: MaxSockets, running: map[*flight]struct{}{}}
 }
 
 // SetMaxSockets changes how many sockets the host may have open at once
@@ -160,6 +171,51 @@ func (st *Stack) Table() []lab.SocketInfo { return st.host.Sockets() }
 // no peer (listeners, unconnected UDP sockets), and connections with peer.
 func (st *Stack) TableWith(peer netip.Addr) []lab.SocketInfo {
 	return st.host.SocketsWith(peer)
+}
+
+// begin notes that a call began on s, until the returned function is
+// called.
+func (st *Stack) begin(s *Socket, c *lab.Call) (end func()) {
+	f := &flight{s: s, name: c.Name, args: c.Args, start: c.Start}
+	st.mu.Lock()
+	st.running[f] = struct{}{}
+	st.mu.Unlock()
+	return func() {
+		st.mu.Lock()
+		delete(st.running, f)
+		st.mu.Unlock()
+	}
+}
+
+// Blocked lists the calls running now that began before since (those
+// that have waited), oldest first, each with what it waits for.
+func (st *Stack) Blocked(since time.Time) []lab.Blocked {
+	st.mu.Lock()
+	var fs []*flight
+	for f := range st.running {
+		if f.start.Before(since) {
+			fs = append(fs, f)
+		}
+	}
+	st.mu.Unlock()
+	slices.SortFunc(fs, func(a, b *flight) int { return a.start.Compare(b.start) })
+	var table []lab.SocketInfo
+	if len(fs) > 0 {
+		table = st.host.Sockets()
+	}
+	out := make([]lab.Blocked, 0, len(fs))
+	for _, f := range fs {
+		c := lab.Call{Socket: f.s.fd, Proto: f.s.typ.proto().String(), Name: f.name, Args: f.args, Start: f.start}
+		f.s.addresses(&c)
+		state, recvQ := f.s.State(), 0
+		for _, r := range table {
+			if r.Socket == f.s.fd {
+				recvQ = r.RecvQ
+			}
+		}
+		out = append(out, lab.Blocked{Call: c, State: state, Why: lab.WhyBlocked(&c, state, recvQ)})
+	}
+	return out
 }
 
 // Close closes every socket still open.

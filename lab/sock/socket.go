@@ -111,7 +111,9 @@ func (s *Socket) call(ctx context.Context, name string, args []string, do func(c
 		err = wrap(name, ctx.Err())
 	default:
 		cctx, cancel := s.deadline(ctx)
+		end := s.st.begin(s, c)
 		err = wrap(name, do(cctx, c))
+		end()
 		cancel()
 		if err == nil && c.Result == "" {
 			c.Result = "None"

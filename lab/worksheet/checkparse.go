@@ -45,7 +45,7 @@ func parseCheck(src string, line int) (check.Check, []Problem) {
 			continue
 		}
 		for _, pn := range v.Content {
-			p := parsePattern(pn, bad)
+			p := parsePatternIn(pn, bad, k.Value)
 			p.Line = line + pn.Line - 1
 			*list = append(*list, p)
 		}
@@ -56,9 +56,16 @@ func parseCheck(src string, line int) (check.Check, []Problem) {
 	return c, probs
 }
 
-// parsePattern reads one pattern of a check or a question; bad is told of
-// each problem, at its node.
+// parsePattern reads one pattern of a question; bad is told of each
+// problem, at its node.
 func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Pattern {
+	return parsePatternIn(n, bad, "question")
+}
+
+// parsePatternIn reads one pattern of a check's expect or all list, or of
+// a question (in says which): a socket label binds only in expect, and a
+// question reads one event at a time, so distinct is for checks.
+func parsePatternIn(n *yaml.Node, bad func(*yaml.Node, string, ...any), in string) check.Pattern {
 	p := check.Pattern{Host: "you", Count: 1}
 	if n.Kind != yaml.MappingNode {
 		bad(n, "a pattern is a mapping, such as {call: connect}")
@@ -174,6 +181,32 @@ func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Patt
 				bad(v, "port wants 1 to 65535")
 			}
 			p.Port = n
+		case "local":
+			p.Local = val
+			if !validLocal(val) {
+				bad(v, "local wants your side's port (5000), address (127.0.0.1) or both (127.0.0.1:5000), not %q", val)
+			}
+		case "dns":
+			p.DNS = strings.ToUpper(val)
+			if !slices.Contains(check.Rcodes, p.DNS) {
+				bad(v, "dns wants a response code: %s", strings.Join(check.Rcodes, ", "))
+			}
+		case "socket":
+			p.Socket = val
+			switch {
+			case in != "expect":
+				bad(k, "socket labels the calls of one socket in expect: (they are found in order), not in %s", in)
+			case !validLabel(val):
+				bad(v, "socket wants a label of letters, digits and _, such as p, not %q", val)
+			}
+		case "distinct":
+			p.Distinct = val
+			switch {
+			case in == "question":
+				bad(k, "distinct is for a check's patterns")
+			case val != "peer":
+				bad(v, "distinct knows peer")
+			}
 		case "icmp":
 			if val != "port-unreachable" {
 				bad(v, "icmp knows port-unreachable")
@@ -192,6 +225,16 @@ func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Patt
 		bad(n, "dir is for packet and wire patterns")
 	case p.Kind != lab.KindPacket && (p.Port != 0 || p.Data != nil || p.ICMP != "" || p.Payload != "" || p.SACK != nil || p.Analysis != ""):
 		bad(n, "port, data, payload, icmp, sack and analysis are for packet patterns")
+	case p.Kind != lab.KindPacket && (p.Local != "" || p.DNS != ""):
+		bad(n, "local and dns are for packet patterns")
+	case p.DNS != "" && p.L4 != "UDP":
+		bad(n, "dns is for UDP packets (packet: UDP)")
+	case p.Socket != "" && p.Kind != lab.KindCall:
+		bad(n, "socket is for call patterns")
+	case p.Distinct != "" && p.Kind == lab.KindWire:
+		bad(n, "distinct peer is for calls, packets and states")
+	case p.Distinct != "" && p.Count < 2:
+		bad(n, "distinct wants a count of 2 or more: one event is always distinct")
 	case (p.SACK != nil || p.Analysis != "") && p.L4 != "TCP":
 		bad(n, "sack and analysis are for TCP packets")
 	case p.Kind != lab.KindCall && (p.OK != nil || p.Raises != "" || p.Errno != "" || p.Lookup != ""):
@@ -204,6 +247,33 @@ func parsePattern(n *yaml.Node, bad func(*yaml.Node, string, ...any)) check.Patt
 		bad(n, "ok: true with raises or error can never match")
 	}
 	return p
+}
+
+// validLocal reports whether s is a port, an IPv4 address, or both, as a
+// packet pattern's local side.
+func validLocal(s string) bool {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n >= 1 && n <= 65535
+	}
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.Is4()
+	}
+	ap, err := netip.ParseAddrPort(s)
+	return err == nil && ap.Addr().Is4() && ap.Port() != 0
+}
+
+// validLabel reports whether s is a socket label: 1 to 16 letters, digits
+// and underscores.
+func validLabel(s string) bool {
+	if s == "" || len(s) > 16 {
+		return false
+	}
+	for _, c := range s {
+		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // knownErrno reports whether name is an errno lab knows, such as

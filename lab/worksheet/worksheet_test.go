@@ -137,6 +137,14 @@ func TestCheckFormProblems(t *testing.T) {
 		{"non-ASCII payload", "packet: UDP\n    payload: \"\\xff\"", "q.md:15: check: payload has the byte 0xc3: ASCII only"},
 		{"long payload", "packet: UDP\n    payload: " + strings.Repeat("x", 257), "q.md:15: check: payload is 257 bytes, over the bound of 256"},
 		{"lookup of an address", "call: connect\n    lookup: 10.0.0.1", `q.md:15: check: lookup wants a name, such as echo.lab, not "10.0.0.1"`},
+		{"local of a call", "call: connect\n    local: 5000", "q.md:14: check: local and dns are for packet patterns"},
+		{"local not a port", "packet: SYN\n    local: 70000", `q.md:15: check: local wants your side's port (5000), address (127.0.0.1) or both (127.0.0.1:5000), not "70000"`},
+		{"dns of TCP", "packet: SYN\n    dns: NXDOMAIN", "q.md:14: check: dns is for UDP packets (packet: UDP)"},
+		{"unknown rcode", "packet: UDP\n    dns: NOSUCH", "q.md:15: check: dns wants a response code: NOERROR, FORMERR, SERVFAIL, NXDOMAIN, NOTIMP, REFUSED"},
+		{"socket of a packet", "packet: SYN\n    socket: a", "q.md:14: check: socket is for call patterns"},
+		{"socket label", "call: send\n    socket: a b", `q.md:15: check: socket wants a label of letters, digits and _, such as p, not "a b"`},
+		{"distinct of one", "call: recv\n    distinct: peer", "q.md:14: check: distinct wants a count of 2 or more: one event is always distinct"},
+		{"distinct what", "call: recv\n    count: 2\n    distinct: port", "q.md:16: check: distinct knows peer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := front + "## Check\n\n```check\nexpect:\n  - " + tc.pattern + "\n```\n" + solution

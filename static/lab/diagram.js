@@ -9,17 +9,28 @@
 // delayed, duplicated, reordered. The same story is told as text in
 // #diagram-text.
 //
+// A call is a span: one that waited (a recv for data, an accept for a
+// client, a connect for its handshake) is drawn where it began, with its
+// arguments, and where it returned, with its result, joined by a bar
+// along its lifeline; one that returned at once is one box. Where a call
+// began and returned among the rows is read from the times, which the
+// trace keeps in order (lab.Trace). While a call of the student's has
+// been waiting a second or more, a line under the diagram says what it
+// waits for (socketlab.waiting()). With more than one connection, each
+// arrow carries its ports at its ends and each call its connection's
+// port on the student's side, as Wireshark's flow graph does.
+//
 //   mountDiagram(sectionEl, lab, bus)
 
 import {
   Hosts, addrOf, callOutcome, callText, errorName, find, h, isSetupCall, micros, packetKind, packetLabel,
-  readyAddress, s, shortResult, subscribe,
+  portOf, readyAddress, s, shortResult, subscribe,
 } from "./format.js";
 
-/** @import { CallEvent, LabEvent, PacketEvent, SessionEventEvent, SocketLab, StateEvent, TraceSource, WireEventEvent } from "../socketlab" */
+/** @import { Blocked, Call, CallEvent, LabEvent, PacketEvent, SessionEventEvent, SocketLab, StateEvent, TraceSource, WireEventEvent } from "../socketlab" */
 /**
  * @typedef {object} Item a row of the diagram
- * @property {"session" | "setup" | "packet" | "call" | "state" | "wire"} type
+ * @property {"session" | "setup" | "packet" | "call" | "callstart" | "state" | "wire"} type
  * @property {LabEvent[]} events the events it shows: one, or a run of session or set-up events
  * @property {string} [host] a set-up's host
  * @property {number} seq its first event's
@@ -28,12 +39,32 @@ import {
  * @property {SVGGElement} [g] an arrow's
  * @property {number} [no] a packet's number, counted as the packet list's No. column counts
  * @property {"held" | "dropped"} [stopped] a packet's: the wire held or lost it at the switch
+ * @property {Item} [startRow] a call's that waited: the row where it began (a "callstart")
  */
 /** @typedef {{x: number, index: number, role: string}} Lane */
 
 // Vertical pitch of each kind of row, in pixels: order, not time, places
 // things, so a busy second does not squash and a pause does not stretch.
-const PITCH = { packet: 38, call: 28, state: 22, session: 32, wire: 26, setupLine: 15 };
+const PITCH = { packet: 38, call: 28, callstart: 28, state: 22, session: 32, wire: 26, setupLine: 15 };
+
+// A call that took less than this returned at once, as far as the
+// diagram draws it: one box. (The lab server's times reach the page
+// converted by an estimate good to about a millisecond.)
+const AT_ONCE_US = 5000;
+// A call placed where it began (a send, a close) waits only for room in
+// its buffers: shorter than this, it is the tab's own slowness.
+const SENT_AT_ONCE_US = 50_000;
+
+// What a call that waited waited for, in words.
+/** @type {Record<string, string>} */
+const WAITS_FOR = {
+  accept: "for a client to connect",
+  connect: "for the handshake",
+  recv: "for data",
+  recvfrom: "for a datagram",
+  send: "for room to send",
+  sendall: "for room to send",
+};
 
 // What the wire did, in words: the diagram's label, and the text's.
 /** @type {Record<string, [string, string]>} */
@@ -60,6 +91,14 @@ const SESSION_LABELS = {
   connecting: [1, "joining the lab"],
 };
 
+// duration says a time in words a student reads: "4.2 ms", "12 ms", "2.1 s".
+/** @param {number} us microseconds */
+function duration(us) {
+  if (us < 10_000) return `${(us / 1000).toFixed(1)} ms`;
+  if (us < 1_000_000) return `${Math.round(us / 1000)} ms`;
+  return `${(us / 1e6).toFixed(1)} s`;
+}
+
 /**
  * @param {HTMLElement | null} sectionEl
  * @param {TraceSource} lab
@@ -80,11 +119,17 @@ export function mountDiagram(sectionEl, lab, bus) {
     height: 0,
   });
   const lifelines = s("g", { class: "sl-lifelines" });
+  const spans = s("g", { class: "sl-spans", "aria-hidden": "true" });
   const rows = s("g", { class: "sl-rows" });
   const probe = s("text", { class: "sl-call-text sl-probe", x: -1000, y: -1000 }, "0000000000");
-  svg.append(lifelines, rows, probe);
+  svg.append(lifelines, spans, rows, probe);
   const empty = h("p", { class: "sl-empty" }, "No events yet. Packets appear here as you make socket calls in the console.");
-  canvas.append(head, svg, empty);
+  // What a call that has been waiting a second waits for: said once when
+  // it changes (role=status); the seconds tick beside it, unannounced.
+  const waitWhy = h("span", { "data-part": "why" });
+  const waitFor = h("span", { "aria-hidden": "true", "data-part": "for" });
+  const waitNote = h("p", { class: "sl-waiting", role: "status", "data-testid": "waiting", hidden: "" }, waitWhy, " ", waitFor);
+  canvas.append(head, svg, empty, waitNote);
 
   const hosts = new Hosts(lab.whose);
   /** @type {Item[]} rows of the diagram, in order */
@@ -108,6 +153,9 @@ export function mountDiagram(sectionEl, lab, bus) {
   /** @type {Map<string, Lane>} addr → lane */
   let lanes = new Map();
   let nextY = TOP;
+  /** @type {Map<string, Set<string>>} the student's side of each connection seen, "10.0.1.1:40000", → its peers */
+  const conns = new Map();
+  let multi = false;
   /** @type {Item | null} */
   let selected = null;
   /** @type {Item | null} the arrow item with tabindex 0 */
@@ -119,11 +167,18 @@ export function mountDiagram(sectionEl, lab, bus) {
   /** @param {LabEvent} e */
   function add(e) {
     if (hosts.learn(e)) rebuild = true;
+    if (e.kind === "packet" && e.packet && (e.packet.tcp || e.packet.udp)) {
+      const [mine, theirs] = e.packet.dir === "out" ? [e.packet.src, e.packet.dst] : [e.packet.dst, e.packet.src];
+      const peers = conns.get(mine) || new Set();
+      peers.add(theirs);
+      conns.set(mine, peers);
+      if (!multi && (conns.size > 1 || peers.size > 1)) { multi = true; rebuild = true; }
+    }
     // An event placed before one drawn already (a lab server's call
     // placed before the packets it sent) goes in its own row there.
     const at = e.before ? itemOf.get(e.before) : undefined;
     if (at) {
-      if (e.kind === "call" && e.call) insert({ type: "call", events: [e] }, at);
+      if (e.kind === "call" && e.call) spanStart(insert({ type: "call", events: [e] }, at));
       else if (e.kind === "state" && e.state) insert({ type: "state", events: [e] }, at);
       else if (e.kind === "packet" && e.packet) insert({ type: "packet", events: [e] }, at);
       else if (e.kind === "session") insert({ type: "session", events: [e] }, at);
@@ -152,7 +207,7 @@ export function mountDiagram(sectionEl, lab, bus) {
       arrows.push(it);
       bySeq.set(e.seq, it);
     } else if (e.kind === "call" && e.call) {
-      push({ type: "call", events: [e] });
+      spanStart(push({ type: "call", events: [e] }));
     } else if (e.kind === "state" && e.state) {
       push({ type: "state", events: [e] });
     } else if (e.kind === "wire" && e.wire) {
@@ -161,6 +216,29 @@ export function mountDiagram(sectionEl, lab, bus) {
     } else {
       return;
     }
+  }
+
+  // spanStart gives a call that waited, placed where it returned, a row
+  // where it began: before the first row that came after its start.
+  /** @param {Item} it */
+  function spanStart(it) {
+    const e = /** @type {CallEvent} */ (it.events[0]);
+    if (!waited(e.call)) return;
+    const start = micros(e.call.start);
+    const i = items.lastIndexOf(it);
+    let j = i;
+    while (j > 0 && items[j - 1].type !== "session" && timeOf(items[j - 1]) > start) j--;
+    if (j < i) it.startRow = insert({ type: "callstart", events: [e] }, items[j]);
+  }
+
+  /** @param {Call} c */
+  function waited(c) {
+    return !!c.start && !!c.end && micros(c.end) - micros(c.start) >= AT_ONCE_US;
+  }
+
+  /** @param {Item} it */
+  function timeOf(it) {
+    return micros(it.events[0].time);
   }
 
   // stopAt marks the arrow of a packet the host sent that the wire held or
@@ -200,14 +278,14 @@ export function mountDiagram(sectionEl, lab, bus) {
       if (!pendingItems.includes(items[j])) dirty.add(items[j]);
     }
     nextY = items[items.length - 1].y + heightOf(items[items.length - 1]);
-    for (const e of it.events) itemOf.set(e.seq, it);
+    if (it.type !== "callstart") for (const e of it.events) itemOf.set(e.seq, it);
     if (it.type === "packet") {
       arrows.push(it);
       it.no = arrows.length;
       bySeq.set(it.seq, it);
     }
     pendingItems.push(it);
-    const li = textItem(it.events[0]);
+    const li = it.type === "callstart" ? startTextItem(/** @type {CallEvent} */ (it.events[0])) : textItem(it.events[0]);
     const k = pendingText.findIndex((x) => x.dataset.seq === String(at.events[0].seq));
     if (k >= 0) pendingText.splice(k, 0, li);
     else {
@@ -215,6 +293,7 @@ export function mountDiagram(sectionEl, lab, bus) {
       if (next) next.before(li); else pendingText.push(li);
     }
     schedule();
+    return it;
   }
 
   /** @param {Omit<Item, "seq" | "y">} item */
@@ -267,7 +346,7 @@ export function mountDiagram(sectionEl, lab, bus) {
       it.y = nextY;
       nextY += heightOf(it);
       if (it.type === "packet") { arrows.push(it); it.no = arrows.length; bySeq.set(it.seq, it); }
-      for (const e of it.events) itemOf.set(e.seq, it);
+      if (it.type !== "callstart") for (const e of it.events) itemOf.set(e.seq, it);
     }
     if (selected && !bySeq.has(selected.seq)) selected = null;
     if (roving && !bySeq.has(roving.seq)) roving = null;
@@ -305,6 +384,7 @@ export function mountDiagram(sectionEl, lab, bus) {
     }
     dirty.clear();
     pendingItems = [];
+    drawSpans();
     if (pendingText.length) {
       const frag = document.createDocumentFragment();
       frag.append(...pendingText);
@@ -392,7 +472,7 @@ export function mountDiagram(sectionEl, lab, bus) {
    * @returns {SVGGElement}
    */
   function draw(it) {
-    const node = { packet: drawPacket, call: drawCall, state: drawState, session: drawSession, setup: drawSetup, wire: drawWire }[it.type](it);
+    const node = { packet: drawPacket, call: drawCall, callstart: drawCallStart, state: drawState, session: drawSession, setup: drawSetup, wire: drawWire }[it.type](it);
     it.node = node;
     return node;
   }
@@ -410,6 +490,7 @@ export function mountDiagram(sectionEl, lab, bus) {
     const y1 = it.y + 19;
     const y2 = y1 + SLOPE;
     const stopped = it.stopped ? ` (${WIRE_WORDS[it.stopped][1]})` : "";
+    const ports = multi && a.x !== b.x && !it.stopped;
     const g = s("g", {
       class: `sl-arrow sl-kind-${kind} sl-from-${a.role}${it.stopped ? " sl-stopped" : ""}`,
       "data-testid": "arrow",
@@ -419,7 +500,9 @@ export function mountDiagram(sectionEl, lab, bus) {
       "data-stopped": it.stopped || null,
       tabindex: -1,
       role: "button",
-      "aria-label": `${label} ${arrowTip(e, label, it.no || 0)}${stopped}`,
+      // The ports at its ends, when shown, are part of its name, in the
+      // order they are drawn.
+      "aria-label": `${label}${ports ? ` ${portOf(p.src)} ${portOf(p.dst)}` : ""} ${arrowTip(e, label, it.no || 0)}${stopped}`,
     });
     let x1 = a.x;
     let x2 = b.x;
@@ -455,6 +538,14 @@ export function mountDiagram(sectionEl, lab, bus) {
       }
       const mid = (x1 + x2) / 2;
       parts.push(s("text", { class: "sl-arrow-label", x: mid, y: y1 + SLOPE / 2 - 5, "text-anchor": "middle" }, fit(label, Math.abs(x2 - x1) - 16)));
+    }
+    // With several connections, each end of an arrow says its port, as
+    // Wireshark's flow graph does (a space before each, which SVG does
+    // not draw, keeps the words of the arrow's text apart).
+    if (ports) {
+      const dir = Math.sign(x2 - x1);
+      parts.push(s("text", { class: "sl-port", x: x1 + dir * 4, y: y1 - 3, "text-anchor": dir > 0 ? "start" : "end" }, ` ${portOf(p.src)}`));
+      parts.push(s("text", { class: "sl-port", x: x2 - dir * 4, y: y2 + 11, "text-anchor": dir > 0 ? "end" : "start" }, ` ${portOf(p.dst)}`));
     }
     // The tooltip, after the label: the arrow's name is the two.
     parts.push(s("title", {}, ` ${arrowTip(e, label, it.no || 0)}${stopped}`));
@@ -546,18 +637,21 @@ export function mountDiagram(sectionEl, lab, bus) {
     const c = e.call;
     const lane = laneOf(e.host);
     const sd = side(lane);
-    const failed = !!c.error;
-    const outcome = callOutcome(c);
-    const call = callText(c);
+    const chore = housekeeping(e);
+    const failed = !!c.error && !chore;
+    const outcome = chore || callOutcome(c);
+    // Its start has a row of its own: here it returns.
+    const label = connOf(e);
+    const call = (it.startRow ? `${c.name}(…)` : callText(c)) + label;
     // An error is marked by a glyph (and the exception's name), not only
-    // by the box's colour.
-    const arrow = failed ? " ✕ " : " → ";
+    // by the box's colour; the server's housekeeping by neither.
+    const arrow = failed ? " ✕ " : chore ? " · " : " → ";
     // With two lanes a note stays between them; with more, the gaps are
     // narrow, and a long call may reach over a neighbour's lifeline.
     const room = Math.min(lanes.size > 2 ? Math.max(sd.room, Math.min(sd.edge, 320)) : sd.room, 460) - 12;
     let head = call;
     let tail = outcome === "" ? "" : arrow + outcome;
-    if ((head + tail).length * charW > room && (c.args || []).length) head = `${c.name}(…)`;
+    if ((head + tail).length * charW > room && (c.args || []).length) head = `${c.name}(…)${label}`;
     let text = fit(head + tail, room);
     if (text.length < (head + tail).length) {
       // Cut: keep what fits of the call, then of the outcome.
@@ -573,7 +667,9 @@ export function mountDiagram(sectionEl, lab, bus) {
       "data-testid": "call-mark",
       "data-seq": e.seq,
       "data-host": e.host,
-      "data-error": failed ? errorName(c) : null,
+      "data-error": c.error ? errorName(c) : null,
+      "data-housekeeping": chore ? "true" : null,
+      "data-waited": it.startRow ? "true" : null,
     },
     s("line", { class: "sl-tick", x1: lane.x, x2: x + (sd.dir > 0 ? 0 : w), y1: y + bh / 2, y2: y + bh / 2 }),
     s("rect", { class: "sl-call-box", x, y, width: w, height: bh, rx: 3 }),
@@ -582,6 +678,95 @@ export function mountDiagram(sectionEl, lab, bus) {
       tail.startsWith(arrow) ? [s("tspan", { class: failed ? "sl-err-glyph" : "sl-returns" }, arrow), tail.slice(arrow.length)] : tail),
     s("title", {}, callTitle(e)));
     return g;
+  }
+
+  // drawCallStart draws where a call that waited began: its arguments,
+  // and that it waits.
+  /** @param {Item} it */
+  function drawCallStart(it) {
+    const e = /** @type {CallEvent} */ (it.events[0]);
+    const c = e.call;
+    const lane = laneOf(e.host);
+    const sd = side(lane);
+    const room = Math.min(lanes.size > 2 ? Math.max(sd.room, Math.min(sd.edge, 320)) : sd.room, 460) - 12;
+    const text = fit(`${callText(c)}${connOf(e)} …`, room);
+    const w = Math.ceil(text.length * charW) + 12;
+    const y = it.y + 3;
+    const bh = PITCH.callstart - 6;
+    const x = sd.dir > 0 ? lane.x + 6 : lane.x - 6 - w;
+    return s("g", {
+      class: `sl-call sl-call-start sl-${lane.role}`,
+      "data-testid": "call-start",
+      "data-seq": e.seq,
+      "data-host": e.host,
+    },
+    s("line", { class: "sl-tick", x1: lane.x, x2: x + (sd.dir > 0 ? 0 : w), y1: y + bh / 2, y2: y + bh / 2 }),
+    s("rect", { class: "sl-call-box", x, y, width: w, height: bh, rx: 3 }),
+    s("text", { class: "sl-call-text", x: x + 6, y: y + bh / 2 + 4 }, text),
+    s("title", {}, startText(e)));
+  }
+
+  // drawSpans draws, for every call that waited, a bar along its lifeline
+  // from where it began to where it returned: from its start's row to
+  // its own, or, for a call placed where it began (a sendall before its
+  // data), from its own row to the last row before it returned.
+  function drawSpans() {
+    const frag = document.createDocumentFragment();
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i];
+      if (it.type !== "call") continue;
+      const e = /** @type {CallEvent} */ (it.events[0]);
+      const c = e.call;
+      let top = 0;
+      let bottom = 0;
+      if (it.startRow) {
+        top = it.startRow.y + PITCH.callstart / 2;
+        bottom = it.y + PITCH.call / 2;
+      } else if (waited(c) && micros(c.end) - micros(c.start) >= SENT_AT_ONCE_US) {
+        const end = micros(c.end);
+        let j = i;
+        while (j + 1 < items.length && items[j + 1].type !== "session" && timeOf(items[j + 1]) <= end) j++;
+        if (j === i) continue;
+        top = it.y + PITCH.call / 2;
+        bottom = items[j].y + heightOf(items[j]);
+      } else {
+        continue;
+      }
+      const lane = lanes.get(e.host);
+      if (!lane) continue;
+      const sd = side(lane);
+      frag.append(s("rect", {
+        class: `sl-span sl-${lane.role}`, "data-seq": e.seq,
+        x: lane.x + (sd.dir > 0 ? 0 : -5), y: top, width: 5, height: Math.max(0, bottom - top), rx: 2,
+      }));
+    }
+    spans.replaceChildren(frag);
+  }
+
+  // housekeeping says, in words, what a failed call of the lab server's
+  // is when it is the server going about its work, not something gone
+  // wrong: a recv noticing that its client left, a recvfrom whose retry
+  // timer ran out (TFTP's). "" for any other call.
+  /** @param {CallEvent} e */
+  function housekeeping(e) {
+    const c = e.call;
+    if (!c.error || hosts.role(e.host) !== "server") return "";
+    if (c.name === "recvfrom" && c.exception === "TimeoutError") return "retry timer ran out";
+    if (c.name === "recv" && ["OSError", "ConnectionResetError", "ConnectionAbortedError", "BrokenPipeError", "TimeoutError"].includes(c.exception || "")) return "its client had left";
+    return "";
+  }
+
+  // connOf names a call's connection by the port that tells it apart,
+  // when the diagram shows more than one: the student's side's (" ·
+  // 40001"), or, where the student's port has several peers (their
+  // server's 6000), the peer's.
+  /** @param {CallEvent} e */
+  function connOf(e) {
+    if (!multi || !e.call.peer || !e.call.local) return "";
+    const client = hosts.role(e.host) === "client";
+    const [mine, theirs] = client ? [e.call.local, e.call.peer] : [e.call.peer, e.call.local];
+    const shared = (conns.get(mine)?.size || 0) > 1;
+    return ` · ${portOf(shared ? theirs : mine)}`;
   }
 
   /** @param {Item} it */
@@ -698,6 +883,8 @@ export function mountDiagram(sectionEl, lab, bus) {
     if (c.peer) lines.push(`peer ${c.peer}`);
     if (c.bytes) lines.push(`${c.bytes} bytes`);
     if (c.start && c.end) lines.push(`took ${((micros(c.end) - micros(c.start)) / 1000).toFixed(3)} ms`);
+    const chore = housekeeping(e);
+    if (chore) lines.push(`the lab server's own work: ${chore}`);
     return lines.join("\n");
   }
 
@@ -738,8 +925,10 @@ export function mountDiagram(sectionEl, lab, bus) {
       }
       case "call": {
         const c = e.call;
-        const res = c.error ? `raised ${c.error}` : `returned ${shortResult(c) || "None"}`;
-        return `${who(e.host)}: ${callText(c)} ${res}`;
+        const chore = housekeeping(e);
+        const res = chore ? `${chore} (${c.error})` : c.error ? `raised ${c.error}` : `returned ${shortResult(c) || "None"}`;
+        const wait = waited(c) ? ` waited ${duration(micros(c.end) - micros(c.start))} ${WAITS_FOR[c.name] || ""},`.replace(" ,", ",") : "";
+        return `${who(e.host)}: ${callText(c)}${conn(e)}${wait} ${res}`;
       }
       case "state":
         return `${who(e.host)}: state ${e.state.to} (fd ${e.state.socket || "–"}, ${e.state.local}${e.state.peer ? " ↔ " + e.state.peer : ""}, was ${e.state.from || "–"})`;
@@ -749,6 +938,25 @@ export function mountDiagram(sectionEl, lab, bus) {
         return wireText(e);
     }
     return String(/** @type {{kind: string}} */ (e).kind); // a kind newer than this page
+  }
+
+  // conn names a call's connection in the text: its two ends.
+  /** @param {CallEvent} e */
+  function conn(e) {
+    return multi && e.call.peer && e.call.local ? ` on ${e.call.local} ⇄ ${e.call.peer}` : "";
+  }
+
+  // startText says that a call that waited began: the text's row for
+  // where its start is drawn.
+  /** @param {CallEvent} e */
+  function startText(e) {
+    const c = e.call;
+    return `${who(e.host)}: ${callText(c)}${conn(e)} began, and waits ${WAITS_FOR[c.name] || "to return"}`;
+  }
+
+  /** @param {CallEvent} e */
+  function startTextItem(e) {
+    return h("li", { "data-seq": e.seq, "data-kind": "callstart" }, startText(e));
   }
 
   /** @param {LabEvent} e */
@@ -869,9 +1077,34 @@ export function mountDiagram(sectionEl, lab, bus) {
   });
   schedule();
 
+  // Every second, what the student's calls that have waited a second or
+  // more wait for (the page's own lab only: a mirrored trace has none).
+  let lastWhy = "";
+  let polling = false;
+  const waitTimer = lab.waiting ? setInterval(() => {
+    if (polling || !lab.waiting) return;
+    polling = true;
+    lab.waiting().then(showWaiting, () => showWaiting([])).finally(() => { polling = false; });
+  }, 1000) : 0;
+  /** @param {Blocked[]} blocked */
+  function showWaiting(blocked) {
+    const b = blocked[blocked.length - 1];
+    if (!b) {
+      waitNote.hidden = true;
+      lastWhy = "";
+      return;
+    }
+    const why = `${callText(b.call)}: ${b.why}.`;
+    if (why !== lastWhy) { waitWhy.textContent = why; lastWhy = why; }
+    waitFor.textContent = `(waiting ${duration(Date.now() * 1000 - micros(b.call.start))})`;
+    waitNote.hidden = false;
+    if (follow) canvas.scrollTop = canvas.scrollHeight;
+  }
+
   return {
     destroy() {
       stop();
+      if (waitTimer) clearInterval(waitTimer);
       bus.removeEventListener("select-packet", onSelect);
       bus.removeEventListener("clear", onClear);
       if (ro) ro.disconnect();
