@@ -53,19 +53,29 @@ func TestWorksheetsSlowStudent(t *testing.T) {
 		t.Fatalf("%d exercises numbered 11 to 20, want 10", len(walked))
 	}
 	// t.Run from goroutines: all at once, whatever -parallel says, so that
-	// the walk takes a few minutes rather than the sum of its pauses; at
-	// most four tabs load lab.wasm at a time.
-	var wg sync.WaitGroup
-	loads := make(chan struct{}, 4)
-	for _, ex := range walked {
+	// the walk takes a few minutes rather than the sum of its pauses. The
+	// tabs load lab.wasm two at a time, and every walk starts once all are
+	// loaded: compiling lab.wasm starves the tabs already working.
+	var wg, loaded sync.WaitGroup
+	loads := make(chan struct{}, 2)
+	run := func(name string, ex *worksheet.Exercise, do func(t *testing.T, ctx context.Context)) {
+		loaded.Add(1)
 		wg.Go(func() {
-			t.Run(ex.ID, func(t *testing.T) { walk(t, browser, loads, addr, ex) })
+			t.Run(name, func(t *testing.T) {
+				ctx := func() context.Context {
+					defer loaded.Done()
+					return tab(t, browser, loads, "http://"+addr+"/lab/"+ex.ID, ex.Wire != nil)
+				}()
+				loaded.Wait()
+				do(t, ctx)
+			})
 		})
+	}
+	for _, ex := range walked {
+		run(ex.ID, ex, func(t *testing.T, ctx context.Context) { walk(t, ctx, ex) })
 		for i, w := range ex.Wrong {
 			if w.Fails > 0 && strings.Contains(w.Script, falseTicks[ex.ID]) && falseTicks[ex.ID] != "" {
-				wg.Go(func() {
-					t.Run(fmt.Sprintf("%s/wrong-%d", ex.ID, i+1), func(t *testing.T) { wrongRoute(t, browser, loads, addr, ex, i) })
-				})
+				run(fmt.Sprintf("%s/wrong-%d", ex.ID, i+1), ex, func(t *testing.T, ctx context.Context) { wrongRoute(t, ctx, ex, i) })
 			}
 		}
 	}
@@ -90,7 +100,7 @@ func tab(t *testing.T, browser context.Context, loads chan struct{}, url string,
 	defer func() { <-loads }()
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	ctx, cancelTime := context.WithTimeout(ctx, 8*time.Minute)
+	ctx, cancelTime := context.WithTimeout(ctx, 14*time.Minute)
 	t.Cleanup(cancelTime)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 720), chromedp.Navigate(url)); err != nil {
 		t.Fatalf("open %s: %v", url, err)
@@ -158,9 +168,9 @@ func trace(t *testing.T, ctx context.Context) []lab.Event {
 
 func stepSel(i int) string { return fmt.Sprintf(`[data-testid=step][data-step="%d"]`, i) }
 
-// walk does an exercise's steps as the slow student.
-func walk(t *testing.T, browser context.Context, loads chan struct{}, addr string, ex *worksheet.Exercise) {
-	ctx := tab(t, browser, loads, "http://"+addr+"/lab/"+ex.ID, ex.Wire != nil)
+// walk does an exercise's steps as the slow student, in the exercise's
+// tab.
+func walk(t *testing.T, ctx context.Context, ex *worksheet.Exercise) {
 	if ex.Wire != nil && ex.Wire.Hold {
 		// The panel says what the worksheet set: the wire holds.
 		waitTrue(t, ctx, 10*time.Second, "the wire panel to say Paused", `(document.querySelector("[data-testid=wire-held]")?.textContent || "").startsWith("Paused")`)
@@ -222,11 +232,10 @@ func walk(t *testing.T, browser context.Context, loads chan struct{}, addr strin
 	}
 }
 
-// wrongRoute runs an exercise's wrong route in a fresh tab: the step it
-// names must not tick.
-func wrongRoute(t *testing.T, browser context.Context, loads chan struct{}, addr string, ex *worksheet.Exercise, i int) {
+// wrongRoute runs an exercise's wrong route in a fresh tab of its
+// exercise: the step it names must not tick.
+func wrongRoute(t *testing.T, ctx context.Context, ex *worksheet.Exercise, i int) {
 	w := ex.Wrong[i]
-	ctx := tab(t, browser, loads, "http://"+addr+"/lab/"+ex.ID, ex.Wire != nil)
 	for _, line := range codeLines(w.Script) {
 		execLine(t, ctx, line)
 	}
@@ -442,7 +451,7 @@ var notes = map[string]func(t *testing.T, ctx context.Context, step int, got []t
 				t.Errorf("connect_ex did not print 115: %+v", got)
 			}
 			marks, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("[data-testid=call-mark]")].map(g => (g.dataset.error || "") + "|" + g.textContent)`))
-			if err != nil || !slices.ContainsFunc(marks, func(m string) bool { return strings.HasPrefix(m, "|connect_ex(") && strings.Contains(m, ")) → 115") }) {
+			if err != nil || !slices.ContainsFunc(marks, func(m string) bool { return strings.HasPrefix(m, "|connect_ex(") && strings.Contains(m, ") → 115") }) {
 				t.Errorf("the diagram's calls: %q (%v), want connect_ex(…) → 115, no error", marks, err)
 			}
 			i := slices.IndexFunc(evs, func(e lab.Event) bool { return e.Kind == lab.KindCall && e.Call.Name == "connect_ex" })
