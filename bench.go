@@ -34,7 +34,7 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	workshop := fs.Bool("workshop", false, "make the sessions students of one workshop: create it through the API, join each through /join, bridge with the cookie; delete it at the end")
 	stepRate := fs.Float64("step-rate", 0, fmt.Sprintf("with --workshop: steps a minute each student completes, on average, reporting the built-in worksheet's steps in order (0 to %d; 0: none)", loadgen.MaxStepRate))
 	hands := fs.Float64("hands", 0, "with --step-rate: the chance (0 to 1) that a student raises a hand after a step; it comes down after their next")
-	instructorKey := fs.String("instructor-key", "", "the server's --instructor-key, to create the workshop with (or $SOCKETLAB_INSTRUCTOR_KEY)")
+	instructorKey := fs.String("instructor-key", "", "the server's instructor key, to create the workshop with (default: $SOCKETLAB_INSTRUCTOR_KEY, else the one serve keeps on this machine)")
 	metrics := fs.String("metrics", "", "the server's metrics `URL`, such as http://HOST:9090/metrics for serve --metrics-addr HOST:9090; empty: the server's own /metrics, which it serves on a loopback address")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
 	cpuProfile := fs.String("cpuprofile", "", "write the load generator's own CPU profile to this `file` (for go tool pprof)")
@@ -64,6 +64,9 @@ func benchCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 	if *instructorKey == "" {
 		*instructorKey = os.Getenv("SOCKETLAB_INSTRUCTOR_KEY")
+	}
+	if *instructorKey == "" {
+		*instructorKey = localInstructorKey() // serve's, on this machine
 	}
 	var progressed atomic.Bool
 	var exs []loadgen.Exercise
@@ -134,12 +137,13 @@ func soakCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	life := fs.Duration("session-life", 3*time.Second, "about how long a session lives (half to one and a half times this)")
 	students := fs.Int("students", 4, "workshop students at once, each reporting the worksheet's steps")
 	stepEvery := fs.Duration("step-every", 2*time.Second, "about how often a student reports a step")
+	attackers := fs.Int("attackers", 1, "workers running the workshop attacks at once, one after another: mirrored events of empty objects, look-ins past the bound, deleting the watched, a ping flood, code probes")
 	warmup := fs.Duration("warmup", time.Minute, "the server's warm-up after each start; its level is the mean over the next as long, compared with its lifetime's last as long")
 	sample := fs.Duration("sample", 10*time.Second, "how often the server's metrics are read")
 	dir := fs.String("dir", "", "`directory` for the server's store (soak.db) and log (server.log), made if need be; empty: a new one under $TMPDIR, kept")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object, the samples included")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: socketlab bench soak [--duration D] [--restarts N] [--sessions N] [--students N] [--dir DIR] [--json]\n\n"+
+		fmt.Fprint(stderr, "Usage: socketlab bench soak [--duration D] [--restarts N] [--sessions N] [--students N] [--attackers N] [--dir DIR] [--json]\n\n"+
 			"Runs this binary's lab server as a child process on a SQLite store and restarts it (SIGTERM,\n"+
 			"and once SIGKILL) while sessions come and go, some of them faulty, and workshop students\n"+
 			"report steps; reports the sessions served, the faults, the server's RSS and goroutines over\n"+
@@ -171,7 +175,7 @@ func soakCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	rep, err := loadgen.Soak(ctx, loadgen.SoakConfig{
 		Binary: bin, Dir: *dir, Duration: *duration, Restarts: *restarts,
-		Sessions: *sessions, SessionLife: *life, Students: *students, StepEvery: *stepEvery, Exercises: exs,
+		Sessions: *sessions, SessionLife: *life, Students: *students, StepEvery: *stepEvery, Attackers: *attackers, Exercises: exs,
 		Warmup: *warmup, Sample: *sample,
 		Progress: func(p loadgen.SoakProgress) {
 			fmt.Fprintf(stderr, "soak %5.0fs: server lifetime %d, RSS %.1f MB, %.0f goroutines, %.0f sessions open; served %d, faults %d, records acknowledged %d\n",

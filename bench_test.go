@@ -129,9 +129,9 @@ func TestBenchCommandBounds(t *testing.T) {
 
 // socketlab bench soak, short: the server, this test binary as a child
 // process on a SQLite file, is killed once and stopped once with SIGTERM
-// while sessions come and go with every kind of fault and workshop
-// students report steps; every report the server acknowledged is in the
-// store at the end.
+// while sessions come and go with every kind of fault, an attacker runs
+// the workshop attacks and workshop students report steps; every report
+// the server acknowledged is in the store at the end.
 func TestBenchSoak(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 36-second soak")
@@ -166,6 +166,20 @@ func TestBenchSoak(t *testing.T) {
 		if rep.SessionsServed[kind] == 0 {
 			t.Errorf("no %s sessions served", kind)
 		}
+	}
+	// The workshop attacks (one attacker, by default) ran, and the
+	// server held each.
+	attacks := int64(0)
+	for _, kind := range loadgen.Attacks {
+		attacks += rep.Faults[kind]
+	}
+	for kind, n := range rep.Errors {
+		if strings.HasPrefix(kind, "attack_") {
+			t.Errorf("%s: %d while the server was up: %s", kind, n, rep.ErrorExamples[kind])
+		}
+	}
+	if attacks == 0 {
+		t.Error("no workshop attack made")
 	}
 	if rep.Faults[loadgen.FaultSIGTERM] != 1 || rep.Faults[loadgen.FaultSIGKILL] != 1 || len(rep.Lifetimes) != 3 {
 		t.Errorf("%d SIGTERMs, %d SIGKILLs, %d server lifetimes; want 1, 1 and 3", rep.Faults[loadgen.FaultSIGTERM], rep.Faults[loadgen.FaultSIGKILL], len(rep.Lifetimes))

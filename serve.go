@@ -67,7 +67,7 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	exDir := fs.String("exercises", "", "also load the exercises (*.md) in this `dir`; one with a built-in exercise's id replaces it")
 	pprofAddr := fs.String("pprof", "", "also serve Go's profiles (net/http/pprof) at this `address`, such as 127.0.0.1:6060; empty for none")
 	dbTarget := fs.String("db", "", "keep workshops in this SQLite `file`, or in the PostgreSQL database at a postgres:// URL (default: socketlab.db under $XDG_STATE_HOME/socketlab, else ~/.local/state/socketlab)")
-	instructorKey := fs.String("instructor-key", "", "make creating a workshop (POST /api/workshops) need this `key` as its bearer token; empty: anyone who reaches the server may create one")
+	instructorKey := fs.String("instructor-key", "", "the instructor's `key`: /teach?key=KEY signs a browser in, and the API takes it as a bearer token (default: one made on the first start and kept in instructor-key beside the SQLite database)")
 	maxStudents := fs.Int("max-students", server.DefaultMaxStudents, "the most students a workshop may have")
 	maxWorkshops := fs.Int("max-workshops", server.DefaultMaxWorkshops, "the most workshops kept at once; creating one more is refused until one is deleted")
 	linger := fs.Duration("workshop-linger", server.DefaultWorkshopLinger, "how long a workshop's network runs after its last student has gone")
@@ -97,11 +97,24 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer db.Close()
 	log.Info("workshops are kept", "in", where)
+	dir, err := stateDir(*dbTarget)
+	if err != nil {
+		return err
+	}
+	key, keyFrom, err := serveInstructorKey(*instructorKey, dir)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	printTeachLinks(stderr, teachLinks(ln.Addr(), key), keyFrom)
 	return server.New(server.Config{
 		Addr: *addr, HostServices: hostServices, Log: log, AllowOrigins: origins, Client: client, Exercises: exs,
 		MaxSessionsPerAddress: *perAddress, TrustedProxies: proxies, AllowHosts: hosts, MetricsAddr: *metricsAddr,
-		Store: db, InstructorKey: *instructorKey, MaxStudents: *maxStudents, MaxWorkshops: *maxWorkshops, WorkshopLinger: *linger,
-	}).Run(ctx)
+		Store: db, InstructorKey: key, MaxStudents: *maxStudents, MaxWorkshops: *maxWorkshops, WorkshopLinger: *linger,
+	}).Serve(ctx, ln)
 }
 
 // loadExercises is the built-in worksheet, with the exercises in dir (if

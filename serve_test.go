@@ -82,6 +82,23 @@ func TestServeHealthAndHostServices(t *testing.T) {
 		if _, err := os.Stat(db); err != nil || !strings.Contains(errs.String(), db) {
 			t.Errorf("serve did not keep workshops in %s and say so (%v):\n%s", db, err, errs.String())
 		}
+		// The instructor key: made on the first start, kept beside the
+		// database for the owner only, and printed as the link.
+		keyFile := filepath.Join(state, "socketlab", instructorKeyFile)
+		fi, err := os.Stat(keyFile)
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Fatalf("the instructor key file: %v, %v; want mode 0600", fi, err)
+		}
+		key, err := readInstructorKey(keyFile)
+		if err != nil || !strings.Contains(errs.String(), "http://"+httpAddr+"/teach?key="+key) {
+			t.Errorf("serve did not print the instructor's link with the key %q (%v):\n%s", key, err, errs.String())
+		}
+		if again, _, err := serveInstructorKey("", filepath.Dir(keyFile)); err != nil || again != key {
+			t.Errorf("the next start's key = %q, %v; want the one kept, %q", again, err, key)
+		}
+		if localInstructorKey() != key {
+			t.Errorf("a command on this machine reads the key %q, want %q", localInstructorKey(), key)
+		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("serve did not stop within 5s of its context ending")
 	}

@@ -180,6 +180,31 @@ type WorkshopStore interface {
 	DeleteWorkshop(ctx context.Context, code string) error
 	// CountWorkshops says how many workshops are stored.
 	CountWorkshops(ctx context.Context) (int, error)
+	// ListWorkshops lists every workshop, newest first, with its number of
+	// students and its last activity.
+	ListWorkshops(ctx context.Context) ([]WorkshopSummary, error)
+
+	// Class is what the instructor set for a workshop's class while it
+	// runs: the message, the spotlight and the help queue.
+	Class(ctx context.Context, code string) (*Class, error)
+	// SetMessage sets a workshop's message to the class ("" takes it
+	// down; at most MaxMessageLen characters, as ValidateText) and returns
+	// when it was set.
+	SetMessage(ctx context.Context, code, text string) (time.Time, error)
+	// SetSpotlight turns the spotlight on one of the workshop's students
+	// (not one: ErrNotFound), or off for nil. Deleting the student turns
+	// it off.
+	SetSpotlight(ctx context.Context, code string, sp *Spotlight) error
+	// RaiseHand puts a student's hand up, at the end of the workshop's
+	// queue, or, if it is up, changes its message (its place and state
+	// stay). The message is "" or as ValidateText with MaxHandLen.
+	RaiseHand(ctx context.Context, code string, student int64, message string) error
+	// LowerHand takes a student's hand down; ErrNotFound if it is not up.
+	LowerHand(ctx context.Context, code string, student int64) error
+	// MarkHand marks the hand with the ID as the instructor's to answer
+	// (coming), or takes it down (done); it returns whose hand it is, or
+	// ErrNotFound.
+	MarkHand(ctx context.Context, code string, id int64, done bool) (student int64, err error)
 
 	// AddStudent adds s to the workshop s.Workshop, choosing its ID, its
 	// address (the StudentAddr after the last one the workshop gave, so
@@ -214,6 +239,50 @@ type WorkshopStore interface {
 	StudentProgress(ctx context.Context, studentID int64) ([]ProgressRecord, error)
 }
 
+// WorkshopSummary is a workshop as the instructor's list of them shows it.
+type WorkshopSummary struct {
+	Workshop *Workshop
+	// Students is how many have joined; LastActivity is the latest of
+	// the workshop's creation and its students' joining and last seen.
+	Students     int
+	LastActivity time.Time
+}
+
+// Class is what an instructor sets for a workshop's class while it runs,
+// kept so that a restart, or another server taking the workshop on,
+// keeps it.
+type Class struct {
+	// Message is the instructor's line to the class, "" for none;
+	// MessageAt is when it was set.
+	Message   string
+	MessageAt time.Time
+	// Spotlight is whose trace the class is shown, nil for none.
+	Spotlight *Spotlight
+	// Hands is the help queue, in order of asking.
+	Hands []Hand
+}
+
+// Spotlight is the student whose trace the class is shown, and whether
+// the class is told their name.
+type Spotlight struct {
+	Student  int64
+	ShowName bool
+}
+
+// Hand is a student's request for help.
+type Hand struct {
+	// ID is chosen by the store.
+	ID      int64
+	Student int64
+	// Name is the student's (read with the hand).
+	Name    string
+	Message string
+	// At is when it was raised; Coming says the instructor is on their
+	// way.
+	At     time.Time
+	Coming bool
+}
+
 // Bounds on what a workshop holds. Every byte of it comes from a browser,
 // and the store enforces them too.
 const (
@@ -224,6 +293,8 @@ const (
 	MaxSteps         = 100  // steps in an exercise: a step is 0 to MaxSteps-1
 	MaxAnswerLen     = 200  // runes in an answer
 	MaxProgress      = 1000 // records per student: a worksheet of 10 exercises needs about 120
+	MaxMessageLen    = 200  // runes in the instructor's message to the class
+	MaxHandLen       = 100  // runes in a hand's message
 	// MaxStudents is the most students a workshop can have: one for each
 	// address StudentAddr gives.
 	MaxStudents = 255 * 254
@@ -322,6 +393,24 @@ func (u WorkshopUpdate) Validate() error {
 		}
 	}
 	return nil
+}
+
+// ValidateMessage checks the instructor's message to the class: "" (none)
+// or a line as ValidateText, of at most MaxMessageLen characters.
+func ValidateMessage(text string) error {
+	if text == "" {
+		return nil
+	}
+	return ValidateText("message", text, MaxMessageLen)
+}
+
+// ValidateHandMessage checks a hand's message: "" or a line as
+// ValidateText, of at most MaxHandLen characters.
+func ValidateHandMessage(text string) error {
+	if text == "" {
+		return nil
+	}
+	return ValidateText("message", text, MaxHandLen)
 }
 
 // WireColumn is how a store keeps a workshop's wire: JSON, or nil (SQL

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"crypto/rand"
 	"crypto/subtle"
 	"encoding/csv"
 	"encoding/json"
@@ -27,11 +26,13 @@ import (
 //	DELETE /api/workshops/{code}                the workshop, its students and progress: 204
 //	DELETE /api/workshops/{code}/students/{id}  one student and their progress: 204 (pacing.go)
 //	PUT    /api/workshops/{code}/wire           the wire of every student's port (roomwire.go)
-//	GET    /api/workshops/{code}/progress.csv   one row per completed step
+//	GET    /api/workshops/{code}/progress.csv   one row per completed step (or student without one)
 //
 // Every call on a workshop needs its token, "Authorization: Bearer
 // TOKEN", or the dashboard's cookie that carries it (dashboard.go),
-// compared in constant time. Without a bearer token the answer is
+// compared in constant time; or the instructor's: the key as the bearer
+// token, or the instructor's cookie (teach.go), which open every
+// workshop. Without a bearer token the answer is
 // 401 and nothing is looked up, so it says nothing of the code. With one,
 // a code that names no workshop is 404 and another workshop's token 401,
 // and both count as the client address's wrong guesses, as wrong codes on
@@ -73,13 +74,13 @@ type workshopJSON struct {
 
 // studentJSON is a student as the API shows them, with their progress.
 type studentJSON struct {
-	ID       int64                `json:"id"`
-	Name     string               `json:"name"`
-	Address  netip.Addr           `json:"address"`
-	JoinedAt time.Time            `json:"joined_at"`
-	LastSeen time.Time            `json:"last_seen"`
-	Online   bool                 `json:"online"` // has a bridge session now
-	Progress []lab.ProgressRecord `json:"progress"`
+	ID       int64          `json:"id"`
+	Name     string         `json:"name"`
+	Address  netip.Addr     `json:"address"`
+	JoinedAt time.Time      `json:"joined_at"`
+	LastSeen time.Time      `json:"last_seen"`
+	Online   bool           `json:"online"` // has a bridge session now
+	Progress []progressJSON `json:"progress"`
 }
 
 // createRequest is POST /api/workshops's body.
@@ -88,6 +89,9 @@ type createRequest struct {
 	Exercises   []string  `json:"exercises"`    // default: the whole worksheet
 	Peers       lab.Peers `json:"peers"`        // default: none
 	MaxStudents int       `json:"max_students"` // default and most: serve --max-students
+	// Wire is the wire of every student's port (roomwire.go); null for
+	// none.
+	Wire *lab.RoomWire `json:"wire"`
 }
 
 // patchRequest is PATCH /api/workshops/{code}'s body: what is not null
@@ -157,6 +161,9 @@ func sameToken(token string, hash lab.TokenHash) bool {
 // written. See the API's doc above for why 404 and 401 are as they are.
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request) (*lab.Workshop, bool) {
 	const noToken = "this needs the workshop's token: Authorization: Bearer TOKEN, or the dashboard's cookie"
+	if ok, cookie := s.isInstructor(r); ok {
+		return s.instructorWorkshop(w, r, cookie)
+	}
 	token, cookie := instructorToken(r)
 	if token == "" {
 		apiError(w, http.StatusUnauthorized, noToken)
@@ -189,6 +196,28 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) (*lab.Worksh
 	return wk, true
 }
 
+// instructorWorkshop is the workshop the path's code names, for the
+// instructor (signed in, or with the key): every workshop is theirs. An
+// unknown code is 404, but no guess: whoever has the key could list the
+// codes at /teach.
+func (s *Server) instructorWorkshop(w http.ResponseWriter, r *http.Request, cookie bool) (*lab.Workshop, bool) {
+	if cookie && r.Method != http.MethodGet && r.Method != http.MethodHead && !s.origins.allowed(r) {
+		apiError(w, http.StatusForbidden, "a page of another site may not use the instructor's cookie")
+		return nil, false
+	}
+	wk, err := s.workshop(r.Context(), r.PathValue("code"))
+	switch {
+	case errors.Is(err, lab.ErrNotFound), errors.Is(err, lab.ErrInvalid):
+		apiError(w, http.StatusNotFound, "no workshop has this code")
+		return nil, false
+	case err != nil:
+		s.log.Error("read a workshop", "err", err)
+		apiError(w, http.StatusInternalServerError, "the workshop could not be read")
+		return nil, false
+	}
+	return wk, true
+}
+
 // storeError answers a store's error: its words for ErrInvalid and
 // ErrFull, plain ones for the rest.
 func (s *Server) storeError(w http.ResponseWriter, err error) {
@@ -205,11 +234,24 @@ func (s *Server) storeError(w http.ResponseWriter, err error) {
 	}
 }
 
-// createWorkshop is POST /api/workshops.
+// createWorkshop is POST /api/workshops. With an instructor key it
+// needs the key (as a bearer token, or the instructor's cookie); a wrong
+// key is a wrong guess.
 func (s *Server) createWorkshop(w http.ResponseWriter, r *http.Request) {
-	if key := s.cfg.InstructorKey; key != "" {
-		got, want := lab.HashToken(bearer(r)), lab.HashToken(key)
-		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+	if s.cfg.InstructorKey != "" {
+		ok, cookie := s.isInstructor(r)
+		switch {
+		case ok && cookie && !s.origins.allowed(r):
+			apiError(w, http.StatusForbidden, "a page of another site may not use the instructor's cookie")
+			return
+		case !ok && !s.guesses.allowed(r):
+			w.Header().Set("Retry-After", "60")
+			apiError(w, http.StatusTooManyRequests, "too many wrong keys, codes or tokens from this address: wait a minute")
+			return
+		case !ok:
+			if bearer(r) != "" {
+				s.guesses.take(r)
+			}
 			apiError(w, http.StatusUnauthorized, "creating a workshop needs the instructor key: Authorization: Bearer KEY")
 			return
 		}
@@ -218,48 +260,14 @@ func (s *Server) createWorkshop(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	wk := &lab.Workshop{Title: req.Title, Exercises: req.Exercises, Peers: req.Peers, MaxStudents: req.MaxStudents}
-	if wk.Exercises == nil {
-		for _, ex := range s.cfg.Exercises {
-			wk.Exercises = append(wk.Exercises, ex.ID)
-		}
-	}
-	for _, id := range wk.Exercises {
-		if _, ok := s.worksheets[id]; !ok {
-			apiError(w, http.StatusBadRequest, fmt.Sprintf("no exercise is called %q", id))
-			return
-		}
-	}
-	if wk.Peers == "" {
-		wk.Peers = lab.PeersNone
-	}
-	if wk.MaxStudents == 0 {
-		wk.MaxStudents = s.cfg.MaxStudents
-	}
-	if wk.MaxStudents > s.cfg.MaxStudents {
-		apiError(w, http.StatusBadRequest, fmt.Sprintf("max students is %d, more than this server's %d", wk.MaxStudents, s.cfg.MaxStudents))
+	wk, token, err := s.newWorkshop(r.Context(), req)
+	if he := (*httpError)(nil); errors.As(err, &he) {
+		apiError(w, he.status, he.msg)
 		return
-	}
-	token := rand.Text()
-	wk.TokenHash = lab.HashToken(token)
-	if err := wk.Validate(); err != nil {
-		apiError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	n, err := s.cfg.Store.CountWorkshops(r.Context())
-	if err != nil {
+	} else if err != nil {
 		s.storeError(w, err)
 		return
 	}
-	if n >= s.cfg.MaxWorkshops {
-		apiError(w, http.StatusConflict, fmt.Sprintf("this server holds %d workshops, its most: delete one first", n))
-		return
-	}
-	if err := s.cfg.Store.CreateWorkshop(r.Context(), wk); err != nil {
-		s.storeError(w, err)
-		return
-	}
-	s.log.Info("workshop created", "workshop", lab.FormatCode(wk.Code), "exercises", len(wk.Exercises), "peers", wk.Peers)
 	out := s.workshopJSON(r, wk)
 	out.Token = token
 	out.DashboardURL += "#token=" + token
@@ -301,12 +309,12 @@ func (s *Server) withStudents(w http.ResponseWriter, r *http.Request, wk *lab.Wo
 		index[st.ID] = len(out.Students)
 		out.Students = append(out.Students, studentJSON{
 			ID: st.ID, Name: st.Name, Address: st.Addr, JoinedAt: st.JoinedAt, LastSeen: st.LastSeen,
-			Online: online[st.ID], Progress: []lab.ProgressRecord{},
+			Online: online[st.ID], Progress: []progressJSON{},
 		})
 	}
 	for _, p := range progress {
 		if i, ok := index[p.StudentID]; ok {
-			out.Students[i].Progress = append(out.Students[i].Progress, p)
+			out.Students[i].Progress = append(out.Students[i].Progress, s.judged(p))
 		}
 	}
 	return out, true
@@ -381,7 +389,10 @@ func (s *Server) deleteWorkshop(w http.ResponseWriter, r *http.Request) {
 }
 
 // progressCSV is GET /api/workshops/{code}/progress.csv: a row per step
-// a student completed, in the order they joined and then completed them.
+// a student completed, in the order they joined and then completed them,
+// done or not seen on the wire (progressJSON); a student who completed
+// none has a row of their own without a step, so that the CSV takes
+// attendance too.
 func (s *Server) progressCSV(w http.ResponseWriter, r *http.Request) {
 	wk, ok := s.authorized(w, r)
 	if !ok {
@@ -397,20 +408,30 @@ func (s *Server) progressCSV(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, err)
 		return
 	}
-	byID := make(map[int64]*lab.Student, len(students))
-	for _, st := range students {
-		byID[st.ID] = st
+	steps := make(map[int64][]lab.ProgressRecord, len(students))
+	for _, p := range progress {
+		if p.Kind == lab.ProgressStep {
+			steps[p.StudentID] = append(steps[p.StudentID], p)
+		}
 	}
 	var b bytes.Buffer
 	cw := csv.NewWriter(&b)
-	cw.Write([]string{"student", "name", "address", "exercise", "step", "completed_at", "confirmed"})
-	for _, p := range progress {
-		st := byID[p.StudentID]
-		if p.Kind != lab.ProgressStep || st == nil {
-			continue
+	cw.Write([]string{"student", "name", "address", "exercise", "step", "completed_at", "confirmed", "status", "missing"})
+	for _, st := range students {
+		who := []string{strconv.FormatInt(st.ID, 10), csvSafe(st.Name), st.Addr.String()}
+		if len(steps[st.ID]) == 0 {
+			// Attendance: a student who joined and completed nothing.
+			cw.Write(append(who, "", "", "", "", "no steps", ""))
 		}
-		cw.Write([]string{strconv.FormatInt(st.ID, 10), csvSafe(st.Name), st.Addr.String(), p.Exercise,
-			strconv.Itoa(p.Step), p.At.UTC().Format(time.RFC3339), strconv.FormatBool(p.Confirmed)})
+		for _, p := range steps[st.ID] {
+			j := s.judged(p)
+			status := "done"
+			if !j.Confirmed {
+				status = "not seen on the wire"
+			}
+			cw.Write(append(who, p.Exercise, strconv.Itoa(p.Step), p.At.UTC().Format(time.RFC3339),
+				strconv.FormatBool(j.Confirmed), status, j.Missing))
+		}
 	}
 	cw.Flush()
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

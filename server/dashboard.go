@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -12,9 +14,10 @@ import (
 
 // The instructor's dashboard (README, "Run a workshop"):
 //
-//	GET  /workshop/{code}                     the page: with the instructor's cookie, the
-//	                                          class's grid and help queue; without, it
-//	                                          asks for the dashboard link
+//	GET  /workshop/{code}                     the page: with the workshop's cookie or the
+//	                                          instructor's (teach.go), the join code, URL
+//	                                          and QR, the class's grid and help queue;
+//	                                          without, it asks for the dashboard link
 //	POST /workshop/{code}/session             {"token": …}: sets the instructor's cookie
 //	GET  /api/workshops/{code}/events         server-sent events: a snapshot, then changes
 //	GET  /api/workshops/{code}/progress.json  the workshop, its students and their
@@ -75,21 +78,35 @@ func instructorToken(r *http.Request) (token string, cookie bool) {
 
 // dashboardPage is GET /workshop/{code}. Without the instructor's cookie
 // the page says how to open it (its script posts the link's token), the
-// same for a code that names no workshop: it tells a guesser nothing.
+// same for a code that names no workshop, which it shows as it shows any
+// code, in its canonical form if it has one: it tells a guesser nothing.
+// A cookie that opens nothing counts as a wrong guess.
 func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	token, _ := instructorToken(r)
-	wk, err := s.workshop(r.Context(), r.PathValue("code"))
-	if err != nil || token == "" || !sameToken(token, wk.TokenHash) {
+	var wk *lab.Workshop
+	var err error
+	if signedIn, _ := s.isInstructor(r); signedIn {
+		if wk, err = s.workshop(r.Context(), r.PathValue("code")); err != nil {
+			wk = nil
+		}
+	} else if token != "" && s.guesses.allowed(r) {
+		wk, err = s.workshop(r.Context(), r.PathValue("code"))
+		if err != nil || !sameToken(token, wk.TokenHash) {
+			s.guesses.take(r)
+			wk = nil
+		}
+	}
+	if wk == nil {
 		view := pages.DashboardView{Code: r.PathValue("code")}
-		if wk != nil {
-			view.Code = lab.FormatCode(wk.Code)
+		if c, err := lab.ParseCode(view.Code); err == nil {
+			view.Code = lab.FormatCode(c)
 		}
 		render(w, r, pages.DashboardPage(view))
 		return
 	}
-	view := pages.DashboardView{Code: lab.FormatCode(wk.Code), Title: wk.Title, Authorized: true}
+	view := pages.DashboardView{Code: lab.FormatCode(wk.Code), Title: wk.Title, Authorized: true, JoinURL: joinURL(r, wk), QRURL: qrURL(wk)}
 	for _, id := range wk.Exercises {
 		ex := s.exercises[id]
 		if ex == nil {
@@ -208,12 +225,16 @@ func (s *Server) markHand(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "no hand is up with this id")
 		return
 	}
-	q, student, ok := s.workshops.hands.mark(wk.Code, id, req.State)
-	if !ok {
+	ctx, cancel := context.WithTimeout(r.Context(), storeTimeout)
+	defer cancel()
+	student, err := s.workshops.markHand(ctx, wk.Code, id, req.State == handDone)
+	if errors.Is(err, lab.ErrNotFound) {
 		apiError(w, http.StatusNotFound, "no hand is up with this id")
 		return
+	} else if err != nil {
+		s.storeError(w, err)
+		return
 	}
-	s.workshops.events.publish(wk.Code, dashEvent{Kind: "hands", Hands: q})
 	s.workshops.tellStudent(wk.Code, student)
-	writeJSON(w, http.StatusOK, q)
+	writeJSON(w, http.StatusOK, s.workshops.hands.list(wk.Code))
 }

@@ -270,3 +270,44 @@ func TestHubDropsSlowSubscriber(t *testing.T) {
 		}
 	}
 }
+
+// A batch of changes is never empty (issue 22: the page threw "changes is
+// not iterable" on a batch of null): a change published while the stream
+// waits out its batch interval signals it again after the batch has
+// taken it, and that signal finds nothing to send.
+func TestDashboardEventsNeverEmpty(t *testing.T) {
+	ls := workshopServer(t, Config{})
+	w := ls.create(t, map[string]any{"title": "Batches", "exercises": []string{"round-trip"}})
+	code, _ := lab.ParseCode(w.Code)
+	s, _ := ls.openStream(t, http.DefaultClient, w.Code, w.Token)
+	if event, _ := s.next(); event != "snapshot" {
+		t.Fatalf("the first event: %s", event)
+	}
+	batch := func(what string) []dashEvent {
+		t.Helper()
+		event, data := s.next()
+		var evs []dashEvent
+		if err := json.Unmarshal(data, &evs); event != "changes" || err != nil || len(evs) == 0 {
+			t.Fatalf("%s: %s %s (%v)", what, event, data, err)
+		}
+		return evs
+	}
+	publish := func(name string) {
+		ls.workshops.events.publish(code, dashEvent{Kind: "student", Student: &dashStudent{Name: name}})
+	}
+	publish("a")
+	batch("the first change")
+	// b opens the next batch, c comes while it waits its interval.
+	publish("b")
+	time.Sleep(batchInterval / 4)
+	publish("c")
+	if evs := batch("b and c"); len(evs) != 2 {
+		t.Fatalf("b and c came in %d changes", len(evs))
+	}
+	// Past c's stale signal and the interval after it: d is the next.
+	time.Sleep(2 * batchInterval)
+	publish("d")
+	if evs := batch("d"); evs[0].Student.Name != "d" {
+		t.Errorf("the batch after b and c: %+v", evs)
+	}
+}

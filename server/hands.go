@@ -1,8 +1,11 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -13,12 +16,12 @@ import (
 
 // The help queue: a workshop's students raise their hands through the
 // bridge ("hand" requests), and the instructor's dashboard shows them in
-// order of asking and marks them "on my way" or done. The queue is kept
-// in memory, per workshop, and is lost when the server restarts: a hand
-// matters for minutes, and a student whose hand is lost raises it again.
-// A student has at most one hand up (raising it again changes its
-// message, not its place), so a workshop's queue is bounded by its
-// students.
+// order of asking and marks them "on my way" or done. The queue is the
+// store's (lab.WorkshopStore.RaiseHand and the rest), so that a restart
+// keeps it; each workshop's is kept in memory too, as the store last had
+// it, for the sessions' and the dashboards' reads. A student has at most
+// one hand up (raising it again changes its message, not its place), so a
+// workshop's queue is bounded by its students.
 
 // handDone is what the instructor marks a hand they have dealt with: it
 // comes down.
@@ -34,101 +37,78 @@ type handJSON struct {
 	State   string    `json:"state"` // bridge.HandWaiting or bridge.HandComing
 }
 
-// hands are the workshops' help queues.
+// hands are the workshops' help queues, as the store last had them.
 type hands struct {
+	// changeMu keeps a change to the store and the reading of the queue
+	// it made together, so that a slower reading never overwrites a
+	// newer one.
+	changeMu sync.Mutex
+
 	mu     sync.Mutex
-	lastID int64
-	queues map[string][]*handJSON // by workshop code, in order of asking
+	queues map[string][]handJSON // by workshop code, in order of asking
 }
 
-func newHands() *hands { return &hands{queues: map[string][]*handJSON{}} }
+func newHands() *hands { return &hands{queues: map[string][]handJSON{}} }
 
-// raise puts the student's hand up, or changes its message if it is up,
-// and returns the queue.
-func (h *hands) raise(code string, st *lab.Student, message string, now time.Time) []handJSON {
+// set makes a workshop's queue what the store has.
+func (h *hands) set(code string, stored []lab.Hand) {
+	q := make([]handJSON, 0, len(stored))
+	for _, hd := range stored {
+		state := bridge.HandWaiting
+		if hd.Coming {
+			state = bridge.HandComing
+		}
+		q = append(q, handJSON{ID: hd.ID, Student: hd.Student, Name: hd.Name, Message: hd.Message, At: hd.At, State: state})
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(q) == 0 {
+		delete(h.queues, code)
+	} else {
+		h.queues[code] = q
+	}
+}
+
+// hand is a student's hand, ok false if it is not up.
+func (h *hands) hand(code string, student int64) (handJSON, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, hd := range h.queues[code] {
-		if hd.Student == st.ID {
-			hd.Message = message
-			return h.listLocked(code)
-		}
-	}
-	h.lastID++
-	h.queues[code] = append(h.queues[code], &handJSON{ID: h.lastID, Student: st.ID, Name: st.Name, Message: message, At: now, State: bridge.HandWaiting})
-	return h.listLocked(code)
-}
-
-// lower takes a student's hand down (ok false: it was not up) and
-// returns the queue.
-func (h *hands) lower(code string, student int64) (queue []handJSON, ok bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for i, hd := range h.queues[code] {
 		if hd.Student == student {
-			h.removeLocked(code, i)
-			return h.listLocked(code), true
+			return hd, true
 		}
 	}
-	return h.listLocked(code), false
-}
-
-// mark sets the state of the hand with the id: bridge.HandComing, or
-// handDone, which takes it down; it returns the queue and whose hand it
-// is. ok false means no such hand is up.
-func (h *hands) mark(code string, id int64, state string) (queue []handJSON, student int64, ok bool) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for i, hd := range h.queues[code] {
-		if hd.ID == id {
-			if state == handDone {
-				h.removeLocked(code, i)
-			} else {
-				hd.State = state
-			}
-			return h.listLocked(code), hd.Student, true
-		}
-	}
-	return h.listLocked(code), 0, false
-}
-
-// removeLocked takes the ith hand of a workshop's queue down; h.mu is
-// held.
-func (h *hands) removeLocked(code string, i int) {
-	q := h.queues[code]
-	h.queues[code] = append(q[:i:i], q[i+1:]...)
-	if len(h.queues[code]) == 0 {
-		delete(h.queues, code)
-	}
+	return handJSON{}, false
 }
 
 // state is the state of a student's hand: bridge.HandNone if it is not
 // up.
 func (h *hands) state(code string, student int64) string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, hd := range h.queues[code] {
-		if hd.Student == student {
-			return hd.State
-		}
+	if hd, ok := h.hand(code, student); ok {
+		return hd.State
 	}
 	return bridge.HandNone
 }
 
-// list is a workshop's queue, in order of asking.
+// list is a workshop's queue, in order of asking. It is never nil.
 func (h *hands) list(code string) []handJSON {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.listLocked(code)
+	return append(make([]handJSON, 0, len(h.queues[code])), h.queues[code]...)
 }
 
-// listLocked is list with h.mu held. It is never nil.
-func (h *hands) listLocked(code string) []handJSON {
-	out := make([]handJSON, 0, len(h.queues[code]))
-	for _, hd := range h.queues[code] {
-		out = append(out, *hd)
+// drop takes a deleted student's hand out of the queue (the store took
+// it down with them); ok false: it was not up.
+func (h *hands) drop(code string, student int64) (queue []handJSON, ok bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	q := h.queues[code]
+	i := slices.IndexFunc(q, func(hd handJSON) bool { return hd.Student == student })
+	if i < 0 {
+		return nil, false
 	}
-	return out
+	h.queues[code] = slices.Delete(slices.Clone(q), i, i+1)
+	return append([]handJSON{}, h.queues[code]...), true
 }
 
 // remove forgets a deleted workshop's queue.
@@ -136,6 +116,33 @@ func (h *hands) remove(code string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.queues, code)
+}
+
+// changeHands makes a change to a workshop's queue in the store, reads
+// the queue back and tells the dashboards.
+func (ws *workshops) changeHands(ctx context.Context, code string, change func(context.Context) error) error {
+	ws.hands.changeMu.Lock()
+	defer ws.hands.changeMu.Unlock()
+	if err := change(ctx); err != nil {
+		return err
+	}
+	c, err := ws.store.Class(ctx, code)
+	if err != nil {
+		return err
+	}
+	ws.hands.set(code, c.Hands)
+	ws.events.publish(code, dashEvent{Kind: "hands", Hands: ws.hands.list(code)})
+	return nil
+}
+
+// markHand marks the hand with the id "coming" or done (it comes down),
+// and returns whose hand it is; lab.ErrNotFound if no such hand is up.
+func (ws *workshops) markHand(ctx context.Context, code string, id int64, done bool) (student int64, err error) {
+	err = ws.changeHands(ctx, code, func(ctx context.Context) (err error) {
+		student, err = ws.store.MarkHand(ctx, code, id, done)
+		return err
+	})
+	return student, err
 }
 
 // answerHand answers a workshop student's hand request: raise, lower or
@@ -150,7 +157,10 @@ func (s *session) answerHand(req bridge.Envelope, msg []byte) ([]byte, error) {
 	if err := json.Unmarshal(msg, &r); err != nil {
 		return nil, decodeError(err)
 	}
-	ws, code := s.srv.workshops, wk.workshop.Code
+	ws, code, id := s.srv.workshops, wk.workshop.Code, wk.student.ID
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	var err error
 	switch r.Action {
 	case bridge.HandRaise:
 		r.Message = strings.TrimSpace(r.Message)
@@ -159,14 +169,20 @@ func (s *session) answerHand(req bridge.Envelope, msg []byte) ([]byte, error) {
 				return nil, err
 			}
 		}
-		ws.events.publish(code, dashEvent{Kind: "hands", Hands: ws.hands.raise(code, wk.student, r.Message, time.Now())})
+		if hd, up := ws.hands.hand(code, id); !up || hd.Message != r.Message {
+			err = ws.changeHands(ctx, code, func(ctx context.Context) error { return ws.store.RaiseHand(ctx, code, id, r.Message) })
+		}
 	case bridge.HandLower:
-		if q, ok := ws.hands.lower(code, wk.student.ID); ok {
-			ws.events.publish(code, dashEvent{Kind: "hands", Hands: q})
+		if _, up := ws.hands.hand(code, id); up {
+			err = ws.changeHands(ctx, code, func(ctx context.Context) error { return ws.store.LowerHand(ctx, code, id) })
 		}
 	case bridge.HandStatus:
 	default:
 		return nil, fmt.Errorf("action %s is not %q, %q or %q", quoteType(r.Action), bridge.HandRaise, bridge.HandLower, bridge.HandStatus)
 	}
-	return marshal(bridge.HandMessage{Type: bridge.TypeHand, ID: req.ID, State: ws.hands.state(code, wk.student.ID)}), nil
+	if err != nil && !errors.Is(err, lab.ErrNotFound) {
+		ws.log.Error("change the help queue", "workshop", lab.FormatCode(code), "student", id, "err", err)
+		return nil, errors.New("the help queue could not be written: try again")
+	}
+	return marshal(bridge.HandMessage{Type: bridge.TypeHand, ID: req.ID, State: ws.hands.state(code, id)}), nil
 }

@@ -80,6 +80,7 @@ func hostileAttacks(t *testing.T) []attack {
 		floodSize = 3000
 	}
 	build := t.TempDir()
+	floodCfg, logs := floodLog()
 	return []attack{
 		{name: "malformed packets", run: malformedPackets},
 		{name: "spoofed sources in a workshop", workshop: true, run: spoofedInWorkshop},
@@ -115,6 +116,11 @@ func hostileAttacks(t *testing.T) []attack {
 			traversal(t, ls, build)
 		}},
 		{name: "request smuggling", run: smuggling},
+		{name: "mirrored events of empty objects", workshop: true, run: mirroredEmptyObjects},
+		{name: "trace streams", workshop: true, cfg: Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, run: lookinStreams},
+		{name: "deleting the watched", workshop: true, run: deleteWatched},
+		{name: "log flood", cfg: floodCfg, run: logFlood(logs)},
+		{name: "existence oracle", workshop: true, run: existenceOracle},
 	}
 }
 

@@ -18,15 +18,19 @@ import (
 // subscriber is read by its stream's request handler.
 
 // maxPending bounds the changes waiting for one subscriber: thirty
-// students completing a step each within one batch make thirty.
-const maxPending = 1024
+// students completing a step each within one batch make thirty. A trace
+// stream's are bounded by their events' bytes too, maxPendingBytes.
+const (
+	maxPending      = 1024
+	maxPendingBytes = 2 * maxMirrorKeptBytes
+)
 
 // dashEvent is one change, as a dashboard's stream sends it.
 type dashEvent struct {
-	Kind     string              `json:"kind"` // "progress", "student", "hands", "class", "removed" or "spotlight"
-	Progress *lab.ProgressRecord `json:"progress,omitempty"`
-	Student  *dashStudent        `json:"student,omitempty"`
-	Hands    []handJSON          `json:"hands"` // for "hands": the whole queue, in order of asking
+	Kind     string        `json:"kind"` // "progress", "student", "hands", "class", "removed" or "spotlight"
+	Progress *progressJSON `json:"progress,omitempty"`
+	Student  *dashStudent  `json:"student,omitempty"`
+	Hands    []handJSON    `json:"hands"` // for "hands": the whole queue, in order of asking
 	// For "trace", on a student's look-in topic (lookin.go): mirrored
 	// events, after forgetting those before if Reset.
 	Events []lab.Event `json:"events,omitempty"`
@@ -37,6 +41,8 @@ type dashEvent struct {
 	// Spotlight is for "spotlight": whom it is on now, null for off
 	// (spotlight.go).
 	Spotlight *spotlightJSON `json:"spotlight,omitempty"`
+	// bytes are the Events' footprints (bridge.EventFootprint).
+	bytes int
 }
 
 // dashStudent is a student as the dashboard's changes show them: without
@@ -65,9 +71,10 @@ type subscriber struct {
 	// is closing.
 	gone chan struct{}
 
-	mu      sync.Mutex
-	pending []dashEvent
-	dropped bool
+	mu           sync.Mutex
+	pending      []dashEvent
+	pendingBytes int // their events' footprints
+	dropped      bool
 }
 
 func newHub() *hub { return &hub{subs: map[string]map[*subscriber]struct{}{}} }
@@ -109,6 +116,20 @@ func (h *hub) publish(code string, ev dashEvent) {
 	}
 }
 
+// drop ends the streams of the topics that match: their workshop, or
+// student, was deleted.
+func (h *hub) drop(match func(topic string) bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for topic, subs := range h.subs {
+		if match(topic) {
+			for sub := range subs {
+				sub.drop()
+			}
+		}
+	}
+}
+
 // close drops every subscriber, now and to come: the server is shutting
 // down, and the streams end.
 func (h *hub) close() {
@@ -122,14 +143,15 @@ func (h *hub) close() {
 	}
 }
 
-// push adds a change to sub's, or drops sub if it has maxPending waiting.
+// push adds a change to sub's, or drops sub if it has maxPending waiting,
+// or maxPendingBytes of events.
 func (sub *subscriber) push(ev dashEvent) {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
 	if sub.dropped {
 		return
 	}
-	if len(sub.pending) >= maxPending {
+	if sub.pendingBytes += ev.bytes; len(sub.pending) >= maxPending || sub.pendingBytes > maxPendingBytes {
 		sub.pending, sub.dropped = nil, true
 		close(sub.gone)
 		return
@@ -156,6 +178,6 @@ func (sub *subscriber) take() []dashEvent {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
 	evs := sub.pending
-	sub.pending = nil
+	sub.pending, sub.pendingBytes = nil, 0
 	return evs
 }

@@ -49,6 +49,7 @@ func (s *Server) routeWorkshops() {
 	s.mux.HandleFunc("GET /join/{code}/qr.svg", s.joinQR)
 	s.mux.HandleFunc("GET /w/{code}", s.studentPage)
 	s.routeAPI()
+	s.routeTeach()
 	s.routeDashboard()
 	s.routeLookin()
 	s.routePacing()
@@ -91,13 +92,19 @@ func (s *Server) findWorkshop(w http.ResponseWriter, r *http.Request) (*lab.Work
 }
 
 // workshop reads the workshop a code names, in any of the forms ParseCode
-// takes.
+// takes, and what the instructor set for its class if this process has
+// not yet (workshops.restore).
 func (s *Server) workshop(ctx context.Context, code string) (*lab.Workshop, error) {
 	c, err := lab.ParseCode(code)
 	if err != nil {
 		return nil, err
 	}
-	return s.cfg.Store.Workshop(ctx, c)
+	wk, err := s.cfg.Store.Workshop(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	s.workshops.restore(ctx, wk)
+	return wk, nil
 }
 
 // student is the workshop's student whose token r carries in its cookie,

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/socketlab/socketlab/lab"
@@ -26,11 +27,34 @@ import (
 // open (or the student is spotlit, spotlight.go), the server tells the
 // student's client to mirror it (a watch message) and takes the client's
 // mirror requests: each event is decoded into a lab.Event, refused unless
-// it is one (unknown fields, a kind without its part), renumbered in the
-// server's order and kept, the last bridge.MaxMirrorKept, then fanned out
-// through the hub to the look-ins (and the class, if spotlit). A mirror
-// nobody asked for is refused. When the last viewer leaves, the client is
-// told, and what was kept is let go.
+// it is one (unknown fields, a kind without its part, more than
+// bridge.MaxMirrorFootprint bytes once decoded), renumbered in the
+// server's order and kept, the last bridge.MaxMirrorKept within
+// maxMirrorKeptBytes, then fanned out through the hub to the look-ins
+// (and the class, if spotlit). A mirror nobody asked for is refused. When
+// the last viewer leaves, the client is told, and what was kept is let
+// go; so it is when the student, or the workshop, is deleted, and their
+// trace streams end.
+//
+// A trace stream (a look-in's, or the projector's) sends its events in
+// parts of at most maxTracePart bytes, marshalled one at a time; a
+// workshop has at most maxTraceStreamsPerWorkshop open, a client address
+// maxTraceStreamsPerAddress (429 past them).
+
+// The bounds of the mirrored traces and their streams (README, "Serving
+// it to others"). Sizes are bridge.EventFootprint's: bytes of memory.
+const (
+	// maxMirrorKeptBytes bounds what the server keeps of a watched
+	// student's trace: about 900 events of a full segment each.
+	maxMirrorKeptBytes = 2 << 20
+	// maxTracePart bounds the events of one message of a trace stream.
+	maxTracePart = 64 << 10
+	// maxTraceStreamsPerWorkshop bounds the look-in and projector
+	// streams open for one workshop, and maxTraceStreamsPerAddress those
+	// open from one client address (Server.clientAddr).
+	maxTraceStreamsPerWorkshop = 12
+	maxTraceStreamsPerAddress  = 8
+)
 
 // errNotWatched refuses a mirror nobody asked for.
 var errNotWatched = errors.New("nobody is watching this lab: mirror refused")
@@ -49,6 +73,7 @@ type mirrors struct {
 	mu       sync.Mutex
 	students map[mirrorKey]*mirror
 	spots    map[string]*spot // by workshop code: the student spotlit
+	streams  traceStreams
 }
 
 // mirror is a watched student's trace, as far as the server keeps it.
@@ -57,16 +82,20 @@ type mirror struct {
 	spotlit bool // on the class's pages
 	last    uint64
 	events  []mirrored // the last bridge.MaxMirrorKept, in the server's numbering
+	bytes   int        // their footprints', at most maxMirrorKeptBytes
 }
 
-// mirrored is an event kept, with its number in the student's trace.
+// mirrored is an event kept, with its number in the student's trace and
+// its footprint.
 type mirrored struct {
-	from uint64
-	ev   lab.Event
+	from  uint64
+	ev    lab.Event
+	bytes int
 }
 
 func newMirrors() *mirrors {
-	return &mirrors{students: map[mirrorKey]*mirror{}, spots: map[string]*spot{}}
+	return &mirrors{students: map[mirrorKey]*mirror{}, spots: map[string]*spot{},
+		streams: traceStreams{byWorkshop: map[string]int{}, byAddr: map[netip.Addr]int{}}}
 }
 
 // watchLocked is who watches k; m.mu is held.
@@ -81,7 +110,7 @@ func (m *mirrors) watchLocked(k mirrorKey) bridge.WatchMessage {
 // update changes k's watchers with change, and lets go of its events when
 // nobody is left. It returns who watches it now, whether that changed,
 // and the events kept.
-func (m *mirrors) update(k mirrorKey, change func(*mirror)) (w bridge.WatchMessage, changed bool, kept []lab.Event) {
+func (m *mirrors) update(k mirrorKey, change func(*mirror)) (w bridge.WatchMessage, changed bool, kept traceEvents) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	before := m.watchLocked(k)
@@ -98,13 +127,19 @@ func (m *mirrors) update(k mirrorKey, change func(*mirror)) (w bridge.WatchMessa
 	return w, w != before, mr.eventsLocked()
 }
 
+// traceEvents are events of a trace, and their footprints' sum.
+type traceEvents struct {
+	events []lab.Event
+	bytes  int
+}
+
 // eventsLocked copies the events kept.
-func (mr *mirror) eventsLocked() []lab.Event {
+func (mr *mirror) eventsLocked() traceEvents {
 	out := make([]lab.Event, len(mr.events))
 	for i, e := range mr.events {
 		out[i] = e.ev
 	}
-	return out
+	return traceEvents{out, mr.bytes}
 }
 
 // restart forgets k's events: the student's new session mirrors its trace
@@ -116,46 +151,75 @@ func (m *mirrors) restart(k mirrorKey) (w bridge.WatchMessage, ok bool) {
 	if mr == nil {
 		return bridge.WatchMessage{}, false
 	}
-	mr.events = nil
+	mr.events, mr.bytes = nil, 0
 	return m.watchLocked(k), true
 }
 
+// forget lets go of what is kept of the traces of a workshop's students
+// (student 0: all of them) or of one student, deleted, and of the
+// workshop's spotlight if it was on one of them. It returns that
+// spotlight, nil if none.
+func (m *mirrors) forget(code string, student int64) (spotlit *spot) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k := range m.students {
+		if k.code == code && (student == 0 || k.student == student) {
+			delete(m.students, k)
+		}
+	}
+	if sp := m.spots[code]; sp != nil && (student == 0 || sp.student == student) {
+		delete(m.spots, code)
+		return sp
+	}
+	return nil
+}
+
 // take keeps k's mirrored events, numbered in the server's order (a
-// before that names an event no longer kept is dropped), and returns
-// them as kept, and whether k is spotlit. ok false: nobody watches k.
-func (m *mirrors) take(k mirrorKey, evs []lab.Event) (kept []lab.Event, spotlit, ok bool) {
+// before that names an event no longer kept is dropped), the last
+// bridge.MaxMirrorKept within maxMirrorKeptBytes, and returns them as
+// kept, and whether k is spotlit. ok false: nobody watches k.
+func (m *mirrors) take(k mirrorKey, evs []mirrored) (kept traceEvents, spotlit, ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	mr := m.students[k]
 	if mr == nil {
-		return nil, false, false
+		return traceEvents{}, false, false
 	}
 	ours := make(map[uint64]uint64, len(mr.events))
 	for _, e := range mr.events {
 		ours[e.from] = e.ev.Seq
 	}
 	for _, e := range evs {
-		from := e.Seq
+		from := e.ev.Seq
 		mr.last++
-		e.Seq = mr.last
-		e.Before = ours[e.Before]
-		ours[from] = e.Seq
-		mr.events = append(mr.events, mirrored{from: from, ev: e})
-		kept = append(kept, e)
+		e.from, e.ev.Seq = from, mr.last
+		e.ev.Before = ours[e.ev.Before]
+		ours[from] = e.ev.Seq
+		mr.events = append(mr.events, e)
+		mr.bytes += e.bytes
+		kept.events = append(kept.events, e.ev)
+		kept.bytes += e.bytes
 	}
-	if n := len(mr.events) - bridge.MaxMirrorKept; n > 0 {
+	n := 0
+	for ; len(mr.events)-n > bridge.MaxMirrorKept || mr.bytes > maxMirrorKeptBytes; n++ {
+		mr.bytes -= mr.events[n].bytes
+	}
+	if n > 0 {
 		mr.events = append(mr.events[:0:0], mr.events[n:]...)
 	}
 	return kept, mr.spotlit, true
 }
 
 // decodeMirrored decodes and checks a mirror request's events: each a
-// lab.Event, no field it does not have, its kind's part and no other.
-func decodeMirrored(raw []json.RawMessage) ([]lab.Event, error) {
+// lab.Event, no field it does not have, its kind's part and no other,
+// within bridge.MaxMirrorEvent bytes and bridge.MaxMirrorFootprint once
+// decoded. They come back with their footprints, in the client's
+// numbering.
+func decodeMirrored(raw []json.RawMessage) ([]mirrored, error) {
 	if len(raw) > bridge.MaxMirrorBatch {
 		return nil, fmt.Errorf("%d events: at most %d a request", len(raw), bridge.MaxMirrorBatch)
 	}
-	evs := make([]lab.Event, 0, len(raw))
+	evs := make([]mirrored, 0, len(raw))
 	for i, b := range raw {
 		if len(b) > bridge.MaxMirrorEvent {
 			return nil, fmt.Errorf("event %d is %d bytes: at most %d", i, len(b), bridge.MaxMirrorEvent)
@@ -172,7 +236,11 @@ func decodeMirrored(raw []json.RawMessage) ([]lab.Event, error) {
 		if err := checkMirrored(&e); err != nil {
 			return nil, fmt.Errorf("event %d: %w", i, err)
 		}
-		evs = append(evs, e)
+		size := bridge.EventFootprint(&e)
+		if size > bridge.MaxMirrorFootprint {
+			return nil, fmt.Errorf("event %d takes %d bytes decoded: at most %d (are its lists longer than its kind's?)", i, size, bridge.MaxMirrorFootprint)
+		}
+		evs = append(evs, mirrored{ev: e, bytes: size})
 	}
 	return evs, nil
 }
@@ -226,11 +294,11 @@ func (s *session) answerMirror(req bridge.Envelope, msg []byte) ([]byte, error) 
 	if !ok {
 		return nil, errNotWatched
 	}
-	ws.events.publish(k.topic(), dashEvent{Kind: "trace", Events: kept})
+	ws.events.publish(k.topic(), traceChange(false, kept))
 	if spotlit {
 		ws.spotlightEvents(k, false, kept)
 	}
-	return marshal(bridge.MirrorMessage{Type: bridge.TypeMirror, ID: req.ID, Taken: len(kept)}), nil
+	return marshal(bridge.MirrorMessage{Type: bridge.TypeMirror, ID: req.ID, Taken: len(kept.events)}), nil
 }
 
 // greetWatched tells a workshop student's new session who watches it,
@@ -244,9 +312,9 @@ func (ws *workshops) greetWatched(sess *session) {
 	k := mirrorKey{wk.workshop.Code, wk.student.ID}
 	w, ok := ws.mirrors.restart(k)
 	if ok {
-		ws.events.publish(k.topic(), dashEvent{Kind: "trace", Reset: true, Events: []lab.Event{}})
+		ws.events.publish(k.topic(), traceChange(true, traceEvents{}))
 		if w.Spotlight {
-			ws.spotlightEvents(k, true, nil)
+			ws.spotlightEvents(k, true, traceEvents{})
 		}
 	} else {
 		w = bridge.WatchMessage{Type: bridge.TypeWatch}
@@ -271,12 +339,37 @@ func (ws *workshops) tellWatch(k mirrorKey, msg []byte) {
 
 // watch changes who watches k and, if that changed, tells the student.
 // It returns the events kept.
-func (ws *workshops) watch(k mirrorKey, change func(*mirror)) []lab.Event {
+func (ws *workshops) watch(k mirrorKey, change func(*mirror)) traceEvents {
 	w, changed, kept := ws.mirrors.update(k, change)
 	if changed {
 		ws.tellWatch(k, marshal(w))
 	}
 	return kept
+}
+
+// forgetWatched lets go of the traces kept of a deleted workshop's
+// students (student 0) or of a deleted student, and ends their trace
+// streams; a spotlight on them goes off.
+func (ws *workshops) forgetWatched(code string, student int64) {
+	sp := ws.mirrors.forget(code, student)
+	if student == 0 {
+		ws.events.drop(func(topic string) bool { return strings.HasPrefix(topic, code+"/") })
+		return
+	}
+	k := mirrorKey{code, student}
+	ws.events.drop(func(topic string) bool { return topic == k.topic() })
+	if sp != nil {
+		ws.spotlight(code, nil)
+	}
+}
+
+// traceChange is the hub's change for a trace topic: events, after
+// forgetting those before if reset.
+func traceChange(reset bool, evs traceEvents) dashEvent {
+	if evs.events == nil {
+		evs.events = []lab.Event{}
+	}
+	return dashEvent{Kind: "trace", Reset: reset, Events: evs.events, bytes: evs.bytes}
 }
 
 // traceJSON is one event of a look-in's stream: the events to add, after
@@ -297,6 +390,93 @@ func traceOf(changes []dashEvent) traceJSON {
 		out.Events = append(out.Events, c.Events...)
 	}
 	return out
+}
+
+// parts splits t into traceJSONs of at most maxTracePart bytes of events
+// each (bridge.EventFootprint; one event, if larger), the first with t's
+// reset: a stream marshals and holds one at a time.
+func (t traceJSON) parts() []traceJSON {
+	out := []traceJSON{{Reset: t.Reset, Events: []lab.Event{}}}
+	size := 0
+	for i := range t.Events {
+		b := bridge.EventFootprint(&t.Events[i])
+		last := &out[len(out)-1]
+		if len(last.Events) > 0 && size+b > maxTracePart {
+			out = append(out, traceJSON{Events: []lab.Event{}})
+			last, size = &out[len(out)-1], 0
+		}
+		last.Events = append(last.Events, t.Events[i])
+		size += b
+	}
+	return out
+}
+
+// traceParts is t as the values of a stream's messages (see serveSSE).
+func traceParts(t traceJSON) sseParts {
+	var out sseParts
+	for _, p := range t.parts() {
+		out = append(out, p)
+	}
+	return out
+}
+
+// traceStreams counts the trace streams open, by workshop and by client
+// address.
+type traceStreams struct {
+	mu         sync.Mutex
+	byWorkshop map[string]int
+	byAddr     map[netip.Addr]int
+}
+
+// enter counts one more stream of the workshop's from addr, or says why
+// not.
+func (ts *traceStreams) enter(code string, addr netip.Addr) error {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	switch {
+	case ts.byWorkshop[code] >= maxTraceStreamsPerWorkshop:
+		return fmt.Errorf("this workshop has %d look-ins and projectors open, the most it may: close one", maxTraceStreamsPerWorkshop)
+	case ts.byAddr[addr] >= maxTraceStreamsPerAddress:
+		return fmt.Errorf("your address has %d look-ins and projectors open, the most it may: close one", maxTraceStreamsPerAddress)
+	}
+	ts.byWorkshop[code]++
+	ts.byAddr[addr]++
+	return nil
+}
+
+// exit counts a stream that entered as closed.
+func (ts *traceStreams) exit(code string, addr netip.Addr) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.byWorkshop[code]--; ts.byWorkshop[code] <= 0 {
+		delete(ts.byWorkshop, code)
+	}
+	if ts.byAddr[addr]--; ts.byAddr[addr] <= 0 {
+		delete(ts.byAddr, addr)
+	}
+}
+
+// open is the trace streams open.
+func (ts *traceStreams) open() int {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	n := 0
+	for _, c := range ts.byWorkshop {
+		n += c
+	}
+	return n
+}
+
+// openTrace admits a trace stream of wk's for r's client, or answers 429:
+// ok false. The caller calls done when the stream ends.
+func (s *Server) openTrace(w http.ResponseWriter, r *http.Request, wk *lab.Workshop) (done func(), ok bool) {
+	ts, addr := &s.workshops.mirrors.streams, s.clientAddr(r)
+	if err := ts.enter(wk.Code, addr); err != nil {
+		w.Header().Set("Retry-After", "10")
+		apiError(w, http.StatusTooManyRequests, err.Error())
+		return nil, false
+	}
+	return func() { ts.exit(wk.Code, addr) }, true
 }
 
 // routeLookin serves the look-in page and its stream, and the spotlight.
@@ -358,13 +538,18 @@ func (s *Server) lookinTrace(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	done, ok := s.openTrace(w, r, wk)
+	if !ok {
+		return
+	}
+	defer done()
 	ws := s.workshops
 	k := mirrorKey{wk.Code, st.ID}
 	sub := ws.events.subscribe(k.topic())
 	defer ws.events.unsubscribe(sub)
 	kept := ws.watch(k, func(mr *mirror) { mr.viewers++ })
 	defer ws.watch(k, func(mr *mirror) { mr.viewers-- })
-	serveSSE(w, r, sub, "trace", traceJSON{Reset: true, Events: kept}, func(changes []dashEvent) (string, any) {
-		return "trace", traceOf(changes)
+	serveSSE(w, r, sub, "trace", traceParts(traceJSON{Reset: true, Events: kept.events}), func(changes []dashEvent) (string, any) {
+		return "trace", traceParts(traceOf(changes))
 	})
 }

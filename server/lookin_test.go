@@ -19,7 +19,7 @@ import (
 func TestDecodeMirrored(t *testing.T) {
 	call := `{"seq":1,"time":"2026-01-01T00:00:00Z","host":"10.0.1.1","kind":"call","call":{"socket":3,"proto":"tcp","name":"connect","args":[],"result":"None","start":"2026-01-01T00:00:00Z","end":"2026-01-01T00:00:00Z"}}`
 	evs, err := decodeMirrored([]json.RawMessage{json.RawMessage(call)})
-	if err != nil || len(evs) != 1 || evs[0].Call.Name != "connect" {
+	if err != nil || len(evs) != 1 || evs[0].ev.Call.Name != "connect" || evs[0].bytes != bridge.EventFootprint(&evs[0].ev) {
 		t.Fatalf("a good call: %+v, %v", evs, err)
 	}
 	for name, tc := range map[string]struct {
@@ -36,6 +36,7 @@ func TestDecodeMirrored(t *testing.T) {
 		"too many":        {make([]json.RawMessage, bridge.MaxMirrorBatch+1), "at most 64"},
 		"too large":       {[]json.RawMessage{json.RawMessage(`"` + strings.Repeat("a", bridge.MaxMirrorEvent) + `"`)}, "bytes: at most"},
 		"trailing object": {[]json.RawMessage{json.RawMessage(call + `{}`)}, "does not decode"},
+		"empty objects":   {[]json.RawMessage{json.RawMessage(strings.Replace(call, `"args":[]`, `"args":[`+strings.Repeat(`"",`, 4000)+`""]`, 1))}, "bytes decoded: at most"},
 	} {
 		if _, err := decodeMirrored(tc.raw); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error saying %q", name, err, tc.want)
@@ -50,33 +51,44 @@ func TestDecodeMirrored(t *testing.T) {
 func TestMirrorsTake(t *testing.T) {
 	m := newMirrors()
 	k := mirrorKey{"ABCDEFGH", 7}
-	ev := func(seq, before uint64) lab.Event {
-		return lab.Event{Seq: seq, Before: before, Time: time.Unix(int64(seq), 0), Kind: lab.KindSession, Session: &lab.SessionEvent{What: "x"}}
+	ev := func(seq, before uint64) mirrored {
+		return mirrored{ev: lab.Event{Seq: seq, Before: before, Time: time.Unix(int64(seq), 0), Kind: lab.KindSession, Session: &lab.SessionEvent{What: "x"}}, bytes: 1000}
 	}
-	if _, _, ok := m.take(k, []lab.Event{ev(1, 0)}); ok {
+	if _, _, ok := m.take(k, []mirrored{ev(1, 0)}); ok {
 		t.Fatal("a mirror nobody asked for was taken")
 	}
 	w, changed, _ := m.update(k, func(mr *mirror) { mr.viewers++ })
 	if !changed || !w.Look || w.Spotlight {
 		t.Fatalf("a look-in opens: %+v, changed %v", w, changed)
 	}
-	kept, spotlit, ok := m.take(k, []lab.Event{ev(40, 0), ev(41, 0), ev(42, 40), ev(43, 9)})
-	if !ok || spotlit || len(kept) != 4 {
-		t.Fatalf("take: %d kept, spotlit %v, ok %v", len(kept), spotlit, ok)
+	taken, spotlit, ok := m.take(k, []mirrored{ev(40, 0), ev(41, 0), ev(42, 40), ev(43, 9)})
+	kept := taken.events
+	if !ok || spotlit || len(kept) != 4 || taken.bytes != 4000 {
+		t.Fatalf("take: %d kept (%d bytes), spotlit %v, ok %v", len(kept), taken.bytes, spotlit, ok)
 	}
 	for i, want := range []struct{ seq, before uint64 }{{1, 0}, {2, 0}, {3, 1}, {4, 0}} {
 		if kept[i].Seq != want.seq || kept[i].Before != want.before {
 			t.Errorf("event %d: seq %d before %d, want %d and %d", i, kept[i].Seq, kept[i].Before, want.seq, want.before)
 		}
 	}
-	var many []lab.Event
+	var many []mirrored
 	for i := range bridge.MaxMirrorKept + 10 {
 		many = append(many, ev(uint64(100+i), 0))
 	}
 	m.take(k, many)
-	_, _, all := m.update(k, func(*mirror) {})
-	if len(all) != bridge.MaxMirrorKept || all[len(all)-1].Seq != uint64(4+len(many)) {
-		t.Errorf("kept %d events, the last numbered %d; want %d, %d", len(all), all[len(all)-1].Seq, bridge.MaxMirrorKept, 4+len(many))
+	_, _, kept500 := m.update(k, func(*mirror) {})
+	all := kept500.events
+	if len(all) != bridge.MaxMirrorKept || all[len(all)-1].Seq != uint64(4+len(many)) || kept500.bytes != 1000*bridge.MaxMirrorKept {
+		t.Errorf("kept %d events (%d bytes), the last numbered %d; want %d, %d", len(all), kept500.bytes, all[len(all)-1].Seq, bridge.MaxMirrorKept, 4+len(many))
+	}
+	// By bytes, too: the events that take it over maxMirrorKeptBytes
+	// push the oldest out.
+	big := ev(9000, 0)
+	big.bytes = maxMirrorKeptBytes / 4
+	m.take(k, []mirrored{big, big, big, big})
+	_, _, kept4 := m.update(k, func(*mirror) {})
+	if len(kept4.events) != 4 || kept4.bytes != maxMirrorKeptBytes {
+		t.Errorf("after 4 events of a quarter of maxMirrorKeptBytes: %d kept, %d bytes; want those 4", len(kept4.events), kept4.bytes)
 	}
 	w, changed, _ = m.update(k, func(mr *mirror) { mr.viewers-- })
 	if !changed || w.Look || w.Spotlight {
@@ -85,7 +97,7 @@ func TestMirrorsTake(t *testing.T) {
 	if len(m.students) != 0 {
 		t.Errorf("%d mirrors kept after the last watcher left", len(m.students))
 	}
-	if _, _, ok := m.take(k, []lab.Event{ev(1, 0)}); ok {
+	if _, _, ok := m.take(k, []mirrored{ev(1, 0)}); ok {
 		t.Error("a mirror was taken after the watch ended")
 	}
 }
@@ -242,4 +254,55 @@ func TestSpotlightStreams(t *testing.T) {
 	if p := nextProjector(); p.On || !p.Reset || len(p.Events) != 0 {
 		t.Fatalf("the projector after the spotlight: %+v", p)
 	}
+}
+
+// Spotlighting a second student while one is spotlit ends the first's
+// spotlight on the second's page (issue 22: it kept the first student's
+// trace, frozen): the newly spotlit student is sent its end.
+func TestSpotlightMoves(t *testing.T) {
+	ls := workshopServer(t, Config{})
+	w := ls.create(t, map[string]any{"title": "Moves", "exercises": []string{"round-trip"}})
+	code, _ := lab.ParseCode(w.Code)
+	spots := map[string]chan bridge.SpotlightMessage{}
+	for _, name := range []string{"Ada", "Bob"} {
+		cookie := ls.joinStudent(t, w.Code, name)
+		ch := make(chan bridge.SpotlightMessage, 64)
+		spots[name] = ch
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		cl, err := bridge.Dial(ctx, ls.url+"?workshop="+w.Code, &bridge.Options{Header: cookie, Trace: lab.NewTrace(0),
+			OnSpotlight: func(m bridge.SpotlightMessage) { ch <- m }})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(cl.Close)
+	}
+	sts, err := ls.cfg.Store.Students(context.Background(), code)
+	if err != nil || len(sts) != 2 {
+		t.Fatalf("students: %v, %v", sts, err)
+	}
+	// until reads a student's spotlight messages until one matches.
+	until := func(name, what string, match func(bridge.SpotlightMessage) bool) {
+		t.Helper()
+		for deadline := time.After(10 * time.Second); ; {
+			select {
+			case m := <-spots[name]:
+				if match(m) {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("%s's page: no %s", name, what)
+			}
+		}
+	}
+	spotlight := "/api/workshops/" + w.Code + "/spotlight"
+	if status, body := ls.call(t, "PUT", spotlight, w.Token, map[string]any{"student": sts[0].ID}); status != 200 {
+		t.Fatalf("spotlight on Ada: %d %s", status, body)
+	}
+	until("Bob", "spotlight on Ada", func(m bridge.SpotlightMessage) bool { return m.On && m.Start })
+	if status, body := ls.call(t, "PUT", spotlight, w.Token, map[string]any{"student": sts[1].ID}); status != 200 {
+		t.Fatalf("spotlight on Bob: %d %s", status, body)
+	}
+	until("Ada", "spotlight on Bob", func(m bridge.SpotlightMessage) bool { return m.On && m.Start })
+	until("Bob", "end of Ada's spotlight", func(m bridge.SpotlightMessage) bool { return !m.On })
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/bridge"
@@ -26,14 +27,14 @@ import (
 // (the pacing, the instructor's message, the student's hand), pushed
 // after the hello and on each change. A locked exercise's page is refused
 // to a workshop's student (labPage), and so are reports of it
-// (answerReport). The pacing is the store's; the message is kept in
-// memory, per workshop, as the help queue is: it matters for minutes, and
-// the instructor sends it again after a restart.
+// (answerReport). The pacing and the message are the store's, so that a
+// restart keeps them; the message is kept in memory too, per workshop,
+// for the sessions' reads.
 
 // classMessage is the instructor's last message to a workshop's class.
 type classMessage struct {
 	text string
-	id   int64 // changes with each message sent
+	id   int64 // changes with each message sent: when it was, in µs
 }
 
 // classJSON is a workshop's pacing, peers rule and message, as the
@@ -92,19 +93,28 @@ func (ws *workshops) lockedAfter(lw *liveWorkshop) int {
 	return lw.lockedAfter
 }
 
-// say sets a workshop's message ("" takes it down) and tells its
-// sessions.
-func (ws *workshops) say(code, text string) {
+// say sets a workshop's message ("" takes it down) in the store and
+// tells its sessions.
+func (ws *workshops) say(ctx context.Context, code, text string) error {
+	at, err := ws.store.SetMessage(ctx, code, text)
+	if err != nil {
+		return err
+	}
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
+	ws.setMessageLocked(code, text, at)
+	if lw := ws.live[code]; lw != nil {
+		ws.tellClassLocked(lw)
+	}
+	return nil
+}
+
+// setMessageLocked keeps a workshop's message set at; ws.mu is held.
+func (ws *workshops) setMessageLocked(code, text string, at time.Time) {
 	if text == "" {
 		delete(ws.messages, code)
 	} else {
-		ws.lastMessage++
-		ws.messages[code] = classMessage{text: text, id: ws.lastMessage}
-	}
-	if lw := ws.live[code]; lw != nil {
-		ws.tellClassLocked(lw)
+		ws.messages[code] = classMessage{text: text, id: at.UnixMicro()}
 	}
 }
 
@@ -128,10 +138,15 @@ func (ws *workshops) tellStudent(code string, id int64) {
 }
 
 // removeStudent ends a deleted student's session, if they have one,
-// with CloseRemoved, and takes their hand down.
+// with CloseRemoved, and their look-ins, takes their hand down and the
+// spotlight off them.
 func (ws *workshops) removeStudent(code string, id int64) {
-	if q, ok := ws.hands.lower(code, id); ok {
+	ws.forgetWatched(code, id)
+	if q, ok := ws.hands.drop(code, id); ok {
 		ws.events.publish(code, dashEvent{Kind: "hands", Hands: q})
+	}
+	if sp := ws.spotOf(code); sp != nil && sp.student == id {
+		ws.spotlight(code, nil) // the store's went with the student
 	}
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
@@ -186,7 +201,10 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.workshops.say(wk.Code, text)
+	if err := s.workshops.say(r.Context(), wk.Code, text); err != nil {
+		s.storeError(w, err)
+		return
+	}
 	ev := s.classEvent(wk)
 	s.workshops.events.publish(wk.Code, ev)
 	s.log.Info("workshop message", "workshop", lab.FormatCode(wk.Code), "chars", len([]rune(text)))

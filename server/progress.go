@@ -9,6 +9,7 @@ import (
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/bridge"
+	"github.com/socketlab/socketlab/lab/check"
 )
 
 // storeTimeout bounds a request's call to the store. The session's reader
@@ -58,7 +59,7 @@ func (s *session) answerReport(req bridge.Envelope, msg []byte) ([]byte, error) 
 	if err != nil {
 		return nil, storeError("store the report", err)
 	}
-	s.srv.workshops.events.publish(wk.workshop.Code, dashEvent{Kind: "progress", Progress: &stored})
+	s.srv.workshops.events.publish(wk.workshop.Code, dashEvent{Kind: "progress", Progress: new(s.srv.judged(stored))})
 	return marshal(bridge.ReportMessage{Type: bridge.TypeReport, ID: req.ID, Record: stored}), nil
 }
 
@@ -90,4 +91,40 @@ func storeError(what string, err error) error {
 		}
 	}
 	return fmt.Errorf("%s: the server's store failed; try again", what)
+}
+
+// progressJSON is a progress record as the instructor's API, CSV and
+// dashboard show it: confirmed (done) when the server saw every part of
+// it that shows on the wire, or no part of it shows there; else Missing
+// says what shows on the wire and was not seen ("not seen on the wire").
+// A record stored before this rule, unconfirmed for want of the
+// student's own calls, reads as done.
+type progressJSON struct {
+	lab.ProgressRecord
+	Missing string `json:"missing,omitempty"`
+}
+
+// judged is p as the instructor is shown it (progressJSON).
+func (s *Server) judged(p lab.ProgressRecord) progressJSON {
+	out := progressJSON{ProgressRecord: p}
+	ex := s.exercises[p.Exercise]
+	if p.Confirmed || ex == nil || p.Step < 0 || p.Step >= len(ex.Steps) {
+		return out
+	}
+	st := ex.Steps[p.Step]
+	var wire check.Check
+	switch p.Kind {
+	case lab.ProgressStep:
+		wire = st.Check.OnWire()
+	case lab.ProgressAnswer:
+		if st.Question != nil {
+			wire.Expect = st.Question.OnWire()
+		}
+	}
+	if wire.Empty() {
+		out.Confirmed = true
+		return out
+	}
+	out.Missing = wire.Describe()
+	return out
 }

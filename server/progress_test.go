@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -41,16 +42,20 @@ func (ls *labServer) dialStudent(t *testing.T, code string, cookie http.Header) 
 
 // The round-trip exercise's steps, as the worksheet numbers them.
 const (
+	stepSocket  = 0 // socket: the student's own call alone, nothing on the wire
 	stepConnect = 1 // connect: its check needs the student's calls; its question reads the SYN
 	stepAnswers = 3 // the server answers: its check is the server's calls and a packet
-	stepReceive = 4 // recv: the student's own call
+	stepReceive = 4 // recv: the echo's packet in, and the student's own call
+	stepClose   = 5 // close: FINs both ways, the server's calls
 )
 
 // A workshop student's reports are stored, read back from another
-// session, and confirmed only where the server saw the step itself: a
-// forged report of a step not done is stored unconfirmed, and the same
-// report once the step is done is confirmed; a step that needs the
-// student's own calls never is.
+// session, and confirmed (done) where the server saw every part of the
+// step that shows on the wire, or no part of it does: a forged report of
+// a step with a part on the wire is stored unconfirmed, and the API says
+// what was not seen; the same report once the step is done is confirmed,
+// though its check needs the student's own calls too; a step of the
+// student's own calls alone is confirmed on the student's word.
 func TestReportProgress(t *testing.T) {
 	ls := workshopServer(t, Config{})
 	w := ls.create(t, map[string]any{"title": "Progress", "exercises": []string{"round-trip", "datagrams"}})
@@ -78,6 +83,9 @@ func TestReportProgress(t *testing.T) {
 	if r := report(stepConnect, lab.ProgressAnswer, "49152"); r.Confirmed {
 		t.Fatalf("a forged answer was confirmed: %+v", r)
 	}
+	if r := report(stepSocket, lab.ProgressStep, ""); !r.Confirmed {
+		t.Fatalf("a step with nothing on the wire was not confirmed: %+v", r)
+	}
 
 	// The round trip, for real.
 	s, err := cl.Sockets().Socket(sock.Stream)
@@ -103,11 +111,11 @@ func TestReportProgress(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if r := report(stepReceive, lab.ProgressStep, ""); r.Confirmed {
-		t.Errorf("a step of the student's own call was confirmed: %+v", r)
+	if r := report(stepReceive, lab.ProgressStep, ""); !r.Confirmed {
+		t.Errorf("a step whose packet the server saw, and the student's recv, was not confirmed: %+v", r)
 	}
-	if r := report(stepConnect, lab.ProgressStep, ""); r.Confirmed {
-		t.Errorf("a step needing the student's connect call was confirmed: %+v", r)
+	if r := report(stepConnect, lab.ProgressStep, ""); !r.Confirmed {
+		t.Errorf("a step whose handshake the server saw, and the student's connect, was not confirmed: %+v", r)
 	}
 	// The question of the connect step reads the SYN, which the server
 	// saw: the right answer is confirmed, a wrong one is stored as said.
@@ -127,7 +135,7 @@ func TestReportProgress(t *testing.T) {
 	for _, r := range recs {
 		got[strconv.Itoa(r.Step)+string(r.Kind)] = r.Confirmed
 	}
-	want := map[string]bool{"3step": true, "1answer": true, "4step": false, "1step": false}
+	want := map[string]bool{"0step": true, "3step": true, "1answer": true, "4step": true, "1step": true}
 	if len(recs) != len(want) {
 		t.Fatalf("progress = %+v, want %v", recs, want)
 	}
@@ -137,9 +145,30 @@ func TestReportProgress(t *testing.T) {
 		}
 	}
 	// What the new session saw starts empty: its reports are its own.
-	r, err := again.Report(ctx, "round-trip", 5, lab.ProgressStep, "")
+	r, err := again.Report(ctx, "round-trip", stepClose, lab.ProgressStep, "")
 	if err != nil || r.Confirmed {
 		t.Errorf("report of a step not seen in this session = %+v, %v", r, err)
+	}
+
+	// The API says which: done, or not seen on the wire with the part
+	// missing.
+	status, body := ls.call(t, "GET", "/api/workshops/"+w.Code, w.Token, nil)
+	var api struct {
+		Students []struct {
+			Progress []progressJSON `json:"progress"`
+		} `json:"students"`
+	}
+	if err := json.Unmarshal(body, &api); status != 200 || err != nil || len(api.Students) != 1 {
+		t.Fatalf("GET = %d %v %s", status, err, body)
+	}
+	for _, p := range api.Students[0].Progress {
+		unseen := p.Kind == lab.ProgressStep && p.Step == stepClose
+		if p.Confirmed == unseen || (p.Missing != "") != unseen {
+			t.Errorf("API's record %+v: want confirmed %v", p, !unseen)
+		}
+		if unseen && !strings.Contains(p.Missing, "a FIN packet from the student’s host to port 7") {
+			t.Errorf("missing = %q, want the FIN out", p.Missing)
+		}
 	}
 }
 

@@ -17,9 +17,9 @@ import (
 // readLoop reads the client's messages: each binary message is a packet
 // for the switch, each text message a JSON request. Once the session has
 // ended, it goes on reading, and discarding, until the client answers the
-// close frame or the handshake runs out of time; it returns what stopped
-// it. It runs on the /bridge handler's goroutine, the connection's only
-// reader.
+// close frame, the handshake runs out of time, or the client has sent
+// maxAfterEnd messages more (errAfterEnd); it returns what stopped it. It
+// runs on the /bridge handler's goroutine, the connection's only reader.
 func (s *session) readLoop() error {
 	for {
 		typ, r, err := s.conn.NextReader()
@@ -28,6 +28,9 @@ func (s *session) readLoop() error {
 			return err
 		}
 		if s.isDone() {
+			if err := s.afterEnd(); err != nil {
+				return err
+			}
 			continue // NextReader skips what is left of the message
 		}
 		s.lastRead.Store(time.Now().UnixNano())
@@ -100,6 +103,27 @@ func (s *session) checkBudget() {
 	}
 }
 
+// maxAfterEnd bounds the messages, pings included, that an ended session
+// reads and throws away while it waits for the client to answer its
+// close frame: a client that answers sends a few in the meantime, one
+// that floods is cut off.
+const maxAfterEnd = 256
+
+// errAfterEnd stops the reader of a client that went on sending after
+// the session ended; what it sends then is thrown away unread, for
+// closeGrace at most (session.linger), so that the close frame is not
+// reset away.
+var errAfterEnd = errors.New("read: the client went on sending after the session ended")
+
+// afterEnd counts a message read after the session ended: errAfterEnd
+// past maxAfterEnd.
+func (s *session) afterEnd() error {
+	if s.afterEnded++; s.afterEnded > maxAfterEnd {
+		return errAfterEnd
+	}
+	return nil
+}
+
 // readFailed ends the session for what stopped the reader, if it has not
 // ended already.
 func (s *session) readFailed(err error) {
@@ -161,7 +185,7 @@ func (s *session) allow() bool {
 	s.c.rate.Add(1)
 	s.rateStreak++
 	s.warn(warnRate, "bridge: client over its packet rate", "rate", s.srv.cfg.PacketRate, "burst", s.srv.cfg.PacketBurst)
-	if s.rateStreak >= s.srv.cfg.RateDropLimit {
+	if s.rateStreak == s.srv.cfg.RateDropLimit {
 		s.log.Warn("bridge: closing a client that stays over its packet rate", "dropped", s.rateStreak)
 		s.end(bridge.ClosePolicy, "packet rate")
 	}
@@ -201,8 +225,12 @@ func isIPv4(pkt []byte) bool {
 
 // ping answers a WebSocket ping, within the session's message rate. A
 // pong that cannot be written is let go: the writer finds out about a
-// broken connection.
+// broken connection. Once the session has ended, a ping is not answered,
+// and counts as a message read after the end (afterEnd).
 func (s *session) ping(data string) error {
+	if s.isDone() {
+		return s.afterEnd()
+	}
 	if s.allow() {
 		s.conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(closeGrace))
 	}

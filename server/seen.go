@@ -201,19 +201,23 @@ func (s *seen) events() []lab.Event {
 	return trace.Events()
 }
 
-// confirms reports whether what the server saw shows the record done: a
-// step whose check passes over it (a step without a check, only a
-// question, is never confirmed as a step), an answer that the question
-// reads from it too. A check or question about the student's own calls
-// cannot pass over it: the server never sees them.
+// confirms reports whether what the server saw shows the record done, as
+// far as it can know: a step is done when every part of its check that
+// shows on the wire (check.Check.OnWire: the student's packets, the lab
+// server's calls and states) was seen, or when no part of it shows there;
+// an answer when the question reads only what shows on the wire and
+// gives that answer over what was seen, or when it reads anything that
+// does not. A forged report of a step with a part on the wire is not
+// confirmed.
 func (s *seen) confirms(ex *worksheet.Exercise, r lab.ProgressRecord) bool {
 	st := ex.Steps[r.Step]
 	switch r.Kind {
 	case lab.ProgressStep:
-		c := st.Check
-		return len(c.Expect)+len(c.All) > 0 && c.Match(s.events(), s.you)
+		c := st.Check.OnWire()
+		return c.Empty() || c.Match(s.events(), s.you)
 	case lab.ProgressAnswer:
-		return st.Question != nil && st.Question.Answer(s.events(), s.you, r.Answer).OK
+		q := st.Question
+		return q != nil && (len(q.OnWire()) == 0 || q.Answer(s.events(), s.you, r.Answer).OK)
 	}
 	return false
 }

@@ -43,6 +43,7 @@ type Config struct {
 	// telnet, curl and dig; invalid for none.
 	HostServices netip.Addr
 	// Log receives what the server has to say; nil means slog.Default().
+	// A line many sessions repeat is limited by its message (lograte.go).
 	Log *slog.Logger
 	// Exercises are the worksheet, in order, served at /lab/{id}.
 	Exercises []*worksheet.Exercise
@@ -172,6 +173,7 @@ func New(cfg Config) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.log = slog.New(newLogLimiter(s.log.Handler()))
 	s.worksheets = map[string]*pages.Worksheet{}
 	s.exercises = map[string]*worksheet.Exercise{}
 	var prev *pages.Worksheet // each links to the next, in the worksheet's order

@@ -63,6 +63,7 @@ type session struct {
 	warned     uint8 // abuse already logged, by bit
 	reports    int   // progress reports made, at most bridge.MaxReports
 	unchecked  int   // packets since the memory budget was last checked
+	afterEnded int   // messages read after the session ended (afterEnd)
 
 	done       chan struct{} // closed when the session ends
 	writerDone chan struct{} // closed when the writer has written the close frame
@@ -219,8 +220,8 @@ func (s *session) run() {
 	wait.Stop()
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) && !isTimeout(err) {
-		// The reader stopped short of the close handshake, and the
-		// client may still be sending.
+		// The reader stopped short of the close handshake (errAfterEnd
+		// included), and the client may still be sending.
 		s.linger()
 	}
 	s.conn.Close()

@@ -20,7 +20,9 @@ import (
 // every other student's session gets it in spotlight messages, named
 // classmateName unless the instructor chose to show the name; session
 // events (which name the session) stay out. Off, everyone's page is as
-// it was. The spotlit student is told, as a watch message.
+// it was. The spotlit student is told, as a watch message. Whom it is on
+// is the store's (lab.WorkshopStore.SetSpotlight), so that a restart
+// keeps it: the trace comes back with the student's next session.
 
 // classmateName is what the class is told a spotlit student is called.
 const classmateName = "a classmate"
@@ -32,6 +34,15 @@ type spot struct {
 	name     string // for the class: classmateName, or real if showName
 	showName bool
 	address  string // the student's host, whose the trace's lifeline is
+}
+
+// newSpot is the spotlight on st, named to the class if showName.
+func newSpot(st *lab.Student, showName bool) *spot {
+	name := classmateName
+	if showName {
+		name = st.Name
+	}
+	return &spot{student: st.ID, real: st.Name, name: name, showName: showName, address: st.Addr.String()}
 }
 
 // spotlightJSON is the spotlight as the instructor's API says it; the
@@ -77,12 +88,14 @@ type projectorJSON struct {
 // big, for the projector, drawn by projector.js from its stream.
 func (s *Server) projectorPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
-	wk, ok := s.authorized(w, r)
-	if !ok {
+	w.Header().Set("Referrer-Policy", sameOrigin)
+	wk, ok := s.pageWorkshop(r)
+	if !ok { // on a classroom PC: the sign-in form, which comes back here
+		w.WriteHeader(http.StatusUnauthorized)
+		render(w, r, pages.TeachPage(pages.TeachView{Next: r.URL.Path}))
 		return
 	}
-	render(w, r, pages.ProjectorPage(pages.ProjectorView{Code: lab.FormatCode(wk.Code), Title: wk.Title}))
+	render(w, r, pages.ProjectorPage(pages.ProjectorView{Code: lab.FormatCode(wk.Code), Title: wk.Title, Join: s.joinScreenView(r, wk)}))
 }
 
 // projectorTrace is GET /api/workshops/{code}/spotlight/trace: the
@@ -92,23 +105,37 @@ func (s *Server) projectorTrace(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	done, ok := s.openTrace(w, r, wk)
+	if !ok {
+		return
+	}
+	defer done()
 	ws := s.workshops
 	sub := ws.events.subscribe(projectorTopic(wk.Code))
 	defer ws.events.unsubscribe(sub)
 	sp, kept := ws.spotlightNow(wk.Code)
-	first := projectorJSON{traceJSON: traceJSON{Reset: true, Events: classEvents(kept)}}
-	if sp != nil {
-		first.On, first.Name, first.Address = true, sp.name, sp.address
-	}
-	serveSSE(w, r, sub, "spotlight", first, func(changes []dashEvent) (string, any) {
-		out := projectorJSON{traceJSON: traceOf(changes)}
-		if sp := ws.spotOf(wk.Code); sp != nil {
-			out.On, out.Name, out.Address = true, sp.name, sp.address
-		} else {
-			out.traceJSON = traceJSON{Reset: true, Events: []lab.Event{}}
+	first := traceJSON{Reset: true, Events: classEvents(kept.events)}
+	serveSSE(w, r, sub, "spotlight", projectorParts(sp, first), func(changes []dashEvent) (string, any) {
+		sp := ws.spotOf(wk.Code)
+		if sp == nil {
+			return "spotlight", projectorParts(nil, traceJSON{Reset: true, Events: []lab.Event{}})
 		}
-		return "spotlight", out
+		return "spotlight", projectorParts(sp, traceOf(changes))
 	})
+}
+
+// projectorParts is t, with the spotlight sp (nil: off), as the values
+// of the projector's stream's messages (see traceJSON.parts).
+func projectorParts(sp *spot, t traceJSON) sseParts {
+	var out sseParts
+	for _, p := range t.parts() {
+		m := projectorJSON{traceJSON: p}
+		if sp != nil {
+			m.On, m.Name, m.Address = true, sp.name, sp.address
+		}
+		out = append(out, m)
+	}
+	return out
 }
 
 // classEvents are evs without session events, which the class is not
@@ -142,11 +169,11 @@ func (s *Server) putSpotlight(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	name := classmateName
-	if req.ShowName {
-		name = st.Name
+	if err := s.cfg.Store.SetSpotlight(r.Context(), wk.Code, &lab.Spotlight{Student: st.ID, ShowName: req.ShowName}); err != nil {
+		s.storeError(w, err)
+		return
 	}
-	s.workshops.spotlight(wk.Code, &spot{student: st.ID, real: st.Name, name: name, showName: req.ShowName, address: st.Addr.String()})
+	s.workshops.spotlight(wk.Code, newSpot(st, req.ShowName))
 	writeJSON(w, http.StatusOK, req)
 }
 
@@ -154,6 +181,10 @@ func (s *Server) putSpotlight(w http.ResponseWriter, r *http.Request) {
 func (s *Server) deleteSpotlight(w http.ResponseWriter, r *http.Request) {
 	wk, ok := s.authorized(w, r)
 	if !ok {
+		return
+	}
+	if err := s.cfg.Store.SetSpotlight(r.Context(), wk.Code, nil); err != nil {
+		s.storeError(w, err)
 		return
 	}
 	s.workshops.spotlight(wk.Code, nil)
@@ -181,6 +212,18 @@ func (ws *workshops) spotlight(code string, sp *spot) {
 		return
 	}
 	k := mirrorKey{code, sp.student}
+	if old != nil && old.student != sp.student {
+		// The newly spotlit student's page shows the last one's no more.
+		var sess *session
+		ws.mu.Lock()
+		if lw := ws.live[code]; lw != nil {
+			sess = lw.sessions[sp.student]
+		}
+		ws.mu.Unlock()
+		if sess != nil {
+			sess.spotlight("", []spotMsg{spotlightOff()})
+		}
+	}
 	kept := ws.watch(k, func(mr *mirror) { mr.spotlit = true })
 	ws.spotlightEvents(k, true, kept)
 }
@@ -193,27 +236,27 @@ func spotlightOff() spotMsg {
 // spotlightEvents sends k's events to the rest of k's class, if k is
 // spotlit: on its start, after telling them to forget the last
 // spotlight's.
-func (ws *workshops) spotlightEvents(k mirrorKey, start bool, evs []lab.Event) {
+func (ws *workshops) spotlightEvents(k mirrorKey, start bool, evs traceEvents) {
 	ws.mirrors.mu.Lock()
 	sp := ws.mirrors.spots[k.code]
 	ws.mirrors.mu.Unlock()
 	if sp == nil || sp.student != k.student {
 		return
 	}
-	ws.events.publish(projectorTopic(k.code), dashEvent{Kind: "trace", Reset: start, Events: classEvents(evs)})
-	ws.toClass(k.code, k.student, sp.name, spotlightMessages(sp.name, sp.address, start, evs))
+	ws.events.publish(projectorTopic(k.code), traceChange(start, traceEvents{classEvents(evs.events), evs.bytes}))
+	ws.toClass(k.code, k.student, sp.name, spotlightMessages(sp.name, sp.address, start, evs.events))
 }
 
 // spotlightNow is a workshop's spotlight, nil for off, and the spotlit
 // student's events kept.
-func (ws *workshops) spotlightNow(code string) (*spot, []lab.Event) {
+func (ws *workshops) spotlightNow(code string) (*spot, traceEvents) {
 	ws.mirrors.mu.Lock()
 	defer ws.mirrors.mu.Unlock()
 	sp := ws.mirrors.spots[code]
 	if sp == nil {
-		return nil, nil
+		return nil, traceEvents{}
 	}
-	var kept []lab.Event
+	var kept traceEvents
 	if mr := ws.mirrors.students[mirrorKey{code, sp.student}]; mr != nil {
 		kept = mr.eventsLocked()
 	}
@@ -238,7 +281,7 @@ func (ws *workshops) greetSpotlight(sess *session) {
 		sess.spotlight("", []spotMsg{spotlightOff()})
 		return
 	}
-	sess.spotlight(sp.name, spotlightMessages(sp.name, sp.address, true, kept))
+	sess.spotlight(sp.name, spotlightMessages(sp.name, sp.address, true, kept.events))
 }
 
 // toClass sends a spotlight's msgs, named name, to every session of the

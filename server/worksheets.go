@@ -168,7 +168,7 @@ func (s *Server) exerciseQuestions(w http.ResponseWriter, r *http.Request) {
 func (s *Server) labPage(w http.ResponseWriter, r *http.Request, ws *pages.Worksheet) {
 	code := r.URL.Query().Get("workshop")
 	if code == "" {
-		render(w, r, pages.LabPage(ws, nil))
+		render(w, r, pages.LabPage(ws, s.outsideWorkshop(r, ws)))
 		return
 	}
 	if s.workshops == nil {
@@ -187,6 +187,45 @@ func (s *Server) labPage(w http.ResponseWriter, r *http.Request, ws *pages.Works
 		return
 	}
 	render(w, r, pages.LabPage(ws, &pages.WorkshopBadge{Code: lab.FormatCode(wk.Code), Title: wk.Title, Name: st.Name, Exercises: s.workshopExercises(wk)}))
+}
+
+// maxWorkshopCookies bounds the student cookies a request's lab page
+// looks up in the store.
+const maxWorkshopCookies = 4
+
+// outsideWorkshop is, for an exercise's page opened without ?workshop=
+// by a browser that is a student of a workshop with that exercise, the
+// badge that tells them this page is not the workshop's (its steps are
+// not sent to the instructor; the workshop may have locked it); nil
+// otherwise.
+func (s *Server) outsideWorkshop(r *http.Request, ws *pages.Worksheet) *pages.WorkshopBadge {
+	if ws == nil || s.workshops == nil {
+		return nil
+	}
+	n := 0
+	for _, c := range r.Cookies() {
+		code, ok := strings.CutPrefix(c.Name, studentCookie(""))
+		if !ok || strings.HasPrefix(code, "instructor_") {
+			continue
+		}
+		if n++; n > maxWorkshopCookies {
+			return nil
+		}
+		code, err := lab.ParseCode(code)
+		if err != nil {
+			continue
+		}
+		wk, err := s.cfg.Store.Workshop(r.Context(), code)
+		if err != nil || !wk.HasExercise(ws.ID) {
+			continue
+		}
+		st, err := s.student(r, wk)
+		if err != nil {
+			continue
+		}
+		return &pages.WorkshopBadge{Code: lab.FormatCode(wk.Code), Title: wk.Title, Name: st.Name, Outside: true, Locked: wk.Locked(ws.ID)}
+	}
+	return nil
 }
 
 // exerciseLinks lists the exercises for the home page, in order.

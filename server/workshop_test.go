@@ -163,14 +163,21 @@ func TestWorkshopAPI(t *testing.T) {
 		}
 	}
 
-	// The CSV: one row per completed step, the name defused.
+	// The CSV: one row per completed step, the name defused, done or not
+	// seen on the wire with what is missing; a student who joined and
+	// completed nothing has a row too (attendance).
+	if resp := ls.joinAs(t, browser(t), w.Code, "Bo"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("join Bo = %d", resp.StatusCode)
+	}
 	status, body = ls.call(t, "GET", "/api/workshops/"+w.Code+"/progress.csv", w.Token, nil)
 	rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
-	if status != 200 || err != nil || len(rows) != 3 {
+	if status != 200 || err != nil || len(rows) != 4 {
 		t.Fatalf("CSV = %d %v\n%s", status, err, body)
 	}
-	if strings.Join(rows[0], ",") != "student,name,address,exercise,step,completed_at,confirmed" ||
-		rows[1][1] != `'=HYPERLINK("x")` || rows[1][4] != "0" || rows[1][6] != "true" || rows[2][6] != "false" {
+	if strings.Join(rows[0], ",") != "student,name,address,exercise,step,completed_at,confirmed,status,missing" ||
+		rows[1][1] != `'=HYPERLINK("x")` || rows[1][4] != "0" || rows[1][6] != "true" || rows[1][7] != "done" ||
+		rows[2][6] != "false" || rows[2][7] != "not seen on the wire" || !strings.Contains(rows[2][8], "a SYN packet from the student’s host") ||
+		rows[3][1] != "Bo" || rows[3][3] != "" || rows[3][7] != "no steps" {
 		t.Errorf("CSV rows = %q", rows)
 	}
 
@@ -203,7 +210,7 @@ func TestWorkshopAPIAuth(t *testing.T) {
 		{"GET", "/api/workshops/" + a.Code}, {"PATCH", "/api/workshops/" + a.Code},
 		{"DELETE", "/api/workshops/" + a.Code}, {"GET", "/api/workshops/" + a.Code + "/progress.csv"},
 	} {
-		for _, token := range []string{"", b.Token, "sesame"} {
+		for _, token := range []string{"", b.Token, "sesame!"} {
 			status, body := ls.call(t, req.method, req.path, token, `{"peers":"all"}`)
 			if status != 401 || strings.Contains(string(body), "Secret") || strings.Contains(string(body), a.Code) {
 				t.Errorf("%s %s with token %q = %d %s, want 401 and nothing of the workshop", req.method, req.path, token, status, body)
@@ -212,6 +219,11 @@ func TestWorkshopAPIAuth(t *testing.T) {
 	}
 	if status, _ := ls.call(t, "GET", "/api/workshops/"+a.Code, a.Token, nil); status != 200 {
 		t.Errorf("GET with its token = %d", status)
+	}
+	// The instructor key opens every workshop: a lost token is never a
+	// lost workshop.
+	if status, body := ls.call(t, "GET", "/api/workshops/"+b.Code, "sesame", nil); status != 200 || !strings.Contains(string(body), b.Code) {
+		t.Errorf("GET with the instructor key = %d %s", status, body)
 	}
 	// An unknown code is 404 with a token, 401 without one.
 	if status, _ := ls.call(t, "GET", "/api/workshops/2345-6789", a.Token, nil); status != 404 {

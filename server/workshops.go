@@ -35,8 +35,11 @@ type workshops struct {
 	closed bool
 	// messages are the instructors' last messages to their classes, by
 	// code (pacing.go).
-	messages    map[string]classMessage
-	lastMessage int64
+	messages map[string]classMessage
+	// restored are the workshops whose message, spotlight and help queue
+	// this process has read from the store (restore).
+	restoreMu sync.Mutex
+	restored  map[string]bool
 	// wireMu keeps the changes of the room wires in order (roomwire.go).
 	wireMu sync.Mutex
 }
@@ -59,7 +62,7 @@ type liveWorkshop struct {
 
 func newWorkshops(store lab.WorkshopStore, linger time.Duration, maxConnections int, log *slog.Logger) *workshops {
 	return &workshops{store: store, linger: linger, maxConnections: maxConnections, log: log,
-		events: newHub(), hands: newHands(), mirrors: newMirrors(), live: map[string]*liveWorkshop{}, messages: map[string]classMessage{}}
+		events: newHub(), hands: newHands(), mirrors: newMirrors(), live: map[string]*liveWorkshop{}, messages: map[string]classMessage{}, restored: map[string]bool{}}
 }
 
 // attach puts sess's host on w's network at the student's address,
@@ -163,11 +166,15 @@ func (ws *workshops) expire(lw *liveWorkshop, gen uint64) {
 	ws.log.Info("workshop network stopped: nobody there", "workshop", lab.FormatCode(lw.code))
 }
 
-// remove ends a deleted workshop's sessions; its network closes with the
-// last of them.
+// remove ends a deleted workshop's sessions and its trace streams; its
+// network closes with the last of them.
 func (ws *workshops) remove(code string) {
 	ws.hands.remove(code)
 	ws.forget(code)
+	ws.restoreMu.Lock()
+	delete(ws.restored, code)
+	ws.restoreMu.Unlock()
+	ws.forgetWatched(code, 0)
 	ws.mu.Lock()
 	lw := ws.live[code]
 	if lw == nil {
@@ -189,8 +196,50 @@ func (ws *workshops) remove(code string) {
 		lw.room.Close()
 	}
 	for _, s := range open {
-		s.end(bridge.CloseGoingAway, "the workshop was deleted")
+		s.end(bridge.CloseEnded, "the instructor ended this workshop")
 	}
+}
+
+// restore reads what the instructor set for wk's class (the message, the
+// spotlight, the help queue) from the store, the first time this process
+// needs it: after a restart, or on a server new to the workshop. A
+// failure is logged, and tried again on the next call.
+func (ws *workshops) restore(ctx context.Context, wk *lab.Workshop) {
+	ws.restoreMu.Lock()
+	defer ws.restoreMu.Unlock()
+	if ws.restored[wk.Code] {
+		return
+	}
+	if err := ws.load(ctx, wk); err != nil {
+		ws.log.Warn("read the class's message, spotlight and hands", "workshop", lab.FormatCode(wk.Code), "err", err)
+		return
+	}
+	ws.restored[wk.Code] = true
+}
+
+// load is restore's reading; ws.restoreMu is held.
+func (ws *workshops) load(ctx context.Context, wk *lab.Workshop) error {
+	c, err := ws.store.Class(ctx, wk.Code)
+	if err != nil {
+		return err
+	}
+	ws.hands.set(wk.Code, c.Hands)
+	ws.mu.Lock()
+	ws.setMessageLocked(wk.Code, c.Message, c.MessageAt)
+	ws.mu.Unlock()
+	if c.Spotlight == nil {
+		return nil
+	}
+	students, err := ws.store.Students(ctx, wk.Code)
+	if err != nil {
+		return err
+	}
+	for _, st := range students {
+		if st.ID == c.Spotlight.Student {
+			ws.spotlight(wk.Code, newSpot(st, c.Spotlight.ShowName))
+		}
+	}
+	return nil
 }
 
 // setPeers applies a workshop's peers policy to its network, if it runs.

@@ -15,8 +15,9 @@ import (
 // "reconnected"), so the student sees what happened and why: opts.Trace,
 // which must be set, and each client's. joined is called with each new
 // client, after the previous one is closed. A session closed with
-// CloseReplaced (the workshop's student went on in another tab) or
-// CloseRemoved (the instructor deleted the student) is not replaced: Keep
+// CloseReplaced (the workshop's student went on in another tab),
+// CloseRemoved (the instructor deleted the student) or CloseEnded (the
+// instructor deleted the workshop) is not replaced: Keep
 // records "closed" and joins no more. Keep returns when ctx ends.
 func Keep(ctx context.Context, url string, opts Options, joined func(*Client)) {
 	trace := opts.Trace
@@ -44,7 +45,11 @@ func Keep(ctx context.Context, url string, opts Options, joined func(*Client)) {
 			status(&lab.SessionEvent{What: "connected", Message: "your host is " + addr, Address: addr})
 		} else {
 			prev.Close()
-			status(&lab.SessionEvent{What: "reconnected", Message: "a fresh session: your host is now " + addr + "; the old session's sockets and variables are gone", Address: addr})
+			where := "your host is now " + addr
+			if prev.Addr() == c.Addr() { // a workshop keeps its student's address
+				where = "on the same host, " + addr
+			}
+			status(&lab.SessionEvent{What: "reconnected", Message: "a fresh session, " + where + "; the old session's sockets and variables are gone", Address: addr})
 		}
 		joined(c)
 		prev = c
@@ -59,6 +64,11 @@ func Keep(ctx context.Context, url string, opts Options, joined func(*Client)) {
 				continue
 			case CloseRemoved:
 				e.Message = "the instructor removed you from this workshop, with your progress; join it again to go on"
+				status(e)
+				<-ctx.Done()
+				continue
+			case CloseEnded:
+				e.Message = "the instructor ended this workshop: its lab and your progress in it are gone"
 				status(e)
 				<-ctx.Done()
 				continue

@@ -94,7 +94,8 @@
 // reports of them too), the instructor's last message to the class, the
 // student's hand, and the wire the instructor set for the whole room. Each one is the whole state, never a change. A
 // session of a student the instructor deleted is closed with
-// CloseRemoved, after which the client does not reconnect.
+// CloseRemoved, and every session of a workshop the instructor deleted
+// with CloseEnded, after which the client does not reconnect.
 //
 // A text message the server cannot take (not JSON, no "type", a type it
 // does not know, or a known one whose fields do not decode) is counted
@@ -190,6 +191,9 @@ const (
 	// CloseRemoved: the instructor deleted the student from the
 	// workshop. The client does not reconnect.
 	CloseRemoved = 4002
+	// CloseEnded: the instructor deleted (ended) the workshop. The client
+	// does not reconnect.
+	CloseEnded = 4003
 )
 
 // Hello is the server's first message.
@@ -374,6 +378,11 @@ const MaxMirrorKept = 500
 // MaxMirrorEvent bounds one mirrored event, encoded as JSON, in bytes: a
 // packet of the MTU with its decoded headers takes about 6 KB.
 const MaxMirrorEvent = 16 << 10
+
+// MaxMirrorFootprint bounds one mirrored event once decoded, in bytes of
+// memory (EventFootprint): twice MaxMirrorEvent. An event of the MTU's
+// packet takes about 3 KB; 16 KB of empty objects in a list, 260 KB.
+const MaxMirrorFootprint = 2 * MaxMirrorEvent
 
 // WatchMessage tells a workshop student's client who sees its trace: the
 // instructor's look-in, the class (a spotlight), or, both false, nobody.

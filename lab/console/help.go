@@ -479,7 +479,8 @@ The wire between your host and the switch (help(wire)): wire.pause(), wire.step(
   wire.duplicate(0.1), wire.reorder(0.1), wire.rate(64000), wire.seed(7), wire.clear()
 
 Type help(s.connect), or help("connect"), to see what a call does on the wire.
-The lab server's protocols: help("smtp"), help("pop3"), help("resp"), help("tftp").
+The lab server's protocols: help("smtp"), help("pop3"), help("resp"), help("tftp"), help("sql"),
+  help("ftp"), help("imap").
 
 Where the console differs from Python (a test runs the same lines in both):
 `)

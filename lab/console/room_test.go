@@ -175,7 +175,7 @@ func TestErrorsOnTheWire(t *testing.T) {
 >>> s = socket(TCP)
 >>> s.connect(("10.0.0.1", 9))
 ConnectionRefusedError: [Errno 111] Connection refused
-hint: the lab server 10.0.0.1 listens on TCP 7 (echo), 13 (daytime), 25 (smtp), 80 (http), 110 (pop3), 2000 (callme), 2001 (counter), 2007 (iterecho), 6379 (kv), 9000 (peer)
+hint: the lab server 10.0.0.1 listens on TCP 7 (echo), 13 (daytime), 21 (ftp), 25 (smtp), 80 (http), 110 (pop3), 143 (imap), 2000 (callme), 2001 (counter), 2007 (iterecho), 5432 (sql), 6379 (kv), 9000 (peer)
 >>> b = socket(TCP)
 >>> b.bind(("0.0.0.0", 5000))
 >>> b2 = socket(TCP)

@@ -34,7 +34,7 @@ s.close()
 
 >>> s.connect(("10.0.0.1", 9))  # raises ConnectionRefusedError
 ConnectionRefusedError: [Errno 111] Connection refused
-hint: the lab server 10.0.0.1 listens on TCP 7 (echo), 13 (daytime), 25 (smtp), 80 (http), 110 (pop3), 2000 (callme), 2001 (counter), 2007 (iterecho), 6379 (kv), 9000 (peer)
+hint: the lab server 10.0.0.1 listens on TCP 7 (echo), 13 (daytime), 21 (ftp), 25 (smtp), 80 (http), 110 (pop3), 143 (imap), 2000 (callme), 2001 (counter), 2007 (iterecho), 5432 (sql), 6379 (kv), 9000 (peer)
 >>> s = socket(AF_INET, SOCK_STREAM)
 >>> s.connect(("10.0.0.1", 7))
 >>> s.sendall(b"hello\n"); s.recv(1024)
@@ -60,7 +60,7 @@ func TestRunScriptFailures(t *testing.T) {
 		{
 			"s = socket()\ns.connect((\"10.0.0.1\", 9))\nprint(\"not reached\")\n",
 			"script line 2: ConnectionRefusedError: [Errno 111] Connection refused",
-			">>> s = socket()\n>>> s.connect((\"10.0.0.1\", 9))\nConnectionRefusedError: [Errno 111] Connection refused\nhint: the lab server 10.0.0.1 listens on TCP 7 (echo), 13 (daytime), 25 (smtp), 80 (http), 110 (pop3), 2000 (callme), 2001 (counter), 2007 (iterecho), 6379 (kv), 9000 (peer)\n",
+			">>> s = socket()\n>>> s.connect((\"10.0.0.1\", 9))\nConnectionRefusedError: [Errno 111] Connection refused\nhint: the lab server 10.0.0.1 listens on TCP 7 (echo), 13 (daytime), 21 (ftp), 25 (smtp), 80 (http), 110 (pop3), 143 (imap), 2000 (callme), 2001 (counter), 2007 (iterecho), 5432 (sql), 6379 (kv), 9000 (peer)\n",
 		},
 		{
 			"x = 1  # raises NameError\n",

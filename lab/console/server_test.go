@@ -18,10 +18,10 @@ func TestRefusedHint(t *testing.T) {
 	l.transcript(t, `
 >>> socket(AF_INET, SOCK_STREAM).connect(("10.0.0.1", 9))
 ConnectionRefusedError: [Errno 111] Connection refused
-hint: the lab server 10.0.0.1 listens on TCP 7 (echo), 13 (daytime), 25 (smtp), 80 (http), 110 (pop3), 2000 (callme), 2001 (counter), 2007 (iterecho), 6379 (kv), 9000 (peer)
+hint: the lab server 10.0.0.1 listens on TCP 7 (echo), 13 (daytime), 21 (ftp), 25 (smtp), 80 (http), 110 (pop3), 143 (imap), 2000 (callme), 2001 (counter), 2007 (iterecho), 5432 (sql), 6379 (kv), 9000 (peer)
 >>> socket(AF_INET, SOCK_STREAM).connect(("10.0.0.1", 69))
 ConnectionRefusedError: [Errno 111] Connection refused
-hint: tftp is on UDP 69: socket(AF_INET, SOCK_DGRAM) reaches it; the lab server 10.0.0.1 listens on TCP 7 (echo), 13 (daytime), 25 (smtp), 80 (http), 110 (pop3), 2000 (callme), 2001 (counter), 2007 (iterecho), 6379 (kv), 9000 (peer)
+hint: tftp is on UDP 69: socket(AF_INET, SOCK_DGRAM) reaches it; the lab server 10.0.0.1 listens on TCP 7 (echo), 13 (daytime), 21 (ftp), 25 (smtp), 80 (http), 110 (pop3), 143 (imap), 2000 (callme), 2001 (counter), 2007 (iterecho), 5432 (sql), 6379 (kv), 9000 (peer)
 >>> socket(AF_INET, SOCK_STREAM).connect(("127.0.0.1", 9))
 ConnectionRefusedError: [Errno 111] Connection refused
 `)

@@ -307,12 +307,12 @@ func (db *DB) workshopID(ctx context.Context, code string) (id int64, err error)
 	return id, notFound(err, noWorkshop(code))
 }
 
-func scanWorkshop(row pgx.Row, code string) (*lab.Workshop, error) {
+func scanWorkshop(row pgx.Row, code string, extra ...any) (*lab.Workshop, error) {
 	var w lab.Workshop
 	var peers string
 	var hash []byte
 	var wire *string
-	err := row.Scan(&w.Code, &w.Title, &w.Exercises, &peers, &w.MaxStudents, &w.LockedAfter, &wire, &hash, &w.CreatedAt, &w.UpdatedAt)
+	err := row.Scan(append([]any{&w.Code, &w.Title, &w.Exercises, &peers, &w.MaxStudents, &w.LockedAfter, &wire, &hash, &w.CreatedAt, &w.UpdatedAt}, extra...)...)
 	if err != nil {
 		return nil, notFound(err, noWorkshop(code))
 	}

@@ -111,3 +111,66 @@ func FuzzTFTP(f *testing.F) {
 		}
 	})
 }
+
+// An FTP session on whatever a client sends answers every line with a
+// three-digit reply, never panics, stays within the area's bounds and
+// ends when the input does. Its network refuses sockets, so a PASV's
+// port does not open (425) and no transfer starts.
+func FuzzFTP(f *testing.F) {
+	f.Add([]byte("USER anonymous\r\nPASS x\r\nPWD\r\nTYPE I\r\nPASV\r\nEPSV\r\nLIST\r\nRETR hello.txt\r\nSTOR up.txt\r\nSIZE hello.txt\r\nQUIT\r\n"))
+	f.Add([]byte("user ftp\nPASS\nCWD /x\nTYPE Q\nMODE B\nEPSV 2\nPORT 1,2,3,4,5,6\nXYZZY\n\n"))
+	f.Add([]byte(strings.Repeat("A", 600) + "\r\nNOOP\r\nFEAT\r\nSYST\r\n"))
+	srv := NewServer(nil)
+	defer srv.Close()
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var out bytes.Buffer
+		sess := &ftpSession{s: srv, n: noNetwork{}, ctrl: fakeConn{}, area: &srv.files}
+		serveFTP(bufio.NewReader(bytes.NewReader(in)), bufio.NewWriter(&out), sess)
+		sess.closePassive()
+		for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\r\n"), "\r\n") {
+			if strings.HasPrefix(line, " ") || line == "211 End" {
+				continue // FEAT's list
+			}
+			if len(line) < 4 || line[0] < '1' || line[0] > '5' || line[3] != ' ' && line[3] != '-' || len(line) > 1024 {
+				t.Fatalf("reply line %q", line)
+			}
+		}
+		if n := srv.passive.Load(); n != 0 {
+			t.Fatalf("%d passive ports counted after the session", n)
+		}
+	})
+}
+
+// fakeConn is a control connection's addresses, for FuzzFTP.
+type fakeConn struct{ net.Conn }
+
+func (fakeConn) LocalAddr() net.Addr  { return &net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 21} }
+func (fakeConn) RemoteAddr() net.Addr { return &net.TCPAddr{IP: net.IPv4(10, 0, 1, 1), Port: 40000} }
+
+// An IMAP session on whatever a client sends answers every line with
+// an untagged or tagged response, never panics, never changes the
+// mailbox, and ends when the input does.
+func FuzzIMAP(f *testing.F) {
+	f.Add([]byte("A1 CAPABILITY\r\nA2 LOGIN ada x\r\nA3 SELECT INBOX\r\nA4 FETCH 1:* (FLAGS RFC822.SIZE BODY[])\r\nA5 UID FETCH 1 BODY.PEEK[]\r\nA6 LOGOUT\r\n"))
+	f.Add([]byte("a login \"ada\" \"p w\"\r\nb list \"\" *\r\nc examine inbox\r\nd fetch *,1:2,0 uid\r\ne store 1 +flags (\\Deleted)\r\nf expunge\r\n"))
+	f.Add([]byte("A1 LOGIN {3}\r\nada\r\n" + strings.Repeat("X", 2000) + "\r\n* NOOP\r\nA FETCH 4294967296 BODY[]\r\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var mail mailstore
+		if err := mail.deliver([]string{"ada"}, []byte("Subject: hi\n\nbody\n")); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		serveIMAP(bufio.NewReader(bytes.NewReader(in)), bufio.NewWriter(&out), &mail)
+		if !strings.HasPrefix(out.String(), "* OK ") {
+			t.Fatalf("greeting %q", out.String())
+		}
+		if n := len(mail.peek("ada")); n != 1 {
+			t.Fatalf("the session left %d messages of 1", n)
+		}
+		for _, line := range strings.Split(out.String(), "\r\n") {
+			if len(line) > 2048 {
+				t.Fatalf("a reply line of %d bytes", len(line))
+			}
+		}
+	})
+}

@@ -4,12 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/socketlab/socketlab/lab"
 )
 
 // say writes line and expects the reply to begin with want.
@@ -130,5 +135,96 @@ func TestTFTPInTheLab(t *testing.T) {
 	u.WriteTo([]byte("\x00\x01nosuch\x00octet\x00"), server)
 	if b, _ := read(); !bytes.HasPrefix(b, []byte("\x00\x05\x00\x01file not found")) {
 		t.Errorf("RRQ nosuch: % x", b)
+	}
+}
+
+// In the lab, a startup message and a Query typed as bytes get
+// PostgreSQL's answers; a line of text, as a text protocol takes it, is
+// read as a startup message's length and refused with a FATAL error, and
+// the server closes.
+func TestSQLInTheLab(t *testing.T) {
+	s := newStudent(t)
+	c, r := s.dial(5432)
+	c.Write([]byte("\x00\x00\x00\x12\x00\x03\x00\x00user\x00ada\x00\x00"))
+	read := func(want string) {
+		t.Helper()
+		typ, err := r.ReadByte()
+		var n uint32
+		if err == nil {
+			err = binary.Read(r, binary.BigEndian, &n)
+		}
+		body := make([]byte, max(int(n)-4, 0))
+		if err == nil {
+			_, err = io.ReadFull(r, body)
+		}
+		if err != nil || !strings.HasPrefix(string(typ)+string(body), want) {
+			t.Fatalf("read %q %q, %v; want %q…", typ, body, err, want)
+		}
+	}
+	read("R\x00\x00\x00\x00") // AuthenticationOk
+	for range 4 {
+		read("S")
+	}
+	read("K")
+	read("ZI")
+	c.Write([]byte("Q\x00\x00\x00\x1aselect * from courses\x00"))
+	read("T\x00\x03code\x00")
+	read("D\x00\x03\x00\x00\x00\x06NET101")
+	read("D")
+	read("D")
+	read("CSELECT 3\x00")
+	read("ZI")
+
+	text, tr := s.dial(5432)
+	text.Write([]byte("select count(*) from students\r\n"))
+	all, _ := io.ReadAll(tr)
+	if !bytes.HasPrefix(all, []byte("E")) || !bytes.Contains(all, []byte("C08P01\x00")) {
+		t.Errorf("a line of text: %q, want a FATAL 08P01 and the end", all)
+	}
+}
+
+// In the lab, FTP's data port is a lab socket of the server's: the
+// student's trace holds the server listening on the port PASV named and
+// accepting the student's second connection there, beside the control
+// connection on 21.
+func TestFTPInTheLab(t *testing.T) {
+	s := newStudent(t)
+	c, r := s.dial(21)
+	say(t, c, r, "", "220 ")
+	say(t, c, r, "USER anonymous", "331 ")
+	say(t, c, r, "PASS me@lab", "230 ")
+	c.Write([]byte("EPSV\r\n"))
+	line, _ := r.ReadString('\n')
+	var port uint16
+	if _, err := fmt.Sscanf(line, "229 Entering Extended Passive Mode (|||%d|)", &port); err != nil {
+		t.Fatalf("EPSV: %q: %v", line, err)
+	}
+	d, dr := s.dial(port)
+	say(t, c, r, "RETR hello.txt", "150 ")
+	if got, _ := io.ReadAll(dr); !strings.HasPrefix(string(got), "hello from") {
+		t.Errorf("the data connection carried %q", got)
+	}
+	d.Close()
+	say(t, c, r, "", "226 ")
+
+	var calls []string
+	for _, e := range s.h.Trace().Events() {
+		switch {
+		case e.Kind != lab.KindCall || e.Host != "10.0.0.1":
+		case e.Call.Name == "listen":
+			calls = append(calls, fmt.Sprintf("listen %d", e.Call.Local.Port()))
+		case e.Call.Name == "accept":
+			calls = append(calls, fmt.Sprintf("accept %d %v", e.Call.Local.Port(), e.Call.Peer.Addr()))
+		}
+	}
+	me := s.h.Addr().String()
+	for _, want := range []string{
+		fmt.Sprintf("accept 21 %s", me),
+		fmt.Sprintf("listen %d", port),
+		fmt.Sprintf("accept %d %s", port, me),
+	} {
+		if !slices.Contains(calls, want) {
+			t.Errorf("the student's trace lacks the server's %q: %q", want, calls)
+		}
 	}
 }

@@ -31,10 +31,16 @@ type mailstore struct {
 	boxes  map[string][]*message // by mailbox name ("ada"), oldest first
 	locked map[string]bool       // mailboxes a POP3 session holds
 	bytes  int                   // the size of every message kept
+	uid    uint32                // the last message's unique identifier
 }
 
-// message is one message, its lines ending in CRLF, as POP3 sends it.
-type message struct{ data []byte }
+// message is one message, its lines ending in CRLF, as POP3 sends it,
+// and its unique identifier (IMAP's UID: ascending in every mailbox, as
+// the store's are).
+type message struct {
+	data []byte
+	uid  uint32
+}
 
 // errMailFull is a delivery over one of the store's bounds.
 var errMailFull = errors.New("mailbox full")
@@ -64,6 +70,8 @@ func (m *mailstore) deliver(boxes []string, data []byte) error {
 	msg := &message{data: crlf(data)}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.uid++
+	msg.uid = m.uid
 	added := 0
 	for _, b := range boxes {
 		if _, ok := m.boxes[b]; !ok {
@@ -102,6 +110,21 @@ func (m *mailstore) open(box string) ([]*message, bool) {
 	}
 	m.locked[box] = true
 	return append([]*message(nil), m.boxes[box]...), true
+}
+
+// nextUID is the UID the next message will have.
+func (m *mailstore) nextUID() uint32 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.uid + 1
+}
+
+// peek returns box's messages without locking it: IMAP reads a mailbox
+// and leaves its messages where they are.
+func (m *mailstore) peek(box string) []*message {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]*message(nil), m.boxes[box]...)
 }
 
 // close removes deleted from box and unlocks it.

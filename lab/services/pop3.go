@@ -58,7 +58,7 @@ func servePOP3(r *bufio.Reader, w *bufio.Writer, mail *mailstore) {
 	}()
 	w.WriteString("+OK " + MailHost + " POP3 server ready\r\n")
 	for w.Flush() == nil {
-		line, err := readPOP3Line(r)
+		line, err := readLimitedLine(r, maxPOP3Line)
 		if errors.Is(err, errLineTooLong) {
 			w.WriteString("-ERR line too long: a command is at most 255 bytes\r\n")
 			continue
@@ -80,14 +80,14 @@ func servePOP3(r *bufio.Reader, w *bufio.Writer, mail *mailstore) {
 
 var errLineTooLong = errors.New("line too long")
 
-// readPOP3Line reads a line of at most maxPOP3Line bytes, without its
-// line ending; a longer line is read to its end and is errLineTooLong.
-func readPOP3Line(r *bufio.Reader) (string, error) {
+// readLimitedLine reads a line of at most max bytes, without its line
+// ending; a longer line is read to its end and is errLineTooLong.
+func readLimitedLine(r *bufio.Reader, max int) (string, error) {
 	var line []byte
 	long := false
 	for {
 		b, err := r.ReadSlice('\n')
-		if long = long || len(line)+len(b) > maxPOP3Line; !long {
+		if long = long || len(line)+len(b) > max; !long {
 			line = append(line, b...)
 		}
 		if errors.Is(err, bufio.ErrBufferFull) {

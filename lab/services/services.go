@@ -1,7 +1,8 @@
 // Package services holds the lab server's services: echo (RFC 862) and
 // daytime (RFC 867) over TCP and UDP, a counter, an echo that serves one
-// client at a time, HTTP, DNS, mail in (SMTP) and out (POP3), a
-// key-value database (RESP), a read-only file server (TFTP), and two that
+// client at a time, HTTP, DNS, mail in (SMTP) and out (POP3, IMAP), a
+// key-value database (RESP), a read-only file server (TFTP), a file server (FTP), a SQL
+// database speaking PostgreSQL's protocol, and two that
 // connect back to their caller (call-me and a peer). They are written against net.Listener,
 // net.PacketConn and a dialer, so the same code serves the lab network,
 // where every call it makes is traced, and the host's kernel.
@@ -43,14 +44,18 @@ var Standard = []Spec{
 	{"iterecho", "tcp", 2007, "echo, serving one connection at a time: the next waits in the listen backlog"},
 	{"smtp", "tcp", 25, "mail in: takes a message for any name@lab and keeps it in that mailbox (RFC 5321)"},
 	{"pop3", "tcp", 110, "mail out: reads name@lab's mailbox, with any password (RFC 1939)"},
+	{"imap", "tcp", 143, "mail out, left on the server: LOGIN name anything, SELECT INBOX, FETCH 1 BODY[] (RFC 9051, read-only)"},
 	{"tftp", "udp", 69, "a read-only file server: hello.txt, and tftp.txt in several blocks (RFC 1350)"},
 	{"kv", "tcp", 6379, "a key-value database speaking Redis's protocol: SET, GET, DEL, INCR, EXISTS, KEYS, EXPIRE, PING (RESP)"},
 	{"peer", "tcp", 9000, "a peer: it answers like echo and, when you connect, connects back to your port 9000"},
+	{"ftp", "tcp", 21, "a file server: log in as anonymous, PASV, then LIST, RETR or STOR, each over a second connection you open to the port it names (RFC 959)"},
+	{"sql", "tcp", 5432, "a SQL database speaking PostgreSQL's protocol: tables students and courses, no password (SQLite underneath)"},
 }
 
 // HostPortOffset is added to a service's port when it also runs on the
 // host's network: echo is 7007 there, HTTP 7080, DNS 7053, SMTP 7025,
-// POP3 7110, TFTP 7069, the key-value database 13379.
+// POP3 7110, TFTP 7069, the key-value database 13379, the SQL database
+// 12432, FTP 7021, IMAP 7143.
 const HostPortOffset = 7000
 
 // OnHost are the services that also run on the host's network (see
@@ -97,6 +102,9 @@ type Server struct {
 	mail      mailstore    // SMTP's and POP3's mailboxes
 	kv        kvstore      // the key-value database's keys
 	transfers atomic.Int32 // TFTP transfers under way
+	sql       sqldb        // the SQL database, opened by its first connection
+	files     ftpArea      // what FTP clients put
+	passive   atomic.Int32 // FTP passive ports waiting for a data connection
 }
 
 // NewServer returns a server whose daytime services read the clock now
@@ -249,8 +257,16 @@ func (s *Server) stream(n Network, sp Spec) func(net.Listener) {
 		return each(s.smtp)
 	case "tcp/pop3":
 		return each(s.pop3)
+	case "tcp/imap":
+		return each(s.imap)
 	case "tcp/kv":
 		return each(s.keyValue)
+	case "tcp/sql":
+		if serve := s.sqlService(); serve != nil {
+			return each(serve)
+		}
+	case "tcp/ftp":
+		return each(s.ftp(n))
 	}
 	return nil
 }
@@ -560,6 +576,7 @@ func (s *Server) Close() {
 		c.Close()
 	}
 	s.wg.Wait()
+	s.sql.close()
 }
 
 // Echo sends back everything it reads, until the peer closes (RFC 862).
@@ -637,8 +654,11 @@ var tryOnHost = map[string]string{
 	"dns/udp":  "dig @%v -p %d www.lab",
 	"smtp/tcp": "curl smtp://%v:%d --mail-rcpt ada@lab -T msg.txt",
 	"pop3/tcp": "curl pop3://%v:%d/1 -u ada:any",
+	"imap/tcp": "curl 'imap://%v:%d/INBOX;MAILINDEX=1' -u ada:any",
 	"kv/tcp":   "redis-cli -h %v -p %d",
 	"tftp/udp": "tftp %v %d -c get hello.txt",
+	"ftp/tcp":  "curl ftp://%v:%d/hello.txt",
+	"sql/tcp":  "psql -h %v -p %d -U ada -c 'select * from students'",
 }
 
 // TryOnHost is a command that tries sp on the host's network at host,

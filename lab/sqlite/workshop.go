@@ -320,11 +320,16 @@ func workshopID(ctx context.Context, tx *sql.Tx, code string) (id int64, err err
 }
 
 func scanWorkshop(row *sql.Row, code string) (*lab.Workshop, error) {
+	return scanWorkshopInto(row, code)
+}
+
+// scanWorkshopInto scans workshopColumns, then extra.
+func scanWorkshopInto(row scanner, code string, extra ...any) (*lab.Workshop, error) {
 	var w lab.Workshop
 	var exercises, hash []byte
 	var wire *string
 	var created, updated int64
-	err := row.Scan(&w.Code, &w.Title, &exercises, &w.Peers, &w.MaxStudents, &w.LockedAfter, &wire, &hash, &created, &updated)
+	err := row.Scan(append([]any{&w.Code, &w.Title, &exercises, &w.Peers, &w.MaxStudents, &w.LockedAfter, &wire, &hash, &created, &updated}, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, noWorkshop(code)
 	} else if err != nil {

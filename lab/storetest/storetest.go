@@ -33,6 +33,10 @@ func Run(t *testing.T, open func(t *testing.T) lab.WorkshopStore) {
 		{"Pacing", testPacing},
 		{"Wire", testWire},
 		{"DeleteStudent", testDeleteStudent},
+		{"List", testList},
+		{"Message", testMessage},
+		{"Spotlight", testSpotlight},
+		{"Hands", testHands},
 		{"AddStudent", testAddStudent},
 		{"StudentsFull", testStudentsFull},
 		{"HostileNames", testHostileNames},
@@ -431,6 +435,182 @@ func testDeleteStudent(t *testing.T, s lab.WorkshopStore) {
 	dan := join(t, s, w.Code, "Dan")
 	if dan.Addr != lab.StudentAddr(3) {
 		t.Errorf("the student after a deleted one is at %v, want %v (the deleted student's %v is not given again)", dan.Addr, lab.StudentAddr(3), bob.Addr)
+	}
+}
+
+func testList(t *testing.T, s lab.WorkshopStore) {
+	ctx := context.Background()
+	if all, err := s.ListWorkshops(ctx); err != nil || len(all) != 0 {
+		t.Fatalf("ListWorkshops of none = %v, %v", all, err)
+	}
+	older := create(t, s, func(w *lab.Workshop) { w.Title = "Older" })
+	newer := create(t, s, func(w *lab.Workshop) { w.Title = "Newer" })
+	join(t, s, older.Code, "Ada")
+	bob := join(t, s, older.Code, "Bob")
+	seen := time.Now().Add(time.Hour)
+	if err := s.TouchStudent(ctx, bob.ID, seen); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.ListWorkshops(ctx)
+	if err != nil || len(all) != 2 {
+		t.Fatalf("ListWorkshops = %d, %v; want 2", len(all), err)
+	}
+	// Newest first; created in the same microsecond, the later first.
+	sameWorkshop(t, all[0].Workshop, newer)
+	sameWorkshop(t, all[1].Workshop, older)
+	if all[0].Students != 0 || !all[0].LastActivity.Equal(newer.CreatedAt) {
+		t.Errorf("the new workshop: %d students, last activity %v; want 0, its creation %v", all[0].Students, all[0].LastActivity, newer.CreatedAt)
+	}
+	if all[1].Students != 2 || !all[1].LastActivity.Equal(lab.StoreTime(seen)) {
+		t.Errorf("the older workshop: %d students, last activity %v; want 2, Bob's last seen %v", all[1].Students, all[1].LastActivity, lab.StoreTime(seen))
+	}
+}
+
+func testMessage(t *testing.T, s lab.WorkshopStore) {
+	ctx := context.Background()
+	w := create(t, s, nil)
+	other := create(t, s, nil)
+	if c, err := s.Class(ctx, w.Code); err != nil || c.Message != "" || !c.MessageAt.IsZero() || c.Spotlight != nil || len(c.Hands) != 0 {
+		t.Fatalf("a new workshop's class = %+v, %v; want nothing set", c, err)
+	}
+	before := time.Now()
+	at, err := s.SetMessage(ctx, w.Code, "Stop at exercise 3 — 停")
+	if err != nil {
+		t.Fatalf("SetMessage: %v", err)
+	}
+	within(t, "the message's time", at, before, time.Now())
+	c, err := s.Class(ctx, w.Code)
+	if err != nil || c.Message != "Stop at exercise 3 — 停" || !c.MessageAt.Equal(at) {
+		t.Errorf("Class after SetMessage = %+v, %v; want the message at %v", c, err, at)
+	}
+	if c, _ := s.Class(ctx, other.Code); c.Message != "" {
+		t.Errorf("another workshop's message = %q, want none", c.Message)
+	}
+	for _, bad := range []string{"two\nlines", strings.Repeat("x", lab.MaxMessageLen+1), "   "} {
+		_, err := s.SetMessage(ctx, w.Code, bad)
+		wantErr(t, fmt.Sprintf("SetMessage(%.20q)", bad), err, lab.ErrInvalid)
+	}
+	_, err = s.SetMessage(ctx, "NOSUCHWK", "hello")
+	wantErr(t, "SetMessage(no such workshop)", err, lab.ErrNotFound)
+	if _, err := s.SetMessage(ctx, w.Code, ""); err != nil {
+		t.Fatalf("SetMessage(\"\"): %v", err)
+	}
+	if c, _ := s.Class(ctx, w.Code); c.Message != "" || !c.MessageAt.IsZero() {
+		t.Errorf("after the message is taken down: %q at %v, want none", c.Message, c.MessageAt)
+	}
+	_, err = s.Class(ctx, "NOSUCHWK")
+	wantErr(t, "Class(no such workshop)", err, lab.ErrNotFound)
+}
+
+func testSpotlight(t *testing.T, s lab.WorkshopStore) {
+	ctx := context.Background()
+	w := create(t, s, nil)
+	other := create(t, s, nil)
+	ada, bob := join(t, s, w.Code, "Ada"), join(t, s, w.Code, "Bob")
+	cy := join(t, s, other.Code, "Cy")
+	spotlight := func(want *lab.Spotlight) {
+		t.Helper()
+		c, err := s.Class(ctx, w.Code)
+		if err != nil || (c.Spotlight == nil) != (want == nil) || c.Spotlight != nil && *c.Spotlight != *want {
+			t.Errorf("spotlight = %+v, %v; want %+v", c.Spotlight, err, want)
+		}
+	}
+	if err := s.SetSpotlight(ctx, w.Code, &lab.Spotlight{Student: ada.ID}); err != nil {
+		t.Fatalf("SetSpotlight: %v", err)
+	}
+	spotlight(&lab.Spotlight{Student: ada.ID})
+	if err := s.SetSpotlight(ctx, w.Code, &lab.Spotlight{Student: bob.ID, ShowName: true}); err != nil {
+		t.Fatalf("SetSpotlight on another: %v", err)
+	}
+	spotlight(&lab.Spotlight{Student: bob.ID, ShowName: true})
+	wantErr(t, "SetSpotlight(another workshop's student)", s.SetSpotlight(ctx, w.Code, &lab.Spotlight{Student: cy.ID}), lab.ErrNotFound)
+	spotlight(&lab.Spotlight{Student: bob.ID, ShowName: true})
+	wantErr(t, "SetSpotlight(no such workshop)", s.SetSpotlight(ctx, "NOSUCHWK", nil), lab.ErrNotFound)
+	if err := s.DeleteStudent(ctx, w.Code, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	spotlight(nil) // it went with Bob
+	if err := s.SetSpotlight(ctx, w.Code, &lab.Spotlight{Student: ada.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSpotlight(ctx, w.Code, nil); err != nil {
+		t.Fatalf("SetSpotlight(nil): %v", err)
+	}
+	spotlight(nil)
+	if err := s.SetSpotlight(ctx, w.Code, &lab.Spotlight{Student: ada.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteWorkshop(ctx, w.Code); err != nil {
+		t.Fatalf("DeleteWorkshop with a spotlight on: %v", err)
+	}
+}
+
+func testHands(t *testing.T, s lab.WorkshopStore) {
+	ctx := context.Background()
+	w := create(t, s, nil)
+	other := create(t, s, nil)
+	ada, bob, cy := join(t, s, w.Code, "Ada"), join(t, s, w.Code, "Bob"), join(t, s, w.Code, "Cy")
+	dee := join(t, s, other.Code, "Dee")
+	queue := func(want ...string) []lab.Hand {
+		t.Helper()
+		c, err := s.Class(ctx, w.Code)
+		if err != nil {
+			t.Fatalf("Class: %v", err)
+		}
+		var got []string
+		for _, h := range c.Hands {
+			got = append(got, fmt.Sprintf("%s:%s:%v", h.Name, h.Message, h.Coming))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("hands = %q, want %q", got, want)
+		}
+		return c.Hands
+	}
+	before := time.Now()
+	for _, st := range []*lab.Student{bob, ada, cy} {
+		if err := s.RaiseHand(ctx, w.Code, st.ID, "help "+st.Name); err != nil {
+			t.Fatalf("RaiseHand(%s): %v", st.Name, err)
+		}
+	}
+	hands := queue("Bob:help Bob:false", "Ada:help Ada:false", "Cy:help Cy:false")
+	within(t, "a hand's time", hands[0].At, before, time.Now())
+	// Again: a new message, the same place.
+	if err := s.RaiseHand(ctx, w.Code, bob.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	queue("Bob::false", "Ada:help Ada:false", "Cy:help Cy:false")
+	wantErr(t, "RaiseHand(another workshop's student)", s.RaiseHand(ctx, w.Code, dee.ID, ""), lab.ErrNotFound)
+	wantErr(t, "RaiseHand(a long message)", s.RaiseHand(ctx, w.Code, ada.ID, strings.Repeat("x", lab.MaxHandLen+1)), lab.ErrInvalid)
+	if student, err := s.MarkHand(ctx, w.Code, hands[1].ID, false); err != nil || student != ada.ID {
+		t.Errorf("MarkHand(Ada's, coming) = %d, %v; want %d", student, err, ada.ID)
+	}
+	queue("Bob::false", "Ada:help Ada:true", "Cy:help Cy:false")
+	_, err := s.MarkHand(ctx, other.Code, hands[1].ID, true)
+	wantErr(t, "MarkHand(through another workshop)", err, lab.ErrNotFound)
+	if student, err := s.MarkHand(ctx, w.Code, hands[1].ID, true); err != nil || student != ada.ID {
+		t.Errorf("MarkHand(Ada's, done) = %d, %v; want %d", student, err, ada.ID)
+	}
+	_, err = s.MarkHand(ctx, w.Code, hands[1].ID, true)
+	wantErr(t, "MarkHand(a hand down)", err, lab.ErrNotFound)
+	wantErr(t, "LowerHand(Ada's, down)", s.LowerHand(ctx, w.Code, ada.ID), lab.ErrNotFound)
+	wantErr(t, "LowerHand(through another workshop)", s.LowerHand(ctx, other.Code, cy.ID), lab.ErrNotFound)
+	if err := s.LowerHand(ctx, w.Code, cy.ID); err != nil {
+		t.Fatalf("LowerHand: %v", err)
+	}
+	// Raised again: the end of the queue.
+	if err := s.RaiseHand(ctx, w.Code, ada.ID, "again"); err != nil {
+		t.Fatal(err)
+	}
+	queue("Bob::false", "Ada:again:false")
+	if err := s.DeleteStudent(ctx, w.Code, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	queue("Ada:again:false")
+	if err := s.DeleteWorkshop(ctx, w.Code); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.Class(ctx, other.Code); err != nil || len(c.Hands) != 0 {
+		t.Errorf("the other workshop's hands = %+v, %v; want none", c, err)
 	}
 }
 

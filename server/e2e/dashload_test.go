@@ -48,7 +48,7 @@ const observeCells = `(() => {
   let maxHands = 0;
   const note = (cell, t) => {
     const d = cell.dataset;
-    if (d.state !== "done" && d.state !== "unconfirmed") return;
+    if (d.state !== "done" && d.state !== "unseen") return;
     const k = d.student + "/" + d.exercise + "/" + d.step;
     if (!seen.has(k)) seen.set(k, t);
   };
@@ -73,6 +73,8 @@ const observeCells = `(() => {
 type liveClass struct {
 	tab  context.Context // the dashboard's
 	stop func() (*loadgen.Report, error)
+	addr string // the lab server's host:port
+	code string // the workshop's, once it is made
 
 	mu    sync.Mutex
 	acks  []loadgen.Ack
@@ -103,7 +105,7 @@ func startClass(t *testing.T, n int, w, h int64, stepRate, hands float64, ramp, 
 	if err := chromedp.Do(tab); err != nil {
 		t.Fatal(err)
 	}
-	c := &liveClass{tab: tab}
+	c := &liveClass{tab: tab, addr: addr}
 	ctx, cancel := context.WithCancel(context.Background())
 	var rep *loadgen.Report
 	var runErr error
@@ -120,7 +122,10 @@ func startClass(t *testing.T, n int, w, h int64, stepRate, hands float64, ramp, 
 			Exercises:  exs,
 			StepRate:   stepRate,
 			HandChance: hands,
-			WorkshopReady: func(_, dashboardURL string) error {
+			WorkshopReady: func(code, dashboardURL string) error {
+				c.mu.Lock()
+				c.code = code
+				c.mu.Unlock()
 				open, cancel := context.WithTimeout(tab, 3*time.Minute)
 				defer cancel()
 				if err := chromedp.Do(open,
@@ -289,34 +294,4 @@ func TestDashboardLoad(t *testing.T) {
 	t.Logf("%d students, %v steps a minute each: %d steps in %.0f s while all were up; acknowledgement to cell p50 %.0f ms, p99 %.0f ms, max %.0f ms (min %.0f ms); dashboard page's main thread busy %.1f%% of the time (scripts %.1f%%, layout %.1f%%, style %.1f%%), its renderer's CPU %.1f%% of a core; longest help queue %d; report p50 %.1f ms, p99 %.1f ms; errors %v",
 		n, stepRate, len(lat), wall, q(0.5), q(0.99), lat[len(lat)-1], lat[0],
 		share("TaskDuration"), share("ScriptDuration"), share("LayoutDuration"), share("RecalcStyleDuration"), share("renderer"), maxHands, rep.ReportP50Ms, rep.ReportP99Ms, rep.Errors)
-}
-
-// TestDashboardScreenshots photographs the dashboard with thirty
-// simulated students at work, at 1280×720 and 1920×1080 (what a
-// projector shows: the viewport), into docs/dashboard-30-*.png. It runs
-// only when asked: task dashboard-screenshots.
-func TestDashboardScreenshots(t *testing.T) {
-	if *screenshots == "" {
-		t.Skip("run with -screenshots DIR (task dashboard-screenshots) to write them")
-	}
-	c := startClass(t, 30, 1280, 720, 40, 0.15, 3*time.Second, time.Hour)
-	// About five steps each, some students ahead and some behind.
-	if !c.wait(5*time.Minute, func(c *liveClass) bool { return len(c.acks) >= 150 }) {
-		rep, err := c.stop()
-		t.Fatalf("the class did not make 150 steps: %v; %+v", err, rep)
-	}
-	for _, size := range []struct{ w, h int64 }{{1280, 720}, {1920, 1080}} {
-		if err := chromedp.Do(c.tab, chromedp.EmulateViewport(size.w, size.h)); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Second) // laid out again, and a batch or two of changes drawn
-		png, err := chromedp.Run(c.tab, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatal(err)
-		}
-		name := fmt.Sprintf("dashboard-30-%dx%d.png", size.w, size.h)
-		if err := os.WriteFile(filepath.Join(*screenshots, name), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }

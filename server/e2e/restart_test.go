@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,7 +70,15 @@ func TestKilledServerKeepsWorkshops(t *testing.T) {
 	db := filepath.Join(dir, "workshops.db")
 
 	kill := serveProcess(t, bin, addr, db)
-	w := createWorkshop(t, addr, map[string]any{"title": "Killed", "exercises": []string{"round-trip"}})
+	// serve made its instructor key beside the database.
+	key, err := os.ReadFile(filepath.Join(dir, "instructor-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w created
+	if status := api(t, addr, "POST", "/api/workshops", strings.TrimSpace(string(key)), map[string]any{"title": "Killed", "exercises": []string{"round-trip"}}, &w); status != http.StatusCreated {
+		t.Fatalf("POST /api/workshops = %d", status)
+	}
 	cookie := joinWorkshop(t, addr, w.Code, "Ada")
 	c := dialStudent(t, addr, w.Code, cookie, nil)
 	before := c.Addr()

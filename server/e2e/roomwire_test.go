@@ -91,7 +91,7 @@ func TestBrowserRoomWire(t *testing.T) {
 	do(ada, "Ada's viewport", chromedp.EmulateViewport(1280, 720))
 	joinInBrowser(t, ada, w.JoinURL, "Ada")
 	loadExercise(t, ada, "http://"+addr+"/lab?workshop="+w.Code)
-	waitCount(t, teacher, `[data-testid=progress-grid] td[data-online=true]`, 1)
+	waitCount(t, teacher, `[data-testid=progress-grid] tr[data-online=true]`, 1)
 	exec(ada, `u = socket(AF_INET, SOCK_DGRAM)`)
 	exec(ada, `u.settimeout(2)`)
 	if got := exec(ada, `u.sendto(b"hi", ("10.0.0.1", 7)); u.recvfrom(100)`); !strings.Contains(got, "b'hi'") {

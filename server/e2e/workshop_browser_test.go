@@ -20,8 +20,8 @@ import (
 // contexts: separate cookies) with names, one with markup in it, which
 // is shown as text; their lab pages join one network at distinct
 // addresses, and socketlab.workshop() says which workshop and who. When
-// the workshop is deleted, the page says it cannot join and links to the
-// join page.
+// the workshop is deleted, the page says the instructor ended it, and
+// neither joins again nor links to the join page.
 func TestBrowserWorkshop(t *testing.T) {
 	cfg := labConfig(t)
 	cfg.Store = workshopStore(t, filepath.Join(t.TempDir(), "w.db"))
@@ -84,16 +84,20 @@ func TestBrowserWorkshop(t *testing.T) {
 		last = step
 	}
 
-	// The instructor deletes the workshop: the page, refused a new
-	// session, says so and links to the join page.
+	// The instructor deletes the workshop: the page says the instructor
+	// ended it, and does not join again nor link to a join page that
+	// would say the code does not exist (issue 22).
 	if status := api(t, addr, "DELETE", "/api/workshops/"+w.Code, w.Token, nil, nil); status != 204 {
 		t.Fatalf("DELETE = %d", status)
 	}
-	href, err := chromedp.Run(last, chromedp.Evaluate[string](
-		`(async () => { let a; while (!(a = document.querySelector("[data-testid=join-link]"))) await new Promise(r => setTimeout(r, 50)); return a.getAttribute("href"); })()`,
-		chromedp.EvalAwaitPromise))
-	if err != nil || href != "/join/"+w.Code {
-		t.Errorf("after the workshop is deleted, the page links to %q, %v", href, err)
+	waitSays(t, last, `[data-testid=bridge-status]`, "The instructor ended this workshop")
+	waitSays(t, last, `[data-testid=transcript]`, "The instructor ended this workshop: its lab and your progress in it are gone.")
+	time.Sleep(2 * time.Second) // the time a page that rejoins would take
+	if n := count(t, last, `[data-testid=join-link]`); n != 0 {
+		t.Errorf("after the workshop ended, the page links to a join page")
+	}
+	if s := evalString(t, last, `document.querySelector("[data-testid=transcript]").textContent`); strings.Contains(s, "fresh session is starting") {
+		t.Errorf("after the workshop ended, the page says a fresh session is starting: %q", s)
 	}
 }
 

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	crand "crypto/rand"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -48,6 +49,9 @@ type SoakConfig struct {
 	// worksheet is followed by a new one.
 	Students  int
 	StepEvery time.Duration
+	// Attackers is how many workers run the workshop attacks (Attacks)
+	// at once, one after another, a pause of about SessionLife between.
+	Attackers int
 	// Exercises is the server's worksheet, whose steps the students
 	// report.
 	Exercises []*worksheet.Exercise
@@ -94,6 +98,7 @@ const (
 	MaxSoakRestarts = 100
 	MaxSoakSessions = 1000
 	MaxSoakStudents = 1000
+	MaxAttackers    = 10
 )
 
 // check applies the defaults and the bounds.
@@ -119,6 +124,8 @@ func (c SoakConfig) check() (SoakConfig, error) {
 		return c, fmt.Errorf("sessions: %d is not between 0 and %d", c.Sessions, MaxSoakSessions)
 	case c.Students < 0 || c.Students > MaxSoakStudents:
 		return c, fmt.Errorf("students: %d is not between 0 and %d", c.Students, MaxSoakStudents)
+	case c.Attackers < 0 || c.Attackers > MaxAttackers:
+		return c, fmt.Errorf("attackers: %d is not between 0 and %d", c.Attackers, MaxAttackers)
 	case c.Students > 0 && steps == 0:
 		return c, errors.New("students: the worksheet has no steps to report")
 	case c.SessionLife <= 0 || c.StepEvery <= 0 || c.Sample <= 0 || c.Warmup < 0:
@@ -206,10 +213,11 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakReport, error) {
 			s.steps = append(s.steps, stepRef{ex.ID, i})
 		}
 	}
+	key := crand.Text() // the server's instructor key: the soak creates its workshop with it
 	s.srv = &child{
 		bin: cfg.Binary, env: cfg.Env, dir: cfg.Dir, log: logFile, healthz: s.base + "/healthz",
 		args: []string{"serve", "--addr", addr, "--metrics-addr", metricsAddr, "--db", cfg.DB, "--host-services", "none",
-			"--max-students", fmt.Sprint(lab.MaxStudents), "--max-sessions-per-address", "1000000"},
+			"--max-students", fmt.Sprint(lab.MaxStudents), "--max-sessions-per-address", "1000000", "--instructor-key", key},
 	}
 	s.start = time.Now()
 	if err := s.srv.start(ctx); err != nil {
@@ -220,7 +228,7 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakReport, error) {
 
 	hc := &http.Client{Timeout: 30 * time.Second}
 	if cfg.Students > 0 {
-		if s.workshop, err = createWorkshop(ctx, hc, s.base, "", lab.MaxStudents, nil); err != nil {
+		if s.workshop, err = createWorkshop(ctx, hc, s.base, key, lab.MaxStudents, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -233,6 +241,9 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakReport, error) {
 	}
 	for i := range cfg.Students {
 		workers.Go(func() { s.student(wctx, i) })
+	}
+	for i := range cfg.Attackers {
+		workers.Go(func() { s.attack(wctx, i) })
 	}
 	workers.Go(func() { s.sampler(wctx, hc) })
 
@@ -389,8 +400,12 @@ func (s *soaker) sampler(ctx context.Context, hc *http.Client) {
 		rss, _ := m.get(server.MetricRSS)
 		gor, _ := m.get(server.MetricGoroutines)
 		open, _ := m.get(server.MetricSessionsOpen)
+		var logBytes int64
+		if fi, err := os.Stat(s.logPath); err == nil {
+			logBytes = fi.Size()
+		}
 		s.mu.Lock()
-		sample := SoakSample{AtS: s.since(), Lifetime: len(s.lifetimes), RSSMB: round(rss / (1 << 20)), Goroutines: gor, SessionsOpen: open}
+		sample := SoakSample{AtS: s.since(), Lifetime: len(s.lifetimes), RSSMB: round(rss / (1 << 20)), Goroutines: gor, SessionsOpen: open, LogBytes: logBytes}
 		s.samples = append(s.samples, sample)
 		p := SoakProgress{Elapsed: time.Since(s.start), Acked: len(s.acked), Lifetime: len(s.lifetimes), Sample: &sample}
 		for _, n := range s.served {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -19,6 +20,7 @@ type SoakReport struct {
 	Interrupted bool    `json:"interrupted"` // cut short (Ctrl-C)
 	Sessions    int     `json:"sessions"`    // outside a workshop, at once
 	Students    int     `json:"students"`    // at once
+	Attackers   int     `json:"attackers"`   // at once
 	// SessionsServed are the sessions that came up, by kind (Kind…);
 	// Faults, the faults injected, by kind, the server's restarts too.
 	SessionsServed map[string]int64 `json:"sessions_served"`
@@ -58,6 +60,10 @@ type SoakReport struct {
 	Samples []SoakSample `json:"samples"`
 	DBPath  string       `json:"db"`
 	LogPath string       `json:"server_log"`
+	// LogBytes is the server's log at the end; LogMaxMBPerMinute, its
+	// fastest growth between two samples a minute or more apart.
+	LogBytes          int64   `json:"log_bytes"`
+	LogMaxMBPerMinute float64 `json:"log_max_mb_per_minute"`
 }
 
 // SoakSample is one reading of the server's metrics.
@@ -67,6 +73,7 @@ type SoakSample struct {
 	RSSMB        float64 `json:"rss_mb"`
 	Goroutines   float64 `json:"goroutines"`
 	SessionsOpen float64 `json:"sessions_open"`
+	LogBytes     int64   `json:"log_bytes"` // the server's log's size
 }
 
 // SoakLifetime is one run of the server, from its start (its /healthz
@@ -93,7 +100,7 @@ func (s *soaker) report(interrupted bool) *SoakReport {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rep := &SoakReport{
-		DurationS: s.since(), Interrupted: interrupted, Sessions: s.cfg.Sessions, Students: s.cfg.Students,
+		DurationS: s.since(), Interrupted: interrupted, Sessions: s.cfg.Sessions, Students: s.cfg.Students, Attackers: s.cfg.Attackers,
 		SessionsServed: maps.Clone(s.served), Faults: maps.Clone(s.faults),
 		Errors: maps.Clone(s.errors), ErrorExamples: maps.Clone(s.examples), RestartErrors: s.restartErrors,
 		StudentsJoined: s.studentsJoined, ReportsAcked: len(s.acked), ReportRetries: s.reportRetries, ReportsRefused: s.refused,
@@ -101,6 +108,19 @@ func (s *soaker) report(interrupted bool) *SoakReport {
 	}
 	for _, n := range s.served {
 		rep.Served += n
+	}
+	if fi, err := os.Stat(s.logPath); err == nil {
+		rep.LogBytes = fi.Size()
+	}
+	// The log's fastest minute: from each sample to the first a minute
+	// or more after it.
+	for i, a := range rep.Samples {
+		for _, b := range rep.Samples[i+1:] {
+			if dt := b.AtS - a.AtS; dt >= 60 {
+				rep.LogMaxMBPerMinute = max(rep.LogMaxMBPerMinute, round(float64(b.LogBytes-a.LogBytes)/(1<<20)/dt*60))
+				break
+			}
+		}
 	}
 	return rep
 }
@@ -159,8 +179,8 @@ func growth(from, to float64) float64 {
 func (rep *SoakReport) WriteText(w io.Writer) error {
 	var b strings.Builder
 	term, kill := rep.Faults[FaultSIGTERM], rep.Faults[FaultSIGKILL]
-	fmt.Fprintf(&b, "soak of %s: %d sessions and %d workshop students at once; the server restarted %d times (%d SIGTERM, %d SIGKILL)",
-		time.Duration(rep.DurationS*float64(time.Second)).Round(time.Second), rep.Sessions, rep.Students, term+kill, term, kill)
+	fmt.Fprintf(&b, "soak of %s: %d sessions, %d workshop students and %d attackers at once; the server restarted %d times (%d SIGTERM, %d SIGKILL)",
+		time.Duration(rep.DurationS*float64(time.Second)).Round(time.Second), rep.Sessions, rep.Students, rep.Attackers, term+kill, term, kill)
 	if rep.Interrupted {
 		b.WriteString(", interrupted")
 	}
@@ -205,6 +225,7 @@ func (rep *SoakReport) WriteText(w io.Writer) error {
 	for _, e := range rep.ServerExits {
 		fmt.Fprintf(&b, "  server exit      %s\n", e)
 	}
+	fmt.Fprintf(&b, "  server log       %.1f MB in all, at most %.2f MB a minute\n", float64(rep.LogBytes)/(1<<20), rep.LogMaxMBPerMinute)
 	fmt.Fprintf(&b, "  store %s, server log %s\n", rep.DBPath, rep.LogPath)
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -17,6 +17,9 @@ import "fmt"
 // In a workshop (wk not nil) the header says which and who, and the body's
 // data-workshop carries the code, from which lab.wasm joins the
 // workshop's network.
+//
+// An exercise's page opened outside its student's workshop (wk.Outside)
+// is the lab's own, and says it is not the workshop's.
 func LabPage(ws *Worksheet, wk *WorkshopBadge) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -38,7 +41,43 @@ func LabPage(ws *Worksheet, wk *WorkshopBadge) templ.Component {
 			templ_7745c5c3_Var1 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Var2 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		if wk != nil && wk.Outside {
+			templ_7745c5c3_Err = labPage(ws, nil, wk).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		} else {
+			templ_7745c5c3_Err = labPage(ws, wk, nil).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		}
+		return nil
+	})
+}
+
+func labPage(ws *Worksheet, wk *WorkshopBadge, outside *WorkshopBadge) templ.Component {
+	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
+			return templ_7745c5c3_CtxErr
+		}
+		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+		if !templ_7745c5c3_IsBuffer {
+			defer func() {
+				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err == nil {
+					templ_7745c5c3_Err = templ_7745c5c3_BufErr
+				}
+			}()
+		}
+		ctx = templ.InitializeContext(ctx)
+		templ_7745c5c3_Var2 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var2 == nil {
+			templ_7745c5c3_Var2 = templ.NopComponent
+		}
+		ctx = templ.ClearChildren(ctx)
+		templ_7745c5c3_Var3 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 			templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 			templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
 			if !templ_7745c5c3_IsBuffer {
@@ -59,12 +98,12 @@ func LabPage(ws *Worksheet, wk *WorkshopBadge) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var3 templ.SafeURL
-				templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/w/" + wk.Code))
+				var templ_7745c5c3_Var4 templ.SafeURL
+				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/w/" + wk.Code))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 17, Col: 99}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 28, Col: 99}
 				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -72,12 +111,12 @@ func LabPage(ws *Worksheet, wk *WorkshopBadge) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var4 string
-				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(wk.Title)
+				var templ_7745c5c3_Var5 string
+				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(wk.Title)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 17, Col: 141}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 28, Col: 141}
 				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -85,16 +124,16 @@ func LabPage(ws *Worksheet, wk *WorkshopBadge) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var5 string
-				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(wk.Name)
+				var templ_7745c5c3_Var6 string
+				templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(wk.Name)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 17, Col: 193}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 28, Col: 193}
 				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</span></p><form class=\"help-form\" data-testid=\"help-form\" hidden><input type=\"text\" id=\"help-message\" maxlength=\"100\" placeholder=\"What is wrong? (optional)\" aria-label=\"What you need help with (optional)\" data-testid=\"help-message\"> <button type=\"submit\" data-testid=\"ask-help\">Ask for help</button> <button type=\"button\" data-testid=\"lower-hand\" hidden>Lower my hand</button> <span data-testid=\"help-status\" role=\"status\"></span></form><script type=\"module\" src=\"/static/lab/help.js\"></script>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</span></p><form class=\"help-form\" data-testid=\"help-form\" hidden><input type=\"text\" id=\"help-message\" maxlength=\"100\" placeholder=\"What is wrong? (optional)\" aria-label=\"What you need help with (optional)\" data-testid=\"help-message\"> <button type=\"submit\" data-testid=\"ask-help\">Ask for help</button> <button type=\"button\" data-testid=\"lower-hand\" hidden>Lower my hand</button></form><script type=\"module\" src=\"/static/lab/help.js\"></script>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -109,15 +148,29 @@ func LabPage(ws *Worksheet, wk *WorkshopBadge) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, " <div id=\"loading\" class=\"loading\" data-testid=\"loading\"><label for=\"progress\">Loading your host (lab.wasm)</label> <progress id=\"progress\" data-testid=\"progress\" max=\"1\" value=\"0\"></progress> <span id=\"progress-text\" data-testid=\"progress-text\"></span><p id=\"load-error\" class=\"error\" data-testid=\"load-error\" role=\"alert\" hidden></p><noscript><p class=\"error\">The lab runs in your browser and needs JavaScript.</p></noscript></div><main id=\"main\" class=\"lab-grid\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, " ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if outside != nil {
+				templ_7745c5c3_Err = outsideNote(outside).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, " ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if wk != nil {
-				templ_7745c5c3_Err = watchedPanes().Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = spotlightPane().Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, " <div id=\"loading\" class=\"loading\" data-testid=\"loading\"><label for=\"progress\">Loading your host (lab.wasm)</label> <progress id=\"progress\" data-testid=\"progress\" max=\"1\" value=\"0\"></progress> <span id=\"progress-text\" data-testid=\"progress-text\"></span><p id=\"load-error\" class=\"error\" data-testid=\"load-error\" role=\"alert\" hidden></p><noscript><p class=\"error\">The lab runs in your browser and needs JavaScript.</p></noscript></div><main id=\"main\" class=\"lab-grid\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
 			}
 			if ws != nil {
 				templ_7745c5c3_Err = worksheetPane(ws).Render(ctx, templ_7745c5c3_Buffer)
@@ -125,12 +178,12 @@ func LabPage(ws *Worksheet, wk *WorkshopBadge) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			} else {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<h1 class=\"visually-hidden\">The lab: free play</h1>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<h1 class=\"visually-hidden\">The lab: free play</h1>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<section id=\"console\" class=\"pane console\" aria-labelledby=\"console-h\" data-testid=\"console\"><h2 id=\"console-h\">Console <small>Python's socket module</small></h2><div id=\"transcript\" class=\"transcript\" data-testid=\"transcript\" role=\"log\" aria-live=\"polite\" tabindex=\"0\"></div><div id=\"suggestions\" class=\"suggestions\" data-testid=\"suggestions\" aria-label=\"Suggested next calls\"></div><form id=\"console-form\" class=\"prompt\" autocomplete=\"off\"><label for=\"console-input\" class=\"ps1\">&gt;&gt;&gt;</label> <input id=\"console-input\" data-testid=\"console-input\" type=\"text\" spellcheck=\"false\" autocapitalize=\"off\" aria-describedby=\"console-help\" disabled> <button id=\"cancel\" type=\"button\" data-testid=\"cancel\" hidden>Cancel (Ctrl-C)</button></form><p id=\"console-help\" class=\"help\">Enter runs · ↑/↓ history · Tab completes · Ctrl-C cancels · <code>help()</code></p></section><section id=\"diagram\" class=\"pane diagram\" aria-labelledby=\"diagram-h\" data-testid=\"diagram\"><h2 id=\"diagram-h\">Sequence diagram</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<section id=\"console\" class=\"pane console\" aria-labelledby=\"console-h\" data-testid=\"console\"><h2 id=\"console-h\">Console <small>Python's socket module</small></h2><div id=\"transcript\" class=\"transcript\" data-testid=\"transcript\" role=\"log\" aria-live=\"polite\" tabindex=\"0\"></div><div id=\"suggestions\" class=\"suggestions\" data-testid=\"suggestions\" aria-label=\"Suggested next calls\"></div><form id=\"console-form\" class=\"prompt\" autocomplete=\"off\"><label for=\"console-input\" class=\"ps1\">&gt;&gt;&gt;</label> <input id=\"console-input\" data-testid=\"console-input\" type=\"text\" spellcheck=\"false\" autocapitalize=\"off\" aria-describedby=\"console-help\" disabled> <button id=\"cancel\" type=\"button\" data-testid=\"cancel\" hidden>Cancel (Ctrl-C)</button></form><p id=\"console-help\" class=\"help\">Enter runs · ↑/↓ history · Tab completes · Ctrl-C cancels · <code>help()</code></p></section><section id=\"diagram\" class=\"pane diagram\" aria-labelledby=\"diagram-h\" data-testid=\"diagram\"><h2 id=\"diagram-h\">Sequence diagram</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -138,13 +191,13 @@ func LabPage(ws *Worksheet, wk *WorkshopBadge) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<div id=\"diagram-canvas\" class=\"diagram-canvas\" data-testid=\"diagram-canvas\" data-part=\"canvas\" tabindex=\"0\" role=\"region\" aria-label=\"The sequence diagram, scrollable\"></div><details class=\"diagram-text\"><summary>The diagram as text</summary><ol id=\"diagram-text\" data-testid=\"diagram-text\" data-part=\"text\" tabindex=\"0\"></ol></details></section><section id=\"packets\" class=\"pane packets\" aria-labelledby=\"packets-h\" data-testid=\"packets\"><h2 id=\"packets-h\">Packets</h2><div class=\"table-scroll\"><table id=\"packet-list\" class=\"packet-list\" data-testid=\"packet-list\" data-part=\"list\"><caption class=\"visually-hidden\">Every packet on your host's link, as Wireshark lists them</caption> <thead><tr><th scope=\"col\">No.</th><th scope=\"col\">Time</th><th scope=\"col\">Source</th><th scope=\"col\">Destination</th><th scope=\"col\">Protocol</th><th scope=\"col\">Length</th><th scope=\"col\">Info</th></tr></thead> <tbody></tbody></table></div><div class=\"packet-detail\"><div id=\"packet-details\" class=\"details\" data-testid=\"packet-details\" data-part=\"details\" aria-live=\"polite\"><p class=\"empty\">Select a packet to see its headers.</p></div><pre id=\"packet-hex\" class=\"hex\" data-testid=\"packet-hex\" data-part=\"hex\" aria-label=\"Packet bytes in hex and ASCII\"></pre></div></section><section id=\"sockets\" class=\"pane sockets\" aria-labelledby=\"sockets-h\" data-testid=\"sockets\"><h2 id=\"sockets-h\">Sockets <small>like ss -tanu</small></h2><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Socket table\"><table id=\"socket-table\" class=\"socket-table\" data-testid=\"socket-table\"><thead><tr><th scope=\"col\">Host</th><th scope=\"col\">fd</th><th scope=\"col\">Proto</th><th scope=\"col\">Local</th><th scope=\"col\">Peer</th><th scope=\"col\">State</th><th scope=\"col\">Recv-Q</th><th scope=\"col\">Send-Q</th></tr></thead> <tbody></tbody></table></div></section></main><script type=\"module\" src=\"/static/lab/app.js\"></script>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "<div id=\"diagram-canvas\" class=\"diagram-canvas\" data-testid=\"diagram-canvas\" data-part=\"canvas\" tabindex=\"0\" role=\"region\" aria-label=\"The sequence diagram, scrollable\"></div><details class=\"diagram-text\"><summary>The diagram as text</summary><ol id=\"diagram-text\" data-testid=\"diagram-text\" data-part=\"text\" tabindex=\"0\"></ol></details></section><section id=\"packets\" class=\"pane packets\" aria-labelledby=\"packets-h\" data-testid=\"packets\"><h2 id=\"packets-h\">Packets</h2><div class=\"table-scroll\"><table id=\"packet-list\" class=\"packet-list\" data-testid=\"packet-list\" data-part=\"list\"><caption class=\"visually-hidden\">Every packet on your host's link, as Wireshark lists them</caption> <thead><tr><th scope=\"col\">No.</th><th scope=\"col\">Time</th><th scope=\"col\">Source</th><th scope=\"col\">Destination</th><th scope=\"col\">Protocol</th><th scope=\"col\">Length</th><th scope=\"col\">Info</th></tr></thead> <tbody></tbody></table></div><div class=\"packet-detail\"><div id=\"packet-details\" class=\"details\" data-testid=\"packet-details\" data-part=\"details\" aria-live=\"polite\"><p class=\"empty\">Select a packet to see its headers.</p></div><pre id=\"packet-hex\" class=\"hex\" data-testid=\"packet-hex\" data-part=\"hex\" aria-label=\"Packet bytes in hex and ASCII\"></pre></div></section><section id=\"sockets\" class=\"pane sockets\" aria-labelledby=\"sockets-h\" data-testid=\"sockets\"><h2 id=\"sockets-h\">Sockets <small>like ss -tanu</small></h2><div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Socket table\"><table id=\"socket-table\" class=\"socket-table\" data-testid=\"socket-table\"><thead><tr><th scope=\"col\">Host</th><th scope=\"col\">fd</th><th scope=\"col\">Proto</th><th scope=\"col\">Local</th><th scope=\"col\">Peer</th><th scope=\"col\">State</th><th scope=\"col\">Recv-Q</th><th scope=\"col\">Send-Q</th></tr></thead> <tbody></tbody></table></div></section></main><script type=\"module\" src=\"/static/lab/app.js\"></script>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(labTitle(ws), labClass(ws), workshopAttrs(wk), labStyles(ws)...).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Layout(labTitle(ws), labClass(ws), workshopAttrs(wk), labStyles(ws)...).Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -201,87 +254,87 @@ func worksheetPane(ws *Worksheet) templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var6 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var6 == nil {
-			templ_7745c5c3_Var6 = templ.NopComponent
+		templ_7745c5c3_Var7 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var7 == nil {
+			templ_7745c5c3_Var7 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<section id=\"worksheet\" class=\"pane worksheet\" aria-labelledby=\"worksheet-h\" data-testid=\"worksheet\" data-exercise=\"")
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		var templ_7745c5c3_Var7 string
-		templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(ws.ID)
-		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 142, Col: 123}
-		}
-		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "\" data-checks=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<section id=\"worksheet\" class=\"pane worksheet\" aria-labelledby=\"worksheet-h\" data-testid=\"worksheet\" data-exercise=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var8 string
-		templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(ws.Checks)
+		templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(ws.ID)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 142, Col: 149}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 155, Col: 123}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "\" data-checks=\"")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		var templ_7745c5c3_Var9 string
+		templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(ws.Checks)
+		if templ_7745c5c3_Err != nil {
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 155, Col: 149}
+		}
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		if ws.Wire != "" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, " data-wire=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, " data-wire=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var9 string
-			templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(ws.Wire)
+			var templ_7745c5c3_Var10 string
+			templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(ws.Wire)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 144, Col: 22}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 157, Col: 22}
 			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "\"")
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "><h1 id=\"worksheet-h\">")
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		var templ_7745c5c3_Var10 string
-		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(ws.Title)
-		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 147, Col: 33}
-		}
-		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</h1><p class=\"ws-progress\"><span data-testid=\"worksheet-progress\">0 of ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "><h1 id=\"worksheet-h\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var11 string
-		templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprint(len(ws.Steps)))
+		templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(ws.Title)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 148, Col: 96}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 160, Col: 33}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, " steps</span> <button type=\"button\" data-action=\"reset-progress\" data-testid=\"reset-progress\">Reset</button></p><div class=\"ws-intro\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</h1><p class=\"ws-progress\"><span data-testid=\"worksheet-progress\">0 of ")
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		var templ_7745c5c3_Var12 string
+		templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprint(len(ws.Steps)))
+		if templ_7745c5c3_Err != nil {
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 161, Col: 96}
+		}
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
+		if templ_7745c5c3_Err != nil {
+			return templ_7745c5c3_Err
+		}
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, " steps</span> <button type=\"button\" data-action=\"reset-progress\" data-testid=\"reset-progress\">Reset</button></p><div class=\"ws-intro\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -289,64 +342,64 @@ func worksheetPane(ws *Worksheet) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</div><ol class=\"ws-steps\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</div><ol class=\"ws-steps\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		for i, st := range ws.Steps {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<li id=\"")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			var templ_7745c5c3_Var12 string
-			templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("step-%d", i+1))
-			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 154, Col: 40}
-			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "\" class=\"ws-step\" data-testid=\"step\" data-step=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<li id=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var13 string
-			templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprint(i))
+			templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("step-%d", i+1))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 154, Col: 103}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 167, Col: 40}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "\" data-title=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "\" class=\"ws-step\" data-testid=\"step\" data-step=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var14 string
-			templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(st.Title)
+			templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprint(i))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 154, Col: 127}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 167, Col: 103}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "\" data-passed=\"false\"><h2><span class=\"tick\" aria-hidden=\"true\"></span>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "\" data-title=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var15 string
 			templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(st.Title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 155, Col: 64}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 167, Col: 127}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var15))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, " <span class=\"visually-hidden status\">not done yet</span></h2><div class=\"ws-text\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "\" data-passed=\"false\"><h2><span class=\"tick\" aria-hidden=\"true\"></span>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var16 string
+			templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(st.Title)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 168, Col: 64}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, " <span class=\"visually-hidden status\">not done yet</span></h2><div class=\"ws-text\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -354,30 +407,30 @@ func worksheetPane(ws *Worksheet) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if len(st.Hints) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "<div class=\"ws-hints\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<div class=\"ws-hints\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				for j, h := range st.Hints {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "<div class=\"ws-hint\" data-hint=\"")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "<div class=\"ws-hint\" data-hint=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					var templ_7745c5c3_Var16 string
-					templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprint(j))
+					var templ_7745c5c3_Var17 string
+					templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprint(j))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 162, Col: 54}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 175, Col: 54}
 					}
-					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
+					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var17))
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "\" hidden>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "\" hidden>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -385,31 +438,31 @@ func worksheetPane(ws *Worksheet) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "</div>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "</div>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<button type=\"button\" data-action=\"hint\" data-testid=\"hint\">Show a hint</button></div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "<button type=\"button\" data-action=\"hint\" data-testid=\"hint\">Show a hint</button></div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
 			if st.Ask != "" {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<form class=\"ws-question\" data-testid=\"question\" data-result=\"\"><label for=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "<form class=\"ws-question\" data-testid=\"question\" data-result=\"\"><label for=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				var templ_7745c5c3_Var17 string
-				templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("answer-%d", i))
+				var templ_7745c5c3_Var18 string
+				templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("answer-%d", i))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 171, Col: 47}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 184, Col: 47}
 				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var17))
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 32, "\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -417,52 +470,52 @@ func worksheetPane(ws *Worksheet) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "</label><div class=\"ws-answer\"><input id=\"")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				var templ_7745c5c3_Var18 string
-				templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("answer-%d", i))
-				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 175, Col: 47}
-				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "\" data-testid=\"answer-input\" type=\"text\" inputmode=\"numeric\" autocomplete=\"off\" spellcheck=\"false\" aria-describedby=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "</label><div class=\"ws-answer\"><input id=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var19 string
-				templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("verdict-%d", i))
+				templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("answer-%d", i))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 175, Col: 194}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 188, Col: 47}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var19))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "\"> <button type=\"submit\" data-testid=\"answer-submit\">Answer</button></div><p id=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "\" data-testid=\"answer-input\" type=\"text\" inputmode=\"numeric\" autocomplete=\"off\" spellcheck=\"false\" aria-describedby=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var20 string
 				templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("verdict-%d", i))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 178, Col: 43}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 188, Col: 194}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "\" class=\"ws-verdict\" data-testid=\"answer-verdict\" role=\"status\" aria-live=\"polite\"></p></form>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "\"> <button type=\"submit\" data-testid=\"answer-submit\">Answer</button></div><p id=\"")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var21 string
+				templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("verdict-%d", i))
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 191, Col: 43}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "\" class=\"ws-verdict\" data-testid=\"answer-verdict\" role=\"status\" aria-live=\"polite\"></p></form>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
 			if st.Explain != "" {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<div class=\"ws-explain\" data-testid=\"explain\" hidden>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<div class=\"ws-explain\" data-testid=\"explain\" hidden>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -470,53 +523,53 @@ func worksheetPane(ws *Worksheet) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "</div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "</div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "</li>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "</li>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "</ol><p class=\"ws-done\" data-testid=\"worksheet-done\" hidden>Every step passed. ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "</ol><p class=\"ws-done\" data-testid=\"worksheet-done\" hidden>Every step passed. ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		if ws.Next != nil {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "<a href=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "<a href=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var21 templ.SafeURL
-			templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/lab/" + ws.Next.ID))
+			var templ_7745c5c3_Var22 templ.SafeURL
+			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/lab/" + ws.Next.ID))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 192, Col: 49}
-			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "\" data-testid=\"next-exercise\">Next: ")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			var templ_7745c5c3_Var22 string
-			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(ws.Next.Title)
-			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 192, Col: 101}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 205, Col: 49}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, " →</a> · ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, "\" data-testid=\"next-exercise\">Next: ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var23 string
+			templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(ws.Next.Title)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 205, Col: 101}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var23))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, " →</a> · ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, "<a href=\"/\">Back to the worksheet</a></p></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 46, "<a href=\"/\">Back to the worksheet</a></p></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -543,12 +596,12 @@ func wirePanel() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var23 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var23 == nil {
-			templ_7745c5c3_Var23 = templ.NopComponent
+		templ_7745c5c3_Var24 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var24 == nil {
+			templ_7745c5c3_Var24 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "<form class=\"wire-panel\" data-testid=\"wire-panel\" aria-labelledby=\"wire-h\" hidden><h3 id=\"wire-h\" class=\"visually-hidden\">The wire between your host and the switch</h3><div class=\"wire-steps\"><button type=\"button\" data-wire=\"pause\" data-testid=\"wire-pause\" aria-pressed=\"false\" title=\"Hold every new packet at the switch, either way, until you step it\">Pause</button> <button type=\"button\" data-wire=\"step\" data-testid=\"wire-step\" title=\"Release the oldest held packet, either way\">Step</button> <button type=\"button\" data-wire=\"release\" data-testid=\"wire-release\" title=\"Release every held packet (still paused)\">Release all</button> <button type=\"button\" data-wire=\"drop\" data-testid=\"wire-drop\" title=\"Drop the oldest held packet, as if it were lost\">Drop held</button> <span class=\"wire-held\" data-testid=\"wire-held\" role=\"status\">0 held</span></div><details class=\"wire-impair\" data-testid=\"wire-impair\"><summary>Impairments: <span data-testid=\"wire-summary\">none</span></summary><div class=\"wire-fields\"><label>Direction <select name=\"dir\" data-testid=\"wire-dir\"><option value=\"both\">both ways</option> <option value=\"out\">out: your host → switch</option> <option value=\"in\">in: switch → your host</option></select></label> <label>Loss % <input name=\"loss\" type=\"number\" min=\"0\" max=\"100\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-loss\"></label> <label>Delay ms <input name=\"delay\" type=\"number\" min=\"0\" max=\"10000\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-delay\"></label> <label>Jitter ms <input name=\"jitter\" type=\"number\" min=\"0\" max=\"10000\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-jitter\"></label> <label>Duplicate % <input name=\"duplicate\" type=\"number\" min=\"0\" max=\"100\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-duplicate\"></label> <label>Reorder % <input name=\"reorder\" type=\"number\" min=\"0\" max=\"100\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-reorder\"></label> <label>Rate B/s <input name=\"rate\" type=\"number\" min=\"0\" max=\"1000000000\" step=\"1\" inputmode=\"numeric\" data-testid=\"wire-rate\"></label> <label>Seed <input name=\"seed\" type=\"number\" min=\"0\" max=\"9007199254740991\" step=\"1\" inputmode=\"numeric\" data-testid=\"wire-seed\"></label></div><p class=\"wire-room\" data-testid=\"wire-room\" hidden>Your instructor set these for the whole room: they are theirs until they clear them. Pause, Step, Release all and Drop held are still yours.</p><p class=\"wire-buttons\"><button type=\"submit\" data-testid=\"wire-apply\">Apply</button> <button type=\"button\" data-wire=\"clear\" data-testid=\"wire-clear\" title=\"End step mode and every impairment, this direction or both\">Clear</button></p></details><p class=\"wire-message\" data-testid=\"wire-message\" role=\"status\"></p></form>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 47, "<form class=\"wire-panel\" data-testid=\"wire-panel\" aria-labelledby=\"wire-h\" hidden><h3 id=\"wire-h\" class=\"visually-hidden\">The wire between your host and the switch</h3><div class=\"wire-steps\"><button type=\"button\" data-wire=\"pause\" data-testid=\"wire-pause\" aria-pressed=\"false\" title=\"Hold every new packet at the switch, either way, until you step it\">Pause</button> <button type=\"button\" data-wire=\"step\" data-testid=\"wire-step\" title=\"Release the oldest held packet, either way\">Step</button> <button type=\"button\" data-wire=\"release\" data-testid=\"wire-release\" title=\"Release every held packet (still paused)\">Release all</button> <button type=\"button\" data-wire=\"drop\" data-testid=\"wire-drop\" title=\"Drop the oldest held packet, as if it were lost\">Drop held</button> <span class=\"wire-held\" data-testid=\"wire-held\" role=\"status\">0 held</span></div><details class=\"wire-impair\" data-testid=\"wire-impair\"><summary>Impairments: <span data-testid=\"wire-summary\">none</span></summary><div class=\"wire-fields\"><label>Direction <select name=\"dir\" data-testid=\"wire-dir\"><option value=\"both\">both ways</option> <option value=\"out\">out: your host → switch</option> <option value=\"in\">in: switch → your host</option></select></label> <label>Loss % <input name=\"loss\" type=\"number\" min=\"0\" max=\"100\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-loss\"></label> <label>Delay ms <input name=\"delay\" type=\"number\" min=\"0\" max=\"10000\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-delay\"></label> <label>Jitter ms <input name=\"jitter\" type=\"number\" min=\"0\" max=\"10000\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-jitter\"></label> <label>Duplicate % <input name=\"duplicate\" type=\"number\" min=\"0\" max=\"100\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-duplicate\"></label> <label>Reorder % <input name=\"reorder\" type=\"number\" min=\"0\" max=\"100\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-reorder\"></label> <label>Rate B/s <input name=\"rate\" type=\"number\" min=\"0\" max=\"1000000000\" step=\"1\" inputmode=\"numeric\" data-testid=\"wire-rate\"></label> <label>Seed <input name=\"seed\" type=\"number\" min=\"0\" max=\"9007199254740991\" step=\"1\" inputmode=\"numeric\" data-testid=\"wire-seed\"></label></div><p class=\"wire-room\" data-testid=\"wire-room\" hidden>Your instructor set these for the whole room: they are theirs until they clear them. Pause, Step, Release all and Drop held are still yours.</p><p class=\"wire-buttons\"><button type=\"submit\" data-testid=\"wire-apply\">Apply</button> <button type=\"button\" data-wire=\"clear\" data-testid=\"wire-clear\" title=\"End step mode and every impairment, this direction or both\">Clear</button></p></details><p class=\"wire-message\" data-testid=\"wire-message\" role=\"status\"></p></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -134,7 +134,7 @@ func LookinPage(v LookinView) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout(v.Name+" — look-in — socketlab", "lookin", templ.Attributes{"data-workshop": v.Code, "data-student": strconv.FormatInt(v.StudentID, 10), "data-address": v.Address, "data-flag-bits": flagBits}, "views.css").Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Layout(v.Name+" — look-in — socketlab", "lookin", templ.Attributes{"data-workshop": v.Code, "data-student": strconv.FormatInt(v.StudentID, 10), "data-address": v.Address, "data-flag-bits": flagBits}, "views.css", "teach.css").Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -344,11 +344,11 @@ func mirrorViews(prefix string, whose string) templ.Component {
 	})
 }
 
-// watchedPanes are a workshop lab page's parts for look-in and spotlight
-// (static/lab/watched.js): the note that the instructor is looking (or
-// showing this lab to the class), and a classmate's spotlit trace,
-// read-only, hidden while no spotlight is on.
-func watchedPanes() templ.Component {
+// spotlightPane is a workshop lab page's classmate's spotlit trace,
+// read-only, hidden while no spotlight is on, between the class bar
+// (whose watched-note says when the instructor looks at this lab) and
+// the lab's panes, in view; static/lab/watched.js fills both.
+func spotlightPane() templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -369,7 +369,7 @@ func watchedPanes() templ.Component {
 			templ_7745c5c3_Var21 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<p class=\"watched-note\" data-testid=\"watched-note\" role=\"status\"></p><section class=\"spotlight\" data-testid=\"spotlight\" aria-labelledby=\"spotlight-h\" hidden><h2 id=\"spotlight-h\" data-testid=\"spotlight-title\">Spotlight</h2><p class=\"help\">Your instructor is showing this to the class. It is read-only: your own lab is below.</p><p class=\"spotlight-skipped\" data-testid=\"spotlight-skipped\" role=\"status\"></p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<section class=\"spotlight\" data-testid=\"spotlight\" aria-labelledby=\"spotlight-h\" hidden><h2 id=\"spotlight-h\" data-testid=\"spotlight-title\">Spotlight</h2><p class=\"help\">Your instructor is showing this to the class. It is read-only: your own lab is below.</p><p class=\"spotlight-skipped\" data-testid=\"spotlight-skipped\" role=\"status\"></p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -390,12 +390,14 @@ func watchedPanes() templ.Component {
 type ProjectorView struct {
 	Code  string // as FormatCode shows it
 	Title string
+	// Join is the join screen, shown while nothing is spotlit.
+	Join JoinScreenView
 }
 
 // ProjectorPage is the spotlit trace, full-screen and in big type, for
 // the room's projector: the same views as a look-in's, drawn by
-// projector.js from the spotlight's stream, "Nothing is spotlit" while
-// no spotlight is on.
+// projector.js from the spotlight's stream; while no spotlight is on,
+// "Nothing is spotlit" and the join screen.
 func ProjectorPage(v ProjectorView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -436,7 +438,7 @@ func ProjectorPage(v ProjectorView) templ.Component {
 			var templ_7745c5c3_Var24 templ.SafeURL
 			templ_7745c5c3_Var24, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/workshop/" + v.Code))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lookin.templ`, Line: 114, Col: 65}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lookin.templ`, Line: 115, Col: 65}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var24))
 			if templ_7745c5c3_Err != nil {
@@ -449,7 +451,7 @@ func ProjectorPage(v ProjectorView) templ.Component {
 			var templ_7745c5c3_Var25 string
 			templ_7745c5c3_Var25, templ_7745c5c3_Err = templ.JoinStringErrs(v.Title)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lookin.templ`, Line: 114, Col: 77}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lookin.templ`, Line: 115, Col: 77}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var25))
 			if templ_7745c5c3_Err != nil {
@@ -463,13 +465,21 @@ func ProjectorPage(v ProjectorView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</div></main><script type=\"module\" src=\"/static/lab/projector.js\"></script>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</div><div class=\"projector-join\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = JoinScreen(v.Join).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</div></main><script type=\"module\" src=\"/static/lab/projector.js\"></script> <script type=\"module\" src=\"/static/lab/joinscreen.js\"></script>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = Layout("Projector — "+v.Title+" — socketlab", "projector", templ.Attributes{"data-workshop": v.Code, "data-flag-bits": flagBits}, "views.css").Render(templ.WithChildren(ctx, templ_7745c5c3_Var23), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Layout("Projector — "+v.Title+" — socketlab", "projector", templ.Attributes{"data-workshop": v.Code, "data-flag-bits": flagBits}, "views.css", "teach.css").Render(templ.WithChildren(ctx, templ_7745c5c3_Var23), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

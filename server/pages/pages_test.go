@@ -22,6 +22,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 // TestGolden renders each page and compares it with its golden file in
 // testdata; run with -update after a deliberate change, and read the diff.
 func TestGolden(t *testing.T) {
+	joinScreen := pages.JoinScreenView{Code: "ABCD-EFGH", Title: "Networks <b>101</b>", JoinURL: "http://lab.example/join/ABCD-EFGH", QRURL: "/join/ABCD-EFGH/qr.svg"}
 	for name, page := range map[string]templ.Component{
 		"home":         pages.Home("nc 127.0.0.1 7007", []pages.ExerciseLink{{ID: "round-trip", Title: "The round trip", Summary: "The eight steps.", Steps: 6}}, goldenServices),
 		"home-no-echo": pages.Home("", nil, goldenServices),
@@ -34,9 +35,16 @@ func TestGolden(t *testing.T) {
 			JoinURL:   "http://lab.example/join/ABCD-EFGH", QRURL: "/join/ABCD-EFGH/qr.svg", Message: "Break <i>at</i> 10:30"}),
 		"exercise-locked": pages.ExerciseLockedPage(pages.LockedView{Code: "ABCD-EFGH", Title: "Networks <b>101</b>", Exercise: "Be <b>the</b> server"}),
 		"dashboard": pages.DashboardPage(pages.DashboardView{Code: "ABCD-EFGH", Authorized: true, Title: "Networks <b>101</b>",
-			Exercises: []pages.DashboardExercise{{ID: "round-trip", Title: "The round trip", Steps: []string{"Make a socket", "Connect <b>"}}}}),
+			Exercises: []pages.DashboardExercise{{ID: "round-trip", Title: "The round trip", Steps: []string{"Make a socket", "Connect <b>"}}},
+			JoinURL:   "http://lab.example/join/ABCD-EFGH", QRURL: "/join/ABCD-EFGH/qr.svg"}),
 		"dashboard-signin": pages.DashboardPage(pages.DashboardView{Code: "ABCD-EFGH"}),
-		"projector":        pages.ProjectorPage(pages.ProjectorView{Code: "ABCD-EFGH", Title: "Networks <b>101</b>"}),
+		"projector":        pages.ProjectorPage(pages.ProjectorView{Code: "ABCD-EFGH", Title: "Networks <b>101</b>", Join: joinScreen}),
+		"join-screen":      pages.JoinScreenPage(joinScreen),
+		"teach-signin":     pages.TeachPage(pages.TeachView{Error: "That is not this server’s <b>key</b>."}),
+		"teach": pages.TeachPage(pages.TeachView{SignedIn: true, MaxStudents: 300,
+			Workshops: []pages.TeachWorkshop{{Code: "ABCD-EFGH", Title: "Networks <b>101</b>", Students: 6, Online: 2, Created: "2026-12-08 09:00 UTC", LastActivity: "2026-12-08 09:40 UTC"}},
+			Exercises: []pages.TeachExercise{{ID: "round-trip", Title: "The round trip", Chosen: true, Position: 1}, {ID: "ports", Title: "Ports <i>and</i> you", Position: 2}},
+			Form:      pages.TeachForm{Title: "Networks 101", Peers: "all", MaxStudents: 30, LossPercent: 2.5, DelayMillis: 40}}),
 		"lab-workshop": pages.LabPage(nil, &pages.WorkshopBadge{Code: "ABCD-EFGH", Title: "Networks 101", Name: "Ada <b>L</b>",
 			Exercises: []pages.ExerciseLink{{ID: "round-trip", Title: "The round trip"}, {ID: "be-the-server", Title: "Be <b>the</b> server", Locked: true}}}),
 		"exercise": pages.LabPage(&pages.Worksheet{

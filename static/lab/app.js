@@ -6,7 +6,7 @@
 import { loadLab, missingFeature } from "/static/loader.js";
 import { bus, emit } from "./bus.js";
 import { mountConsole } from "./console.js";
-import { endedWords, UNREACHABLE } from "./ended.js";
+import { endedWords, UNREACHABLE, WORKSHOP_ENDED } from "./ended.js";
 import { errorText, find } from "./format.js";
 
 /** @import { SessionEventEvent, SocketLab } from "../socketlab" */
@@ -105,6 +105,12 @@ function onSession(e) {
     con?.notice(`${message}.`, "warn");
     return;
   }
+  if (what === "closed" && e.session?.close_code === 4003) {
+    // bridge.CloseEnded: the instructor deleted the workshop.
+    setBridge("lost", "The instructor ended this workshop", message);
+    con?.notice(WORKSHOP_ENDED, "warn");
+    return;
+  }
   switch (what) {
     case "hello":
       if (e.host) hostAddr = e.host;
@@ -123,12 +129,14 @@ function onSession(e) {
     case "reconnected":
       everConnected = true;
       outage = false;
-      hostAddr = addr || hostAddr;
-      setBridge("connected", `Your host is ${hostAddr}`, "A fresh session, since the last one ended");
-      con?.notice(
-        `Reconnected, to a fresh session: your host is now ${hostAddr}. (The old session's packets stay in the views and the capture.)`,
-        "warn",
-      );
+      {
+        // A workshop keeps its student's address: the host is the same.
+        const before = hostAddr;
+        hostAddr = addr || hostAddr;
+        const where = before === hostAddr ? `on the same host, ${hostAddr}` : `your host is now ${hostAddr}`;
+        setBridge("connected", `Your host is ${hostAddr}`, "A fresh session, since the last one ended");
+        con?.notice(`Reconnected, to a fresh session, ${where}. (The old session's packets stay in the views and the capture.)`, "warn");
+      }
       break;
     case "closed":
     case "reconnecting":

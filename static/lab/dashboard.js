@@ -52,35 +52,61 @@ async function signIn() {
 
 // ---- the grid -------------------------------------------------------------------
 
-/** The grid's columns, from its step headers: [exercise, step]. */
-const stepHeaders = [...document.querySelectorAll("th.step-h")].map((th) => /** @type {HTMLElement} */ (th));
-const columns = stepHeaders.map(({ dataset: d }) => /** @type {[string, number]} */ ([d.exercise || "", Number(d.step)]));
-/** Each column's name, as the current step says it. */
-const stepNames = stepHeaders.map((th, i) => {
-  const [exercise, step] = columns[i];
-  const ex = document.querySelector(`th.ex-h[data-exercise="${exercise}"]`)?.textContent || exercise;
-  return `${ex}, step ${step + 1}${th.title ? ": " + th.title : ""}`;
+/**
+ * The grid has a column per exercise: each student's steps done of its
+ * total, in words and as a bar of one mark a step; the exercise opened
+ * (its header's button: the class's current one until the instructor
+ * picks another) draws its marks as boxes with a sign each.
+ * @typedef {{id: string, title: string, steps: string[], th: HTMLElement, col: HTMLElement | null}} Exercise
+ */
+
+/** The workshop's exercises, in the columns' order. @type {Exercise[]} */
+const exercises = [...document.querySelectorAll("th.ex-h")].map((el) => {
+  const th = /** @type {HTMLElement} */ (el);
+  const id = th.dataset.exercise || "";
+  const tpl = th.querySelector("template");
+  const steps = tpl ? [...tpl.content.children].map((c) => c.textContent || "") : [];
+  const title = th.querySelector(".ex-title")?.textContent || id;
+  const col = /** @type {HTMLElement | null} */ (document.querySelector(`col.c-ex[data-exercise="${id}"]`));
+  return { id, title, steps, th, col };
 });
-const tbody = document.querySelector("[data-testid=progress-grid] tbody");
+/** Every step, in order: [exercise, step]. */
+const columns = exercises.flatMap((ex) => ex.steps.map((_, i) => /** @type {[string, number]} */ ([ex.id, i])));
+/** Each step's name, as the help queue says it. */
+const stepNames = exercises.flatMap((ex) => ex.steps.map((st, i) => `${ex.title}, step ${i + 1}${st ? ": " + st : ""}`));
+const grid = document.querySelector("[data-testid=progress-grid]");
+const tbody = grid?.querySelector("tbody");
 const pastCells = [...document.querySelectorAll("[data-testid=past-count]")];
 const studentCount = document.querySelector("[data-testid=student-count]");
+const staleNote = /** @type {HTMLElement | null} */ (document.querySelector("[data-testid=grid-stale]"));
 const stuckInput = /** @type {HTMLInputElement | null} */ (document.getElementById("stuck-minutes"));
+
+/**
+ * A record as the instructor's stream has it: confirmed is done; missing
+ * says what of it shows on the wire and was not seen.
+ * @typedef {ProgressRecord & {missing?: string}} Judged
+ */
 
 /** @type {Map<number, Student>} */
 const students = new Map();
-/** Each student's records, by "exercise/step": confirmed or not. @type {Map<number, Map<string, ProgressRecord>>} */
+/** Each student's records, by "exercise/step". @type {Map<number, Map<string, Judged>>} */
 const done = new Map();
 /** @type {Hand[]} */
 let hands = [];
 /** The hands announced already, by id. */
 const announced = new Set();
+/** Whether the stream is up: while it is not, nobody is shown online. */
+let live = false;
+/** The exercise opened to its steps: the class's current one until the instructor picks. */
+let opened = "";
+let openedByHand = false;
 
 /** @param {string} exercise @param {number} step */
 const key = (exercise, step) => `${exercise}/${step}`;
-/** Each column's index, by key. */
+/** Each step's index in columns, by key. */
 const columnOf = new Map(columns.map((c, i) => [key(...c), i]));
 
-/** @param {ProgressRecord} r */
+/** @param {Judged} r */
 function addRecord(r) {
   if (r.kind !== "step") return;
   let m = done.get(r.student);
@@ -90,8 +116,9 @@ function addRecord(r) {
 }
 
 /**
- * current is the step a student is on: the first not done after the one
- * they did last, or, past the end of its exercise, the first not done.
+ * current is the step a student is on, an index in columns: the first not
+ * done after the one they did last, or, past the end of its exercise, the
+ * first not done; -1 when all are.
  * @param {number} id
  */
 function current(id) {
@@ -128,11 +155,12 @@ const clock = (t) => new Date(t).toLocaleTimeString([], { hour: "2-digit", minut
 /** @param {number} i */
 const stepName = (i) => (i < 0 ? "all done" : stepNames[i]);
 
+/** Each step's state in words, for its mark's hover. */
 const WORDS = {
-  done: ["done", "done, seen by the server"],
-  unconfirmed: ["done?", "done, by the browser's word"],
-  current: ["now", "working on it"],
-  "not-started": ["–", "not started"],
+  done: "done",
+  unseen: "not seen on the wire",
+  current: "working on it",
+  "not-started": "not started",
 };
 
 /** Rows go in the order of names ("bench 2" before "bench 10"), then of ids. */
@@ -143,10 +171,18 @@ const byName = (a, b) => collator.compare(a.name, b.name) || a.id - b.id;
 /** Each student's row in the grid, by id. @type {Map<number, HTMLTableRowElement>} */
 const rowOf = new Map();
 
+/** @param {string} cls @param {string} testid @param {string} text */
+function badge(cls, testid, text) {
+  const b = Object.assign(document.createElement("span"), { className: `badge ${cls}`, textContent: text });
+  b.dataset.testid = testid;
+  return b;
+}
+
 /**
- * newRow is a student's row, empty: its name, their current step, last
- * activity and online (the columns a projector shows first), and a cell
- * for each step; fill gives them their words.
+ * newRow is a student's row, empty: their name, with the marks of stuck,
+ * offline and a hand up and the look-in and spotlight controls under it,
+ * their last activity, and a cell for each exercise holding its words and
+ * its bar of one mark a step; fill gives them their state.
  * @param {Student} st
  */
 function newRow(st) {
@@ -154,24 +190,41 @@ function newRow(st) {
   tr.dataset.student = String(st.id);
   const th = document.createElement("th");
   th.scope = "row";
-  const head = document.createElement("div");
-  head.className = "row-head";
   const name = document.createElement("span");
   name.className = "name";
+  name.dataset.testid = "student-name";
   name.textContent = st.name;
   name.title = st.name;
-  head.append(name, " ", studentControls(st));
-  th.append(head);
-  tr.append(th);
-  for (let i = 0; i < 3; i++) tr.append(document.createElement("td"));
-  for (const [exercise, step] of columns) {
+  const marks = document.createElement("span");
+  marks.className = "marks";
+  const stuck = badge("stuck", "stuck", "stuck");
+  const offline = badge("offline", "offline", "offline");
+  const hand = badge("hand", "row-hand", "hand up");
+  marks.append(stuck, offline, hand);
+  for (const b of [stuck, offline, hand]) b.hidden = true;
+  const line = document.createElement("div");
+  line.className = "row-line";
+  line.append(marks, studentControls(st));
+  th.append(name, line);
+  tr.append(th, document.createElement("td"));
+  for (const ex of exercises) {
     const td = document.createElement("td");
-    Object.assign(td.dataset, { testid: "cell", student: String(st.id), exercise, step: String(step) });
-    const shown = document.createElement("span");
-    shown.setAttribute("aria-hidden", "true");
+    Object.assign(td.dataset, { testid: "ex-cell", student: String(st.id), exercise: ex.id });
+    if (ex.id === opened) td.classList.add("opened");
+    const words = document.createElement("span");
+    words.className = "frac";
+    words.setAttribute("aria-hidden", "true");
+    const bar = document.createElement("span");
+    bar.className = "bar";
+    bar.setAttribute("aria-hidden", "true");
+    ex.steps.forEach((_, i) => {
+      const mark = document.createElement("i");
+      Object.assign(mark.dataset, { testid: "cell", student: String(st.id), exercise: ex.id, step: String(i) });
+      bar.append(mark);
+    });
     const said = document.createElement("span");
     said.className = "sr-only";
-    td.append(shown, said);
+    td.append(words, bar, said);
     tr.append(td);
   }
   return tr;
@@ -182,39 +235,66 @@ function setText(el, text) {
   if (el.textContent !== text) el.textContent = text;
 }
 
+/** @param {HTMLElement} el @param {string} name @param {string | undefined} value */
+function setData(el, name, value) {
+  if (value === undefined) {
+    if (name in el.dataset) delete el.dataset[name];
+  } else if (el.dataset[name] !== value) el.dataset[name] = value;
+}
+
+/** @param {HTMLElement} el @param {string} title */
+function setTitle(el, title) {
+  if (el.title !== title) el.title = title;
+}
+
 /**
  * fill brings a student's row up to date, writing only what changed: in a
- * table of thousands of cells, each change is styled and laid out again.
- * @param {HTMLTableRowElement} tr @param {Student} st @param {number} stuckMs @param {number} now
+ * table of thousands of marks, each change is styled and laid out again.
+ * @param {HTMLTableRowElement} tr @param {Student} st @param {number} stuckMs @param {number} now @param {Set<number>} handUp
  */
-function fill(tr, st, stuckMs, now) {
+function fill(tr, st, stuckMs, now, handUp) {
   const m = done.get(st.id) || new Map();
   const cur = current(st.id);
-  const stuck = st.online && cur >= 0 && now - Date.parse(lastStep(st)) > stuckMs;
-  const head = /** @type {HTMLElement} */ (tr.firstElementChild?.firstElementChild);
-  let badge = head.querySelector("[data-testid=stuck]");
-  if (stuck && !badge) {
-    badge = Object.assign(document.createElement("span"), { className: "stuck", textContent: "stuck" });
-    badge.setAttribute("data-testid", "stuck");
-    head.insertBefore(badge, head.children[1]);
-  } else if (!stuck && badge) badge.remove();
-  if (stuck) tr.dataset.stuck = "true";
-  else delete tr.dataset.stuck;
-  const [step, last, online] = /** @type {HTMLElement[]} */ ([...tr.children].slice(1, 4));
-  setText(step, stepName(cur));
-  if (step.title !== step.textContent) step.title = step.textContent || "";
-  setText(last, clock(lastActivity(st)));
-  setText(online, st.online ? "online" : "offline");
-  if (online.dataset.online !== String(st.online)) online.dataset.online = String(st.online);
-  columns.forEach(([exercise, s], i) => {
-    const r = m.get(key(exercise, s));
-    /** @type {keyof typeof WORDS} */
-    const state = r ? (r.confirmed ? "done" : "unconfirmed") : i === cur ? "current" : "not-started";
-    const td = /** @type {HTMLElement} */ (tr.children[4 + i]);
-    if (td.dataset.state === state) return;
-    td.dataset.state = state;
-    /** @type {HTMLElement} */ (td.firstElementChild).textContent = WORDS[state][0];
-    /** @type {HTMLElement} */ (td.lastElementChild).textContent = WORDS[state][1];
+  const online = live && st.online;
+  const stuck = online && cur >= 0 && now - Date.parse(lastStep(st)) > stuckMs;
+  const th = /** @type {HTMLElement} */ (tr.firstElementChild);
+  const [stuckB, offlineB, handB] = /** @type {HTMLElement[]} */ ([...th.querySelectorAll(".badge")]);
+  if (stuckB.hidden === stuck) stuckB.hidden = !stuck;
+  if (offlineB.hidden === (live && !st.online)) offlineB.hidden = !(live && !st.online);
+  if (handB.hidden === handUp.has(st.id)) handB.hidden = !handUp.has(st.id);
+  setData(tr, "stuck", stuck ? "true" : undefined);
+  setData(tr, "online", live ? String(st.online) : "unknown");
+  const last = /** @type {HTMLElement} */ (tr.children[1]);
+  const at = lastActivity(st);
+  setText(last, new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" }));
+  setTitle(last, `Last activity: ${new Date(at).toLocaleString()}`);
+  const [curEx, curStep] = cur >= 0 ? columns[cur] : ["", -1];
+  exercises.forEach((ex, j) => {
+    const td = /** @type {HTMLElement} */ (tr.children[2 + j]);
+    const [words, bar, said] = /** @type {HTMLElement[]} */ ([...td.children]);
+    let n = 0;
+    /** @type {string[]} */
+    const missing = [];
+    ex.steps.forEach((title, i) => {
+      const r = m.get(key(ex.id, i));
+      /** @type {keyof typeof WORDS} */
+      const state = r ? (r.confirmed ? "done" : "unseen") : ex.id === curEx && i === curStep ? "current" : "not-started";
+      if (r) n++;
+      if (r && !r.confirmed) missing.push(`step ${i + 1} not seen on the wire: ${r.missing || "its packets"}`);
+      const mark = /** @type {HTMLElement} */ (bar.children[i]);
+      if (mark.dataset.state === state) return;
+      mark.dataset.state = state;
+      mark.title = `Step ${i + 1}${title ? ": " + title : ""}: ${WORDS[state]}`;
+    });
+    const total = ex.steps.length;
+    const state = n === total ? (missing.length ? "unseen" : "done") : ex.id === curEx ? "current" : n ? "started" : "not-started";
+    setData(td, "state", state);
+    setData(td, "done", String(n));
+    setText(words, `${n}/${total}${missing.length ? " !" : ""}`);
+    const now = ex.id === curEx ? `; working on step ${curStep + 1}: ${ex.steps[curStep] || ""}` : "";
+    const text = `${ex.title}: ${n} of ${total} steps done${missing.length ? "; " + missing.join("; ") : ""}${now}`;
+    setText(said, text);
+    setTitle(td, `${st.name} · ${text}`);
   });
 }
 
@@ -236,6 +316,37 @@ function place(tr, st) {
 }
 
 /**
+ * open opens an exercise's column to its steps (none: ""): its marks are
+ * drawn as boxes, its header shows its title.
+ * @param {string} id
+ */
+function open(id) {
+  if (id === opened) return;
+  const before = exercises.find((ex) => ex.id === opened);
+  const after = exercises.find((ex) => ex.id === id);
+  for (const [ex, on] of /** @type {[Exercise | undefined, boolean][]} */ ([[before, false], [after, true]])) {
+    if (!ex) continue;
+    ex.th.classList.toggle("opened", on);
+    ex.th.querySelector("button")?.setAttribute("aria-expanded", String(on));
+    if (ex.col) ex.col.style.width = on ? `max(9rem, calc(${ex.steps.length} * 1.25rem + 0.75rem))` : "";
+    for (const td of document.querySelectorAll(`td[data-testid=ex-cell][data-exercise="${ex.id}"]`)) td.classList.toggle("opened", on);
+  }
+  opened = id;
+}
+
+/** classCurrent is the exercise most online students are working on. */
+function classCurrent() {
+  const n = new Map();
+  for (const st of students.values()) {
+    const cur = current(st.id);
+    if (cur >= 0 && st.online) n.set(columns[cur][0], (n.get(columns[cur][0]) || 0) + 1);
+  }
+  let best = exercises[0]?.id || "";
+  for (const [id, k] of n) if (k > (n.get(best) || 0)) best = id;
+  return best;
+}
+
+/**
  * render brings the grid and the counts above it up to date: every row
  * or, with only, the rows of those students (a batch of changes touches a
  * few of hundreds).
@@ -246,11 +357,13 @@ function render(only) {
   const stuckMs = Math.max(1, Number(stuckInput?.value) || 5) * 60_000;
   const now = Date.now();
   if (!only) {
+    if (!openedByHand) open(classCurrent());
     rowOf.clear();
     const all = [...students.values()].sort(byName);
     for (const st of all) rowOf.set(st.id, newRow(st));
     tbody.replaceChildren(...rowOf.values());
   }
+  const handUp = new Set(hands.map((h) => h.student));
   for (const id of only || students.keys()) {
     const st = students.get(id);
     if (!st) continue;
@@ -259,16 +372,24 @@ function render(only) {
       rowOf.set(id, (tr = newRow(st)));
       place(tr, st);
     }
-    fill(tr, st, stuckMs, now);
+    fill(tr, st, stuckMs, now, handUp);
   }
-  const past = columns.map(() => 0);
+  const finished = exercises.map(() => 0);
   for (const id of students.keys()) {
     const m = done.get(id);
-    if (m) columns.forEach((c, i) => m.has(key(...c)) && past[i]++);
+    if (m) exercises.forEach((ex, j) => ex.steps.every((_, i) => m.has(key(ex.id, i))) && finished[j]++);
   }
-  pastCells.forEach((td, i) => setText(td, String(past[i])));
+  pastCells.forEach((td, i) => setText(td, String(finished[i])));
   if (studentCount) setText(studentCount, `(${students.size} student${students.size === 1 ? "" : "s"})`);
 }
+
+document.addEventListener("click", (ev) => {
+  const b = ev.target instanceof Element ? ev.target.closest("[data-testid=ex-toggle]") : null;
+  if (!(b instanceof HTMLElement)) return;
+  const id = b.dataset.exercise || "";
+  openedByHand = true;
+  open(id === opened ? "" : id);
+});
 
 // ---- the help queue -------------------------------------------------------------
 
@@ -333,9 +454,9 @@ function renderHands() {
   if (count) count.textContent = `(${hands.length})`;
   const fresh = hands.filter((h) => !announced.has(h.id));
   for (const h of fresh) announced.add(h.id);
-  const live = document.getElementById("hand-announce");
-  if (live && fresh.length) {
-    live.textContent = fresh.map((h) => `${h.name} asked for help${h.message ? ": " + h.message : ""}.`).join(" ");
+  const announce = document.getElementById("hand-announce");
+  if (announce && fresh.length) {
+    announce.textContent = fresh.map((h) => `${h.name} asked for help${h.message ? ": " + h.message : ""}.`).join(" ");
   }
 }
 
@@ -386,6 +507,9 @@ function connect() {
     hands = snap.hands;
     // Hands up before the page opened are not news.
     if (announced.size === 0) for (const h of hands) announced.add(h.id);
+    live = true;
+    if (staleNote) staleNote.hidden = true;
+    grid?.removeAttribute("data-stale");
     render();
     renderHands();
     setLive("connected", "Live");
@@ -395,6 +519,7 @@ function connect() {
   events.addEventListener("changes", (e) => {
     /** @type {Change[]} */
     const changes = JSON.parse(/** @type {MessageEvent} */ (e).data);
+    if (!Array.isArray(changes)) return;
     for (const c of changes) {
       if (c.kind === "progress" && c.progress) {
         addRecord(c.progress);
@@ -404,7 +529,11 @@ function connect() {
         students.set(c.student.id, c.student);
         pending.add(c.student.id);
       }
-      if (c.kind === "hands" && c.hands) [hands, handsPending] = [c.hands, true];
+      if (c.kind === "hands" && c.hands) {
+        // The rows of hands raised and lowered show it.
+        for (const h of [...hands, ...c.hands]) pending.add(h.student);
+        [hands, handsPending] = [c.hands, true];
+      }
       if (c.kind === "removed" && c.student) {
         students.delete(c.student.id);
         done.delete(c.student.id);
@@ -416,7 +545,23 @@ function connect() {
     document.dispatchEvent(new CustomEvent("dashboard-changes", { detail: changes }));
     schedule();
   });
-  events.addEventListener("error", () => setLive("reconnecting", "Reconnecting…"));
+  events.addEventListener("error", () => {
+    setLive("reconnecting", "Reconnecting…");
+    if (live) {
+      // Until the next snapshot, what the grid shows is as of now: it
+      // says so, and shows nobody online.
+      live = false;
+      grid?.setAttribute("data-stale", "true");
+      if (staleNote) {
+        staleNote.textContent = `The connection to the server is down since ${clock(new Date().toISOString())}: the grid shows what it knew then, and nobody as online. Reconnecting…`;
+        staleNote.hidden = false;
+      }
+      for (const id of students.keys()) pending.add(id);
+      schedule();
+    }
+    // A stream the server refused is not retried by the browser.
+    if (events.readyState === EventSource.CLOSED) setTimeout(connect, 5000);
+  });
 }
 
 void signIn();
@@ -425,6 +570,7 @@ if (tbody) {
   // "Stuck" and the help queue's steps move with the clock: every row is
   // brought up to date, and only what changed is written.
   const redraw = () => {
+    if (!openedByHand) open(classCurrent());
     for (const id of students.keys()) pending.add(id);
     schedule();
   };

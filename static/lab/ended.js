@@ -43,10 +43,19 @@ export function endedWords(s, names) {
   const gone = names.length
     ? `Your variables ${names.join(", ")} went with it: run the lines that made them again.`
     : "Its sockets went with it.";
-  return [HAPPENED[code] || BROKE, "A fresh session is starting, on a new host.", gone, TODO[code] || ""]
+  return [HAPPENED[code] || BROKE, "A fresh session is starting.", gone, TODO[code] || ""]
     .filter(Boolean)
     .join(" ");
 }
+
+/**
+ * The notice when the instructor ended (deleted) the workshop
+ * (bridge.CloseEnded): the page does not join again, and the workshop's
+ * join page would say its code does not exist.
+ */
+export const WORKSHOP_ENDED =
+  "The instructor ended this workshop: its lab and your progress in it are gone. " +
+  "The lab outside any workshop is on the home page.";
 
 /** The notice when the lab server cannot be reached. */
 export const UNREACHABLE =

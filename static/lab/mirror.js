@@ -76,6 +76,9 @@ export function mountMirror(root, source) {
   const packets = mountPackets(find(root, ".mirror-packets", HTMLElement), source, bus);
   const calls = find(root, "[data-part=calls]", HTMLElement);
   calls.replaceChildren();
+  // The list scrolls in its transcript's box: it follows the newest call
+  // while the reader is at the end, and stays where they scrolled to.
+  const scroller = /** @type {HTMLElement} */ (calls.closest(".mirror-transcript") || calls);
   let stop = () => {};
   let stopped = false;
   void source.ready.then(({ address }) => {
@@ -90,8 +93,9 @@ export function mountMirror(root, source) {
       li.dataset.testid = "mirror-call";
       const outcome = callOutcome(e.call);
       li.textContent = `${e.host}: ${callText(e.call)}${outcome ? ` → ${outcome}` : ""}`;
+      const atEnd = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 32;
       calls.append(li);
-      calls.scrollTop = calls.scrollHeight;
+      if (atEnd) scroller.scrollTop = scroller.scrollHeight;
     });
   });
   return () => {

@@ -85,13 +85,12 @@ function showStudents() {
     o.textContent = name;
     return o;
   });
-  if (!options.length) {
-    const o = document.createElement("option");
-    o.value = "";
-    o.textContent = "nobody has joined";
-    options.push(o);
-  }
-  whom.replaceChildren(...options);
+  // Nobody is chosen until the instructor chooses: a deletion is never
+  // one click on whoever sorts first.
+  const none = document.createElement("option");
+  none.value = "";
+  none.textContent = options.length ? "Choose a student…" : "nobody has joined";
+  whom.replaceChildren(none, ...options);
   if (names.has(Number(chosen))) whom.value = chosen;
 }
 
@@ -251,7 +250,7 @@ confirmer(
   () => {
     const id = Number(whom?.value);
     if (!names.has(id)) {
-      say("Nobody to delete.");
+      say(names.size ? "Choose the student to delete first." : "Nobody to delete.");
       return null;
     }
     return `Delete ${names.get(id)}’s progress and seat, and end their session?`;

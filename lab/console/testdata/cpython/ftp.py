@@ -1,0 +1,25 @@
+# FTP by hand: log in on the control connection, PASV, decode the port
+# from the six numbers, and fetch a file over a second connection.
+c = socket(AF_INET, SOCK_STREAM)
+c.settimeout(5)
+c.connect(("10.0.0.1", 21))
+c.recv(1024)
+c.sendall(b"USER anonymous\r\n")
+c.recv(1024)
+c.sendall(b"PASS me@lab\r\n")
+c.recv(1024)
+c.sendall(b"PASV\r\n")
+r = c.recv(1024)
+r[:27]
+n = r.split(b",")
+port = int(n[4]) * 256 + int(n[5].split(b")")[0])
+d = socket(AF_INET, SOCK_STREAM)
+d.settimeout(5)
+d.connect(("10.0.0.1", port))
+c.sendall(b"RETR hello.txt\r\n")
+d.recv(1024)
+d.recv(1024)
+d.close()
+c.recv(1024)[:3]
+c.sendall(b"QUIT\r\n")
+c.close()
