@@ -1,4 +1,4 @@
-package e2e
+package slowstudent
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/packet"
 	"github.com/socketlab/socketlab/lab/worksheet"
+	"github.com/socketlab/socketlab/server/e2e/internal/browsertest"
 )
 
 // slowPause is how long the slow student thinks before each step's last
@@ -37,8 +38,8 @@ const slowPause = 15 * time.Second
 // numbers beside it. The wrong routes that once ticked a step run in
 // tabs of their own, and that step must not tick.
 func TestWorksheetsSlowStudent(t *testing.T) {
-	addr := labServer(t)
-	browser := chromium(t)
+	addr := browsertest.LabServer(t)
+	browser := browsertest.Chromium(t)
 	exs, probs := exercises.Load(exercises.Embedded())
 	if len(probs) > 0 {
 		t.Fatal(probs[0])
@@ -145,7 +146,7 @@ func codeLines(code string) []string {
 func execLine(t *testing.T, ctx context.Context, line string) typed {
 	t.Helper()
 	r, err := chromedp.Run(ctx, chromedp.Evaluate[typed](`(async () => {
-		const run = socketlab.exec(`+jsString(line)+`);
+		const run = socketlab.exec(`+browsertest.JSString(line)+`);
 		const late = await Promise.race([run.then(() => false), new Promise(r => setTimeout(() => r(true), 40000))]);
 		if (late) socketlab.interrupt();
 		return await run;
@@ -187,7 +188,7 @@ func walk(t *testing.T, ctx context.Context, ex *worksheet.Exercise) {
 		for _, g := range got {
 			t.Logf(">>> %s\n%s%s", g.Line, g.Output, g.Error)
 		}
-		state := `document.querySelector(` + jsString(stepSel(i)) + `).dataset.state`
+		state := `document.querySelector(` + browsertest.JSString(stepSel(i)) + `).dataset.state`
 		waitTrue(t, ctx, 30*time.Second, fmt.Sprintf("step %d %q's check to pass on its own code", i+1, st.Title),
 			state+` === "done" || `+state+` === "answer"`)
 		if st.Question != nil {
@@ -197,11 +198,11 @@ func walk(t *testing.T, ctx context.Context, ex *worksheet.Exercise) {
 				if n < 0 {
 					continue
 				}
-				if v := answer(t, ctx, stepSel(i), strconv.Itoa(n)); v.result != "wrong" {
+				if v := browsertest.Answer(t, ctx, stepSel(i), strconv.Itoa(n)); v.Result != "wrong" {
 					t.Errorf("step %d %q: %d, beside the %d its wording asks for, is %+v", i+1, st.Title, n, want, v)
 				}
 			}
-			if v := answer(t, ctx, stepSel(i), strconv.Itoa(want)); v.result != "right" {
+			if v := browsertest.Answer(t, ctx, stepSel(i), strconv.Itoa(want)); v.Result != "right" {
 				t.Errorf("step %d %q: %d, what its wording asks for, is %+v", i+1, st.Title, want, v)
 			}
 		}
@@ -240,7 +241,7 @@ func wrongRoute(t *testing.T, ctx context.Context, ex *worksheet.Exercise, i int
 		execLine(t, ctx, line)
 	}
 	time.Sleep(3 * time.Second) // the last packets, and the worksheet's judging
-	passed, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(`+jsString(stepSel(w.Fails-1))+`).dataset.state`))
+	passed, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector(`+browsertest.JSString(stepSel(w.Fails-1))+`).dataset.state`))
 	if err != nil {
 		t.Fatal(err)
 	}
