@@ -12,7 +12,6 @@ import (
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/console"
-	"github.com/socketlab/socketlab/lab/packet"
 	"github.com/socketlab/socketlab/lab/room"
 	"github.com/socketlab/socketlab/lab/worksheet"
 )
@@ -100,7 +99,7 @@ func received(events []lab.Event) []string {
 			continue
 		}
 		pk := e.Packet
-		b := packet.Payload(pk)
+		b := pk.Payload()
 		if len(b) == 0 {
 			continue
 		}

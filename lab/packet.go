@@ -187,3 +187,22 @@ type ICMP struct {
 	Seq        uint16 `json:"seq,omitempty"` // those too
 	Original   string `json:"original,omitempty"`
 }
+
+// Payload is the bytes a TCP segment or UDP datagram carries, read from
+// the packet's own bytes (p.Data): nil for any other packet, or one whose
+// headers do not fit its bytes.
+func (p *Packet) Payload() []byte {
+	var off, n int
+	switch {
+	case p.TCP != nil:
+		off, n = p.IPv4.IHL+p.TCP.DataOffset, p.TCP.PayloadLen
+	case p.UDP != nil:
+		off, n = p.IPv4.IHL+8, p.UDP.PayloadLen
+	default:
+		return nil
+	}
+	if off <= 0 || n < 0 || off+n > len(p.Data) {
+		return nil
+	}
+	return p.Data[off : off+n]
+}

@@ -354,7 +354,7 @@ func (p Pattern) packetMatches(pk *lab.Packet) bool {
 			return false
 		}
 	}
-	if p.DNS != "" && (pk.UDP == nil || dnsRcode(payload(pk)) != p.DNS) {
+	if p.DNS != "" && (pk.UDP == nil || dnsRcode(pk.Payload()) != p.DNS) {
 		return false
 	}
 	switch p.L4 {
@@ -384,7 +384,7 @@ func (p Pattern) packetMatches(pk *lab.Packet) bool {
 			return false
 		}
 	}
-	if p.Payload != "" && !bytes.HasPrefix(payload(pk), []byte(p.Payload)) {
+	if p.Payload != "" && !bytes.HasPrefix(pk.Payload(), []byte(p.Payload)) {
 		return false
 	}
 	// Only TCP packets are analysed (UDP's have no labels) or carry SACK blocks.

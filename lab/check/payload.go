@@ -9,25 +9,6 @@ import (
 	"golang.org/x/net/dns/dnsmessage"
 )
 
-// payload is the bytes a TCP segment or UDP datagram carries, read from
-// the packet's own bytes: nil for any other packet, or one whose headers
-// do not fit its bytes.
-func payload(pk *lab.Packet) []byte {
-	var off, n int
-	switch {
-	case pk.TCP != nil:
-		off, n = pk.IPv4.IHL+pk.TCP.DataOffset, pk.TCP.PayloadLen
-	case pk.UDP != nil:
-		off, n = pk.IPv4.IHL+8, pk.UDP.PayloadLen
-	default:
-		return nil
-	}
-	if off <= 0 || n < 0 || off+n > len(pk.Data) {
-		return nil
-	}
-	return pk.Data[off : off+n]
-}
-
 // dnsPort is where a name server answers from.
 const dnsPort = 53
 
@@ -41,7 +22,7 @@ func lookedUp(events []lab.Event, host, name string, addr netip.Addr) bool {
 		if e.Kind != lab.KindPacket || e.Host != host || e.Packet.Dir != lab.In || e.Packet.UDP == nil || e.Packet.UDP.SrcPort != dnsPort {
 			continue
 		}
-		asked, addrs, ok := dnsAnswer(payload(e.Packet))
+		asked, addrs, ok := dnsAnswer(e.Packet.Payload())
 		if !ok {
 			continue // not a DNS response
 		}

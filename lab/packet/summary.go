@@ -52,7 +52,7 @@ func summary(p *lab.Packet, n tcpNumbers, tftp bool) string {
 	case p.UDP != nil:
 		var ok bool
 		if tftp {
-			b, ok = appendTFTP(buf[:0], Payload(p))
+			b, ok = appendTFTP(buf[:0], p.Payload())
 		}
 		if !ok {
 			b = appendPorts(buf[:0], p.UDP.SrcPort, p.UDP.DstPort)

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"strconv"
 
-	"github.com/socketlab/socketlab/lab"
 )
 
 // tftpPort is where a TFTP server takes requests (RFC 1350).
@@ -81,23 +80,4 @@ func printable(b []byte) bool {
 		}
 	}
 	return true
-}
-
-// Payload is the bytes a TCP segment or UDP datagram carries, read from
-// the packet's own bytes (p.Data): nil for any other packet, or one whose
-// headers do not fit its bytes.
-func Payload(p *lab.Packet) []byte {
-	var off, n int
-	switch {
-	case p.TCP != nil:
-		off, n = p.IPv4.IHL+p.TCP.DataOffset, p.TCP.PayloadLen
-	case p.UDP != nil:
-		off, n = p.IPv4.IHL+8, p.UDP.PayloadLen
-	default:
-		return nil
-	}
-	if off <= 0 || n < 0 || off+n > len(p.Data) {
-		return nil
-	}
-	return p.Data[off : off+n]
 }

@@ -212,7 +212,7 @@ func (t *Tracker) tftpTransfer(p *lab.Packet) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if dst.port == tftpPort {
-		if payload := Payload(p); len(payload) >= 2 && payload[0] == 0 && (payload[1] == 1 || payload[1] == 2) {
+		if payload := p.Payload(); len(payload) >= 2 && payload[0] == 0 && (payload[1] == 1 || payload[1] == 2) {
 			t.tftp = slices.DeleteFunc(t.tftp, func(e endpoint) bool { return e == src })
 			if len(t.tftp) == maxTFTP {
 				t.tftp = slices.Delete(t.tftp, 0, 1)

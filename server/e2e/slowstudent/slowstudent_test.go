@@ -16,7 +16,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/socketlab/socketlab/exercises"
 	"github.com/socketlab/socketlab/lab"
-	"github.com/socketlab/socketlab/lab/packet"
 	"github.com/socketlab/socketlab/lab/worksheet"
 	"github.com/socketlab/socketlab/server/e2e/internal/browsertest"
 )
@@ -381,7 +380,7 @@ var notes = map[string]func(t *testing.T, ctx context.Context, step int, got []t
 			var sent strings.Builder
 			for _, e := range evs {
 				if e.Kind == lab.KindPacket && e.Packet.Dir == lab.In {
-					sent.Write(packet.Payload(e.Packet))
+					sent.Write(e.Packet.Payload())
 				}
 			}
 			if !printed([]typed{{Output: sent.String()}}, "220 ", "250 ", "354 ", "250 2.0.0 OK: queued", "221 2.0.0 Bye") {
