@@ -52,8 +52,12 @@ func newBuckets(now func() time.Time, addr func(*http.Request) netip.Addr, burst
 }
 
 // refill brings b's tokens up to now.
-func (g *buckets) refill(b *bucketOf, now time.Time) {
-	b.tokens = min(g.burst, b.tokens+now.Sub(b.last).Seconds()*g.burst/g.window.Seconds())
+func (g *buckets) refill(b *bucketOf, now time.Time) { b.refill(now, g.burst, g.window) }
+
+// refill brings b's tokens up to now, for a bucket of burst refilled at
+// burst a window.
+func (b *bucketOf) refill(now time.Time, burst float64, window time.Duration) {
+	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*burst/window.Seconds())
 	b.last = now
 }
 

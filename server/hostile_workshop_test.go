@@ -498,3 +498,128 @@ func existenceOracle(t *testing.T, ls *labServer, _ *client) {
 		}
 	}
 }
+
+// handRequest sends a hand request and returns the state it answers, or
+// the error it answers with.
+func (c *client) handRequest(id uint64, action, message string) (state, refused string) {
+	c.t.Helper()
+	req, _ := json.Marshal(bridge.HandRequest{Type: bridge.TypeHand, ID: id, Action: action, Message: message})
+	c.write(websocket.TextMessage, req)
+	for {
+		mt, b, err := c.next()
+		if err != nil {
+			c.t.Fatalf("waiting for the hand's answer: %v", err)
+		}
+		var m struct {
+			Type    string `json:"type"`
+			ID      uint64 `json:"id"`
+			State   string `json:"state"`
+			Message string `json:"message"`
+		}
+		if mt != websocket.TextMessage || json.Unmarshal(b, &m) != nil || m.ID != id {
+			continue
+		}
+		if m.Type == bridge.TypeError {
+			return "", m.Message
+		}
+		return m.State, ""
+	}
+}
+
+// The attack (issue 26, 8): each raise republished the whole queue: one
+// student's 15,910 raises, each with a message of its own, sent 115.7 MB
+// to the dashboard in 10 s. A student's hand requests that change the
+// queue are bounded (handBurst, refilled at as many a handWindow: a
+// refusal in words past it), and the queue goes to a dashboard at most
+// once a batch, the latest only. Another student's hand still goes up,
+// and the dashboard sees it. The server runs without its message rate,
+// which would otherwise drop much of the flood before it is read.
+func handFlood(t *testing.T, ls *labServer, _ *client) {
+	w := ls.create(t, map[string]any{"title": "Hands"})
+	bad := joinWatched(t, ls, w, "Mallory")
+	good := joinWatched(t, ls, w, "Ada")
+	dash, status := ls.openStream(t, http.DefaultClient, w.Code, w.Token)
+	if status != http.StatusOK {
+		t.Fatalf("the dashboard's stream: %d", status)
+	}
+	if event, _ := dash.next(); event != "snapshot" {
+		t.Fatalf("the stream began with %q", event)
+	}
+	// Ada's hand is up with a long message: the queue the flood made the
+	// server send again and again.
+	if state, refused := good.c.handRequest(1, bridge.HandRaise, strings.Repeat("x", bridge.MaxHandMessage)); state != bridge.HandWaiting {
+		t.Fatalf("Ada raises her hand: %q, refused %q", state, refused)
+	}
+	var (
+		mu                        sync.Mutex
+		sent, batches, maxInBatch int
+		queues                    int
+		sawAda                    bool
+	)
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		for {
+			line, err := dash.r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			sent += len(line)
+			if strings.HasPrefix(line, "data: ") {
+				n := strings.Count(line, `"kind":"hands"`)
+				batches++
+				queues += n
+				maxInBatch = max(maxInBatch, n)
+				sawAda = sawAda || strings.Contains(line, "my connect times out")
+			}
+			mu.Unlock()
+		}
+	}()
+	start := time.Now()
+	var raised, refusals int
+	var refusal string
+	for i := 0; time.Since(start) < 2*time.Second; i++ {
+		state, refused := bad.c.handRequest(uint64(i+1), bridge.HandRaise, fmt.Sprintf("help %d", i))
+		if refused != "" {
+			refusals++
+			refusal = refused
+		} else if state == bridge.HandWaiting {
+			raised++
+		}
+	}
+	took := time.Since(start)
+	time.Sleep(2 * batchInterval) // the last batch goes out
+	mu.Lock()
+	t.Logf("%d raises in %v, %d taken, %d refused (%q): %d bytes in %d batches to the dashboard, %d queues, at most %d a batch",
+		raised+refusals, took.Round(time.Millisecond), raised, refusals, refusal, sent, batches, queues, maxInBatch)
+	if bound := handBurst + int(took*handBurst/handWindow) + 1; raised > bound {
+		t.Errorf("%d raises taken in %v, want at most %d", raised, took, bound)
+	}
+	if refusals == 0 || !strings.Contains(refusal, "too many") {
+		t.Errorf("%d refusals, the last %q; want refusals that say why", refusals, refusal)
+	}
+	if maxInBatch > 1 {
+		t.Errorf("a batch to the dashboard held %d queues, want at most 1 (the latest)", maxInBatch)
+	}
+	mu.Unlock()
+
+	// Ada takes her hand down and raises it again; the dashboard sees
+	// it, though Mallory's requests are refused.
+	if state, refused := good.c.handRequest(2, bridge.HandLower, ""); state != bridge.HandNone {
+		t.Errorf("Ada lowers her hand: %q, refused %q", state, refused)
+	}
+	if state, refused := good.c.handRequest(3, bridge.HandRaise, "my connect times out"); state != bridge.HandWaiting {
+		t.Errorf("Ada raises her hand again: %q, refused %q", state, refused)
+	}
+	waitFor(t, "Ada's hand on the dashboard", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return sawAda
+	})
+	if _, refused := bad.c.handRequest(1<<40, bridge.HandRaise, "again"); !strings.Contains(refused, "too many") {
+		t.Errorf("Mallory's next raise at once: refused %q, want too many", refused)
+	}
+	dash.resp.Body.Close()
+	<-readDone
+}
