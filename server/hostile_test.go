@@ -122,6 +122,7 @@ func hostileAttacks(t *testing.T) []attack {
 		{name: "log flood", cfg: floodCfg, run: logFlood(logs)},
 		{name: "existence oracle", workshop: true, run: existenceOracle},
 		{name: "hand flood", workshop: true, cfg: Config{PacketRate: -1}, run: handFlood},
+		{name: "shared address", workshop: true, cfg: Config{InstructorKey: "sesame-key"}, run: sharedAddress},
 	}
 }
 

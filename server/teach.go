@@ -38,7 +38,8 @@ import (
 // Every instructor endpoint takes that cookie, or the key as a bearer
 // token, as it takes a workshop's token (authorized, api.go). A wrong key
 // is a wrong guess (guesses.go), as a wrong code is: an address with 10
-// in a minute is refused (429) until its allowance refills. Without an
+// in a minute is refused (429) every other wrong key until its allowance
+// refills, but never the right key, nor the cookie. Without an
 // instructor key (Config.InstructorKey empty, as in tests) nobody signs
 // in here.
 
@@ -101,16 +102,17 @@ func (s *Server) isInstructor(r *http.Request) (ok, cookie bool) {
 
 // signIn checks a key a browser sent and, if it is the instructor's,
 // sets the cookie. Otherwise it counts a wrong guess and says why (for
-// an address with too many, without checking the key).
+// an address with too many, 429).
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, key string) (status int, msg string) {
 	if s.cfg.InstructorKey == "" {
 		return http.StatusNotFound, "This server was started without an instructor key."
 	}
-	if !s.guesses.allowed(r) {
+	key = strings.TrimSpace(key)
+	if !s.guesses.allowed(r) && !s.isKey(key) {
 		w.Header().Set("Retry-After", "60")
 		return http.StatusTooManyRequests, "Too many wrong keys or codes from this address: wait a minute and try again."
 	}
-	if !s.isKey(strings.TrimSpace(key)) {
+	if !s.isKey(key) {
 		s.guesses.take(r)
 		return http.StatusUnauthorized, "That is not this server’s instructor key."
 	}
