@@ -739,3 +739,43 @@ func (ls *labServer) callIn(t *testing.T, c *http.Client, method, path string, b
 	out, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, out
 }
+
+// The attack (issue 26, 3): workshop students skip the per-address
+// bounds, so 40 self-made workshops of 300 filled all 9,999 free seats
+// from one address in 50 s, and a new student elsewhere got 1013 "the
+// lab server is full". The workshops' seats together are bounded
+// (MaxWorkshopSeats, half of MaxSessions): a workshop past it is refused
+// with the reason in words. Here, of 100 sessions, workshops may take 50
+// seats; a class of 30 behind one address gets in, and a session
+// outside any workshop still does.
+func workshopSeats(t *testing.T, ls *labServer, _ *client) {
+	var made []workshopJSON
+	var refused string
+	for range 4 {
+		status, body := ls.call(t, "POST", "/api/workshops", "", map[string]any{"title": "Mine", "max_students": 30})
+		if status != http.StatusCreated {
+			refused = fmt.Sprintf("%d %s", status, body)
+			break
+		}
+		var w workshopJSON
+		json.Unmarshal(body, &w)
+		made = append(made, w)
+	}
+	t.Logf("%d workshops of 30 made from one address, then %s", len(made), refused)
+	if len(made) != 1 || !strings.HasPrefix(refused, "409") || !strings.Contains(refused, "seats") {
+		t.Fatalf("%d workshops of 30 made of 100 sessions, then %q; want 1, then 409 saying why", len(made), refused)
+	}
+	small := ls.create(t, map[string]any{"title": "Small", "max_students": 20})
+	if status, _ := ls.call(t, "POST", "/api/workshops", "", map[string]any{"title": "One more", "max_students": 1}); status != http.StatusConflict {
+		t.Errorf("a workshop past the 50 seats: %d, want 409", status)
+	}
+	for i := range 30 {
+		cookie := ls.joinStudent(t, made[0].Code, fmt.Sprintf("Student %d", i+1))
+		ls.dialStudent(t, made[0].Code, cookie)
+	}
+	dial(t, ls, nil).echoes(1)
+	if status, body := ls.call(t, "DELETE", "/api/workshops/"+small.Code, small.Token, nil); status != http.StatusNoContent {
+		t.Fatalf("delete a workshop: %d %s", status, body)
+	}
+	ls.create(t, map[string]any{"title": "Again", "max_students": 20})
+}

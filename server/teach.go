@@ -407,12 +407,10 @@ func (s *Server) newWorkshop(ctx context.Context, req createRequest) (*lab.Works
 	if err := wk.Validate(); err != nil {
 		return nil, "", badRequest("%s", err)
 	}
-	n, err := s.cfg.Store.CountWorkshops(ctx)
-	if err != nil {
+	s.creating.Lock()
+	defer s.creating.Unlock()
+	if err := s.roomFor(ctx, wk); err != nil {
 		return nil, "", err
-	}
-	if n >= s.cfg.MaxWorkshops {
-		return nil, "", &httpError{http.StatusConflict, fmt.Sprintf("this server holds %d workshops, its most: delete one first", n)}
 	}
 	if err := s.cfg.Store.CreateWorkshop(ctx, wk); err != nil {
 		if errors.Is(err, lab.ErrInvalid) {
@@ -422,6 +420,35 @@ func (s *Server) newWorkshop(ctx context.Context, req createRequest) (*lab.Works
 	}
 	s.log.Info("workshop created", "workshop", lab.FormatCode(wk.Code), "exercises", len(wk.Exercises), "peers", wk.Peers)
 	return wk, token, nil
+}
+
+// roomFor checks that the server has room for one more workshop, wk:
+// fewer than MaxWorkshops, and wk's seats with the others' within
+// MaxWorkshopSeats. Only the instructor key makes workshops, so the
+// bound on its workshops' seats is the bound on all of them; without a
+// key it bounds any one address's too (issue 26, 3: one address's 40
+// workshops of 300 took every session). s.creating is held.
+func (s *Server) roomFor(ctx context.Context, wk *lab.Workshop) error {
+	n, err := s.cfg.Store.CountWorkshops(ctx)
+	if err != nil {
+		return err
+	}
+	if n >= s.cfg.MaxWorkshops {
+		return &httpError{http.StatusConflict, fmt.Sprintf("this server holds %d workshops, its most: delete one first", n)}
+	}
+	all, err := s.cfg.Store.ListWorkshops(ctx)
+	if err != nil {
+		return err
+	}
+	seats := 0
+	for _, o := range all {
+		seats += o.Workshop.MaxStudents
+	}
+	if left := s.cfg.MaxWorkshopSeats - seats; wk.MaxStudents > left {
+		return &httpError{http.StatusConflict, fmt.Sprintf("this server's workshops have %d seats of the %d they may take together (the rest are for everyone else): "+
+			"ask for at most %d students, or delete a workshop first", seats, s.cfg.MaxWorkshopSeats, max(left, 0))}
+	}
+	return nil
 }
 
 // httpError is an error with the HTTP status it answers with.
