@@ -3,16 +3,31 @@ package main
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/socketlab/socketlab/exercises"
 )
 
+// TestExercisesCheck runs the command on a folder holding one of the
+// built-in exercises, which passes (exercises' TestVerify runs every
+// one's solution, once), and on one with a broken and an unknown check,
+// which it names with their lines.
 func TestExercisesCheck(t *testing.T) {
 	var out, errs bytes.Buffer
-	if code := run(context.Background(), []string{"exercises", "check", "exercises"}, nil, &out, &errs); code != 0 {
-		t.Fatalf("exercises check exercises: exit %d\n%s%s", code, out.String(), errs.String())
+	good := t.TempDir()
+	src, err := fs.ReadFile(exercises.Embedded(), "01-round-trip.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(good, "01-round-trip.md"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := run(context.Background(), []string{"exercises", "check", good}, nil, &out, &errs); code != 0 || !strings.Contains(out.String(), "1 exercises, every step passes") {
+		t.Fatalf("exercises check %s: exit %d\n%s%s", good, code, out.String(), errs.String())
 	}
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "broken.md"), []byte("---\nid: broken\ntitle: [oops\n---\n"), 0o644)

@@ -88,10 +88,8 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	client, err := browserClient(ctx, log)
-	if err != nil {
-		return err
-	}
+	client, stopBuild := browserClient(ctx, log)
+	defer stopBuild()
 	db, where, err := store.Open(ctx, *dbTarget)
 	if err != nil {
 		return fmt.Errorf("open the workshop store at %s: %w", where, err)
@@ -170,18 +168,18 @@ func servePprof(addr string, log *slog.Logger) (stop func(), err error) {
 }
 
 // browserClient is lab.wasm and its loader: embedded in a release build,
-// else built from this source checkout (again when its sources change).
-func browserClient(ctx context.Context, log *slog.Logger) (fs.FS, error) {
+// else built from this source checkout in the background (again when its
+// sources change) while the server already serves pages; stop ends that
+// build, if it still runs.
+func browserClient(ctx context.Context, log *slog.Logger) (client fs.FS, stop func()) {
 	if embedded, ok := static.Embedded(); ok {
-		return embedded, nil
+		return embedded, func() {}
 	}
 	dir, ok := static.ModuleDir(ctx)
 	if !ok {
 		log.Warn("no browser client: this is not a release build, and not run from the socketlab source checkout; the lab page will say so")
-		return nil, nil
+		return nil, func() {}
 	}
-	if err := static.EnsureWasm(ctx, dir, log); err != nil {
-		return nil, err
-	}
-	return os.DirFS(filepath.Join(dir, static.BuildDir)), nil
+	b := static.StartBuild(ctx, static.BuildConfig{ModuleDir: dir, Brotli: true, Log: log})
+	return b, b.Close
 }

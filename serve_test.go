@@ -25,6 +25,9 @@ func TestServeHealthAndHostServices(t *testing.T) {
 	// directory: here, the test's own.
 	state := t.TempDir()
 	t.Setenv("XDG_STATE_HOME", state)
+	// Outside the source checkout, which a test must not write into: a
+	// server without a browser client, which builds none.
+	t.Chdir(t.TempDir())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var errs bytes.Buffer

@@ -2,6 +2,13 @@
 
 package static
 
+import (
+	"context"
+	"os"
+)
+
 // lockBuild takes no lock where the system has no flock: builds at once
-// are left to chance there.
-func lockBuild(string) (unlock func(), err error) { return func() {}, nil }
+// in one folder are left to chance there.
+func lockBuild(_ context.Context, dir string, _ func()) (unlock func(), err error) {
+	return func() {}, os.MkdirAll(dir, 0o755)
+}

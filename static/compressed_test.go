@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,34 +23,44 @@ import (
 // "Performance").
 const brotliBudget = 2_000_000
 
-// TestServesCompressedWasm builds lab.wasm as `go run .` does, with its
-// compressed files (the first run takes a minute or two; later runs find
-// them built), and asks Handler for it with each encoding a browser may
-// accept: each body decodes to lab.wasm, with the headers the loader and
-// caches need, and the brotli one is within the download budget.
-func TestServesCompressedWasm(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds lab.wasm")
-	}
+// moduleRoot is the source checkout these tests build lab.wasm from.
+func moduleRoot(t *testing.T) string {
+	t.Helper()
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return root
+}
+
+// TestServesCompressedWasm builds lab.wasm as `go run .` does, with its
+// compressed files, into a folder of its own (brotli takes a minute), and
+// asks Handler for it, under the name lab.json gives, with each encoding
+// a browser may accept: each body decodes to lab.wasm, with the headers
+// the loader and caches need, and the brotli one is within the download
+// budget.
+func TestServesCompressedWasm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds lab.wasm")
+	}
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	brDone, err := ensureWasm(ctx, root, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
+	dir := t.TempDir()
+	b := StartBuild(ctx, BuildConfig{ModuleDir: moduleRoot(t), Dir: dir, Brotli: true, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	defer b.Close()
+	if err := b.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-brDone; err != nil {
-		t.Fatalf("brotli: %v", err)
-	}
-	dir := filepath.Join(root, BuildDir)
 	raw, err := os.ReadFile(filepath.Join(dir, "lab.wasm"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := Handler(os.DirFS(dir))
+	h := Handler(b)
+	info := clientInfo(t, h, http.StatusOK)
+	if !info.Ready || !strings.HasPrefix(info.Wasm, "/static/build/lab.") || !strings.HasSuffix(info.Wasm, ".wasm") {
+		t.Fatalf("lab.json: %+v, want lab.wasm ready under a hashed name", info)
+	}
 	etags := map[string]string{}
 	for _, c := range []struct {
 		accept, encoding string
@@ -58,7 +70,7 @@ func TestServesCompressedWasm(t *testing.T) {
 		{"gzip", "gzip", func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }},
 		{"", "", func(r io.Reader) (io.Reader, error) { return r, nil }},
 	} {
-		req := httptest.NewRequest("GET", "/static/build/lab.wasm", nil)
+		req := httptest.NewRequest("GET", info.Wasm, nil)
 		if c.accept != "" {
 			req.Header.Set("Accept-Encoding", c.accept)
 		}
@@ -77,6 +89,9 @@ func TestServesCompressedWasm(t *testing.T) {
 		}
 		if got := hdr.Get("Content-Type"); got != "application/wasm" {
 			t.Errorf("Accept-Encoding %q: Content-Type %q", c.accept, got)
+		}
+		if got := hdr.Get("Cache-Control"); got != cacheImmutable {
+			t.Errorf("Accept-Encoding %q: Cache-Control %q, want %q", c.accept, got, cacheImmutable)
 		}
 		wantDecoded := ""
 		if c.encoding != "" {
@@ -112,4 +127,22 @@ func TestServesCompressedWasm(t *testing.T) {
 		}
 		t.Logf("Accept-Encoding %q: %d bytes, Content-Encoding %q", c.accept, len(body), c.encoding)
 	}
+}
+
+// clientInfo asks h for lab.json and checks its status.
+func clientInfo(t *testing.T, h http.Handler, status int) ClientInfo {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", ClientPath, nil))
+	var info ClientInfo
+	if err := json.Unmarshal(rec.Body.Bytes(), &info); err != nil {
+		t.Fatalf("GET %s: %d %q: %v", ClientPath, rec.Code, rec.Body.String(), err)
+	}
+	if rec.Code != status {
+		t.Errorf("GET %s: %d, want %d: %+v", ClientPath, rec.Code, status, info)
+	}
+	if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+		t.Errorf("GET %s: Cache-Control %q, want no-store", ClientPath, got)
+	}
+	return info
 }

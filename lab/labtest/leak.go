@@ -13,17 +13,21 @@ import (
 // started to return.
 const leakPatience = 10 * time.Second
 
-// Main runs a package's tests and benchmarks, as its TestMain must, and
-// then checks that they left no goroutine running, as coder/websocket's
+// Main runs a package's tests and benchmarks, as its TestMain must, then
+// the functions after (which let go of what the tests shared), and then
+// checks that they left no goroutine running, as coder/websocket's
 // main_test.go does: the number of goroutines must come back, within
 // leakPatience, to what it was before they ran. If it does not, Main
 // prints every goroutine's stack and exits with status 1. Every package
 // that starts goroutines calls it:
 //
 //	func TestMain(m *testing.M) { labtest.Main(m) }
-func Main(m *testing.M) {
+func Main(m *testing.M, after ...func()) {
 	before := runtime.NumGoroutine()
 	code := m.Run()
+	for _, f := range after {
+		f()
+	}
 	// Connections that net/http's default client keeps for reuse are
 	// the client's, not a leak of the code under test: close them.
 	http.DefaultClient.CloseIdleConnections()

@@ -46,11 +46,18 @@ func chromium(t testing.TB) context.Context {
 	return ctx
 }
 
-var buildOnce sync.Once
-var buildErr error
+// The browser client these tests serve, built from this checkout into
+// a temporary folder (never into the checkout) once per test binary,
+// when the first test asks for it; removeBuild removes it after the
+// tests (TestMain).
+var (
+	buildOnce sync.Once
+	build     *static.Build
+	buildDir  string
+	buildErr  error
+)
 
-// labServer builds lab.wasm from this checkout (once per test binary) and
-// serves the lab with it.
+// labServer builds lab.wasm (once) and serves the lab with it.
 func labServer(t testing.TB) string {
 	t.Helper()
 	return servertest.Start(t, labConfig(t))
@@ -60,14 +67,15 @@ func labServer(t testing.TB) string {
 // (once per test binary) and the worksheet.
 func labConfig(t testing.TB) server.Config {
 	t.Helper()
-	dir, err := filepath.Abs(root)
-	if err != nil {
-		t.Fatal(err)
-	}
 	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "socketlab-e2e-build-")
+		if buildErr != nil {
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		buildErr = static.EnsureWasm(ctx, dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		build = static.StartBuild(context.Background(), static.BuildConfig{ModuleDir: moduleDir(t), Dir: buildDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		buildErr = build.Ready(ctx)
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -76,7 +84,28 @@ func labConfig(t testing.TB) server.Config {
 	if len(probs) > 0 {
 		t.Fatal(probs[0])
 	}
-	return server.Config{Client: os.DirFS(filepath.Join(dir, static.BuildDir)), Exercises: exs}
+	return server.Config{Client: build, Exercises: exs}
+}
+
+// removeBuild stops the build of lab.wasm if it still runs and removes
+// its folder.
+func removeBuild() {
+	if build != nil {
+		build.Close()
+	}
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+}
+
+// moduleDir is the source checkout, as an absolute path.
+func moduleDir(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // TestBrowserRunsTheLab loads lab.wasm in Chromium, runs the TCP echo

@@ -5,8 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,7 +13,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/socketlab/socketlab/exercises"
 	"github.com/socketlab/socketlab/server"
-	"github.com/socketlab/socketlab/static"
 )
 
 // TestSessionEndsInPlainWords: the page's words for a session closed for
@@ -24,7 +21,7 @@ import (
 // server really stops, the console says so with the names the student
 // lost, not with the bridge's error text.
 func TestSessionEndsInPlainWords(t *testing.T) {
-	labServer(t) // builds lab.wasm
+	client := labConfig(t).Client
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +32,7 @@ func TestSessionEndsInPlainWords(t *testing.T) {
 	go func() {
 		defer close(done)
 		server.New(server.Config{
-			Client:    os.DirFS(filepath.Join(root, static.BuildDir)),
+			Client:    client,
 			Exercises: exs,
 			Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		}).Serve(srvCtx, ln)

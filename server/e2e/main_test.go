@@ -6,5 +6,6 @@ import (
 	"github.com/socketlab/socketlab/lab/labtest"
 )
 
-// TestMain fails the package if its tests leave goroutines behind.
-func TestMain(m *testing.M) { labtest.Main(m) }
+// TestMain removes the lab.wasm the tests built, and fails the package if
+// its tests leave goroutines behind.
+func TestMain(m *testing.M) { labtest.Main(m, removeBuild) }

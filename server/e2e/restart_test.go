@@ -19,6 +19,7 @@ import (
 func serveProcess(t *testing.T, bin, addr, db string) (kill func()) {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--addr", addr, "--db", db, "--host-services", "none")
+	cmd.Dir = filepath.Dir(db) // outside the checkout: it builds no lab.wasm there
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -78,7 +78,7 @@ func (s *soaker) runAttack(ctx context.Context, kind string) error {
 		return s.pingFlood(ctx)
 	}
 	hc := &http.Client{Timeout: s.cfg.Timeout}
-	w, err := createWorkshop(ctx, hc, s.base, "", 10, nil)
+	w, err := createWorkshop(ctx, hc, s.base, s.key, 10, nil)
 	if err != nil {
 		return &runError{kind: "attack_create", err: err}
 	}

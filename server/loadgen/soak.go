@@ -142,6 +142,7 @@ type soaker struct {
 	srv       *child
 	bridgeURL string
 	base      string // http://addr
+	key       string // the server's instructor key
 	metrics   string // http://metrics-addr/metrics
 	workshop  *workshop
 	steps     []stepRef
@@ -213,7 +214,8 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakReport, error) {
 			s.steps = append(s.steps, stepRef{ex.ID, i})
 		}
 	}
-	key := crand.Text() // the server's instructor key: the soak creates its workshop with it
+	key := crand.Text() // the server's instructor key: the soak creates its workshops with it
+	s.key = key
 	s.srv = &child{
 		bin: cfg.Binary, env: cfg.Env, dir: cfg.Dir, log: logFile, healthz: s.base + "/healthz",
 		args: []string{"serve", "--addr", addr, "--metrics-addr", metricsAddr, "--db", cfg.DB, "--host-services", "none",

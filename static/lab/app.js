@@ -294,6 +294,19 @@ function onProgress(loaded, total) {
   else progressText.textContent = total ? `${mb(loaded)} of ${mb(total)}` : mb(loaded);
 }
 
+/**
+ * The server's build of lab.wasm, which its first start does while it
+ * already serves this page; the page goes on by itself once it is done.
+ * @param {import("/static/loader.js").ClientInfo} build
+ */
+function onBuild(build) {
+  setBridge("loading", "The server is building the lab…");
+  progress.max = build.total || 1;
+  progress.value = build.done || 0;
+  const left = build.left >= 60 ? `about ${Math.round(build.left / 60)} min` : `about ${Math.ceil(build.left)} s`;
+  progressText.textContent = `The server is building the lab (its first start takes a minute or two). ${build.message}${build.left > 0 ? `, ${left} left` : ""}.`;
+}
+
 /** @param {string} message */
 function fail(message) {
   document.body.dataset.lab = "failed";
@@ -352,7 +365,7 @@ async function start() {
   watchSession();
   let info;
   try {
-    lab = await loadLab({ onProgress });
+    lab = await loadLab({ onProgress, onBuild });
     info = await lab.ready;
   } catch (err) {
     console.error(err);
