@@ -30,15 +30,16 @@ import (
 // latest (hub.push).
 
 // handBurst and handWindow bound one student's changes to the queue: a
-// student raises, rewords or lowers a hand a few times a minute; one who
-// did it 15,910 times in 10 s sent the dashboard 115.7 MB.
+// student raises, rewords or lowers a hand a few times a minute (a
+// simulated class in server/e2e up to 12); one who did it 15,910 times
+// in 10 s sent the dashboard 115.7 MB.
 const (
-	handBurst  = 10
+	handBurst  = 30
 	handWindow = time.Minute
 )
 
 // errHandRate refuses a student's change to the queue past handBurst.
-var errHandRate = fmt.Errorf("too many hand requests: you may raise, reword or lower your hand %d times a minute; wait a moment and try again", handBurst)
+var errHandRate = refusal(fmt.Sprintf("too many hand requests: you may raise, reword or lower your hand %d times a minute; wait a moment and try again", handBurst))
 
 // handDone is what the instructor marks a hand they have dealt with: it
 // comes down.
