@@ -129,22 +129,32 @@ func (s *Server) guessRefused(r *http.Request, code string) bool {
 // credential reports whether r carries a credential for the workshop
 // code names: the instructor's key or cookie, the workshop's token (the
 // bearer token, or the dashboard's cookie), or one of its students' (the
-// student's cookie, or a resume link's token).
+// student's cookie, or a resume link's token). A request that carries
+// none costs no look-up.
 func (s *Server) credential(r *http.Request, code string) bool {
 	if ok, _ := s.isInstructor(r); ok {
 		return true
 	}
-	wk, err := s.workshop(r.Context(), code)
+	c, err := lab.ParseCode(code)
 	if err != nil {
 		return false
 	}
-	if token, _ := instructorToken(r); token != "" && sameToken(token, wk.TokenHash) {
+	token, _ := instructorToken(r)
+	_, noCookie := r.Cookie(studentCookie(c))
+	resume := r.URL.Query().Get("resume")
+	if token == "" && noCookie != nil && resume == "" {
+		return false
+	}
+	wk, err := s.workshop(r.Context(), c)
+	if err != nil {
+		return false
+	}
+	if token != "" && sameToken(token, wk.TokenHash) {
 		return true
 	}
 	if _, err := s.student(r, wk); err == nil {
 		return true
 	}
-	resume := r.URL.Query().Get("resume")
 	if resume == "" || len(resume) > 64 {
 		return false
 	}
