@@ -192,3 +192,41 @@ func TestStepTextIsEnough(t *testing.T) {
 		t.Errorf("problems %v, want one: %s…", probs, want)
 	}
 }
+
+// TestQuotedReplies: a server's reply quoted in an exercise's text is
+// compared with what the service sent on the exercise's routes (Verify
+// does it for every exercise: TestVerify). Send an email, quoting
+// "250 OK: queued" where the server says "250 2.0.0 OK: queued", is a
+// problem at that line, and only that.
+func TestQuotedReplies(t *testing.T) {
+	src, err := fs.ReadFile(exercises.Embedded(), "12-send-an-email.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(src)
+	const right, wrong = "`250 2.0.0 OK: queued`", "`250 OK: queued`"
+	at := strings.Index(text, right)
+	if at < 0 {
+		t.Fatalf("send an email does not quote %s", right)
+	}
+	text = text[:at] + wrong + text[at+len(right):]
+	ex, probs := worksheet.Parse("12-send-an-email.md", []byte(text), exercises.ServiceNames())
+	for _, p := range probs {
+		t.Fatal(p)
+	}
+	quoted := 0
+	for _, q := range ex.Quotes {
+		if strings.HasPrefix(q.Text, "250") || strings.HasPrefix(q.Text, "221") || strings.HasPrefix(q.Text, "354") {
+			quoted++
+		}
+	}
+	if quoted < 4 {
+		t.Errorf("quotes found: %+v; want the 250s, 354 and 221 among them", ex.Quotes)
+	}
+	probs = exercises.Verify(context.Background(), ex)
+	line := strings.Count(text[:at], "\n") + 1
+	want := fmt.Sprintf("12-send-an-email.md:%d: `250 OK: queued` is quoted as a server's reply, but no server sent it", line)
+	if len(probs) != 1 || !strings.HasPrefix(probs[0].String(), want) {
+		t.Errorf("problems %v, want one: %s…", probs, want)
+	}
+}

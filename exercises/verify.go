@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/console"
+	"github.com/socketlab/socketlab/lab/packet"
 	"github.com/socketlab/socketlab/lab/room"
 	"github.com/socketlab/socketlab/lab/worksheet"
 )
@@ -32,8 +34,12 @@ func Verify(ctx context.Context, ex *worksheet.Exercise) []worksheet.Problem {
 		code[i] = s.Code
 	}
 	var checked, answerable []bool
+	var sent []string // what the servers sent, on every route
 	errs := runSteps(ctx, ex.Wire, code, func(step int, events []lab.Event, you netip.Addr) bool {
 		checked, answerable = ex.Judge(events, you), ex.Answerable(events, you)
+		if step == len(code)-1 {
+			sent = received(events)
+		}
 		return checked[step] && answerable[step]
 	}, func(step int) {
 		s := ex.Steps[step]
@@ -55,10 +61,13 @@ func Verify(ctx context.Context, ex *worksheet.Exercise) []worksheet.Problem {
 	}
 	for i, w := range ex.Wrong {
 		var checked, answerable []bool
+		var got []string
 		Run(ctx, ex.Wire, w.Script, func(events []lab.Event, you netip.Addr) bool {
 			checked, answerable = ex.Judge(events, you), ex.Answerable(events, you)
+			got = received(events)
 			return false
 		})
+		sent = append(sent, got...)
 		p := passing(checked, answerable)
 		switch {
 		case w.Fails > 0 && w.Fails <= len(p) && p[w.Fails-1]:
@@ -67,7 +76,74 @@ func Verify(ctx context.Context, ex *worksheet.Exercise) []worksheet.Problem {
 			bad(w.Line, "wrong route %d passes every step", i+1)
 		}
 	}
+	for _, q := range ex.Quotes {
+		if replyQuote.MatchString(q.Text) && !replied(q.Text, sent) {
+			bad(q.Line, "`%s` is quoted as a server's reply, but no server sent it on the solution's route or a wrong one: quote what the service sends", q.Text)
+		}
+	}
 	return probs
+}
+
+// replyQuote matches a quote that is a server's reply, or how one begins:
+// a reply code (`250 2.0.0 OK: queued`, `220`), POP3's `+OK` and `-ERR`,
+// an HTTP status line, a RESP integer or bulk string's length (`:1`,
+// `$3`).
+var replyQuote = regexp.MustCompile(`^(\d{3}|\+OK|-ERR|HTTP/\d\.\d \d{3}|:\d+|\$\d+)( |$)`)
+
+// received is what the lab server sent the student's host in a trace:
+// each TCP connection's bytes in order, and each datagram.
+func received(events []lab.Event) []string {
+	var out []string
+	conn := map[string]int{} // a connection's ports: its index in out
+	for _, e := range events {
+		if e.Kind != lab.KindPacket || e.Packet.Dir != lab.In {
+			continue
+		}
+		pk := e.Packet
+		b := packet.Payload(pk)
+		if len(b) == 0 {
+			continue
+		}
+		if pk.TCP == nil {
+			out = append(out, string(b))
+			continue
+		}
+		key := pk.Src + " " + pk.Dst
+		i, ok := conn[key]
+		if !ok {
+			i = len(out)
+			conn[key] = i
+			out = append(out, "")
+		}
+		out[i] += string(b)
+	}
+	return out
+}
+
+// replied reports whether a server sent quote: a quote without a space
+// (`220`, `+OK`) begins one of the lines sent; a longer one is anywhere
+// in them, its line breaks any white space and "…" any text.
+func replied(quote string, sent []string) bool {
+	var pat strings.Builder
+	if !strings.Contains(quote, " ") {
+		pat.WriteString(`(?m)^`)
+	}
+	for i, part := range strings.Split(quote, "…") {
+		if i > 0 {
+			pat.WriteString(`[^\n]*`)
+		}
+		for j, word := range strings.Fields(part) {
+			if j > 0 {
+				pat.WriteString(`\s+`)
+			}
+			pat.WriteString(regexp.QuoteMeta(word))
+		}
+	}
+	re, err := regexp.Compile(pat.String())
+	if err != nil {
+		return false
+	}
+	return slices.ContainsFunc(sent, re.MatchString)
 }
 
 // passing says, for each step, whether it can pass: its check passed and

@@ -84,11 +84,11 @@ func WhyBlocked(c *Call, state SocketState, recvQ int) string {
 	switch c.Name {
 	case "accept":
 		return fmt.Sprintf("accept() is waiting for a client to connect to %s", port(c.Local))
-	case "connect":
+	case "connect", "connect_ex":
 		if state == StateSynSent {
-			return fmt.Sprintf("connect() is waiting for the handshake: its SYN to %s has had no answer yet", c.Peer)
+			return fmt.Sprintf("%s() is waiting for the handshake: its SYN to %s has had no answer yet", c.Name, c.Peer)
 		}
-		return "connect() is waiting for the handshake to complete"
+		return c.Name + "() is waiting for the handshake to complete"
 	case "recv":
 		if state == StateEstablished && recvQ == 0 {
 			return "recv() is waiting: nothing has arrived on this connection"

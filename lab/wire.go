@@ -46,6 +46,7 @@ type WireState struct {
 	// by a workshop's instructor), and the student may not change them.
 	Room     bool   `json:"room"`
 	Held     int    `json:"held"`     // packets waiting to be released
+	Repeats  int    `json:"repeats"`  // of them, retransmissions that step passes over (WireReasonRepeat)
 	Delayed  int    `json:"delayed"`  // packets on their way, late
 	Dropped  uint64 `json:"dropped"`  // packets lost, or dropped while held
 	Overflow uint64 `json:"overflow"` // packets dropped because too many waited at the port
@@ -68,9 +69,9 @@ const (
 	WireVerbState     = "state"     // only the state
 	WireVerbPause     = "pause"     // hold every new packet
 	WireVerbResume    = "resume"    // end step mode: release the held packets, hold no more
-	WireVerbStep      = "step"      // release the oldest held packet, either way
+	WireVerbStep      = "step"      // release the oldest held packet, either way, that is not a repeat (WireReasonRepeat)
 	WireVerbRelease   = "release"   // release every held packet
-	WireVerbDrop      = "drop"      // drop the oldest held packet
+	WireVerbDrop      = "drop"      // drop the oldest held packet that is not a repeat
 	WireVerbLoss      = "loss"      // Value: a probability
 	WireVerbDelay     = "delay"     // Value and Jitter: seconds
 	WireVerbDuplicate = "duplicate" // Value: a probability
@@ -255,6 +256,11 @@ const (
 	WireReasonLoss     = "loss"     // the loss setting
 	WireReasonDrop     = "drop"     // the student dropped it while it was held
 	WireReasonOverflow = "overflow" // too many packets waited at the port
+	// WireReasonRepeat: a held packet that repeats a TCP segment the wire
+	// holds or has released (a retransmission: the same SYN, FIN or data
+	// again). Step and drop pass over it, so that each step moves the
+	// connection on; release lets it go with the others.
+	WireReasonRepeat = "repeat"
 )
 
 // WireEvent is what the wire did to one packet.
@@ -264,7 +270,7 @@ type WireEvent struct {
 	// sees it: out, a packet it sent; in, one on its way to it.
 	Dir     Direction `json:"dir"`
 	Summary string    `json:"summary"`          // the packet, as in a packet event, its numbers raw
-	Reason  string    `json:"reason,omitempty"` // why it was dropped
+	Reason  string    `json:"reason,omitempty"` // why it was dropped; for held, "repeat" or none
 	// Packet is, on a bridge client's trace, the number of the packet
 	// event of the host's own packet the wire first did this to (held,
 	// lost, delayed, duplicated, held back), or released or dropped

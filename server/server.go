@@ -208,6 +208,7 @@ func New(cfg Config) *Server {
 	s.mux.Handle("GET /favicon.ico", static.Favicon())
 	s.mux.HandleFunc("GET /lab", func(w http.ResponseWriter, r *http.Request) { s.labPage(w, r, nil) })
 	s.mux.HandleFunc("GET /lab/{exercise}", s.exercisePage)
+	s.mux.HandleFunc("GET /lab/{exercise}/questions", s.exerciseQuestions)
 	s.mux.HandleFunc("GET /bridge", s.serveBridge)
 	s.metrics = s.metricsHandler()
 	s.mux.Handle("GET /metrics", onLoopback(s.metrics))

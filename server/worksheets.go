@@ -12,6 +12,7 @@ import (
 	"github.com/alecthomas/chroma/v2/lexers"
 	"github.com/alecthomas/chroma/v2/styles"
 	"github.com/socketlab/socketlab/lab"
+	"github.com/socketlab/socketlab/lab/check"
 	"github.com/socketlab/socketlab/lab/worksheet"
 	"github.com/socketlab/socketlab/server/pages"
 	"github.com/yuin/goldmark"
@@ -108,11 +109,6 @@ func renderWorksheet(ex *worksheet.Exercise) (*pages.Worksheet, error) {
 				return nil, err
 			}
 			st.Ask = strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(ask), "<p>"), "</p>")
-			b, err := json.Marshal(q)
-			if err != nil {
-				return nil, fmt.Errorf("encode question of %s: %w", ex.File, err)
-			}
-			st.Question = string(b) // an attribute's value: templ escapes it
 		}
 		ws.Steps = append(ws.Steps, st)
 	}
@@ -139,6 +135,30 @@ func (s *Server) exercisePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.labPage(w, r, ws)
+}
+
+// exerciseQuestions serves /lab/{exercise}/questions: the exercise's
+// questions as JSON, one a step (null for a step without), which the
+// page's worksheet.js fetches to judge the student's answers in the tab,
+// so that what a question reads or counts stays out of the page's HTML.
+func (s *Server) exerciseQuestions(w http.ResponseWriter, r *http.Request) {
+	ex, ok := s.exercises[r.PathValue("exercise")]
+	if !ok {
+		http.Error(w, "no such exercise", http.StatusNotFound)
+		return
+	}
+	qs := make([]*check.Question, len(ex.Steps))
+	for i, st := range ex.Steps {
+		qs[i] = st.Question
+	}
+	b, err := json.Marshal(qs)
+	if err != nil {
+		http.Error(w, "the questions could not be encoded", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Write(b)
 }
 
 // labPage serves the lab page, with ws's worksheet if not nil; in a

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/socketlab/socketlab/exercises"
+	"github.com/socketlab/socketlab/lab/check"
 	"github.com/socketlab/socketlab/lab/worksheet"
 )
 
@@ -12,7 +14,7 @@ import (
 // highlighted with classes, never inline styles (a block naming no
 // language as Python, the console's language); the worksheet's own
 // blocks (hint, check, explain, question, solution, wrong) never show as
-// code; the question is a label and its JSON.
+// code; the question is a label.
 func TestWorksheetCodeHighlighted(t *testing.T) {
 	src := "---\nid: hl\ntitle: T\nsummary: S\nservices: [echo/tcp]\norder: 1\n---\nIntro\n\n" +
 		"## Connect\n\n```\ns.connect((\"10.0.0.1\", 7))  # a tuple\n```\n\n" +
@@ -53,8 +55,34 @@ func TestWorksheetCodeHighlighted(t *testing.T) {
 	if st.Ask != "Which port did <code>connect</code> use?" {
 		t.Errorf("ask = %q", st.Ask)
 	}
-	if !strings.Contains(st.Question, `"field":"sport"`) || !strings.Contains(st.Question, `"flags":["SYN"]`) {
-		t.Errorf("question JSON: %s", st.Question)
+}
+
+// TestQuestionsOutOfThePage: an exercise's page shows each question's
+// label, never what it reads or counts; the tab fetches that from
+// /lab/{exercise}/questions, one a step (null for a step without).
+func TestQuestionsOutOfThePage(t *testing.T) {
+	ls := workshopServer(t, Config{})
+	c := browser(t)
+	status, _, page := ls.get(t, c, "/lab/round-trip")
+	if status != 200 || !strings.Contains(page, "Which port did your host send its SYN from?") {
+		t.Fatalf("the round trip's page: %d, without its question's label", status)
+	}
+	for _, not := range []string{"data-question", `"field"`, "&#34;field&#34;", "sport"} {
+		if strings.Contains(page, not) {
+			t.Errorf("the page holds %q", not)
+		}
+	}
+	status, _, body := ls.get(t, c, "/lab/round-trip/questions")
+	var qs []*check.Question
+	if err := json.Unmarshal([]byte(body), &qs); status != 200 || err != nil {
+		t.Fatalf("questions: %d %v\n%s", status, err, body)
+	}
+	ex := ls.cfg.Exercises[0]
+	if len(qs) != len(ex.Steps) || qs[0] != nil || qs[1] == nil || qs[1].Field != "sport" || qs[1].Event == nil || qs[1].Event.Dir != "out" {
+		t.Errorf("questions: %s", body)
+	}
+	if status, _, _ := ls.get(t, c, "/lab/no-such/questions"); status != 404 {
+		t.Errorf("an unknown exercise's questions: %d", status)
 	}
 }
 

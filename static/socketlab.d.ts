@@ -299,6 +299,8 @@ export interface WireState {
   room: boolean;
   /** Packets waiting to be released. */
   held: number;
+  /** Of them, retransmissions of a segment held or released before, which step and drop pass over. */
+  repeats: number;
   delayed: number;
   dropped: number;
   overflow: number;
@@ -323,8 +325,8 @@ export interface WireEvent {
   dir: "in" | "out";
   /** The packet, as a packet event's summary, its numbers raw. */
   summary: string;
-  /** Why it was dropped: "loss", "drop" (dropped while held), "overflow" (too many waited). */
-  reason?: "loss" | "drop" | "overflow";
+  /** Why it was dropped: "loss", "drop" (dropped while held), "overflow" (too many waited); for held, "repeat" (a retransmission step passes over). */
+  reason?: "loss" | "drop" | "overflow" | "repeat";
   /** The seq of the packet event of the host's own packet the wire first did this to (held, lost, …), or released or dropped after holding it, when the client found it. */
   packet?: number;
 }

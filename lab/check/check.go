@@ -39,7 +39,8 @@ import (
 // events each with a peer of its own).
 // call: name; proto (tcp, udp); peer (address:port, or :port); ok (true:
 // returned, false: raised); raises (the exception's class, as
-// lab.Call.Exception names it); error (the errno's name, EADDRINUSE);
+// lab.Call.Exception names it); error (the errno's name, EADDRINUSE: the
+// errno a call failed with, or the one connect_ex returned);
 // lookup (a name: the call's peer address is the one the latest DNS
 // answer your host received before the call gave for that name); socket
 // (a label, in expect only: every call with the same label is on one
@@ -112,7 +113,7 @@ type Pattern struct {
 
 // KnownCalls are the calls the console can make, and the services' calls
 // on the server.
-var KnownCalls = []string{"socket", "bind", "listen", "accept", "connect", "send", "sendall", "recv", "sendto", "recvfrom", "shutdown", "close", "getsockname", "getpeername"}
+var KnownCalls = []string{"socket", "bind", "listen", "accept", "connect", "connect_ex", "send", "sendall", "recv", "sendto", "recvfrom", "shutdown", "close", "getsockname", "getpeername"}
 
 // KnownFlags are the TCP flags a packet pattern names.
 var KnownFlags = []string{"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"}

@@ -320,14 +320,47 @@ func (q Question) where() string {
 		}
 		return "Find " + q.Event.describe() + " in the diagram and read its " + fieldNames[q.Field] + "."
 	}
+	where := "in the packet list"
+	if q.Count != nil && q.Count.Kind == lab.KindWire {
+		where = "in the diagram (the wire's marks at the switch)"
+	}
 	switch {
 	case q.Count == nil:
-		return "Count the packets in the packet list again, from " + q.From.describe() + " to " + q.To.describe() + ", both included."
+		return "Count the packets in the packet list again, from " + q.From.describe() + " until " + q.To.until() + ", both included."
 	case q.From == nil:
-		return "Count again, in the packet list, every " + strings.TrimPrefix(q.Count.describe(), "a ") + "."
+		return "Count again, " + where + ", every " + q.Count.every() + "."
 	}
-	return "Count again, in the packet list, every " + strings.TrimPrefix(q.Count.describe(), "a ") +
-		" from " + q.From.describe() + " to " + q.To.describe() + ", both included."
+	return "Count again, " + where + ", every " + q.Count.every() +
+		" from " + q.From.describe() + " until " + q.To.until() + ", both included."
+}
+
+// every is what describe says without its article: "SYN packet …".
+func (p Pattern) every() string {
+	d := p.describe()
+	if rest, ok := strings.CutPrefix(d, "an "); ok {
+		return rest
+	}
+	return strings.TrimPrefix(d, "a ")
+}
+
+// until is describe as the end of a stretch: a call is on the trace when
+// it returns.
+func (p Pattern) until() string {
+	if p.Kind == lab.KindCall {
+		return p.describe() + " returned"
+	}
+	return p.describe()
+}
+
+// article is "an" before a word said with a vowel's sound (ACK, ICMP,
+// RST), else "a".
+func article(word string) string {
+	for _, w := range []string{"ACK", "ICMP", "RST"} {
+		if strings.HasPrefix(word, w) {
+			return "an"
+		}
+	}
+	return "a"
 }
 
 // describe says in words which events p matches, for the student.
@@ -339,7 +372,7 @@ func (p Pattern) describe() string {
 		if p.L4 == "TCP" && len(p.Flags) > 0 {
 			what = strings.Join(p.Flags, ", ")
 		}
-		b.WriteString("a " + what + " packet")
+		b.WriteString(article(what) + " " + what + " packet")
 		if p.Analysis != "" {
 			b.WriteString(" marked " + strings.ReplaceAll(p.Analysis, "_", " "))
 		}
@@ -368,6 +401,14 @@ func (p Pattern) describe() string {
 		fmt.Fprintf(&b, "a socket reaching %s", p.State)
 		if p.Host == "server" {
 			b.WriteString(" on the server")
+		}
+	case lab.KindWire:
+		fmt.Fprintf(&b, "a packet the wire %s", p.Wire)
+		switch p.Dir {
+		case lab.Out:
+			b.WriteString(" on its way from your host")
+		case lab.In:
+			b.WriteString(" on its way to your host")
 		}
 	}
 	return b.String()

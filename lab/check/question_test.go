@@ -121,6 +121,28 @@ func TestEveryHonestAnswer(t *testing.T) {
 	}
 }
 
+// TestRefusalWords: a refusal says where to count in plain English: "an
+// ACK packet", "until a connect call returned", a wire's marks.
+func TestRefusalWords(t *testing.T) {
+	trace := handshake(49213, 1000)
+	ackOut := &check.Pattern{Kind: lab.KindPacket, Host: "you", Count: 1, L4: "TCP", Flags: []string{"ACK"}, Dir: lab.Out}
+	released := &check.Pattern{Kind: lab.KindWire, Host: "you", Count: 1, Wire: lab.WireReleased}
+	for _, tc := range []struct {
+		q    check.Question
+		want string
+	}{
+		{check.Question{From: synOut, To: connected}, "from a SYN packet your host sent to port 7 until a connect call returned, both included."},
+		{check.Question{From: synOut, To: connected, Count: ackOut}, "every ACK packet your host sent from a SYN packet"},
+		{check.Question{Event: ackOut, Field: "seq"}, "Find an ACK packet your host sent in the packet list"},
+		{check.Question{Count: released}, "in the diagram (the wire's marks at the switch), every packet the wire released."},
+	} {
+		v := tc.q.Answer(append(slices.Clone(trace), lab.Event{Host: you.String(), Kind: lab.KindWire, Wire: &lab.WireEvent{Action: lab.WireReleased, Dir: lab.Out}}), you, "99999")
+		if v.Result != "wrong" || !strings.Contains(v.Message, tc.want) {
+			t.Errorf("refusal %+v, want it to say %q", v, tc.want)
+		}
+	}
+}
+
 func TestAnswer(t *testing.T) {
 	trace := handshake(49213, 4000000000)
 	ack := check.Question{Ask: "What did the SYN-ACK acknowledge?", Event: synAckIn, Field: "ack"}

@@ -33,7 +33,8 @@ Example: wire.loss(0.3, dir='in')`,
 		summary: "hold every new packet at the switch until released",
 		text: `Step mode: from now on, every packet (of dir: 'out', 'in' or 'both', the
 default) waits at the switch until wire.step(), wire.release() or wire.drop(). A held TCP segment is
-really late: your stack retransmits it after its timeout.
+really late: your stack retransmits it after its timeout, and the wire holds
+that copy too, as a repeat, which wire.step() and wire.drop() pass over.
 
 Example: wire.pause()`,
 	},
@@ -49,6 +50,8 @@ Example: wire.resume()`,
 		usage:   "wire.step()",
 		summary: "release the next held packet; its summary, or None",
 		text: `Release the oldest held packet, either direction, and return its summary.
+A repeat (a retransmission of a TCP segment held or released before) waits
+while anything else is held, so that each step moves a connection on.
 If none is held, wait up to a second for one; None if none came.
 
 Example: wire.step()`,
@@ -64,8 +67,9 @@ Example: wire.release()`,
 	"drop": {
 		usage:   "wire.drop()",
 		summary: "drop the next held packet; its summary, or None",
-		text: `Drop the oldest held packet, as if it were lost on the way, and return its
-summary; None if none is held.
+		text: `Drop the oldest held packet (a repeat only when nothing else is held, as
+wire.step()), as if it were lost on the way, and return its summary; None if
+none is held.
 
 Example: wire.drop()`,
 	},

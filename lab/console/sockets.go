@@ -174,17 +174,11 @@ func sockConnectEx(ev *evaluator, so *socketObj, a *args) (value, *pyError) {
 	if perr != nil {
 		return nil, perr
 	}
-	err := so.s.Connect(ev.ctx, addr)
-	var se *sock.Error
-	switch {
-	case err == nil:
-		return intValue(0), nil
-	case ev.ctx.Err() == nil && errors.As(err, &se) && se.Timeout:
-		return intValue(lab.EAGAIN), nil
-	case ev.ctx.Err() == nil && errors.As(err, &se) && se.Errno != 0:
-		return intValue(se.Errno), nil
+	errno, err := so.s.ConnectEx(ev.ctx, addr)
+	if err != nil {
+		return nil, fromSock(ev.ctx, err)
 	}
-	return nil, fromSock(ev.ctx, err)
+	return intValue(errno), nil
 }
 
 func sockFileno(ev *evaluator, so *socketObj, a *args) (value, *pyError) {

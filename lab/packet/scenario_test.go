@@ -1,6 +1,7 @@
 package packet_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"slices"
 )
@@ -122,7 +123,23 @@ func oddBits() []step {
 
 // labSession is every scenario packet, in order.
 func labSession() []step {
-	return slices.Concat(echoConversation(), otherTraffic(), midStream(), sackExchange(), oddBits())
+	return slices.Concat(echoConversation(), otherTraffic(), midStream(), sackExchange(), oddBits(), tftpTransfer())
+}
+
+// tftpTransfer is a TFTP read, its DATA and ACKs on the server's transfer
+// port (the Tracker saw it requested), and an error from port 69: named as
+// Wireshark names them.
+func tftpTransfer() []step {
+	cli, req, xfer := client+":49160", server+":69", server+":50001"
+	block := append([]byte{0, 3, 0, 1}, bytes.Repeat([]byte("x"), 512)...)
+	return []step{
+		{buildUDP(cli, req, []byte("\x00\x01tftp.txt\x00octet\x00")), "Read Request, File: tftp.txt, Transfer type: octet", 0, 0},
+		{buildUDP(xfer, cli, block), "Data Packet, Block: 1", 0, 0},
+		{buildUDP(cli, xfer, []byte{0, 4, 0, 1}), "Acknowledgement, Block: 1", 0, 0},
+		{buildUDP(xfer, cli, append([]byte{0, 3, 0, 2}, "the end\n"...)), "Data Packet, Block: 2 (last)", 0, 0},
+		{buildUDP(cli, xfer, []byte{0, 4, 0, 2}), "Acknowledgement, Block: 2", 0, 0},
+		{buildUDP(req, client+":49161", []byte("\x00\x05\x00\x01File not found\x00")), "Error Code, Code: File not found, Message: File not found", 0, 0},
+	}
 }
 
 // reframe returns a copy of the IPv4 packet pkt cut to n bytes, with its

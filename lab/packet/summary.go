@@ -37,19 +37,27 @@ func Summarize(p *lab.Packet) {
 		n = rawNumbers(p.TCP)
 		p.TCP.CalcWindow, p.TCP.WindowScale = n.win, n.scale
 	}
-	p.Summary = summary(p, n)
+	p.Summary = summary(p, n, p.UDP != nil && (p.UDP.SrcPort == tftpPort || p.UDP.DstPort == tftpPort))
 }
 
-// summary formats p's Info column line with the TCP numbers n.
-func summary(p *lab.Packet, n tcpNumbers) string {
+// summary formats p's Info column line with the TCP numbers n; tftp: a
+// UDP packet is TFTP's (to or from port 69, or of a transfer the Tracker
+// saw requested), and is named so when its bytes are.
+func summary(p *lab.Packet, n tcpNumbers, tftp bool) string {
 	var buf [160]byte
 	var b []byte
 	switch {
 	case p.TCP != nil:
 		b = appendTCP(buf[:0], p, n)
 	case p.UDP != nil:
-		b = appendPorts(buf[:0], p.UDP.SrcPort, p.UDP.DstPort)
-		b = appendField(b, " Len=", uint64(p.UDP.PayloadLen))
+		var ok bool
+		if tftp {
+			b, ok = appendTFTP(buf[:0], Payload(p))
+		}
+		if !ok {
+			b = appendPorts(buf[:0], p.UDP.SrcPort, p.UDP.DstPort)
+			b = appendField(b, " Len=", uint64(p.UDP.PayloadLen))
+		}
 	case p.ICMP != nil:
 		b = appendICMP(buf[:0], p.ICMP, p.IPv4.TTL)
 	case p.IPv4.MoreFrags || p.IPv4.FragOffset > 0:

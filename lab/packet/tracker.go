@@ -2,6 +2,7 @@ package packet
 
 import (
 	"container/list"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,7 +30,12 @@ type Tracker struct {
 	mu    sync.Mutex
 	conns map[connKey]*list.Element // of *conn
 	lru   list.List                 // of *conn, most recently seen first
+	tftp  []endpoint                // clients that asked a TFTP server for a transfer, the latest last
 }
+
+// maxTFTP is how many TFTP transfers' clients a Tracker remembers, so that
+// the transfer's packets, from a port of the server's own, are named TFTP.
+const maxTFTP = 64
 
 // NewTracker returns an empty Tracker.
 func NewTracker() *Tracker { return &Tracker{} }
@@ -80,7 +86,7 @@ type half struct {
 // copy judged as a capture holding it twice would be.
 func (t *Tracker) Annotate(p *lab.Packet, at time.Time) {
 	if p.TCP == nil {
-		p.Summary = summary(p, tcpNumbers{})
+		p.Summary = summary(p, tcpNumbers{}, p.UDP != nil && t.tftpTransfer(p))
 		return
 	}
 	n := t.number(p, at)
@@ -88,7 +94,7 @@ func (t *Tracker) Annotate(p *lab.Packet, at time.Time) {
 	p.TCP.CalcWindow, p.TCP.WindowScale = n.win, n.scale
 	relativeSACK(&p.TCP.Options, n.sackBase)
 	p.Analysis, p.TCP.DupAck = appendLabels(nil, n.verdict), n.dup
-	p.Summary = summary(p, n)
+	p.Summary = summary(p, n, false)
 }
 
 // number updates the connection p belongs to and works out p's numbers.
@@ -196,4 +202,24 @@ func (t *Tracker) Event(host, iface string, dir lab.Direction, at time.Time, dat
 	p.Interface, p.Dir = iface, dir
 	t.Annotate(&p, at)
 	return lab.Event{Time: at, Host: host, Kind: lab.KindPacket, Packet: &p}
+}
+
+// tftpTransfer reports whether a UDP packet is TFTP's: to or from port 69,
+// or to or from a client that sent a request to port 69 before (a
+// transfer runs from a port of the server's own: its transfer ID).
+func (t *Tracker) tftpTransfer(p *lab.Packet) bool {
+	src, dst := endpoint{p.IPv4.Src, p.UDP.SrcPort}, endpoint{p.IPv4.Dst, p.UDP.DstPort}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if dst.port == tftpPort {
+		if payload := Payload(p); len(payload) >= 2 && payload[0] == 0 && (payload[1] == 1 || payload[1] == 2) {
+			t.tftp = slices.DeleteFunc(t.tftp, func(e endpoint) bool { return e == src })
+			if len(t.tftp) == maxTFTP {
+				t.tftp = slices.Delete(t.tftp, 0, 1)
+			}
+			t.tftp = append(t.tftp, src)
+		}
+		return true
+	}
+	return src.port == tftpPort || slices.Contains(t.tftp, src) || slices.Contains(t.tftp, dst)
 }

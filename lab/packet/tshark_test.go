@@ -94,13 +94,15 @@ func TestTsharkNames(t *testing.T) {
 	}
 	for i, frame := range frames {
 		var got, want []string
+		p := &ours[i]
 		for _, line := range strings.Split(frame, "\n") {
-			// The top level's ICMP lines (a quoted datagram's are deeper).
-			if strings.HasPrefix(line, "        TCP Option - ") || strings.HasPrefix(line, "    Type: ") || strings.HasPrefix(line, "    Code: ") {
+			// The top level's ICMP lines (a quoted datagram's are deeper;
+			// TFTP's transfer type is a "Type:" too).
+			icmp := p.ICMP != nil && (strings.HasPrefix(line, "    Type: ") || strings.HasPrefix(line, "    Code: "))
+			if strings.HasPrefix(line, "        TCP Option - ") || icmp {
 				got = append(got, strings.TrimSpace(line))
 			}
 		}
-		p := &ours[i]
 		if p.TCP != nil {
 			for _, o := range p.TCP.Options.List {
 				line := "TCP Option - " + o.Name

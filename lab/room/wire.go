@@ -3,6 +3,7 @@ package room
 import (
 	"container/heap"
 	"context"
+	"encoding/binary"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -50,6 +51,8 @@ type Wire struct {
 	dirs     [2]conditioner
 	waiting  []*waiting    // held and delayed packets, oldest first
 	heldSig  chan struct{} // a packet was held: Step waits on it
+	released [64]string    // the segment keys of the latest packets released (segmentKey), a ring
+	nextRel  int           // where the next goes in released
 	dropped  uint64
 	overflow uint64
 }
@@ -68,6 +71,8 @@ type waiting struct {
 	from, to *Port
 	pkt      []byte // a copy: the switch does not keep its caller's
 	held     bool   // waits for a step, not a deadline
+	repeat   bool   // held, and repeats a segment held or released before: Step passes over it
+	key      string // segmentKey, for held packets
 	at       time.Time
 	seq      uint64 // ties between equal deadlines go in order
 	index    int    // in the room's schedule; -1 when not in it
@@ -106,6 +111,9 @@ func (w *Wire) State() lab.WireState {
 	for _, p := range w.waiting {
 		if p.held {
 			st.Held++
+			if p.repeat {
+				st.Repeats++
+			}
 		} else {
 			st.Delayed++
 		}
@@ -267,18 +275,21 @@ func (w *Wire) takeWaiting(held bool, dir direction) []*waiting {
 	return took
 }
 
-// Step releases the oldest held packet, either direction, waiting until
-// one is held if none is, or until ctx is done. It returns the packet's
-// summary, and false if none was released.
+// Step releases the oldest held packet, either direction, that does not
+// repeat another (a retransmission of a segment held or released before:
+// passing over it, each step moves a connection on), or the oldest repeat
+// if only repeats are held; it waits until one is held if none is, or
+// until ctx is done. It returns the packet's summary, and false if none
+// was released.
 func (w *Wire) Step(ctx context.Context) (string, bool) {
 	for {
 		var out sendList
 		w.mu.Lock()
-		i := slices.IndexFunc(w.waiting, func(p *waiting) bool { return p.held })
-		if i >= 0 {
+		if i := w.nextHeldLocked(); i >= 0 {
 			p := w.waiting[i]
 			w.waiting = slices.Delete(w.waiting, i, i+1)
 			sum := w.event(p.dir, p.from, p.to, p.pkt, lab.WireReleased, "")
+			w.releasedLocked(p)
 			w.passLocked(p.dir, p.from, p.to, p.pkt, &out)
 			w.mu.Unlock()
 			out.send(w.port.room)
@@ -291,6 +302,67 @@ func (w *Wire) Step(ctx context.Context) (string, bool) {
 			return "", false
 		}
 	}
+}
+
+// nextHeldLocked is the index in w.waiting of the packet Step and Drop
+// take: the oldest held that is not a repeat, else the oldest repeat; -1
+// when none is held. w.mu is held.
+func (w *Wire) nextHeldLocked() int {
+	if i := slices.IndexFunc(w.waiting, func(p *waiting) bool { return p.held && !p.repeat }); i >= 0 {
+		return i
+	}
+	return slices.IndexFunc(w.waiting, func(p *waiting) bool { return p.held })
+}
+
+// releasedLocked notes a held packet's segment as released, so that its
+// retransmissions are held as repeats; w.mu is held.
+func (w *Wire) releasedLocked(p *waiting) {
+	if p.key == "" || slices.Contains(w.released[:], p.key) {
+		return
+	}
+	w.released[w.nextRel] = p.key
+	w.nextRel = (w.nextRel + 1) % len(w.released)
+}
+
+// repeatsLocked reports whether a packet about to be held repeats a
+// segment held or released before; w.mu is held.
+func (w *Wire) repeatsLocked(key string) bool {
+	if key == "" {
+		return false
+	}
+	return slices.Contains(w.released[:], key) || slices.ContainsFunc(w.waiting, func(p *waiting) bool { return p.held && p.key == key })
+}
+
+// segmentKey names a TCP segment that takes sequence space (a SYN, a FIN,
+// or data) as its retransmissions repeat it: its direction, addresses,
+// ports, sequence number, SYN and FIN, and length. It is "" for any other
+// packet (a bare ACK is never retransmitted: two alike are two ACKs).
+func segmentKey(dir direction, pkt []byte) string {
+	if len(pkt) < 20 || pkt[0]>>4 != 4 || pkt[9] != 6 {
+		return ""
+	}
+	ihl := int(pkt[0]&0x0f) * 4
+	total := int(binary.BigEndian.Uint16(pkt[2:4]))
+	if ihl < 20 || total > len(pkt) || total < ihl+20 {
+		return ""
+	}
+	tcp := pkt[ihl:total]
+	off := int(tcp[12]>>4) * 4
+	if off < 20 || off > len(tcp) {
+		return ""
+	}
+	synFin := tcp[13] & 0x03
+	n := len(tcp) - off
+	if synFin == 0 && n == 0 {
+		return ""
+	}
+	var b [1 + 8 + 8 + 1 + 2]byte
+	b[0] = byte(dir)
+	copy(b[1:9], pkt[12:20])
+	copy(b[9:17], tcp[0:8]) // ports, sequence number
+	b[17] = synFin
+	binary.BigEndian.PutUint16(b[18:], uint16(n))
+	return string(b[:])
 }
 
 // Release releases every held packet, oldest first, and says how many.
@@ -309,17 +381,18 @@ func (w *Wire) releaseLocked(dir direction, out *sendList) int {
 	held := w.takeWaiting(true, dir)
 	for _, p := range held {
 		w.event(p.dir, p.from, p.to, p.pkt, lab.WireReleased, "")
+		w.releasedLocked(p)
 		w.passLocked(p.dir, p.from, p.to, p.pkt, out)
 	}
 	return len(held)
 }
 
-// Drop drops the oldest held packet and returns its summary, or false if
-// none is held.
+// Drop drops the oldest held packet that Step would release, and returns
+// its summary, or false if none is held.
 func (w *Wire) Drop() (string, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	i := slices.IndexFunc(w.waiting, func(p *waiting) bool { return p.held })
+	i := w.nextHeldLocked()
 	if i < 0 {
 		return "", false
 	}
@@ -335,8 +408,14 @@ func (w *Wire) enter(dir direction, from, to *Port, pkt []byte) {
 	var out sendList
 	w.mu.Lock()
 	if w.set[dir].Hold {
-		w.keep(&waiting{dir: dir, from: from, to: to, pkt: slices.Clone(pkt), held: true})
-		w.event(dir, from, to, pkt, lab.WireHeld, "")
+		key := segmentKey(dir, pkt)
+		repeat := w.repeatsLocked(key)
+		w.keep(&waiting{dir: dir, from: from, to: to, pkt: slices.Clone(pkt), held: true, repeat: repeat, key: key})
+		reason := ""
+		if repeat {
+			reason = lab.WireReasonRepeat
+		}
+		w.event(dir, from, to, pkt, lab.WireHeld, reason)
 		select {
 		case w.heldSig <- struct{}{}:
 		default:

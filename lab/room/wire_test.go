@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/labtest"
 	"github.com/socketlab/socketlab/lab/room"
+	"gvisor.dev/gvisor/pkg/tcpip/header"
 )
 
 // pair is two students' ports on a room whose students see each other,
@@ -155,6 +158,56 @@ func TestWireHoldStep(t *testing.T) {
 	}
 	if count("held out ") != room.MaxWaiting+3 || count("dropped out overflow") != 3 || count("dropped out drop") != 1 || count("released out ") != room.MaxWaiting-1 {
 		t.Errorf("wire events: %d held, %d overflow, %d drop, %d released", count("held out "), count("dropped out overflow"), count("dropped out drop"), count("released out "))
+	}
+}
+
+// A held packet that repeats a TCP segment held or released before (a
+// retransmission) is held as a repeat: Step and Drop pass over it while
+// anything else is held, so that each step moves a connection on.
+func TestWireStepPassesOverRepeats(t *testing.T) {
+	p := newPair(t)
+	w := p.from.Wire()
+	w.Set(lab.WireSettings{Hold: true})
+	src, dst := netip.AddrPortFrom(p.from.Addr(), 40000), netip.AddrPortFrom(p.to.Addr(), 7)
+	syn := labtest.TCP(src, dst, 100, 0, header.TCPFlagSyn)
+	data := labtest.TCPWith(src.Addr(), dst.Addr(), header.TCPFields{SrcPort: src.Port(), DstPort: dst.Port(), SeqNum: 101, AckNum: 1, Flags: header.TCPFlagAck | header.TCPFlagPsh, WindowSize: 100}, nil, []byte("hello"))
+	ack := labtest.TCP(src, dst, 106, 1, header.TCPFlagAck)
+	for _, pkt := range [][]byte{syn, syn, data, ack, ack} {
+		p.from.Send(pkt)
+	}
+	if st := w.State(); st.Held != 5 || st.Repeats != 1 {
+		t.Fatalf("state %+v; want 5 held, 1 a repeat (the second SYN; two bare ACKs are two ACKs)", st)
+	}
+	ctx := context.Background()
+	for range 4 {
+		if _, ok := w.Step(ctx); !ok {
+			t.Fatal("Step released nothing")
+		}
+	}
+	p.wait(t, 4)
+	if got := p.arrived(); !slices.Equal(got, []uint16{100, 101, 106, 106}) {
+		t.Fatalf("four steps let through the segments %v; want the SYN, the data and both ACKs, the repeated SYN passed over", got)
+	}
+	// Only the repeat is held: a step takes it. A SYN sent again after
+	// its segment was released is a repeat too.
+	p.from.Send(syn)
+	if st := w.State(); st.Held != 2 || st.Repeats != 2 {
+		t.Fatalf("state %+v; want 2 held repeats", st)
+	}
+	if _, ok := w.Step(ctx); !ok {
+		t.Fatal("Step released nothing, with only repeats held")
+	}
+	if _, ok := w.Drop(); !ok {
+		t.Fatal("Drop found nothing, with a repeat held")
+	}
+	var reasons []string
+	for _, a := range p.actions() {
+		if strings.HasPrefix(a, "held") {
+			reasons = append(reasons, a)
+		}
+	}
+	if want := []string{"held out ", "held out repeat", "held out ", "held out ", "held out ", "held out repeat"}; !slices.Equal(reasons, want) {
+		t.Errorf("held events %q, want %q", reasons, want)
 	}
 }
 

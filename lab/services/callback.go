@@ -56,7 +56,7 @@ func (s *Server) callMe(n Network) func(net.Conn) {
 				continue
 			}
 			if s.track(back) {
-				fmt.Fprintf(back, "hello from %v: you called, so I connected to you\n", n.Addr())
+				fmt.Fprintf(back, "hello from %v, call %d: you called, so I connected to you\n", n.Addr(), calls)
 				s.untrack(back)
 			}
 			back.Close()

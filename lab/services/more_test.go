@@ -180,7 +180,7 @@ func TestCallMe(t *testing.T) {
 	c.Write([]byte("5000\n"))
 	expectLine(t, r, "calling you back on port 5000\n")
 	back, br := s.accept(ln)
-	expectLine(t, br, "hello from 10.0.0.1: you called, so I connected to you\n")
+	expectLine(t, br, "hello from 10.0.0.1, call 1: you called, so I connected to you\n")
 	if got := back.RemoteAddr().String(); !strings.HasPrefix(got, "10.0.0.1:") {
 		t.Errorf("the call came from %s, want the lab server", got)
 	}

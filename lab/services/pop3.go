@@ -200,7 +200,7 @@ func (ps *pop3Session) do(w io.Writer, cmd string, args []string) bool {
 			fail(msg)
 			return false
 		}
-		ok("%d octets", len(ps.msgs[i].data))
+		ok("message %d follows: %d octets", i+1, len(ps.msgs[i].data))
 		w.Write(dotStuff(ps.msgs[i].data))
 		io.WriteString(w, ".\r\n")
 	case "DELE":

@@ -208,24 +208,55 @@ func (s *Socket) Accept(ctx context.Context) (*Socket, netip.AddrPort, error) {
 // waits for the three-way handshake.
 func (s *Socket) Connect(ctx context.Context, addr netip.AddrPort) error {
 	return s.call(ctx, "connect", []string{lab.ReprAddr(addr)}, func(ctx context.Context, c *lab.Call) error {
-		if err := s.afresh(); err != nil {
+		return s.connect(ctx, c, addr)
+	})
+}
+
+// ConnectEx is Connect as Python's connect_ex: the socket's own failure
+// is its result, an errno (EINPROGRESS, 115, on a non-blocking socket;
+// EAGAIN when its timeout ran out, as CPython gives; 0 when it
+// connected), and the call is traced as connect_ex returning that number
+// (its Errno set), not as a connect that raised. An interruption is still
+// an error.
+func (s *Socket) ConnectEx(ctx context.Context, addr netip.AddrPort) (lab.Errno, error) {
+	var errno lab.Errno
+	err := s.call(ctx, "connect_ex", []string{lab.ReprAddr(addr)}, func(cctx context.Context, c *lab.Call) error {
+		err := s.connect(cctx, c, addr)
+		var se *Error
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return err
+		case errors.As(wrap("connect_ex", err), &se) && se.Timeout:
+			errno = lab.EAGAIN
+		case !errors.As(err, &errno):
 			return err
 		}
-		c.Peer = addr // also when it fails: the peer it asked for
-		if s.typ == Stream && s.endpoint().State() == lab.StateListen {
-			// Linux's answer; gVisor's, EINVAL, would mark the socket
-			// failed, and the next connect would drop the listener.
-			return lab.EISCONN
-		}
-		err := s.endpoint().Connect(ctx, addr)
-		var errno lab.Errno
-		if s.typ == Stream && errors.As(err, &errno) && errno != lab.EISCONN && errno != lab.EALREADY && errno != lab.EINPROGRESS {
-			s.mu.Lock()
-			s.failed = true
-			s.mu.Unlock()
-		}
-		return err
+		c.Errno, c.Result = errno, strconv.Itoa(int(errno))
+		return nil
 	})
+	return errno, err
+}
+
+// connect is Connect's work, c its traced call.
+func (s *Socket) connect(ctx context.Context, c *lab.Call, addr netip.AddrPort) error {
+	if err := s.afresh(); err != nil {
+		return err
+	}
+	c.Peer = addr // also when it fails: the peer it asked for
+	if s.typ == Stream && s.endpoint().State() == lab.StateListen {
+		// Linux's answer; gVisor's, EINVAL, would mark the socket
+		// failed, and the next connect would drop the listener.
+		return lab.EISCONN
+	}
+	err := s.endpoint().Connect(ctx, addr)
+	var errno lab.Errno
+	if s.typ == Stream && errors.As(err, &errno) && errno != lab.EISCONN && errno != lab.EALREADY && errno != lab.EINPROGRESS {
+		s.mu.Lock()
+		s.failed = true
+		s.mu.Unlock()
+	}
+	return err
 }
 
 // afresh gives a TCP socket whose connect failed a new endpoint, so that

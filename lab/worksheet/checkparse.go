@@ -147,14 +147,15 @@ func parsePatternIn(n *yaml.Node, bad func(*yaml.Node, string, ...any), in strin
 				p.SACK = &b
 			}
 		case "raises", "error":
-			if k.Value == "raises" {
-				p.Raises = val
-			} else {
+			if k.Value == "error" {
+				// A connect_ex that returned the errno has it too.
 				p.Errno = val
 				if !knownErrno(val) {
 					bad(v, "unknown errno %q (such as EADDRINUSE, ECONNREFUSED)", val)
 				}
+				break
 			}
+			p.Raises = val
 			if p.OK == nil {
 				f := false
 				p.OK = &f
@@ -287,9 +288,10 @@ func knownErrno(name string) bool {
 }
 
 // badPayload says what is wrong with a payload pattern, or "": it is
-// printable text (tabs and line ends allowed), at most check.MaxPayload
-// bytes, so that it means the same bytes in the YAML, in the JSON the
-// browser judges and on the wire.
+// ASCII (text, or bytes such as a TFTP header's "\x00\x03\x00\x02",
+// written with YAML's escapes), at most check.MaxPayload bytes, so that
+// it means the same bytes in the YAML, in the JSON the browser judges and
+// on the wire (a byte over 0x7f would be read as UTF-8 on the way).
 func badPayload(s string) string {
 	switch {
 	case s == "":
@@ -298,8 +300,8 @@ func badPayload(s string) string {
 		return fmt.Sprintf("is %d bytes, over the bound of %d", len(s), check.MaxPayload)
 	}
 	for _, c := range []byte(s) {
-		if (c < 0x20 || c > 0x7e) && c != '\r' && c != '\n' && c != '\t' {
-			return fmt.Sprintf("has the byte 0x%02x: printable text, \\r, \\n and \\t only", c)
+		if c > 0x7f {
+			return fmt.Sprintf("has the byte 0x%02x: ASCII only (\\x00 to \\x7f)", c)
 		}
 	}
 	return ""

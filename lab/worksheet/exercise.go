@@ -60,6 +60,17 @@ type Exercise struct {
 	Solution string  `yaml:"-" json:"-"` // every step's Code, in order
 	Wrong    []Wrong `yaml:"-" json:"-"`
 	File     string  `yaml:"-" json:"-"`
+	// Quotes are the inline code spans of the text, the hints and the
+	// explanations, each with its line: what the exercise quotes of the
+	// console and the servers' replies, for Verify to compare.
+	Quotes []Quote `yaml:"-" json:"-"`
+}
+
+// Quote is an inline code span of an exercise's text (`250 2.0.0 OK`),
+// its line breaks made spaces, and the line it begins on.
+type Quote struct {
+	Text string
+	Line int
 }
 
 // Step is one thing for the student to do, and its check, its question, or
@@ -178,6 +189,7 @@ func Parse(file string, src []byte, services []string) (*Exercise, []Problem) {
 	}
 
 	parseBody(ex, lines, end+1, bad, &probs)
+	ex.Quotes = quotes(lines, end+1)
 	if len(ex.Steps) == 0 {
 		bad(end+1, "no steps: each step is a \"## \" heading")
 	}
@@ -320,6 +332,50 @@ func parseBody(ex *Exercise, lines []string, start int, bad func(int, string, ..
 		i = j
 	}
 	flush()
+}
+
+// quotes finds the inline code spans in the Markdown from line index
+// start on: in the text and in the hint and explain blocks, not in code
+// blocks or the other special blocks. A span may go on over a line break
+// within its paragraph.
+func quotes(lines []string, start int) []Quote {
+	var out []Quote
+	var open *Quote // a span begun on an earlier line
+	inBlock, prose := false, false
+	for i := start; i < len(lines); i++ {
+		line := lines[i]
+		if info, fenced := strings.CutPrefix(strings.TrimSpace(line), "```"); fenced {
+			if inBlock {
+				inBlock = false
+			} else {
+				inBlock, prose = true, info == "hint" || info == "explain"
+			}
+			open = nil
+			continue
+		}
+		if inBlock && !prose || strings.TrimSpace(line) == "" {
+			open = nil
+			continue
+		}
+		for len(line) > 0 {
+			j := strings.IndexByte(line, '`')
+			if open != nil {
+				if j < 0 {
+					open.Text += line + " "
+					break
+				}
+				open.Text += line[:j]
+				out = append(out, *open)
+				open, line = nil, line[j+1:]
+				continue
+			}
+			if j < 0 {
+				break
+			}
+			open, line = &Quote{Line: i + 1}, line[j+1:]
+		}
+	}
+	return out
 }
 
 // yamlMessage trims yaml.v3's prefix from a decoding error.

@@ -3,110 +3,28 @@ package e2e
 import (
 	"context"
 	"encoding/base64"
-	"io"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/socketlab/socketlab/exercises"
 	"github.com/socketlab/socketlab/lab"
 	"github.com/socketlab/socketlab/lab/labtest"
-	"github.com/socketlab/socketlab/server"
-	"github.com/socketlab/socketlab/server/servertest"
-	"github.com/socketlab/socketlab/static"
+	"github.com/socketlab/socketlab/server/e2e/internal/browsertest"
 )
 
-// chromium starts Debian's headless Chromium for a test. Without it the
-// test is skipped, loudly, except in CI, where it fails.
-func chromium(t testing.TB) context.Context {
-	t.Helper()
-	path := labtest.Need(t, "chromium", "chromium", "the browser client")
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
-
-// The browser client these tests serve, built from this checkout into
-// a temporary folder (never into the checkout) once per test binary,
-// when the first test asks for it; removeBuild removes it after the
-// tests (TestMain).
+// What every browser test uses, shared with the subpackages: browsertest's.
 var (
-	buildOnce sync.Once
-	build     *static.Build
-	buildDir  string
-	buildErr  error
+	chromium  = browsertest.Chromium
+	labServer = browsertest.LabServer
+	labConfig = browsertest.LabConfig
+	moduleDir = browsertest.ModuleDir
+	jsString  = browsertest.JSString
+	answer    = browsertest.Answer
 )
-
-// labServer builds lab.wasm (once) and serves the lab with it.
-func labServer(t testing.TB) string {
-	t.Helper()
-	return servertest.Start(t, labConfig(t))
-}
-
-// labConfig is a server's config with lab.wasm built from this checkout
-// (once per test binary) and the worksheet.
-func labConfig(t testing.TB) server.Config {
-	t.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "socketlab-e2e-build-")
-		if buildErr != nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		build = static.StartBuild(context.Background(), static.BuildConfig{ModuleDir: moduleDir(t), Dir: buildDir, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		buildErr = build.Ready(ctx)
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	exs, probs := exercises.Load(exercises.Embedded())
-	if len(probs) > 0 {
-		t.Fatal(probs[0])
-	}
-	return server.Config{Client: build, Exercises: exs}
-}
-
-// removeBuild stops the build of lab.wasm if it still runs and removes
-// its folder.
-func removeBuild() {
-	if build != nil {
-		build.Close()
-	}
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-}
-
-// moduleDir is the source checkout, as an absolute path.
-func moduleDir(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // TestBrowserRunsTheLab loads lab.wasm in Chromium, runs the TCP echo
 // through window.socketlab, and finds the packets of both sides in its
@@ -232,9 +150,4 @@ func fins(evs []lab.Event) int {
 		}
 	}
 	return n
-}
-
-func jsString(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, "`", "\\`", "$", `\$`)
-	return "`" + r.Replace(s) + "`"
 }

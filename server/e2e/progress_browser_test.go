@@ -59,7 +59,7 @@ func TestBrowserWorkshopProgress(t *testing.T) {
 	if err != nil || port == 0 {
 		t.Fatalf("no SYN in socketlab.trace(): %d, %v", port, err)
 	}
-	if v := answer(t, step, `[data-testid=step][data-step="1"]`, strconv.Itoa(port)); v.result != "right" {
+	if v := answer(t, step, `[data-testid=step][data-step="1"]`, strconv.Itoa(port)); v.Result != "right" {
 		t.Fatalf("the right answer: %+v", v)
 	}
 	waitTicked(t, step, 6)

@@ -43,7 +43,7 @@ func TestProgressAfterResetAndReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := answer(t, ctx, handshake, strconv.Itoa(port)); v.result != "right" {
+	if v := answer(t, ctx, handshake, strconv.Itoa(port)); v.Result != "right" {
 		t.Fatalf("the handshake's answer after Reset and reload: %+v", v)
 	}
 	waitCount(t, ctx, `[data-testid=step][data-passed=true]`, 6)

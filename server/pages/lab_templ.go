@@ -448,34 +448,21 @@ func worksheetPane(ws *Worksheet) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			if st.Question != "" {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "<form class=\"ws-question\" data-testid=\"question\" data-question=\"")
+			if st.Ask != "" {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 33, "<form class=\"ws-question\" data-testid=\"question\" data-result=\"\"><label for=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var18 string
-				templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(st.Question)
+				templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("answer-%d", i))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 184, Col: 82}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 185, Col: 47}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "\" data-result=\"\"><label for=\"")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				var templ_7745c5c3_Var19 string
-				templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("answer-%d", i))
-				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 185, Col: 47}
-				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var19))
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, "\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -483,52 +470,52 @@ func worksheetPane(ws *Worksheet) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "</label><div class=\"ws-answer\"><input id=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 35, "</label><div class=\"ws-answer\"><input id=\"")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var19 string
+				templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("answer-%d", i))
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 189, Col: 47}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var19))
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 36, "\" data-testid=\"answer-input\" type=\"text\" inputmode=\"numeric\" autocomplete=\"off\" spellcheck=\"false\" aria-describedby=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var20 string
-				templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("answer-%d", i))
+				templ_7745c5c3_Var20, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("verdict-%d", i))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 189, Col: 47}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 189, Col: 194}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var20))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "\" data-testid=\"answer-input\" type=\"text\" inputmode=\"numeric\" autocomplete=\"off\" spellcheck=\"false\" aria-describedby=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "\"> <button type=\"submit\" data-testid=\"answer-submit\">Answer</button></div><p id=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var21 string
 				templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("verdict-%d", i))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 189, Col: 194}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 192, Col: 43}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "\"> <button type=\"submit\" data-testid=\"answer-submit\">Answer</button></div><p id=\"")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				var templ_7745c5c3_Var22 string
-				templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprintf("verdict-%d", i))
-				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 192, Col: 43}
-				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "\" class=\"ws-verdict\" data-testid=\"answer-verdict\" role=\"status\" aria-live=\"polite\"></p></form>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 38, "\" class=\"ws-verdict\" data-testid=\"answer-verdict\" role=\"status\" aria-live=\"polite\"></p></form>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
 			if st.Explain != "" {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "<div class=\"ws-explain\" data-testid=\"explain\" hidden>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 39, "<div class=\"ws-explain\" data-testid=\"explain\" hidden>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -536,53 +523,53 @@ func worksheetPane(ws *Worksheet) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "</div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 40, "</div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "</li>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 41, "</li>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "</ol><p class=\"ws-done\" data-testid=\"worksheet-done\" hidden>Every step passed. ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 42, "</ol><p class=\"ws-done\" data-testid=\"worksheet-done\" hidden>Every step passed. ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		if ws.Next != nil {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, "<a href=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "<a href=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var23 templ.SafeURL
-			templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/lab/" + ws.Next.ID))
+			var templ_7745c5c3_Var22 templ.SafeURL
+			templ_7745c5c3_Var22, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL("/lab/" + ws.Next.ID))
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 206, Col: 49}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var22))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 44, "\" data-testid=\"next-exercise\">Next: ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var23 string
+			templ_7745c5c3_Var23, templ_7745c5c3_Err = templ.JoinStringErrs(ws.Next.Title)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 206, Col: 101}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var23))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, "\" data-testid=\"next-exercise\">Next: ")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			var templ_7745c5c3_Var24 string
-			templ_7745c5c3_Var24, templ_7745c5c3_Err = templ.JoinStringErrs(ws.Next.Title)
-			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `server/pages/lab.templ`, Line: 206, Col: 101}
-			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var24))
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 46, " →</a> · ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 45, " →</a> · ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 47, "<a href=\"/\">Back to the worksheet</a></p></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 46, "<a href=\"/\">Back to the worksheet</a></p></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -609,12 +596,12 @@ func wirePanel() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var25 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var25 == nil {
-			templ_7745c5c3_Var25 = templ.NopComponent
+		templ_7745c5c3_Var24 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var24 == nil {
+			templ_7745c5c3_Var24 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "<form class=\"wire-panel\" data-testid=\"wire-panel\" aria-labelledby=\"wire-h\" hidden><h3 id=\"wire-h\" class=\"visually-hidden\">The wire between your host and the switch</h3><div class=\"wire-steps\"><button type=\"button\" data-wire=\"pause\" data-testid=\"wire-pause\" aria-pressed=\"false\" title=\"Hold every new packet at the switch, either way, until you step it\">Pause</button> <button type=\"button\" data-wire=\"step\" data-testid=\"wire-step\" title=\"Release the oldest held packet, either way\">Step</button> <button type=\"button\" data-wire=\"release\" data-testid=\"wire-release\" title=\"Release every held packet (still paused)\">Release all</button> <button type=\"button\" data-wire=\"drop\" data-testid=\"wire-drop\" title=\"Drop the oldest held packet, as if it were lost\">Drop held</button> <span class=\"wire-held\" data-testid=\"wire-held\" role=\"status\">0 held</span></div><details class=\"wire-impair\" data-testid=\"wire-impair\"><summary>Impairments: <span data-testid=\"wire-summary\">none</span></summary><div class=\"wire-fields\"><label>Direction <select name=\"dir\" data-testid=\"wire-dir\"><option value=\"both\">both ways</option> <option value=\"out\">out: your host → switch</option> <option value=\"in\">in: switch → your host</option></select></label> <label>Loss % <input name=\"loss\" type=\"number\" min=\"0\" max=\"100\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-loss\"></label> <label>Delay ms <input name=\"delay\" type=\"number\" min=\"0\" max=\"10000\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-delay\"></label> <label>Jitter ms <input name=\"jitter\" type=\"number\" min=\"0\" max=\"10000\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-jitter\"></label> <label>Duplicate % <input name=\"duplicate\" type=\"number\" min=\"0\" max=\"100\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-duplicate\"></label> <label>Reorder % <input name=\"reorder\" type=\"number\" min=\"0\" max=\"100\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-reorder\"></label> <label>Rate B/s <input name=\"rate\" type=\"number\" min=\"0\" max=\"1000000000\" step=\"1\" inputmode=\"numeric\" data-testid=\"wire-rate\"></label> <label>Seed <input name=\"seed\" type=\"number\" min=\"0\" max=\"9007199254740991\" step=\"1\" inputmode=\"numeric\" data-testid=\"wire-seed\"></label></div><p class=\"wire-room\" data-testid=\"wire-room\" hidden>Your instructor set these for the whole room: they are theirs until they clear them. Pause, Step, Release all and Drop held are still yours.</p><p class=\"wire-buttons\"><button type=\"submit\" data-testid=\"wire-apply\">Apply</button> <button type=\"button\" data-wire=\"clear\" data-testid=\"wire-clear\" title=\"End step mode and every impairment, this direction or both\">Clear</button></p></details><p class=\"wire-message\" data-testid=\"wire-message\" role=\"status\"></p></form>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 47, "<form class=\"wire-panel\" data-testid=\"wire-panel\" aria-labelledby=\"wire-h\" hidden><h3 id=\"wire-h\" class=\"visually-hidden\">The wire between your host and the switch</h3><div class=\"wire-steps\"><button type=\"button\" data-wire=\"pause\" data-testid=\"wire-pause\" aria-pressed=\"false\" title=\"Hold every new packet at the switch, either way, until you step it\">Pause</button> <button type=\"button\" data-wire=\"step\" data-testid=\"wire-step\" title=\"Release the oldest held packet, either way\">Step</button> <button type=\"button\" data-wire=\"release\" data-testid=\"wire-release\" title=\"Release every held packet (still paused)\">Release all</button> <button type=\"button\" data-wire=\"drop\" data-testid=\"wire-drop\" title=\"Drop the oldest held packet, as if it were lost\">Drop held</button> <span class=\"wire-held\" data-testid=\"wire-held\" role=\"status\">0 held</span></div><details class=\"wire-impair\" data-testid=\"wire-impair\"><summary>Impairments: <span data-testid=\"wire-summary\">none</span></summary><div class=\"wire-fields\"><label>Direction <select name=\"dir\" data-testid=\"wire-dir\"><option value=\"both\">both ways</option> <option value=\"out\">out: your host → switch</option> <option value=\"in\">in: switch → your host</option></select></label> <label>Loss % <input name=\"loss\" type=\"number\" min=\"0\" max=\"100\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-loss\"></label> <label>Delay ms <input name=\"delay\" type=\"number\" min=\"0\" max=\"10000\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-delay\"></label> <label>Jitter ms <input name=\"jitter\" type=\"number\" min=\"0\" max=\"10000\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-jitter\"></label> <label>Duplicate % <input name=\"duplicate\" type=\"number\" min=\"0\" max=\"100\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-duplicate\"></label> <label>Reorder % <input name=\"reorder\" type=\"number\" min=\"0\" max=\"100\" step=\"any\" inputmode=\"decimal\" data-testid=\"wire-reorder\"></label> <label>Rate B/s <input name=\"rate\" type=\"number\" min=\"0\" max=\"1000000000\" step=\"1\" inputmode=\"numeric\" data-testid=\"wire-rate\"></label> <label>Seed <input name=\"seed\" type=\"number\" min=\"0\" max=\"9007199254740991\" step=\"1\" inputmode=\"numeric\" data-testid=\"wire-seed\"></label></div><p class=\"wire-room\" data-testid=\"wire-room\" hidden>Your instructor set these for the whole room: they are theirs until they clear them. Pause, Step, Release all and Drop held are still yours.</p><p class=\"wire-buttons\"><button type=\"submit\" data-testid=\"wire-apply\">Apply</button> <button type=\"button\" data-wire=\"clear\" data-testid=\"wire-clear\" title=\"End step mode and every impairment, this direction or both\">Clear</button></p></details><p class=\"wire-message\" data-testid=\"wire-message\" role=\"status\"></p></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

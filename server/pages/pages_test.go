@@ -53,7 +53,7 @@ func TestGolden(t *testing.T) {
 			Steps: []pages.Step{
 				{Title: "Make a socket", Text: "<p>Do it</p>", Hints: []string{"<p>A hint</p>"}, Explain: "<p>Why</p>"},
 				{Title: "Connect", Text: `<pre tabindex="0" class="chroma"><code><span class="line"><span class="cl"><span class="n">s</span></span></span></code></pre>`,
-					Ask: "Which port did <code>connect</code> use?", Question: `{"ask":"Which port?","field":"sport","event":{"kind":"packet","host":"you","count":1,"flags":["SYN"],"l4":"TCP","dir":"out"}}`},
+					Ask: "Which port did <code>connect</code> use?"},
 			},
 			Checks: `[{"expect":[{"kind":"call","host":"you","count":1,"call":"socket"}]},{}]`,
 			Wire:   `{"loss":0.3,"seed":1}`,

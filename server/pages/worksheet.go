@@ -14,12 +14,14 @@ type Worksheet struct {
 
 // Step is one step of a worksheet, rendered.
 type Step struct {
-	Title    string
-	Text     string   // HTML
-	Hints    []string // HTML, revealed one at a time
-	Explain  string   // HTML, shown once the step passes
-	Ask      string   // HTML (inline): the question's label; "" when the step has none
-	Question string   // JSON: the lab/check.Question, for the browser to judge answers
+	Title   string
+	Text    string   // HTML
+	Hints   []string // HTML, revealed one at a time
+	Explain string   // HTML, shown once the step passes
+	// Ask is the question's label, HTML (inline); "" when the step has
+	// none. What the question reads or counts is not in the page: the
+	// tab fetches it (/lab/{exercise}/questions) to judge an answer.
+	Ask string
 }
 
 // ExerciseLink is an exercise in the home page's list.

@@ -3,7 +3,8 @@
 //
 //   "select-packet"  detail: seq      a packet was selected (row or arrow)
 //   "clear"          detail: lastSeq  Clear view: forget events with seq ≤ lastSeq
-//   "ran"            detail: 0        the console ran a line (it may have set the wire)
+//   "ran"            detail: 0        the console ran a line, or the worksheet set the
+//                                     exercise's wire: the wire may have changed
 //
 //   import { bus, emit } from "./bus.js";
 //   bus.addEventListener("clear", (e) => forgetUpTo(e.detail));

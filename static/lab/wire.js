@@ -61,7 +61,7 @@ export function mountWire(section, lab, bus) {
     state = st;
     const paused = st.out.hold || st.in.hold;
     pause.setAttribute("aria-pressed", String(paused));
-    const parts = [`${st.held} held`];
+    const parts = [`${st.held} held` + (st.repeats ? ` (${st.repeats} retransmission${st.repeats === 1 ? "" : "s"}, which Step passes over)` : "")];
     if (st.delayed) parts.push(`${st.delayed} delayed`);
     if (st.dropped) parts.push(`${st.dropped} dropped`);
     const text = (paused ? `Paused${st.out.hold && st.in.hold ? "" : st.out.hold ? " (out)" : " (in)"}: ` : "") + parts.join(", ");

@@ -1,7 +1,9 @@
 // worksheet.js: an exercise beside the lab. A step's check passes the
 // moment the student's own trace holds what it asks for (judged by
 // lab.wasm); a step's question is answered from that same trace (judged by
-// lab.wasm too: the right answer is this student's, never a fixed one). A
+// lab.wasm too: the right answer is this student's, never a fixed one;
+// what a question reads or counts is fetched from /lab/{exercise}/questions,
+// never written in the page). A
 // step ticks when its check has passed and its question, if any, is
 // answered right; it then shows what just happened on the wire, and stays
 // ticked (saved in this browser, shared with its other tabs) until Reset.
@@ -14,9 +16,9 @@ import { KEY, later, load, merge, save, summary } from "./progress.js";
 /**
  * @param {HTMLElement} section
  * @param {SocketLab} lab
- * @param {EventTarget} _bus
+ * @param {EventTarget} bus
  */
-export function mountWorksheet(section, lab, _bus) {
+export function mountWorksheet(section, lab, bus) {
   const id = section.dataset.exercise || "";
   const checks = section.dataset.checks || "[]"; // JSON, one check a step
   const steps = /** @type {HTMLElement[]} */ ([...section.querySelectorAll("[data-testid=step]")]);
@@ -24,6 +26,16 @@ export function mountWorksheet(section, lab, _bus) {
   const doneNote = find(section, "[data-testid=worksheet-done]", HTMLElement);
   let record = load(id);
   record.steps = steps.length;
+  // The questions, one a step (null for a step without), as JSON each:
+  // fetched once, the first answer waiting for them.
+  /** @type {Promise<string[]>} */
+  const questions = fetch(`/lab/${encodeURIComponent(id)}/questions`, { credentials: "same-origin" })
+    .then((r) => {
+      if (!r.ok) throw new Error(`the questions: HTTP ${r.status}`);
+      return r.json();
+    })
+    .then((/** @type {unknown[]} */ qs) => qs.map((q) => JSON.stringify(q)));
+  questions.catch((err) => console.error("fetch the questions:", err));
 
   /** @param {number} i */
   const question = (i) => /** @type {HTMLElement | null} */ (steps[i].querySelector("[data-testid=question]"));
@@ -192,7 +204,7 @@ export function mountWorksheet(section, lab, _bus) {
     }
     let v;
     try {
-      v = await lab.answer(form.dataset.question || "", text, record.reset || 0);
+      v = await lab.answer((await questions)[i] || "", text, record.reset || 0);
     } catch (err) {
       console.error(err);
       verdict(form, { result: "not-yet", message: "This answer could not be judged: see the browser's console." });
@@ -254,18 +266,19 @@ export function mountWorksheet(section, lab, _bus) {
   show();
   judge();
   mergeServer().catch((err) => console.error("read progress from the server:", err));
-  mountExerciseWire(section, lab);
+  mountExerciseWire(section, lab, bus);
 }
 
 /**
  * An exercise's wire (its front matter's wire:, data-wire) is set on the
  * session's port when the lab is ready, and again on a fresh session (its
  * port starts clear); a line under the progress says what it set, or why
- * it could not.
+ * it could not; the wire panel is told ("ran" on the bus) to show it.
  * @param {HTMLElement} section
  * @param {SocketLab} lab
+ * @param {EventTarget} bus
  */
-function mountExerciseWire(section, lab) {
+function mountExerciseWire(section, lab, bus) {
   if (!section.dataset.wire) return;
   /** @type {{hold?: boolean, loss?: number, delay?: number, jitter?: number, duplicate?: number, reorder?: number, rate?: number, seed?: number}} */
   const w = JSON.parse(section.dataset.wire);
@@ -289,6 +302,7 @@ function mountExerciseWire(section, lab) {
     } catch (err) {
       line.textContent = `This exercise wants the wire set (${said}), but it could not be: ${err instanceof Error ? err.message : err}.`;
     }
+    bus.dispatchEvent(new CustomEvent("ran", { detail: 0 }));
   };
   void apply();
   lab.on("session", (e) => {
