@@ -434,11 +434,16 @@ func logFlood(logs *logLines) func(t *testing.T, ls *labServer, _ *client) {
 		if lines > 4 {
 			t.Errorf("one session over its rate: %d log lines, want at most 4 (its start, its abuse, its close, its end)", lines)
 		}
-		const sessions = 2 * logBurst
+		// Two bursts' worth, and one more a logEvery after the first: the
+		// line that says how many were left out is the first written
+		// after a refill, and the floods may all end within logEvery.
+		const sessions = 2*logBurst + 1
 		start := time.Now()
-		for range sessions {
+		for range sessions - 1 {
 			flood()
 		}
+		time.Sleep(time.Until(start.Add(logEvery)))
+		flood()
 		ls.waitStats(t, "the floods' sessions to end", func(st Stats) bool { return st.SessionsCurrent == 1 })
 		// The burst, one more a logEvery since, and the first session's.
 		bound := logBurst + int(time.Since(start)/logEvery) + 2
