@@ -272,15 +272,6 @@ func render(w http.ResponseWriter, r *http.Request, page templ.Component) {
 	}
 }
 
-// Run serves until ctx ends, then shuts down within a few seconds.
-func (s *Server) Run(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	return s.Serve(ctx, ln)
-}
-
 // Serve serves on ln until ctx ends. Then every bridge session is closed
 // with 1001 "server shutting down" and its lab network stopped, and Serve
 // returns once every goroutine the server started has, within a few
