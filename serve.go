@@ -70,6 +70,7 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	instructorKey := fs.String("instructor-key", "", "the instructor's `key`: /teach?key=KEY signs a browser in, and the API takes it as a bearer token (default: one made on the first start and kept in instructor-key beside the SQLite database)")
 	maxStudents := fs.Int("max-students", server.DefaultMaxStudents, "the most students a workshop may have")
 	maxWorkshops := fs.Int("max-workshops", server.DefaultMaxWorkshops, "the most workshops kept at once; creating one more is refused until one is deleted")
+	workshopSeats := fs.Int("max-workshop-seats", server.DefaultMaxSessions/2, "the most seats (students) the workshops kept at once may have together; creating one that would take more is refused, so that workshops leave sessions for everyone else")
 	linger := fs.Duration("workshop-linger", server.DefaultWorkshopLinger, "how long a workshop's network runs after its last student has gone")
 	hostServices = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 	if err := parseFlags(fs, args, stderr); err != nil {
@@ -111,7 +112,7 @@ func serveCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	return server.New(server.Config{
 		Addr: *addr, HostServices: hostServices, Log: log, AllowOrigins: origins, Client: client, Exercises: exs,
 		MaxSessionsPerAddress: *perAddress, TrustedProxies: proxies, AllowHosts: hosts, MetricsAddr: *metricsAddr,
-		Store: db, InstructorKey: key, MaxStudents: *maxStudents, MaxWorkshops: *maxWorkshops, WorkshopLinger: *linger,
+		Store: db, InstructorKey: key, MaxStudents: *maxStudents, MaxWorkshops: *maxWorkshops, MaxWorkshopSeats: *workshopSeats, WorkshopLinger: *linger,
 	}).Serve(ctx, ln)
 }
 

@@ -36,7 +36,8 @@ import (
 // 401 and nothing is looked up, so it says nothing of the code. With one,
 // a code that names no workshop is 404 and another workshop's token 401,
 // and both count as the client address's wrong guesses, as wrong codes on
-// the join page do (429 after 10 a minute): the API tells a guesser no
+// the join page do (429 after 10 a minute, for a request without a
+// credential that holds, guessRefused): the API tells a guesser no
 // more, and no faster, than the join page, which shows a workshop's title
 // to anyone with its code. Errors are {"error": "plain words"}.
 
@@ -173,7 +174,7 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) (*lab.Worksh
 		apiError(w, http.StatusForbidden, "a page of another site may not use the dashboard's cookie")
 		return nil, false
 	}
-	if !s.guesses.allowed(r) {
+	if s.guessRefused(r, r.PathValue("code")) {
 		w.Header().Set("Retry-After", "60")
 		apiError(w, http.StatusTooManyRequests, "too many wrong codes or tokens from this address: wait a minute")
 		return nil, false

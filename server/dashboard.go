@@ -91,7 +91,7 @@ func (s *Server) dashboardPage(w http.ResponseWriter, r *http.Request) {
 		if wk, err = s.workshop(r.Context(), r.PathValue("code")); err != nil {
 			wk = nil
 		}
-	} else if token != "" && s.guesses.allowed(r) {
+	} else if token != "" && !s.guessRefused(r, r.PathValue("code")) {
 		wk, err = s.workshop(r.Context(), r.PathValue("code"))
 		if err != nil || !sameToken(token, wk.TokenHash) {
 			s.guesses.take(r)

@@ -5,13 +5,17 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/socketlab/socketlab/lab"
 )
 
 // Wrong join codes and workshop tokens, per client address: a token
 // bucket of guessBurst that refills at guessBurst a guessWindow, so that
 // an address that has had guessBurst wrong guesses in the last minute is
 // refused (429) until the bucket refills. Codes have 39 bits: at this rate
-// guessing one takes about 10^10 minutes.
+// guessing one takes about 10^10 minutes. A request with a credential
+// that holds is never refused for its address's guesses (guessRefused):
+// a class behind one NAT address goes on when one of them mistypes.
 const (
 	guessBurst  = 10
 	guessWindow = time.Minute
@@ -52,8 +56,12 @@ func newBuckets(now func() time.Time, addr func(*http.Request) netip.Addr, burst
 }
 
 // refill brings b's tokens up to now.
-func (g *buckets) refill(b *bucketOf, now time.Time) {
-	b.tokens = min(g.burst, b.tokens+now.Sub(b.last).Seconds()*g.burst/g.window.Seconds())
+func (g *buckets) refill(b *bucketOf, now time.Time) { b.refill(now, g.burst, g.window) }
+
+// refill brings b's tokens up to now, for a bucket of burst refilled at
+// burst a window.
+func (b *bucketOf) refill(now time.Time, burst float64, window time.Duration) {
+	b.tokens = min(burst, b.tokens+now.Sub(b.last).Seconds()*burst/window.Seconds())
 	b.last = now
 }
 
@@ -104,4 +112,52 @@ func (g *buckets) forget(now time.Time) {
 		}
 		delete(g.buckets, a)
 	}
+}
+
+// guessRefused reports whether r is to be refused (429) for its address's
+// wrong guesses: the address has had them, and r carries no credential
+// that holds for the workshop code names. A credential is a secret of 128
+// bits or more, or the instructor's key, which no address's rate makes
+// guessable, so checking it past the limit tells a guesser nothing: a
+// wrong one is refused as an unknown code is. A code alone (39 bits) is
+// no credential: a new student behind an address that has had its wrong
+// guesses waits for its allowance to refill.
+func (s *Server) guessRefused(r *http.Request, code string) bool {
+	return !s.guesses.allowed(r) && !s.credential(r, code)
+}
+
+// credential reports whether r carries a credential for the workshop
+// code names: the instructor's key or cookie, the workshop's token (the
+// bearer token, or the dashboard's cookie), or one of its students' (the
+// student's cookie, or a resume link's token). A request that carries
+// none costs no look-up.
+func (s *Server) credential(r *http.Request, code string) bool {
+	if ok, _ := s.isInstructor(r); ok {
+		return true
+	}
+	c, err := lab.ParseCode(code)
+	if err != nil {
+		return false
+	}
+	token, _ := instructorToken(r)
+	_, noCookie := r.Cookie(studentCookie(c))
+	resume := r.URL.Query().Get("resume")
+	if token == "" && noCookie != nil && resume == "" {
+		return false
+	}
+	wk, err := s.workshop(r.Context(), c)
+	if err != nil {
+		return false
+	}
+	if token != "" && sameToken(token, wk.TokenHash) {
+		return true
+	}
+	if _, err := s.student(r, wk); err == nil {
+		return true
+	}
+	if resume == "" || len(resume) > 64 {
+		return false
+	}
+	_, err = s.cfg.Store.StudentByToken(r.Context(), wk.Code, lab.HashToken(resume))
+	return err == nil
 }

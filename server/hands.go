@@ -22,6 +22,24 @@ import (
 // it, for the sessions' and the dashboards' reads. A student has at most
 // one hand up (raising it again changes its message, not its place), so a
 // workshop's queue is bounded by its students.
+//
+// A student's requests that would change the queue (a raise or a lower
+// that is not the state already) are bounded, handBurst of them refilled
+// at as many a handWindow, past which the student is told so in words;
+// and a dashboard's stream sends the queue at most once a batch, the
+// latest (hub.push).
+
+// handBurst and handWindow bound one student's changes to the queue: a
+// student raises, rewords or lowers a hand a few times a minute (a
+// simulated class in server/e2e up to 12); one who did it 15,910 times
+// in 10 s sent the dashboard 115.7 MB.
+const (
+	handBurst  = 30
+	handWindow = time.Minute
+)
+
+// errHandRate refuses a student's change to the queue past handBurst.
+var errHandRate = refusal(fmt.Sprintf("too many hand requests: you may raise, reword or lower your hand %d times a minute; wait a moment and try again", handBurst))
 
 // handDone is what the instructor marks a hand they have dealt with: it
 // comes down.
@@ -46,9 +64,38 @@ type hands struct {
 
 	mu     sync.Mutex
 	queues map[string][]handJSON // by workshop code, in order of asking
+	// rates are the students' allowances of changes, bounded by the
+	// workshops' students.
+	rates map[handKey]*bucketOf
 }
 
-func newHands() *hands { return &hands{queues: map[string][]handJSON{}} }
+// handKey is a workshop's student.
+type handKey struct {
+	code    string
+	student int64
+}
+
+func newHands() *hands {
+	return &hands{queues: map[string][]handJSON{}, rates: map[handKey]*bucketOf{}}
+}
+
+// allow takes one of a student's allowance of changes to the queue, at
+// now; false if none is left.
+func (h *hands) allow(code string, student int64, now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := handKey{code, student}
+	b := h.rates[k]
+	if b == nil {
+		b = &bucketOf{tokens: handBurst, last: now}
+		h.rates[k] = b
+	}
+	if b.refill(now, handBurst, handWindow); b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
 
 // set makes a workshop's queue what the store has.
 func (h *hands) set(code string, stored []lab.Hand) {
@@ -102,6 +149,7 @@ func (h *hands) list(code string) []handJSON {
 func (h *hands) drop(code string, student int64) (queue []handJSON, ok bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	delete(h.rates, handKey{code, student})
 	q := h.queues[code]
 	i := slices.IndexFunc(q, func(hd handJSON) bool { return hd.Student == student })
 	if i < 0 {
@@ -116,6 +164,11 @@ func (h *hands) remove(code string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.queues, code)
+	for k := range h.rates {
+		if k.code == code {
+			delete(h.rates, k)
+		}
+	}
 }
 
 // changeHands makes a change to a workshop's queue in the store, reads
@@ -170,10 +223,16 @@ func (s *session) answerHand(req bridge.Envelope, msg []byte) ([]byte, error) {
 			}
 		}
 		if hd, up := ws.hands.hand(code, id); !up || hd.Message != r.Message {
+			if !ws.hands.allow(code, id, time.Now()) {
+				return nil, errHandRate
+			}
 			err = ws.changeHands(ctx, code, func(ctx context.Context) error { return ws.store.RaiseHand(ctx, code, id, r.Message) })
 		}
 	case bridge.HandLower:
 		if _, up := ws.hands.hand(code, id); up {
+			if !ws.hands.allow(code, id, time.Now()) {
+				return nil, errHandRate
+			}
 			err = ws.changeHands(ctx, code, func(ctx context.Context) error { return ws.store.LowerHand(ctx, code, id) })
 		}
 	case bridge.HandStatus:

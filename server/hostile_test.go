@@ -121,6 +121,9 @@ func hostileAttacks(t *testing.T) []attack {
 		{name: "deleting the watched", workshop: true, run: deleteWatched},
 		{name: "log flood", cfg: floodCfg, run: logFlood(logs)},
 		{name: "existence oracle", workshop: true, run: existenceOracle},
+		{name: "hand flood", workshop: true, cfg: Config{PacketRate: -1}, run: handFlood},
+		{name: "shared address", workshop: true, cfg: Config{InstructorKey: "sesame-key"}, run: sharedAddress},
+		{name: "workshop seats", workshop: true, cfg: Config{MaxSessions: 100, MaxStudents: 30}, run: workshopSeats},
 	}
 }
 

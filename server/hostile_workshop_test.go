@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -433,11 +434,16 @@ func logFlood(logs *logLines) func(t *testing.T, ls *labServer, _ *client) {
 		if lines > 4 {
 			t.Errorf("one session over its rate: %d log lines, want at most 4 (its start, its abuse, its close, its end)", lines)
 		}
-		const sessions = 2 * logBurst
+		// Two bursts' worth, and one more a logEvery after the first: the
+		// line that says how many were left out is the first written
+		// after a refill, and the floods may all end within logEvery.
+		const sessions = 2*logBurst + 1
 		start := time.Now()
-		for range sessions {
+		for range sessions - 1 {
 			flood()
 		}
+		time.Sleep(time.Until(start.Add(logEvery)))
+		flood()
 		ls.waitStats(t, "the floods' sessions to end", func(st Stats) bool { return st.SessionsCurrent == 1 })
 		// The burst, one more a logEvery since, and the first session's.
 		bound := logBurst + int(time.Since(start)/logEvery) + 2
@@ -497,4 +503,292 @@ func existenceOracle(t *testing.T, ls *labServer, _ *client) {
 			}
 		}
 	}
+}
+
+// handRequest sends a hand request and returns the state it answers, or
+// the error it answers with.
+func (c *client) handRequest(id uint64, action, message string) (state, refused string) {
+	c.t.Helper()
+	req, _ := json.Marshal(bridge.HandRequest{Type: bridge.TypeHand, ID: id, Action: action, Message: message})
+	c.write(websocket.TextMessage, req)
+	for {
+		mt, b, err := c.next()
+		if err != nil {
+			c.t.Fatalf("waiting for the hand's answer: %v", err)
+		}
+		var m struct {
+			Type    string `json:"type"`
+			ID      uint64 `json:"id"`
+			State   string `json:"state"`
+			Message string `json:"message"`
+		}
+		if mt != websocket.TextMessage || json.Unmarshal(b, &m) != nil || m.ID != id {
+			continue
+		}
+		if m.Type == bridge.TypeError {
+			return "", m.Message
+		}
+		return m.State, ""
+	}
+}
+
+// The attack (issue 26, 8): each raise republished the whole queue: one
+// student's 15,910 raises, each with a message of its own, sent 115.7 MB
+// to the dashboard in 10 s. A student's hand requests that change the
+// queue are bounded (handBurst, refilled at as many a handWindow: a
+// refusal in words past it), and the queue goes to a dashboard at most
+// once a batch, the latest only. Another student's hand still goes up,
+// and the dashboard sees it. The server runs without its message rate,
+// which would otherwise drop much of the flood before it is read.
+func handFlood(t *testing.T, ls *labServer, _ *client) {
+	w := ls.create(t, map[string]any{"title": "Hands"})
+	bad := joinWatched(t, ls, w, "Mallory")
+	good := joinWatched(t, ls, w, "Ada")
+	dash, status := ls.openStream(t, http.DefaultClient, w.Code, w.Token)
+	if status != http.StatusOK {
+		t.Fatalf("the dashboard's stream: %d", status)
+	}
+	if event, _ := dash.next(); event != "snapshot" {
+		t.Fatalf("the stream began with %q", event)
+	}
+	// Ada's hand is up with a long message: the queue the flood made the
+	// server send again and again.
+	if state, refused := good.c.handRequest(1, bridge.HandRaise, strings.Repeat("x", bridge.MaxHandMessage)); state != bridge.HandWaiting {
+		t.Fatalf("Ada raises her hand: %q, refused %q", state, refused)
+	}
+	var (
+		mu                        sync.Mutex
+		sent, batches, maxInBatch int
+		queues                    int
+		sawAda                    bool
+	)
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		for {
+			line, err := dash.r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			sent += len(line)
+			if strings.HasPrefix(line, "data: ") {
+				n := strings.Count(line, `"kind":"hands"`)
+				batches++
+				queues += n
+				maxInBatch = max(maxInBatch, n)
+				sawAda = sawAda || strings.Contains(line, "my connect times out")
+			}
+			mu.Unlock()
+		}
+	}()
+	start := time.Now()
+	var raised, refusals int
+	var refusal string
+	for i := 0; time.Since(start) < 2*time.Second; i++ {
+		state, refused := bad.c.handRequest(uint64(i+1), bridge.HandRaise, fmt.Sprintf("help %d", i))
+		if refused != "" {
+			refusals++
+			refusal = refused
+		} else if state == bridge.HandWaiting {
+			raised++
+		}
+	}
+	took := time.Since(start)
+	time.Sleep(2 * batchInterval) // the last batch goes out
+	mu.Lock()
+	t.Logf("%d raises in %v, %d taken, %d refused (%q): %d bytes in %d batches to the dashboard, %d queues, at most %d a batch",
+		raised+refusals, took.Round(time.Millisecond), raised, refusals, refusal, sent, batches, queues, maxInBatch)
+	if bound := handBurst + int(took*handBurst/handWindow) + 1; raised > bound {
+		t.Errorf("%d raises taken in %v, want at most %d", raised, took, bound)
+	}
+	if refusals == 0 || !strings.Contains(refusal, "too many") {
+		t.Errorf("%d refusals, the last %q; want refusals that say why", refusals, refusal)
+	}
+	if maxInBatch > 1 {
+		t.Errorf("a batch to the dashboard held %d queues, want at most 1 (the latest)", maxInBatch)
+	}
+	mu.Unlock()
+
+	// Ada takes her hand down and raises it again; the dashboard sees
+	// it, though Mallory's requests are refused.
+	if state, refused := good.c.handRequest(2, bridge.HandLower, ""); state != bridge.HandNone {
+		t.Errorf("Ada lowers her hand: %q, refused %q", state, refused)
+	}
+	if state, refused := good.c.handRequest(3, bridge.HandRaise, "my connect times out"); state != bridge.HandWaiting {
+		t.Errorf("Ada raises her hand again: %q, refused %q", state, refused)
+	}
+	waitFor(t, "Ada's hand on the dashboard", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return sawAda
+	})
+	// Mallory's allowance refills at one every 2 s: of five raises at
+	// once, at most the last seconds' are taken.
+	taken := 0
+	for i := range 5 {
+		if _, refused := bad.c.handRequest(uint64(1<<40+i), bridge.HandRaise, fmt.Sprintf("again %d", i)); refused == "" {
+			taken++
+		}
+	}
+	if bound := int(time.Since(start)-took)*handBurst/int(handWindow) + 1; taken > bound {
+		t.Errorf("Mallory's five raises after the flood: %d taken, want at most %d", taken, bound)
+	}
+	dash.resp.Body.Close()
+	<-readDone
+}
+
+// The attack (issue 26, 4): after 10 wrong codes from one address,
+// everything from it got 429: the instructor's call with a valid token,
+// a joined student's page and bridge reconnect; one guess every 6 s kept
+// it so. Here the wrong codes, the class and its instructor share
+// 127.0.0.1, as a school's NAT. Past the address's guesses, every request
+// that carries a credential that holds (the workshop's token, the
+// instructor's key or cookie, a student's cookie) is served; a guess is
+// still refused, a wrong credential and a known code alone too, the same
+// as an unknown code.
+func sharedAddress(t *testing.T, ls *labServer, _ *client) {
+	const key = "sesame-key"
+	status, body := ls.call(t, "POST", "/api/workshops", key, map[string]any{"title": "Behind one NAT"})
+	var w workshopJSON
+	if status != http.StatusCreated || json.Unmarshal(body, &w) != nil {
+		t.Fatalf("create a workshop with the key: %d %s", status, body)
+	}
+	ada := browser(t)
+	if resp := ls.joinAs(t, ada, w.Code, "Ada"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("Ada joins: %d", resp.StatusCode)
+	}
+	signedIn := browser(t)
+	if status, _, _ := ls.get(t, signedIn, "/teach?key="+key); status != http.StatusSeeOther {
+		t.Fatalf("the instructor signs in: %d", status)
+	}
+	dashboard := browser(t)
+	if status, _ := ls.callIn(t, dashboard, "POST", "/workshop/"+w.Code+"/session", map[string]any{"token": w.Token}); status != http.StatusNoContent {
+		t.Fatalf("the dashboard's sign-in: %d", status)
+	}
+	guesser := browser(t)
+	for i := 0; ; i++ {
+		status, _, _ := ls.get(t, guesser, "/join/"+lab.FormatCode(lab.NewCode()))
+		if status == http.StatusTooManyRequests {
+			t.Logf("429 after %d wrong codes", i)
+			break
+		}
+		if status != http.StatusNotFound || i > guessBurst {
+			t.Fatalf("wrong code %d: %d", i+1, status)
+		}
+	}
+	u, _ := url.Parse("http://" + ls.addr)
+	adaCookie := http.Header{"Cookie": {ada.Jar.Cookies(u)[0].String()}}
+	served := []struct {
+		what   string
+		status func() int
+		want   int
+	}{
+		{"the API with the workshop's token", func() int { s, _ := ls.call(t, "GET", "/api/workshops/"+w.Code, w.Token, nil); return s }, 200},
+		{"the API with the instructor key", func() int { s, _ := ls.call(t, "GET", "/api/workshops/"+w.Code, key, nil); return s }, 200},
+		{"a new workshop with the instructor key", func() int {
+			s, _ := ls.call(t, "POST", "/api/workshops", key, map[string]any{"title": "Another"})
+			return s
+		}, 201},
+		{"the sign-in with the right key", func() int { s, _, _ := ls.get(t, browser(t), "/teach?key="+key); return s }, 303},
+		{"the dashboard's stream with its cookie", func() int {
+			_, s := ls.openStream(t, dashboard, w.Code, "")
+			return s
+		}, 200},
+		{"the dashboard's sign-in with the token", func() int {
+			s, _ := ls.callIn(t, browser(t), "POST", "/workshop/"+w.Code+"/session", map[string]any{"token": w.Token})
+			return s
+		}, 204},
+		{"the API with the instructor's cookie", func() int { s, _ := ls.callIn(t, signedIn, "GET", "/api/workshops/"+w.Code, nil); return s }, 200},
+		{"the student's page with her cookie", func() int { s, _, _ := ls.get(t, ada, "/w/"+w.Code); return s }, 200},
+		{"the join page with her cookie", func() int { s, _, _ := ls.get(t, ada, "/join/"+w.Code); return s }, 303},
+		{"the join QR code with her cookie", func() int { s, _, _ := ls.get(t, ada, "/join/"+w.Code+"/qr.svg"); return s }, 200},
+		{"a wrong code", func() int { s, _, _ := ls.get(t, guesser, "/join/"+lab.FormatCode(lab.NewCode())); return s }, 429},
+		{"the right code alone", func() int { s, _, _ := ls.get(t, guesser, "/join/"+w.Code); return s }, 429},
+		{"a join with the right code alone", func() int { return ls.joinAs(t, guesser, w.Code, "Mallory").StatusCode }, 429},
+		{"the API with a wrong token", func() int { s, _ := ls.call(t, "GET", "/api/workshops/"+w.Code, "WRONG", nil); return s }, 429},
+		{"the API with an unknown code", func() int {
+			s, _ := ls.call(t, "GET", "/api/workshops/"+lab.FormatCode(lab.NewCode()), w.Token, nil)
+			return s
+		}, 429},
+		{"the sign-in with a wrong key", func() int { s, _, _ := ls.get(t, guesser, "/teach?key=guess"); return s }, 429},
+	}
+	for _, c := range served {
+		if got := c.status(); got != c.want {
+			t.Errorf("%s past the address's wrong guesses: %d, want %d", c.what, got, c.want)
+		}
+	}
+	// Ada's bridge reconnects, and her session works.
+	cl := ls.dialStudent(t, w.Code, adaCookie)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if state, err := cl.Hand(ctx, bridge.HandStatus, ""); err != nil || state != bridge.HandNone {
+		t.Errorf("Ada's reconnected session: %q, %v", state, err)
+	}
+	// A bridge with an unknown code is still refused.
+	wls := *ls
+	wls.url += "?workshop=" + lab.FormatCode(lab.NewCode())
+	if _, resp, err := websocket.DefaultDialer.Dial(wls.url, adaCookie); err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("a bridge with an unknown code: %v, want 429", err)
+	}
+}
+
+// callIn makes an API request in c, with its cookies and this server as
+// the Origin, and returns the status and the body.
+func (ls *labServer) callIn(t *testing.T, c *http.Client, method, path string, body any) (int, []byte) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		j, _ := json.Marshal(body)
+		r = bytes.NewReader(j)
+	}
+	req, _ := http.NewRequest(method, "http://"+ls.addr+path, r)
+	req.Header.Set("Origin", "http://"+ls.addr)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+// The attack (issue 26, 3): workshop students skip the per-address
+// bounds, so 40 self-made workshops of 300 filled all 9,999 free seats
+// from one address in 50 s, and a new student elsewhere got 1013 "the
+// lab server is full". The workshops' seats together are bounded
+// (MaxWorkshopSeats, half of MaxSessions): a workshop past it is refused
+// with the reason in words. Here, of 100 sessions, workshops may take 50
+// seats; a class of 30 behind one address gets in, and a session
+// outside any workshop still does.
+func workshopSeats(t *testing.T, ls *labServer, _ *client) {
+	var made []workshopJSON
+	var refused string
+	for range 4 {
+		status, body := ls.call(t, "POST", "/api/workshops", "", map[string]any{"title": "Mine", "max_students": 30})
+		if status != http.StatusCreated {
+			refused = fmt.Sprintf("%d %s", status, body)
+			break
+		}
+		var w workshopJSON
+		json.Unmarshal(body, &w)
+		made = append(made, w)
+	}
+	t.Logf("%d workshops of 30 made from one address, then %s", len(made), refused)
+	if len(made) != 1 || !strings.HasPrefix(refused, "409") || !strings.Contains(refused, "seats") {
+		t.Fatalf("%d workshops of 30 made of 100 sessions, then %q; want 1, then 409 saying why", len(made), refused)
+	}
+	small := ls.create(t, map[string]any{"title": "Small", "max_students": 20})
+	if status, _ := ls.call(t, "POST", "/api/workshops", "", map[string]any{"title": "One more", "max_students": 1}); status != http.StatusConflict {
+		t.Errorf("a workshop past the 50 seats: %d, want 409", status)
+	}
+	for i := range 30 {
+		cookie := ls.joinStudent(t, made[0].Code, fmt.Sprintf("Student %d", i+1))
+		ls.dialStudent(t, made[0].Code, cookie)
+	}
+	dial(t, ls, nil).echoes(1)
+	if status, body := ls.call(t, "DELETE", "/api/workshops/"+small.Code, small.Token, nil); status != http.StatusNoContent {
+		t.Fatalf("delete a workshop: %d %s", status, body)
+	}
+	ls.create(t, map[string]any{"title": "Again", "max_students": 20})
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -14,7 +15,9 @@ import (
 // changes waiting, and a subscriber whose list is full is dropped (its
 // stream ends; the page's EventSource reconnects and starts again from a
 // snapshot), so a slow dashboard costs at most maxPending changes of
-// memory and never holds up a student. The hub starts no goroutine: each
+// memory and never holds up a student. A help queue ("hands") is sent
+// whole, so a new one replaces any still waiting: a stream sends one a
+// batch at most. The hub starts no goroutine: each
 // subscriber is read by its stream's request handler.
 
 // maxPending bounds the changes waiting for one subscriber: thirty
@@ -155,6 +158,10 @@ func (sub *subscriber) push(ev dashEvent) {
 		sub.pending, sub.dropped = nil, true
 		close(sub.gone)
 		return
+	}
+	if ev.Kind == "hands" {
+		// The whole queue: it makes any waiting before it old news.
+		sub.pending = slices.DeleteFunc(sub.pending, func(p dashEvent) bool { return p.Kind == "hands" })
 	}
 	sub.pending = append(sub.pending, ev)
 	select {

@@ -66,10 +66,11 @@ func (s *Server) joinCodeBox(w http.ResponseWriter, r *http.Request) {
 
 // findWorkshop is the workshop a path's code names. A code that names
 // none is a wrong guess, and answered with 404 (the join page, with the
-// code box again); an address with too many wrong guesses gets 429. ok
-// false means the answer is written.
+// code box again); an address with too many wrong guesses gets 429,
+// unless r carries a credential for the workshop (guessRefused). ok false
+// means the answer is written.
 func (s *Server) findWorkshop(w http.ResponseWriter, r *http.Request) (*lab.Workshop, bool) {
-	if !s.guesses.allowed(r) {
+	if s.guessRefused(r, r.PathValue("code")) {
 		w.Header().Set("Retry-After", "60")
 		w.WriteHeader(http.StatusTooManyRequests)
 		render(w, r, pages.JoinPage(pages.JoinView{Error: "Too many wrong codes from this address: wait a minute and try again."}))
@@ -293,7 +294,8 @@ func baseURL(r *http.Request) string {
 
 // bridgeStudent is the workshop and student of a /bridge?workshop=CODE
 // upgrade, or the HTTP status and plain reason to refuse it with: 404 for
-// a code that names no workshop, 429 after too many of those, 401 without
+// a code that names no workshop, 429 after too many of those (but not
+// with a student's cookie that holds), 401 without
 // the workshop's cookie, 403 with one that is no student's of it. The
 // page sends the student to /join/CODE for any of them.
 func (s *Server) bridgeStudent(r *http.Request) (*lab.Workshop, *lab.Student, int, string) {
@@ -301,7 +303,7 @@ func (s *Server) bridgeStudent(r *http.Request) (*lab.Workshop, *lab.Student, in
 	if s.workshops == nil {
 		return nil, nil, http.StatusNotFound, "socketlab: this server runs no workshops"
 	}
-	if !s.guesses.allowed(r) {
+	if s.guessRefused(r, code) {
 		return nil, nil, http.StatusTooManyRequests, "socketlab: too many wrong workshop codes from this address; wait a minute"
 	}
 	wk, err := s.workshop(r.Context(), code)

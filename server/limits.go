@@ -117,6 +117,9 @@ func withDefaults(cfg Config) Config {
 	if cfg.MaxWorkshops <= 0 {
 		cfg.MaxWorkshops = DefaultMaxWorkshops
 	}
+	if cfg.MaxWorkshopSeats <= 0 {
+		cfg.MaxWorkshopSeats = cfg.MaxSessions / 2
+	}
 	if cfg.WorkshopLinger <= 0 {
 		cfg.WorkshopLinger = DefaultWorkshopLinger
 	}

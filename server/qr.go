@@ -39,7 +39,7 @@ func qrURL(wk *lab.Workshop) string { return "/join/" + lab.FormatCode(wk.Code) 
 
 // joinQR is GET /join/{code}/qr.svg.
 func (s *Server) joinQR(w http.ResponseWriter, r *http.Request) {
-	if !s.guesses.allowed(r) {
+	if s.guessRefused(r, r.PathValue("code")) {
 		w.Header().Set("Retry-After", "60")
 		http.Error(w, "socketlab: too many wrong codes from this address; wait a minute", http.StatusTooManyRequests)
 		return

@@ -84,6 +84,10 @@ func (s *session) text(b []byte) {
 			s.answer(answer)
 			return
 		}
+		if rf := refusal(""); errors.As(err, &rf) {
+			s.answer(marshal(bridge.ErrorMessage{Type: bridge.TypeError, ID: req.ID, Message: string(rf)}))
+			return
+		}
 	case known:
 		err = decodeError(err)
 	case err == nil:
@@ -103,6 +107,13 @@ func (s *session) text(b []byte) {
 	}
 	s.answer(marshal(bridge.ErrorMessage{Type: bridge.TypeError, ID: req.ID, Message: msg}))
 }
+
+// refusal is a request's error when the request is good but a bound
+// refuses it: its words, under bridge.MaxErrorMessage, go to the client
+// as they are, and it is no bad message.
+type refusal string
+
+func (r refusal) Error() string { return string(r) }
 
 // answer queues an answer to a request. Answers go through the session's
 // send queue, within its bounds: one that finds the queue full is dropped

@@ -19,6 +19,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -80,6 +81,11 @@ type Config struct {
 	// MaxWorkshops bounds the workshops stored at once: creating one
 	// more is refused until one is deleted.
 	MaxWorkshops int
+	// MaxWorkshopSeats bounds the seats (their max students) of the
+	// workshops stored at once, whoever made them: creating one that
+	// would take more is refused, so that workshops leave sessions for
+	// the rest (default: half of MaxSessions).
+	MaxWorkshopSeats int
 	// WorkshopLinger is how long a workshop's network runs after its last
 	// student has gone; it is built again, from the store, when one comes
 	// back.
@@ -151,7 +157,10 @@ type Server struct {
 
 	workshops *workshops // nil without a store
 	guesses   *buckets   // wrong join codes and tokens, by client address
-	starts    *buckets   // new sessions outside a workshop, by client address
+	// creating keeps a new workshop's check of the bounds and its
+	// creation together.
+	creating sync.Mutex
+	starts   *buckets // new sessions outside a workshop, by client address
 
 	refusedOrigin, refusedFull, refusedStudent, refusedAddress, refusedHandshake, errors atomic.Uint64
 	closes                                                                               closeCounts // ended sessions by close code

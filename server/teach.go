@@ -38,7 +38,8 @@ import (
 // Every instructor endpoint takes that cookie, or the key as a bearer
 // token, as it takes a workshop's token (authorized, api.go). A wrong key
 // is a wrong guess (guesses.go), as a wrong code is: an address with 10
-// in a minute is refused (429) until its allowance refills. Without an
+// in a minute is refused (429) every other wrong key until its allowance
+// refills, but never the right key, nor the cookie. Without an
 // instructor key (Config.InstructorKey empty, as in tests) nobody signs
 // in here.
 
@@ -101,16 +102,17 @@ func (s *Server) isInstructor(r *http.Request) (ok, cookie bool) {
 
 // signIn checks a key a browser sent and, if it is the instructor's,
 // sets the cookie. Otherwise it counts a wrong guess and says why (for
-// an address with too many, without checking the key).
+// an address with too many, 429).
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, key string) (status int, msg string) {
 	if s.cfg.InstructorKey == "" {
 		return http.StatusNotFound, "This server was started without an instructor key."
 	}
-	if !s.guesses.allowed(r) {
+	key = strings.TrimSpace(key)
+	if !s.guesses.allowed(r) && !s.isKey(key) {
 		w.Header().Set("Retry-After", "60")
 		return http.StatusTooManyRequests, "Too many wrong keys or codes from this address: wait a minute and try again."
 	}
-	if !s.isKey(strings.TrimSpace(key)) {
+	if !s.isKey(key) {
 		s.guesses.take(r)
 		return http.StatusUnauthorized, "That is not this server’s instructor key."
 	}
@@ -405,12 +407,10 @@ func (s *Server) newWorkshop(ctx context.Context, req createRequest) (*lab.Works
 	if err := wk.Validate(); err != nil {
 		return nil, "", badRequest("%s", err)
 	}
-	n, err := s.cfg.Store.CountWorkshops(ctx)
-	if err != nil {
+	s.creating.Lock()
+	defer s.creating.Unlock()
+	if err := s.roomFor(ctx, wk); err != nil {
 		return nil, "", err
-	}
-	if n >= s.cfg.MaxWorkshops {
-		return nil, "", &httpError{http.StatusConflict, fmt.Sprintf("this server holds %d workshops, its most: delete one first", n)}
 	}
 	if err := s.cfg.Store.CreateWorkshop(ctx, wk); err != nil {
 		if errors.Is(err, lab.ErrInvalid) {
@@ -420,6 +420,35 @@ func (s *Server) newWorkshop(ctx context.Context, req createRequest) (*lab.Works
 	}
 	s.log.Info("workshop created", "workshop", lab.FormatCode(wk.Code), "exercises", len(wk.Exercises), "peers", wk.Peers)
 	return wk, token, nil
+}
+
+// roomFor checks that the server has room for one more workshop, wk:
+// fewer than MaxWorkshops, and wk's seats with the others' within
+// MaxWorkshopSeats. Only the instructor key makes workshops, so the
+// bound on its workshops' seats is the bound on all of them; without a
+// key it bounds any one address's too (issue 26, 3: one address's 40
+// workshops of 300 took every session). s.creating is held.
+func (s *Server) roomFor(ctx context.Context, wk *lab.Workshop) error {
+	n, err := s.cfg.Store.CountWorkshops(ctx)
+	if err != nil {
+		return err
+	}
+	if n >= s.cfg.MaxWorkshops {
+		return &httpError{http.StatusConflict, fmt.Sprintf("this server holds %d workshops, its most: delete one first", n)}
+	}
+	all, err := s.cfg.Store.ListWorkshops(ctx)
+	if err != nil {
+		return err
+	}
+	seats := 0
+	for _, o := range all {
+		seats += o.Workshop.MaxStudents
+	}
+	if left := s.cfg.MaxWorkshopSeats - seats; wk.MaxStudents > left {
+		return &httpError{http.StatusConflict, fmt.Sprintf("this server's workshops have %d seats of the %d they may take together (the rest are for everyone else): "+
+			"ask for at most %d students, or delete a workshop first", seats, s.cfg.MaxWorkshopSeats, max(left, 0))}
+	}
+	return nil
 }
 
 // httpError is an error with the HTTP status it answers with.

@@ -129,8 +129,9 @@ func TestTeachSignIn(t *testing.T) {
 
 // TestWrongKeysAreGuesses: a wrong instructor key counts as a wrong guess,
 // on the sign-in form, the link and the API, and an address that has had
-// its 10 is refused even the right key until it refills (issue 26, 9:
-// wrong keys got 401 forever).
+// its 10 is refused every wrong key until it refills (issue 26, 9: wrong
+// keys got 401 forever); the right key is a credential, and never
+// refused for its address's guesses (issue 26, 4).
 func TestWrongKeysAreGuesses(t *testing.T) {
 	ls := workshopServer(t, Config{InstructorKey: "sesame-key"})
 	c := browser(t)
@@ -148,8 +149,11 @@ func TestWrongKeysAreGuesses(t *testing.T) {
 			t.Fatalf("wrong key %d = %d, want 401", i+1, status)
 		}
 	}
-	if status, _, body := ls.post(t, c, "/teach/signin", url.Values{"key": {"sesame-key"}}); status != http.StatusTooManyRequests || !strings.Contains(body, "wait a minute") {
-		t.Errorf("the right key after 10 wrong = %d, want 429", status)
+	if status, _, body := ls.post(t, c, "/teach/signin", url.Values{"key": {"guess"}}); status != http.StatusTooManyRequests || !strings.Contains(body, "wait a minute") {
+		t.Errorf("a wrong key after 10 wrong = %d, want 429", status)
+	}
+	if status, _, _ := ls.post(t, c, "/teach/signin", url.Values{"key": {"sesame-key"}}); status != http.StatusSeeOther {
+		t.Errorf("the right key after 10 wrong = %d, want 303", status)
 	}
 	if status, _ := ls.call(t, "POST", "/api/workshops", "sesame-key", map[string]any{"title": "A"}); status != http.StatusCreated {
 		// The key as a bearer token is a credential, not a guess.

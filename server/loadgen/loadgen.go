@@ -76,7 +76,7 @@ type Config struct {
 	// InstructorKey if the server wants one), each session joins it
 	// through the join page (POST /join/{code}) and carries its cookie to
 	// /bridge?workshop={code}, and the run deletes it at the end. The
-	// server's --max-students must allow Sessions.
+	// server's --max-students and --max-workshop-seats must allow Sessions.
 	Workshop      bool
 	InstructorKey string
 	// Exercises are the workshop's, in order, with their steps: the run

@@ -219,7 +219,7 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakReport, error) {
 	s.srv = &child{
 		bin: cfg.Binary, env: cfg.Env, dir: cfg.Dir, log: logFile, healthz: s.base + "/healthz",
 		args: []string{"serve", "--addr", addr, "--metrics-addr", metricsAddr, "--db", cfg.DB, "--host-services", "none",
-			"--max-students", fmt.Sprint(lab.MaxStudents), "--max-sessions-per-address", "1000000", "--instructor-key", key},
+			"--max-students", fmt.Sprint(lab.MaxStudents), "--max-workshop-seats", fmt.Sprint(2 * lab.MaxStudents), "--max-sessions-per-address", "1000000", "--instructor-key", key},
 	}
 	s.start = time.Now()
 	if err := s.srv.start(ctx); err != nil {
