@@ -24,6 +24,11 @@ var (
 	moduleDir = browsertest.ModuleDir
 	jsString  = browsertest.JSString
 	answer    = browsertest.Answer
+	tcpEcho   = browsertest.TCPEcho
+	execLines = browsertest.ExecLines
+	waitCount = browsertest.WaitCount
+	count     = browsertest.Count
+	runAxe    = browsertest.RunAxe
 )
 
 // TestBrowserRunsTheLab loads lab.wasm in Chromium, runs the TCP echo

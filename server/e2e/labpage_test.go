@@ -57,15 +57,6 @@ func typeLine(t *testing.T, ctx context.Context, line string) {
 	t.Fatalf("line %q did not finish", line)
 }
 
-func count(t *testing.T, ctx context.Context, selector string) int {
-	t.Helper()
-	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+jsString(selector)+`).length`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 // TestLabPage is the student's first minutes: the page loads with a
 // progress bar, the TCP echo typed into the console fills the packet list,
 // the diagram and the socket table, an arrow shows its packet's details,

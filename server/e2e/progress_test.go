@@ -80,26 +80,3 @@ func loadExercise(t *testing.T, ctx context.Context, url string) {
 		t.Fatalf("open %s: %v", url, err)
 	}
 }
-
-// execLines runs console lines through socketlab.exec, in order; a line
-// may raise.
-func execLines(t *testing.T, ctx context.Context, lines ...string) {
-	t.Helper()
-	for _, line := range lines {
-		if _, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`socketlab.exec(`+jsString(line)+`)`, chromedp.EvalAwaitPromise)); err != nil {
-			t.Fatalf("exec %s: %v", line, err)
-		}
-	}
-}
-
-// waitCount waits up to 15 s for selector to match want elements.
-func waitCount(t *testing.T, ctx context.Context, selector string, want int) {
-	t.Helper()
-	var n int
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if n = count(t, ctx, selector); n == want {
-			return
-		}
-	}
-	t.Fatalf("%d elements match %s, want %d", n, selector, want)
-}

@@ -6,6 +6,7 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -147,4 +148,91 @@ func Answer(t *testing.T, ctx context.Context, selector, text string) Verdict {
 	}
 	t.Fatalf("no verdict on the answer %q", text)
 	return Verdict{}
+}
+
+// RunAxe injects axe-core into the page, runs it, and returns each
+// violation as a line: id, impact, help and the elements it found.
+func RunAxe(t *testing.T, ctx context.Context, axe string) []string {
+	t.Helper()
+	type node struct{ Target []string }
+	type violation struct {
+		ID, Impact, Help string
+		Nodes            []node
+	}
+	vs, err := chromedp.Run(ctx, chromedp.Evaluate[[]violation](axe+`;
+		axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations.map(v => ({
+			ID: v.id, Impact: v.impact, Help: v.help,
+			Nodes: v.nodes.map(n => ({Target: n.target.map(String)})),
+		})))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("axe.run: %v", err)
+	}
+	var out []string
+	for _, v := range vs {
+		var targets []string
+		for i, n := range v.Nodes {
+			if i == 5 {
+				targets = append(targets, fmt.Sprintf("… %d more", len(v.Nodes)-5))
+				break
+			}
+			targets = append(targets, strings.Join(n.Target, " "))
+		}
+		out = append(out, fmt.Sprintf("  %s (%s): %s\n    %s", v.ID, v.Impact, v.Help, strings.Join(targets, "\n    ")))
+	}
+	return out
+}
+
+// TCPEcho is examples/tcp-echo.lab as a student types it into the
+// console: its lines of code, without the comments the example aligns
+// after them.
+func TCPEcho(t testing.TB) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(ModuleDir(t), "examples", "tcp-echo.lab"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, line := range strings.Split(string(b), "\n") {
+		code, _, _ := strings.Cut(line, "  #")
+		if code = strings.TrimSpace(code); code != "" && !strings.HasPrefix(code, "#") {
+			lines = append(lines, code)
+		}
+	}
+	if len(lines) != 5 || lines[3] != "s.recv(1024)" {
+		t.Fatalf("examples/tcp-echo.lab is not the TCP echo these tests expect: %q", lines)
+	}
+	return lines
+}
+
+// ExecLines runs console lines through socketlab.exec, in order; a line
+// may raise.
+func ExecLines(t *testing.T, ctx context.Context, lines ...string) {
+	t.Helper()
+	for _, line := range lines {
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`socketlab.exec(`+JSString(line)+`)`, chromedp.EvalAwaitPromise)); err != nil {
+			t.Fatalf("exec %s: %v", line, err)
+		}
+	}
+}
+
+// WaitCount waits up to 15 s for selector to match want elements.
+func WaitCount(t *testing.T, ctx context.Context, selector string, want int) {
+	t.Helper()
+	var n int
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if n = Count(t, ctx, selector); n == want {
+			return
+		}
+	}
+	t.Fatalf("%d elements match %s, want %d", n, selector, want)
+}
+
+// Count is how many elements match selector.
+func Count(t *testing.T, ctx context.Context, selector string) int {
+	t.Helper()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+JSString(selector)+`).length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
