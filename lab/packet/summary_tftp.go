@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"strconv"
-
 )
 
 // tftpPort is where a TFTP server takes requests (RFC 1350).
