@@ -240,6 +240,16 @@ func (t *Trace) Place(e Event, r Remote) {
 			at = j + 1
 		}
 	}
+	// What the wire did to a packet of this host's goes after the
+	// packet, whatever the clocks say.
+	if w := e.Wire; w != nil && w.Packet != 0 {
+		for j := n - 1; j >= at; j-- {
+			if !t.placed[j].remote && t.events[j].Seq == w.Packet {
+				at = j + 1
+				break
+			}
+		}
+	}
 	if at > 0 && e.Time.Before(t.events[at-1].Time) {
 		e.Time = t.events[at-1].Time
 	}
