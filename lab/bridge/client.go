@@ -197,7 +197,7 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 	c.stop, c.runCtx = stop, runCtx
 	c.wg.Add(2)
 	go func() { defer c.wg.Done(); c.end(c.readLoop()) }()
-	go func() { defer c.wg.Done(); c.end(c.writeLoop(runCtx)) }()
+	go func() { defer c.wg.Done(); c.end(c.afterWrite(c.writeLoop(runCtx))) }()
 	if c.trace != nil {
 		// Only a trace needs the server's clock.
 		c.wg.Add(1)
@@ -273,6 +273,26 @@ func (c *Client) send(pkt []byte) {
 		c.drops.Add(1)
 		c.pool.Put(bp)
 	}
+}
+
+// closeReasonWait is how long a failed write waits for the reader's
+// reason before it ends the session with its own.
+const closeReasonWait = 500 * time.Millisecond
+
+// afterWrite is the write loop's end. A write fails when the connection
+// closes under it, as it does once the server's close frame has been
+// read: the reader's reason (the close code and its words) is the
+// session's if it comes within closeReasonWait, not "use of closed
+// network connection" (TestKeepStopsWhenWorkshopEnds saw that once).
+func (c *Client) afterWrite(err error) error {
+	if err == nil {
+		return nil
+	}
+	select {
+	case <-c.done:
+	case <-time.After(closeReasonWait):
+	}
+	return err
 }
 
 // writeLoop writes the host's packets and requests, the connection's only
