@@ -54,10 +54,11 @@ func TestWorksheetsSlowStudent(t *testing.T) {
 	}
 	// t.Run from goroutines: all at once, whatever -parallel says, so that
 	// the walk takes a few minutes rather than the sum of its pauses. The
-	// tabs load lab.wasm two at a time, and every walk starts once all are
-	// loaded: compiling lab.wasm starves the tabs already working.
+	// tabs load lab.wasm one at a time, and every walk starts once all are
+	// loaded: compiling lab.wasm starves the tabs already working, and the
+	// other packages' tests, which go test runs beside this one.
 	var wg, loaded sync.WaitGroup
-	loads := make(chan struct{}, 2)
+	loads := make(chan struct{}, 1)
 	run := func(name string, ex *worksheet.Exercise, do func(t *testing.T, ctx context.Context)) {
 		loaded.Add(1)
 		wg.Go(func() {
