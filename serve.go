@@ -180,6 +180,8 @@ func browserClient(ctx context.Context, log *slog.Logger) (client fs.FS, stop fu
 		log.Warn("no browser client: this is not a release build, and not run from the socketlab source checkout; the lab page will say so")
 		return nil, func() {}
 	}
-	b := static.StartBuild(ctx, static.BuildConfig{ModuleDir: dir, Brotli: true, Log: log})
+	// SOCKETLAB_BUILD_DIR puts the build elsewhere than the checkout's
+	// static/build (the tests' servers: no test writes into the checkout).
+	b := static.StartBuild(ctx, static.BuildConfig{ModuleDir: dir, Dir: os.Getenv("SOCKETLAB_BUILD_DIR"), Brotli: true, Log: log})
 	return b, b.Close
 }

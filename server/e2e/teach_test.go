@@ -32,6 +32,7 @@ import (
 func serveWithLink(t *testing.T, bin, addr, db string) (link string, kill func()) {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--addr", addr, "--db", db, "--host-services", "none")
+	cmd.Env = append(os.Environ(), "SOCKETLAB_BUILD_DIR="+filepath.Join(filepath.Dir(db), "build")) // not the checkout's static/build
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
