@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,7 @@ func TestREADMERecipe(t *testing.T) {
 	}
 	state := t.TempDir()
 	t.Setenv("XDG_STATE_HOME", state)
+	t.Setenv("SOCKETLAB_BUILD_DIR", filepath.Join(state, "build")) // not the checkout's static/build
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var errs bytes.Buffer
