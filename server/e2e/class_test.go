@@ -97,20 +97,6 @@ func TestBrowserClass(t *testing.T) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	screenshot := func(ctx context.Context, name string) {
-		t.Helper()
-		if *screenshots == "" {
-			return
-		}
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(*screenshots, name), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-
 	// The instructor opens the dashboard link: the token goes from the
 	// address bar into the cookie.
 	teacher := person()
@@ -258,7 +244,7 @@ func TestBrowserClass(t *testing.T) {
 		t.Error("the projector does not list Ada's socket()")
 	}
 	checkAxe(projector, "the projector's view", "light", "dark")
-	screenshot(projector, "projector-1920x1080.png")
+	shoot(t, projector, "projector-1920x1080.png")
 
 	// The dashboard, reloaded, knows whom the spotlight shows.
 	const showing = "Showing Ada’s lab to the class, as “a classmate”."
@@ -267,7 +253,7 @@ func TestBrowserClass(t *testing.T) {
 	waitText(t, teacher, `[data-testid=spotlight-status]`, showing)
 	waitCount(t, teacher, `[data-testid=spotlight-off]:not([disabled])`, 1)
 	waitCount(t, teacher, `[data-testid=help-queue] [data-testid=hand]`, 1)
-	screenshot(teacher, "dashboard-1280x720.png")
+	shoot(t, teacher, "dashboard-1280x720.png")
 
 	// Off: Grace's page and the projector as they were, Ada's note gone.
 	do(teacher, "spotlight off", chromedp.Click(chromedp.CSS(`[data-testid=spotlight-off]`)))

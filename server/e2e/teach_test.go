@@ -239,20 +239,6 @@ func TestTeachClass(t *testing.T) {
 			}
 		}
 	}
-	screenshot := func(ctx context.Context, name string) {
-		t.Helper()
-		if *screenshots == "" {
-			return
-		}
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(*screenshots, name), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-
 	// The printed link signs the instructor in; the key leaves the
 	// address bar.
 	teacher := person()
@@ -327,7 +313,7 @@ func TestTeachClass(t *testing.T) {
 		t.Errorf("the join screen's count = %q, want 6", got)
 	}
 	checkAxe(teacher, "the join screen")
-	screenshot(teacher, "join-screen-1920x1080.png")
+	shoot(t, teacher, "join-screen-1920x1080.png")
 
 	// What the instructor sets: a message, two hands (one "on my way"),
 	// a spotlight.
@@ -403,7 +389,7 @@ func TestTeachClass(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid=teach-key-submit]`)),
 		chromedp.WaitReady(chromedp.CSS(`[data-testid=teach-workshop][data-code="`+code+`"]`)))
 	checkAxe(second, "/teach with a workshop and the create form")
-	screenshot(second, "teach-1280x720.png")
+	shoot(t, second, "teach-1280x720.png")
 	do(second, "open the dashboard from /teach",
 		chromedp.Click(chromedp.CSS(`[data-testid=teach-workshop][data-code="`+code+`"] [data-testid=teach-dashboard]`)),
 		chromedp.WaitReady(chromedp.CSS(`[data-testid=dashboard]`)))
